@@ -1,0 +1,71 @@
+package vaekit
+
+import (
+	"context"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/vaekit/vaekit/datasets"
+)
+
+// batcher cuts a data set into batch tensors: images [batch, h, w, 1] float32, labels [batch]
+// int32. It gathers by index, so shuffling never copies the data set.
+type batcher struct {
+	set       *datasets.Set
+	batchSize int
+}
+
+type batch struct {
+	images, labels *tensors.Tensor
+}
+
+func newBatcher(set *datasets.Set, batchSize int) *batcher {
+	return &batcher{set: set, batchSize: batchSize}
+}
+
+// gather builds the batch of the examples at the given indices.
+func (b *batcher) gather(indices []int32) batch {
+	size := b.set.ImageSize()
+	images := make([]float32, len(indices)*size)
+	labels := make([]int32, len(indices))
+	for i, idx := range indices {
+		copy(images[i*size:(i+1)*size], b.set.Image(int(idx)))
+		labels[i] = b.set.Labels[idx]
+	}
+	return batch{
+		images: tensors.FromFlatDataAndDimensions(images, len(indices), b.set.Height, b.set.Width, 1),
+		labels: tensors.FromFlatDataAndDimensions(labels, len(indices)),
+	}
+}
+
+// sequential returns the batch starting at example start, padded with copies of example 0 to
+// a full batch, and the mask that is 1 on real examples and 0 on padding.
+func (b *batcher) sequential(start int) (images, labels, mask *tensors.Tensor) {
+	indices := make([]int32, b.batchSize)
+	m := make([]float32, b.batchSize)
+	for i := range indices {
+		if start+i < b.set.N {
+			indices[i] = int32(start + i)
+			m[i] = 1
+		}
+	}
+	bt := b.gather(indices)
+	return bt.images, bt.labels, tensors.FromFlatDataAndDimensions(m, b.batchSize)
+}
+
+// prefetch prepares the first steps batches of order on another goroutine, one step ahead of
+// the consumer, so building a batch overlaps with the training step.
+func (b *batcher) prefetch(ctx context.Context, order []int32, steps int) <-chan batch {
+	out := make(chan batch, 1)
+	go func() {
+		defer close(out)
+		for step := range steps {
+			bt := b.gather(order[step*b.batchSize : (step+1)*b.batchSize])
+			select {
+			case out <- bt:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}

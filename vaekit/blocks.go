@@ -1,0 +1,145 @@
+package vaekit
+
+import (
+	"fmt"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Parameter keys of the shared blocks, read from the model store.
+const (
+	// ParamArchitecture selects the encoder and decoder blocks: "mlp" or "conv".
+	ParamArchitecture = "architecture"
+	// ParamLatentDim is the size of the latent code.
+	ParamLatentDim = "latent_dim"
+	// ParamImageShape is the [height, width, channels] of the images; set from the data set.
+	ParamImageShape = "image_shape"
+	// ParamMLPHidden are the hidden widths of the MLP encoder; the decoder mirrors them.
+	// Default [512, 256] (the seed MNIST VAE: 784-512-256-20).
+	ParamMLPHidden = "mlp_hidden"
+	// ParamConvFilters are the filters of the stride-2 3x3 convolutions of the encoder; the
+	// decoder mirrors them with transposed convolutions. Default [32, 64] (the seed conv VAE).
+	ParamConvFilters = "conv_filters"
+	// ParamConvDense is the width of the dense layer after the convolutions (0: none).
+	// Default 16 (the seed conv VAE).
+	ParamConvDense = "conv_dense"
+	// ParamReconstruction is the reconstruction loss: "bernoulli" (binary cross-entropy from
+	// logits, nats per image) or "mse" (squared error summed over pixels).
+	ParamReconstruction = "reconstruction"
+)
+
+// Architectures known to the blocks.
+const (
+	ArchMLP  = "mlp"
+	ArchConv = "conv"
+)
+
+// ImageShape reads ParamImageShape (default 28x28x1).
+func ImageShape(scope *model.Scope) (h, w, c int) {
+	s := model.GetParamOr(scope, ParamImageShape, []int{28, 28, 1})
+	if len(s) != 3 {
+		panic(fmt.Sprintf("vaekit: parameter %q = %v: expected [height, width, channels]", ParamImageShape, s))
+	}
+	return s[0], s[1], s[2]
+}
+
+// LatentDim reads ParamLatentDim.
+func LatentDim(scope *model.Scope, def int) int {
+	d := model.GetParamOr(scope, ParamLatentDim, def)
+	mustPositive(ParamLatentDim, d)
+	return d
+}
+
+// EncoderFeatures is the shared encoder body: images [batch, h, w, c] (and an optional
+// condition [batch, k], for example a one-hot class) to features [batch, f], in scope "encoder".
+// The MLP takes the flattened image with the condition appended; the convolutional encoder
+// takes the condition as k extra constant input channels.
+func EncoderFeatures(scope *model.Scope, images, cond *Node) *Node {
+	scope = scope.In("encoder")
+	batch := images.Shape().Dim(0)
+	switch arch := model.GetParamOr(scope, ParamArchitecture, ArchMLP); arch {
+	case ArchMLP:
+		x := Reshape(images, batch, -1)
+		if cond != nil {
+			x = Concatenate([]*Node{x, ConvertDType(cond, x.DType())}, -1)
+		}
+		for i, width := range model.GetParamOr(scope, ParamMLPHidden, []int{512, 256}) {
+			mustPositive(ParamMLPHidden, width)
+			x = activation.Relu(layers.Dense(scope.In("hidden_%d", i), x, true, width))
+		}
+		return x
+	case ArchConv:
+		x := images
+		if cond != nil {
+			h, w := images.Shape().Dim(1), images.Shape().Dim(2)
+			k := cond.Shape().Dim(1)
+			planes := BroadcastToDims(Reshape(ConvertDType(cond, x.DType()), batch, 1, 1, k), batch, h, w, k)
+			x = Concatenate([]*Node{x, planes}, -1)
+		}
+		for i, filters := range model.GetParamOr(scope, ParamConvFilters, []int{32, 64}) {
+			mustPositive(ParamConvFilters, filters)
+			x = activation.Relu(Conv2D(scope.In("conv_%d", i), x, filters, 3, 2))
+		}
+		x = Reshape(x, batch, -1)
+		if width := model.GetParamOr(scope, ParamConvDense, 16); width > 0 {
+			x = activation.Relu(layers.Dense(scope.In("dense_features"), x, true, width))
+		}
+		return x
+	default:
+		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected %q or %q", ParamArchitecture, arch, ArchMLP, ArchConv))
+	}
+}
+
+// DecoderLogits is the shared decoder: latent z [batch, d] (with an optional condition
+// [batch, k] appended) to pixel logits [batch, h, w, c], in scope "decoder". It mirrors
+// EncoderFeatures: MLP widths reversed; or a dense layer to (h/2^n) x (w/2^n) x filters,
+// n stride-2 transposed convolutions, and a 3x3 convolution to c channels.
+func DecoderLogits(scope *model.Scope, z, cond *Node) *Node {
+	scope = scope.In("decoder")
+	batch := z.Shape().Dim(0)
+	h, w, c := ImageShape(scope)
+	x := z
+	if cond != nil {
+		x = Concatenate([]*Node{x, ConvertDType(cond, x.DType())}, -1)
+	}
+	switch arch := model.GetParamOr(scope, ParamArchitecture, ArchMLP); arch {
+	case ArchMLP:
+		hidden := model.GetParamOr(scope, ParamMLPHidden, []int{512, 256})
+		for i := len(hidden) - 1; i >= 0; i-- {
+			x = activation.Relu(layers.Dense(scope.In("hidden_%d", i), x, true, hidden[i]))
+		}
+		return Reshape(layers.Dense(scope.In("output"), x, true, h*w*c), batch, h, w, c)
+	case ArchConv:
+		filters := model.GetParamOr(scope, ParamConvFilters, []int{32, 64})
+		n := len(filters)
+		scale := 1 << n
+		if h%scale != 0 || w%scale != 0 {
+			panic(fmt.Sprintf("vaekit: image %dx%d is not divisible by 2^%d for %d stride-2 layers (%q = %v)",
+				h, w, n, n, ParamConvFilters, filters))
+		}
+		top := filters[n-1]
+		x = activation.Relu(layers.Dense(scope.In("dense_grid"), x, true, (h/scale)*(w/scale)*top))
+		x = Reshape(x, batch, h/scale, w/scale, top)
+		for i := n - 1; i >= 0; i-- {
+			x = activation.Relu(ConvTranspose2D(scope.In("deconv_%d", i), x, filters[i], 3, 2))
+		}
+		return Conv2D(scope.In("output"), x, c, 3, 1)
+	default:
+		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected %q or %q", ParamArchitecture, arch, ArchMLP, ArchConv))
+	}
+}
+
+// ReconstructionLoss applies ParamReconstruction to decoder logits and target images, per example.
+func ReconstructionLoss(scope *model.Scope, logits, targets *Node) *Node {
+	switch kind := model.GetParamOr(scope, ParamReconstruction, "bernoulli"); kind {
+	case "bernoulli":
+		return BernoulliNLL(logits, targets)
+	case "mse":
+		return SquaredError(Sigmoid(logits), targets)
+	default:
+		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected \"bernoulli\" or \"mse\"", ParamReconstruction, kind))
+	}
+}

@@ -1,0 +1,86 @@
+package vaekit
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// Training parameter keys, read from the model store by Fit.
+const (
+	// ParamModel records the model family (Model.Name) in the store, so a checkpoint says
+	// which model it belongs to.
+	ParamModel = "model"
+	// ParamOptimizer is "adam", "rmsprop" or "sgd".
+	ParamOptimizer = "optimizer" // the same key as optimizer.ParamOptimizer
+	// ParamLearningRate of the optimizer (default 1e-3).
+	ParamLearningRate = "learning_rate" // the same key as optimizer.ParamLearningRate
+	// ParamBatchSize is the number of images per training step (default 128).
+	ParamBatchSize = "batch_size"
+	// ParamEpochs is the number of passes over the training set (default 10).
+	ParamEpochs = "epochs"
+	// ParamSeed seeds the initialization, the data order, the sampling and the binarization.
+	ParamSeed = "initializer_seed" // the same key as model.ParamInitialSeed
+	// ParamBinarize is how pixels are made binary before they reach the model: "none"
+	// (intensities as Bernoulli targets), "static" (threshold 0.5, once) or "dynamic" (a fresh
+	// Bernoulli draw of every training image each epoch; test images are drawn once).
+	ParamBinarize = "binarize"
+)
+
+// Optimizers Fit knows.
+var Optimizers = []string{"adam", "rmsprop", "sgd"}
+
+// Binarizations Fit knows.
+var Binarizations = []string{"none", "static", "dynamic"}
+
+// TrainingParams are the training hyperparameters as read from a store.
+type TrainingParams struct {
+	Optimizer    string
+	LearningRate float64
+	BatchSize    int
+	Epochs       int
+	Seed         int64
+	Binarize     string
+}
+
+// ReadTrainingParams reads and checks the training parameters of a store.
+func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
+	root := store.RootScope()
+	p := TrainingParams{
+		Optimizer:    model.GetParamOr(root, ParamOptimizer, "adam"),
+		LearningRate: model.GetParamOr(root, ParamLearningRate, 1e-3),
+		BatchSize:    model.GetParamOr(root, ParamBatchSize, 128),
+		Epochs:       model.GetParamOr(root, ParamEpochs, 10),
+		Seed:         model.GetParamOr(root, ParamSeed, int64(0)),
+		Binarize:     model.GetParamOr(root, ParamBinarize, "none"),
+	}
+	switch {
+	case !slices.Contains(Optimizers, p.Optimizer):
+		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamOptimizer, p.Optimizer, Optimizers)
+	case !(p.LearningRate > 0):
+		return p, fmt.Errorf("parameter %q = %g: expected a positive learning rate", ParamLearningRate, p.LearningRate)
+	case p.BatchSize <= 0:
+		return p, fmt.Errorf("parameter %q = %d: expected a positive batch size", ParamBatchSize, p.BatchSize)
+	case p.Epochs < 0:
+		return p, fmt.Errorf("parameter %q = %d: expected zero or more epochs", ParamEpochs, p.Epochs)
+	case !slices.Contains(Binarizations, p.Binarize):
+		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamBinarize, p.Binarize, Binarizations)
+	}
+	return p, nil
+}
+
+// newOptimizer builds the optimizer named by the parameters. RMSprop follows Keras: rho 0.9 and
+// epsilon 1e-7 (GoMLX's RMSProp additionally corrects the bias of its running average, which
+// only changes the first few steps).
+func newOptimizer(p TrainingParams) optimizer.Interface {
+	switch p.Optimizer {
+	case "rmsprop":
+		return optimizer.RMSProp().LearningRate(p.LearningRate).Betas(0.9, 0.9).Epsilon(1e-7).Done()
+	case "sgd":
+		return optimizer.StochasticGradientDescent().WithDecay(false).WithLearningRate(p.LearningRate).Done()
+	default:
+		return optimizer.Adam().LearningRate(p.LearningRate).Epsilon(1e-7).Done()
+	}
+}

@@ -1,0 +1,328 @@
+package vaekit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/vaekit/vaekit/datasets"
+)
+
+var nan = math.NaN()
+
+// Trainer runs the one training loop of vaekit for any Model: it compiles a training step (loss
+// terms, gradients, optimizer update) and an evaluation step (loss terms summed over the real
+// examples of a padded batch), both reading hyperparameters from the store.
+type Trainer struct {
+	backend compute.Backend
+	store   *model.Store
+	model   Model
+	params  TrainingParams
+	terms   []string
+	train   *model.Exec
+	eval    *model.Exec
+	epoch   *model.Variable // completed epochs, checkpointed with the weights
+}
+
+// NewTrainer checks the training parameters of store and prepares the steps of m. The store's
+// ParamModel is set to m.Name().
+func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer, error) {
+	p, err := ReadTrainingParams(store)
+	if err != nil {
+		return nil, err
+	}
+	store.SetParam(ParamModel, m.Name())
+	t := &Trainer{backend: backend, store: store, model: m, params: p}
+	opt := newOptimizer(p)
+	t.train, err = model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
+		g := images.Graph()
+		store.SetTraining(g, true)
+		terms := m.Loss(scope, images, labels)
+		t.terms = terms.Names()
+		means := make([]*Node, len(terms))
+		for i, term := range terms {
+			means[i] = ReduceAllMean(term.Value)
+		}
+		opt.UpdateGraph(scope, g, means[0])
+		return Stack(means, 0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.eval, err = model.NewExec(backend, store, func(scope *model.Scope, images, labels, mask *Node) *Node {
+		terms := m.Loss(scope, images, labels)
+		t.terms = terms.Names()
+		sums := make([]*Node, len(terms))
+		for i, term := range terms {
+			sums[i] = ReduceAllSum(Mul(term.Value, mask))
+		}
+		return Stack(sums, 0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.epoch = store.RootScope().In("vaekit").VariableWithValue("epoch", int64(0)).SetTrainable(false)
+	return t, nil
+}
+
+// Params returns the training parameters the trainer was built with.
+func (t *Trainer) Params() TrainingParams { return t.params }
+
+// Terms returns the names of the loss terms (known after the first step or evaluation).
+func (t *Trainer) Terms() []string { return t.terms }
+
+// CompletedEpochs is the number of epochs trained so far (restored from a checkpoint).
+func (t *Trainer) CompletedEpochs() int {
+	v, err := t.epoch.Value()
+	if err != nil {
+		return 0
+	}
+	return int(tensors.ToScalar[int64](v))
+}
+
+// TrainStep runs one optimisation step on a batch and returns the batch mean of every term.
+func (t *Trainer) TrainStep(images, labels *tensors.Tensor) ([]float64, error) {
+	out, err := t.train.Exec(images, labels)
+	if err != nil {
+		return nil, err
+	}
+	return tensors.MustCopyFlatData[float64](convertToFloat64(out[0])), nil
+}
+
+// EvalStep returns, for every term, the sum over the examples whose mask is 1.
+func (t *Trainer) EvalStep(images, labels, mask *tensors.Tensor) ([]float64, error) {
+	out, err := t.eval.Exec(images, labels, mask)
+	if err != nil {
+		return nil, err
+	}
+	return tensors.MustCopyFlatData[float64](convertToFloat64(out[0])), nil
+}
+
+func convertToFloat64(t *tensors.Tensor) *tensors.Tensor {
+	v := tensors.MustCopyFlatData[float32](t)
+	f := make([]float64, len(v))
+	for i, x := range v {
+		f[i] = float64(x)
+	}
+	return tensors.FromFlatDataAndDimensions(f, len(f))
+}
+
+// Evaluate returns the mean of every term over all of set (no update, no example dropped: the
+// last batch is padded and the padding masked out). batchSize <= 0 uses the training batch size.
+func (t *Trainer) Evaluate(set *datasets.Set, batchSize int) ([]float64, error) {
+	if batchSize <= 0 {
+		batchSize = t.params.BatchSize
+	}
+	if set.N == 0 {
+		return nil, fmt.Errorf("evaluate: the %s %s set is empty", set.Name, set.Split)
+	}
+	b := newBatcher(set, batchSize)
+	var sums []float64
+	for start := 0; start < set.N; start += batchSize {
+		images, labels, mask := b.sequential(start)
+		s, err := t.EvalStep(images, labels, mask)
+		if err != nil {
+			return nil, err
+		}
+		if sums == nil {
+			sums = make([]float64, len(s))
+		}
+		for i := range s {
+			sums[i] += s[i]
+		}
+	}
+	for i := range sums {
+		sums[i] /= float64(set.N)
+	}
+	return sums, nil
+}
+
+// FitOptions are what Fit needs besides the store's parameters.
+type FitOptions struct {
+	// Dir holds the checkpoint (Dir/checkpoint) and the history (Dir/history.csv). If it has a
+	// checkpoint, Fit resumes from it. Empty: nothing is saved.
+	Dir string
+	// Progress receives a progress bar (on a terminal) or one line per epoch; nil: silent.
+	Progress io.Writer
+	// OnEpoch, if set, is called after every epoch has been evaluated and saved.
+	OnEpoch func(epoch int, h *History) error
+	// MaxSteps, if > 0, stops each epoch after that many steps (quick mode for tests and CI).
+	MaxSteps int
+}
+
+// ErrNonFinite is wrapped by the error Fit returns when a loss term becomes NaN or infinite.
+var ErrNonFinite = errors.New("loss is not finite")
+
+// Fit trains for the number of epochs in ParamEpochs, evaluating every term on the training
+// and test sets after each epoch and saving the checkpoint and history. A run interrupted
+// between epochs and started again with the same Dir continues where it stopped: the
+// checkpoint holds the weights, the optimizer state, the random state and the epoch count, and
+// the order of the data in each epoch is a function of the seed and the epoch number.
+func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts FitOptions) (*History, error) {
+	hist := &History{}
+	var ckpt *checkpoint.Handler
+	if opts.Dir != "" {
+		var err error
+		if ckpt, hist, err = t.openCheckpoint(opts.Dir); err != nil {
+			return nil, err
+		}
+	}
+	p := t.params
+	stepsPerEpoch := trainSet.N / p.BatchSize
+	if stepsPerEpoch == 0 {
+		return nil, fmt.Errorf("parameter %q = %d: larger than the %d training images", ParamBatchSize, p.BatchSize, trainSet.N)
+	}
+	if opts.MaxSteps > 0 {
+		stepsPerEpoch = min(stepsPerEpoch, opts.MaxSteps)
+	}
+	testSet = binarizeOnce(testSet, p)
+	staticTrain := trainSet
+	if p.Binarize == "static" {
+		staticTrain = trainSet.Binarized(0.5)
+	}
+	start := t.CompletedEpochs()
+	hist.truncate(start)
+	for epoch := start + 1; epoch <= p.Epochs; epoch++ {
+		epochSet := staticTrain
+		if p.Binarize == "dynamic" {
+			epochSet = dynamicBinarized(trainSet, p.Seed, epoch)
+		}
+		bar := newProgress(opts.Progress, fmt.Sprintf("epoch %d/%d", epoch, p.Epochs), stepsPerEpoch)
+		b := newBatcher(epochSet, p.BatchSize)
+		order := epochOrder(epochSet.N, p.Seed, epoch)
+		batches := b.prefetch(ctx, order, stepsPerEpoch)
+		sums := []float64(nil)
+		for step := range stepsPerEpoch {
+			batch, ok := <-batches
+			if !ok {
+				return hist, ctx.Err()
+			}
+			means, err := t.TrainStep(batch.images, batch.labels)
+			if err != nil {
+				return hist, fmt.Errorf("epoch %d step %d: %w", epoch, step+1, err)
+			}
+			if i := firstNonFinite(means); i >= 0 {
+				return hist, fmt.Errorf("%w: term %q = %g at epoch %d, step %d; the last good checkpoint is kept: lower %q (now %g) or warm up the KL weight",
+					ErrNonFinite, t.terms[i], means[i], epoch, step+1, ParamLearningRate, p.LearningRate)
+			}
+			if sums == nil {
+				sums = make([]float64, len(means))
+			}
+			for i := range means {
+				sums[i] += means[i]
+			}
+			bar.step(means[0])
+		}
+		for i := range sums {
+			sums[i] /= float64(stepsPerEpoch)
+		}
+		if hist.Terms == nil {
+			hist.Terms = t.terms
+		}
+		testMeans, err := t.Evaluate(testSet, 0)
+		if err != nil {
+			return hist, err
+		}
+		hist.Rows = append(hist.Rows, HistoryRow{Epoch: epoch, Split: "train", Values: sums},
+			HistoryRow{Epoch: epoch, Split: "test", Values: testMeans})
+		bar.done(hist)
+		if err := t.epoch.SetValue(tensors.FromScalar(int64(epoch))); err != nil {
+			return hist, err
+		}
+		if ckpt != nil {
+			// History first: if the process dies before the checkpoint is saved, the resumed run
+			// drops the extra rows and repeats the epoch.
+			if err := hist.WriteFile(filepath.Join(opts.Dir, "history.csv")); err != nil {
+				return hist, err
+			}
+			if err := ckpt.Save(); err != nil {
+				return hist, fmt.Errorf("saving checkpoint in %s: %w", opts.Dir, err)
+			}
+		}
+		if opts.OnEpoch != nil {
+			if err := opts.OnEpoch(epoch, hist); err != nil {
+				return hist, err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return hist, err
+		}
+	}
+	return hist, nil
+}
+
+// openCheckpoint attaches the checkpoint in dir/checkpoint to the store (loading the latest one
+// if present) and reads the history that goes with it.
+func (t *Trainer) openCheckpoint(dir string) (*checkpoint.Handler, *History, error) {
+	ckptDir := filepath.Join(dir, "checkpoint")
+	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("run directory %s: %w", dir, err)
+	}
+	h, err := checkpoint.Build(t.store).Dir(ckptDir).Keep(2).Done()
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint in %s: %w", ckptDir, err)
+	}
+	hist := &History{}
+	if has, _ := h.HasCheckpoints(); has {
+		if got := model.GetParamOr(t.store.RootScope(), ParamModel, t.model.Name()); got != t.model.Name() {
+			return nil, nil, fmt.Errorf("checkpoint in %s belongs to model %q, not %q: use another run directory", ckptDir, got, t.model.Name())
+		}
+		if hist, err = ReadHistory(filepath.Join(dir, "history.csv")); err != nil && !os.IsNotExist(err) {
+			return nil, nil, err
+		} else if err != nil {
+			hist = &History{}
+		}
+	}
+	return h, hist, nil
+}
+
+func firstNonFinite(v []float64) int {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// epochOrder is the order of the training examples in an epoch: a permutation that depends
+// only on the seed and the epoch, so a resumed run sees the data in the same order.
+func epochOrder(n int, seed int64, epoch int) []int32 {
+	rng := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)))
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return order
+}
+
+// dynamicBinarized draws a binary copy of set for one epoch, from the seed and the epoch.
+func dynamicBinarized(set *datasets.Set, seed int64, epoch int) *datasets.Set {
+	out := *set
+	out.Images = make([]float32, len(set.Images))
+	datasets.DynamicBinarize(out.Images, set.Images, rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(epoch))))
+	return &out
+}
+
+// binarizeOnce applies the binarization to an evaluation set: the static threshold, or one
+// fixed dynamic draw (epoch 0 of the seed), so that every epoch is evaluated on the same data.
+func binarizeOnce(set *datasets.Set, p TrainingParams) *datasets.Set {
+	switch p.Binarize {
+	case "static":
+		return set.Binarized(0.5)
+	case "dynamic":
+		return dynamicBinarized(set, p.Seed+1, 0)
+	}
+	return set
+}

@@ -1,0 +1,89 @@
+// Package vae is the variational autoencoder (Kingma and Welling 2014, "Auto-Encoding
+// Variational Bayes", https://arxiv.org/abs/1312.6114) with a weight beta on the KL term
+// (beta-VAE, Higgins et al. 2017, when beta != 1).
+//
+// The encoder (vaekit.EncoderFeatures) gives the mean and log-variance of a diagonal Gaussian
+// q(z|x); z is drawn by the reparameterization; the decoder (vaekit.DecoderLogits) gives
+// Bernoulli logits per pixel. The loss terms, per image, are
+//
+//	loss           = reconstruction + beta * kl
+//	reconstruction = -log p(x|z), summed over pixels (nats)
+//	kl             = KL(q(z|x) || N(0, I)), summed over latent dimensions (nats)
+//
+// With beta = 1, loss is the negative ELBO.
+package vae
+
+import (
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// Parameter keys of the VAE (besides the shared block parameters of package vaekit).
+const (
+	// ParamBeta is the weight of the KL term (default 1).
+	ParamBeta = "vae_beta"
+)
+
+// DefaultLatentDim is used when vaekit.ParamLatentDim is not set.
+const DefaultLatentDim = 20
+
+// Model is the VAE. It holds no state: its hyperparameters are in the store.
+type Model struct{}
+
+// Name implements vaekit.Model.
+func (Model) Name() string { return "vae" }
+
+// LatentDim implements vaekit.Generator.
+func (Model) LatentDim(store *model.Store) int {
+	return vaekit.LatentDim(store.RootScope(), DefaultLatentDim)
+}
+
+// Posterior returns the mean and log-variance of q(z|x), each [batch, latent].
+// cond is an optional condition appended to the encoder input (nil for the plain VAE).
+func Posterior(scope *model.Scope, images, cond *Node) (mean, logVar *Node) {
+	features := vaekit.EncoderFeatures(scope, images, cond)
+	d := vaekit.LatentDim(scope, DefaultLatentDim)
+	mean = layers.Dense(scope.In("z_mean"), features, true, d)
+	logVar = layers.Dense(scope.In("z_log_var"), features, true, d)
+	return mean, logVar
+}
+
+// Loss implements vaekit.Model.
+func (Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
+	return Loss(scope, images, nil, nil)
+}
+
+// Loss is the VAE loss with an optional condition given to encoder and decoder (cond) and an
+// optional prior mean per example (priorMean, nil for N(0, I)); the conditional VAEs call it.
+func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
+	mean, logVar := Posterior(scope, images, cond)
+	z := vaekit.Reparameterize(scope, mean, logVar)
+	logits := vaekit.DecoderLogits(scope, z, cond)
+	reconstruction := vaekit.ReconstructionLoss(scope, logits, images)
+	kl := vaekit.GaussianKLToMean(mean, logVar, priorMean)
+	beta := model.GetParamOr(scope, ParamBeta, 1.0)
+	return vaekit.Terms{
+		{Name: "loss", Value: vaekit.Objective(reconstruction, kl, beta)},
+		{Name: "reconstruction", Value: reconstruction},
+		{Name: "kl", Value: kl},
+	}
+}
+
+// Encode implements vaekit.Encoder: the posterior mean.
+func (Model) Encode(scope *model.Scope, images, _ *Node) *Node {
+	mean, _ := Posterior(scope, images, nil)
+	return mean
+}
+
+// Decode implements vaekit.Generator: pixel probabilities for latent points z.
+func (Model) Decode(scope *model.Scope, z, _ *Node) *Node {
+	return Sigmoid(vaekit.DecoderLogits(scope, z, nil))
+}
+
+// Reconstruct implements vaekit.Reconstructor: the decoded posterior mean (no sampling), the
+// usual picture of what the model keeps of an image.
+func (m Model) Reconstruct(scope *model.Scope, images, labels *Node) *Node {
+	return m.Decode(scope, m.Encode(scope, images, labels), labels)
+}

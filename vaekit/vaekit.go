@@ -1,0 +1,89 @@
+// Package vaekit holds what every autoencoder family shares: reconstruction losses, the Gaussian
+// KL and the reparameterization, MLP and convolutional encoder and decoder blocks, fast
+// convolutions, the one training loop with its history and checkpoints, backend selection, and
+// the executors that encode, decode and reconstruct with a trained model.
+//
+// A model family (packages ae, vae, ...) is a value implementing Model: a plain GoMLX graph
+// function that returns named per-example loss terms. Its hyperparameters live in the
+// model.Store as parameters (keys documented as constants in each package), so a checkpoint
+// carries them and a run directory's params.json lists them all.
+//
+// Graph-building code panics on misuse (GoMLX convention); training and I/O return errors.
+package vaekit
+
+import (
+	"fmt"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Term is one named loss term, per example: a float [batch] node.
+type Term struct {
+	Name  string
+	Value *Node
+}
+
+// Terms are the named loss terms of a model. The first one is the objective the training loop
+// minimises (its batch mean); the others are its parts, recorded alongside.
+type Terms []Term
+
+// Get returns the term with the given name, or nil.
+func (ts Terms) Get(name string) *Node {
+	for _, t := range ts {
+		if t.Name == name {
+			return t.Value
+		}
+	}
+	return nil
+}
+
+// Names of the terms, in order.
+func (ts Terms) Names() []string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// Model is what the training loop trains.
+type Model interface {
+	// Name of the family, recorded in checkpoints and run manifests ("vae", "ae", ...).
+	Name() string
+	// Loss returns the per-example loss terms of a batch: images [batch, h, w, c] in [0, 1],
+	// labels [batch] int32. The objective comes first.
+	Loss(scope *model.Scope, images, labels *Node) Terms
+}
+
+// Reconstructor models map images to their reconstructions (probabilities in [0, 1]).
+type Reconstructor interface {
+	Reconstruct(scope *model.Scope, images, labels *Node) *Node
+}
+
+// Encoder models map images to a point of the latent space (the posterior mean for a VAE).
+type Encoder interface {
+	Encode(scope *model.Scope, images, labels *Node) *Node
+}
+
+// Generator models decode latent points into images (probabilities in [0, 1]); labels is nil
+// for unconditional models. LatentDim reads the latent size from the store.
+type Generator interface {
+	Decode(scope *model.Scope, z, labels *Node) *Node
+	LatentDim(store *model.Store) int
+}
+
+// Objective is the usual objective reconstruction + beta * kl, per example.
+func Objective(reconstruction, kl *Node, beta float64) *Node {
+	if beta == 1 {
+		return Add(reconstruction, kl)
+	}
+	return Add(reconstruction, MulScalar(kl, beta))
+}
+
+// mustPositive panics with a clear message when a size parameter is not positive.
+func mustPositive(name string, v int) {
+	if v <= 0 {
+		panic(fmt.Sprintf("vaekit: parameter %q = %d: expected a positive size", name, v))
+	}
+}
