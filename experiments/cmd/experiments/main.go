@@ -1,0 +1,81 @@
+// Command experiments runs vaekit's named experiments.
+//
+//	experiments list
+//	experiments run [flags] NAME...
+//
+// Each run writes a run directory (see package experiments) under -runs and resumes it when
+// started again.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/experiments"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "experiments:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() error {
+	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] NAME...")
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return usage()
+	}
+	switch args[0] {
+	case "list":
+		for _, e := range experiments.Registry {
+			fmt.Printf("%-20s %s\n", e.Name, e.Description)
+		}
+		return nil
+	case "run":
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		epochs := fs.Int("epochs", 0, "number of epochs (0: the experiment's own)")
+		maxSteps := fs.Int("max-steps", 0, "cap on the steps per epoch (0: whole epochs)")
+		quick := fs.Bool("quick", os.Getenv("VAEKIT_QUICK") == "1", "quick mode: 2 epochs of 3 steps on small subsets (also VAEKIT_QUICK=1)")
+		fresh := fs.Bool("fresh", false, "delete the run directory and start over instead of resuming")
+		runsDir := fs.String("runs", "runs", "parent folder of the run directories")
+		dataDir := fs.String("data", "", "folder holding the IDX files (default: VAEKIT_DATA_DIR, the cache, system packages)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			return usage()
+		}
+		if *epochs < 0 || *maxSteps < 0 {
+			return fmt.Errorf("-epochs %d, -max-steps %d: expected zero or more", *epochs, *maxSteps)
+		}
+		opts := experiments.Options{RunsDir: *runsDir, Epochs: *epochs, MaxSteps: *maxSteps, Fresh: *fresh}
+		if *quick {
+			q := experiments.QuickOptions(*runsDir)
+			q.Fresh = *fresh
+			opts = q
+		}
+		opts.Data = datasets.Options{Dir: *dataDir, Log: os.Stderr}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		for _, name := range fs.Args() {
+			exp, err := experiments.Lookup(name)
+			if err != nil {
+				return err
+			}
+			if _, err := experiments.Run(ctx, exp, opts); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return usage()
+}

@@ -1,0 +1,109 @@
+// Package experiments defines vaekit's named, rerunnable experiments and runs them into run
+// directories. A run directory holds
+//
+//	params.json    every parameter of the model store (the full recipe)
+//	history.csv    epoch, split, every loss term (nats per image)
+//	metrics.json   the final test figures with their units, and the timings
+//	manifest.json  module versions, backend, seed, git commit, wall time
+//	checkpoint/    the latest checkpoints (weights, optimizer state, random state, epoch)
+//	figures/       loss curves, reconstructions, prior samples, latent manifold (PNG and SVG)
+//
+// Running an experiment again continues it from its checkpoint; a finished run only redraws
+// its figures. Flags live in the command (cmd/experiments), never here.
+package experiments
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/vae"
+)
+
+// Experiment is one named recipe: data, model family and store parameters.
+type Experiment struct {
+	Name        string
+	Description string
+	Data        datasets.Name
+	// TrainOnAll trains on the training and test images together (as the seed tutorials do);
+	// the test split is still evaluated every epoch, so its curve is not a held-out one.
+	TrainOnAll bool
+	Model      string         // a key of Models
+	Params     map[string]any // store parameters; see the Param constants of vaekit and the families
+	// Source says where the settings come from and what had to be chosen.
+	Source string
+}
+
+// Models maps model names to the families.
+var Models = map[string]vaekit.Model{
+	"vae": vae.Model{},
+	"ae":  ae.Model{},
+}
+
+// ModelByName returns the family with the given name.
+func ModelByName(name string) (vaekit.Model, error) {
+	if m, ok := Models[name]; ok {
+		return m, nil
+	}
+	return nil, fmt.Errorf("unknown model %q: expected one of %v", name, slices.Sorted(maps.Keys(Models)))
+}
+
+// Registry holds the named experiments, in the order `experiments list` prints them.
+var Registry = []Experiment{
+	{
+		Name:        "fashion-conv-vae",
+		Description: "convolutional VAE, latent 2, on Fashion-MNIST (the seed tutorial)",
+		Data:        datasets.FashionMNIST,
+		TrainOnAll:  true,
+		Model:       "vae",
+		Params: map[string]any{
+			vaekit.ParamArchitecture: vaekit.ArchConv,
+			vaekit.ParamConvFilters:  []int{32, 64},
+			vaekit.ParamConvDense:    16,
+			vaekit.ParamLatentDim:    2,
+			vaekit.ParamOptimizer:    "rmsprop",
+			vaekit.ParamLearningRate: 1e-3, // Keras' RMSprop default; the seed does not set it
+			vaekit.ParamBatchSize:    64,
+			vaekit.ParamEpochs:       100,
+			vaekit.ParamSeed:         int64(1),
+		},
+		Source: "seed Fashion-MNIST VAE: Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense 7x7x64, " +
+			"ConvTranspose 64/32 stride 2, Conv 3x3 to 1 channel with sigmoid; RMSprop, batch 64, 100 epochs on all 70,000 images; " +
+			"loss 784 x mean BCE + mean KL (= BCE summed over pixels + KL)",
+	},
+	{
+		Name:        "mnist-mlp-vae",
+		Description: "MLP VAE 784-512-256-20 on MNIST (the seed tutorial)",
+		Data:        datasets.MNIST,
+		Model:       "vae",
+		Params: map[string]any{
+			vaekit.ParamArchitecture: vaekit.ArchMLP,
+			vaekit.ParamMLPHidden:    []int{512, 256},
+			vaekit.ParamLatentDim:    20,
+			vaekit.ParamOptimizer:    "adam",
+			vaekit.ParamLearningRate: 1e-3,
+			vaekit.ParamBatchSize:    128,
+			vaekit.ParamEpochs:       20,
+			vaekit.ParamSeed:         int64(1),
+		},
+		Source: "seed MNIST VAE: 784-512-256-20, ReLU, Adam 1e-3, batch 128, 20 epochs, BCE summed over pixels + KL",
+	},
+}
+
+// Lookup returns the named experiment.
+func Lookup(name string) (Experiment, error) {
+	for _, e := range Registry {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	names := make([]string, len(Registry))
+	for i, e := range Registry {
+		names[i] = e.Name
+	}
+	return Experiment{}, fmt.Errorf("unknown experiment %q: expected one of %s", name, strings.Join(names, ", "))
+}

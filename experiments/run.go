@@ -1,0 +1,251 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/figures"
+)
+
+// Options change how an experiment runs, not what it is.
+type Options struct {
+	// RunsDir is the parent of the run directories (default "runs").
+	RunsDir string
+	// Epochs, if > 0, replaces the experiment's number of epochs.
+	Epochs int
+	// MaxSteps, if > 0, caps the steps per epoch; TrainSubset and TestSubset, if > 0, cap the
+	// number of images (quick mode).
+	MaxSteps, TrainSubset, TestSubset int
+	// Overrides are extra store parameters, applied last.
+	Overrides map[string]any
+	// Fresh deletes an existing run directory first instead of resuming it.
+	Fresh bool
+	// Data says where to find the data sets.
+	Data datasets.Options
+	// Log receives progress and the paths written; nil: os.Stderr.
+	Log io.Writer
+}
+
+// QuickOptions is the quick mode used by tests and CI: two epochs of a few steps on small subsets.
+func QuickOptions(runsDir string) Options {
+	return Options{RunsDir: runsDir, Epochs: 2, MaxSteps: 3, TrainSubset: 512, TestSubset: 256}
+}
+
+// Result is what a run produced.
+type Result struct {
+	Dir     string
+	History *vaekit.History
+	Figures []string
+	Backend string
+}
+
+// Metrics is written to metrics.json.
+type Metrics struct {
+	Experiment    string             `json:"experiment"`
+	Epochs        int                `json:"epochs"`
+	Test          map[string]float64 `json:"test"`
+	Train         map[string]float64 `json:"train"`
+	Units         string             `json:"units"`
+	SecondsPerEpo float64            `json:"seconds_per_epoch"`
+	WallSeconds   float64            `json:"wall_seconds"`
+	Backend       string             `json:"backend"`
+}
+
+// Run trains (or resumes) an experiment and writes its run directory.
+func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
+	log := opts.Log
+	if log == nil {
+		log = os.Stderr
+	}
+	m, err := ModelByName(exp.Model)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
+	}
+	if opts.RunsDir == "" {
+		opts.RunsDir = "runs"
+	}
+	dir := filepath.Join(opts.RunsDir, exp.Name)
+	if opts.Fresh {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
+		return nil, fmt.Errorf("run directory %s: %w", dir, err)
+	}
+	backend, backendDesc, err := vaekit.NewBackend()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "backend: %s\n", backendDesc)
+	trainSet, testSet, err := loadData(exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	store := model.NewStore()
+	params := maps.Clone(exp.Params)
+	params[vaekit.ParamImageShape] = []int{trainSet.Height, trainSet.Width, 1}
+	if opts.Epochs > 0 {
+		params[vaekit.ParamEpochs] = opts.Epochs
+	}
+	maps.Copy(params, opts.Overrides)
+	store.SetParams(params)
+	trainer, err := vaekit.NewTrainer(backend, store, m)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
+	}
+	if err := writeJSON(filepath.Join(dir, "params.json"), storeParams(store)); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	fmt.Fprintf(log, "run %s: %s, %d training and %d test images, into %s\n", exp.Name, exp.Description, trainSet.N, testSet.N, dir)
+	hist, err := trainer.Fit(ctx, trainSet, testSet, vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps})
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
+	}
+	wall := time.Since(start).Seconds()
+	res := &Result{Dir: dir, History: hist, Backend: backendDesc}
+	if err := writeResults(exp, trainer, hist, backendDesc, wall, dir); err != nil {
+		return res, err
+	}
+	res.Figures, err = DrawFigures(backend, store, m, hist, testSet, exp.Name, filepath.Join(dir, "figures"))
+	if err != nil {
+		return res, err
+	}
+	fmt.Fprintf(log, "figures in %s\n", filepath.Join(dir, "figures"))
+	return res, nil
+}
+
+func loadData(exp Experiment, opts Options) (trainSet, testSet *datasets.Set, err error) {
+	if trainSet, err = datasets.Load(exp.Data, datasets.Train, opts.Data); err != nil {
+		return nil, nil, err
+	}
+	if testSet, err = datasets.Load(exp.Data, datasets.Test, opts.Data); err != nil {
+		return nil, nil, err
+	}
+	if exp.TrainOnAll {
+		if trainSet, err = datasets.Concat(trainSet, testSet); err != nil {
+			return nil, nil, err
+		}
+	}
+	return trainSet.Subset(opts.TrainSubset), testSet.Subset(opts.TestSubset), nil
+}
+
+func storeParams(store *model.Store) map[string]any {
+	out := map[string]any{}
+	for k, v := range store.IterParams() {
+		out[k] = v
+	}
+	return out
+}
+
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return atomicfile.Write(path, append(data, '\n'))
+}
+
+func writeResults(exp Experiment, trainer *vaekit.Trainer, hist *vaekit.History, backend string, wall float64, dir string) error {
+	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
+		Units: "nats per image (reconstruction under ParamReconstruction, KL in nats)", WallSeconds: wall, Backend: backend}
+	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {
+		if row, ok := hist.Last(split); ok {
+			for i, t := range hist.Terms {
+				dst[t] = row.Values[i]
+			}
+		}
+	}
+	// Seconds per epoch of this invocation (a resumed or finished run trains fewer epochs).
+	if trained := hist.Epochs(); trained > 0 {
+		metrics.SecondsPerEpo = wall / float64(trained)
+	}
+	if err := writeJSON(filepath.Join(dir, "metrics.json"), metrics); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, "manifest.json"), manifest(exp, trainer, backend, wall))
+}
+
+func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall float64) map[string]any {
+	m := map[string]any{
+		"experiment":   exp.Name,
+		"source":       exp.Source,
+		"data":         exp.Data,
+		"train_on_all": exp.TrainOnAll,
+		"backend":      backend,
+		"seed":         trainer.Params().Seed,
+		"go":           runtime.Version(),
+		"goexperiment": os.Getenv("GOEXPERIMENT"),
+		"wall_seconds": wall,
+		"command":      strings.Join(os.Args, " "),
+		"finished_at":  time.Now().UTC().Format(time.RFC3339),
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		mods := map[string]string{}
+		for _, d := range info.Deps {
+			if strings.Contains(d.Path, "gomlx") || strings.Contains(d.Path, "gonum") || strings.Contains(d.Path, "gonb") {
+				mods[d.Path] = d.Version
+			}
+		}
+		m["modules"] = mods
+	}
+	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+		m["git_commit"] = strings.TrimSpace(string(out))
+	}
+	return m
+}
+
+// DrawFigures draws the figures of a trained model into dir: loss curves, reconstructions of
+// the first test images, samples from the prior and, for 2-D latents, the latent manifold.
+func DrawFigures(backend compute.Backend, store *model.Store, m vaekit.Model, hist *vaekit.History, testSet *datasets.Set, title, dir string) ([]string, error) {
+	var all []string
+	add := func(paths []string, err error) error {
+		all = append(all, paths...)
+		return err
+	}
+	h, w := testSet.Height, testSet.Width
+	if err := add(figures.LossCurves(hist, title, false, filepath.Join(dir, "loss_curves"))); err != nil {
+		return all, err
+	}
+	originals, recons, err := vaekit.Reconstruct(backend, store, m, testSet, 10)
+	if err != nil {
+		return all, err
+	}
+	if err := add(figures.ImageGrid(append(originals, recons...), h, w, len(originals), []string{"original", "reconstruction"},
+		title+": test reconstructions", filepath.Join(dir, "reconstructions"))); err != nil {
+		return all, err
+	}
+	samples, err := vaekit.PriorSamples(backend, store, m, 64, 1)
+	if err != nil {
+		return all, err
+	}
+	if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": samples from N(0, I)", filepath.Join(dir, "samples"))); err != nil {
+		return all, err
+	}
+	if gen, ok := m.(vaekit.Generator); ok && gen.LatentDim(store) == 2 {
+		images, z0, z1, err := vaekit.ManifoldGrid(backend, store, m, 20, 2)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": latent manifold", filepath.Join(dir, "latent_manifold"))); err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}

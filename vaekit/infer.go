@@ -1,0 +1,146 @@
+package vaekit
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+)
+
+// These helpers run a trained model on the host's data, for figures and evaluation. They
+// build a graph per call (cheap next to training) in inference mode.
+
+// split turns a [n, ...] float32 tensor into n flat images.
+func split(t *tensors.Tensor, n int) [][]float32 {
+	flat := tensors.MustCopyFlatData[float32](t)
+	size := len(flat) / n
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = flat[i*size : (i+1)*size]
+	}
+	return out
+}
+
+// Reconstruct returns the first n images of set and their reconstructions.
+func Reconstruct(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, n int) (originals, reconstructions [][]float32, err error) {
+	r, ok := m.(Reconstructor)
+	if !ok {
+		return nil, nil, fmt.Errorf("model %q does not reconstruct images", m.Name())
+	}
+	set = set.Subset(n)
+	images, labels, _ := newBatcher(set, set.N).sequential(0)
+	out, err := model.CallOnce(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
+		return r.Reconstruct(scope, images, labels)
+	}, images, labels)
+	if err != nil {
+		return nil, nil, err
+	}
+	originals = make([][]float32, set.N)
+	for i := range originals {
+		originals[i] = set.Image(i)
+	}
+	return originals, split(out, set.N), nil
+}
+
+// Encode returns the latent point of every image of set (the posterior mean for a VAE),
+// computed in batches of batchSize.
+func Encode(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, batchSize int) ([][]float32, error) {
+	enc, ok := m.(Encoder)
+	if !ok {
+		return nil, fmt.Errorf("model %q has no encoder", m.Name())
+	}
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
+		return enc.Encode(scope, images, labels)
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := newBatcher(set, batchSize)
+	var out [][]float32
+	for start := 0; start < set.N; start += batchSize {
+		images, labels, _ := b.sequential(start)
+		res, err := exec.Exec(images, labels)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, split(res[0], batchSize)...)
+	}
+	return out[:set.N], nil
+}
+
+// Decode decodes latent points z (each of the model's latent size) into images; labels are
+// the classes for conditional models (nil otherwise).
+func Decode(backend compute.Backend, store *model.Store, m Model, z [][]float32, labels []int32) ([][]float32, error) {
+	gen, ok := m.(Generator)
+	if !ok {
+		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
+	}
+	d := gen.LatentDim(store)
+	flat := make([]float32, 0, len(z)*d)
+	for i, p := range z {
+		if len(p) != d {
+			return nil, fmt.Errorf("latent point %d has %d values, the model's latent size is %d", i, len(p), d)
+		}
+		flat = append(flat, p...)
+	}
+	if labels == nil {
+		labels = make([]int32, len(z))
+	}
+	out, err := model.CallOnce(backend, store, func(scope *model.Scope, z, labels *Node) *Node {
+		return gen.Decode(scope, z, labels)
+	}, tensors.FromFlatDataAndDimensions(flat, len(z), d), tensors.FromFlatDataAndDimensions(labels, len(labels)))
+	if err != nil {
+		return nil, err
+	}
+	return split(out, len(z)), nil
+}
+
+// PriorSamples draws n latent points from N(0, I) with the given seed and decodes them.
+func PriorSamples(backend compute.Backend, store *model.Store, m Model, n int, seed uint64) ([][]float32, error) {
+	gen, ok := m.(Generator)
+	if !ok {
+		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
+	}
+	d := gen.LatentDim(store)
+	rng := rand.New(rand.NewPCG(seed, 0x5a3b1e))
+	z := make([][]float32, n)
+	for i := range z {
+		z[i] = make([]float32, d)
+		for j := range z[i] {
+			z[i][j] = float32(rng.NormFloat64())
+		}
+	}
+	return Decode(backend, store, m, z, nil)
+}
+
+// ManifoldGrid decodes the n x n grid of 2-D latent points with both coordinates evenly spaced
+// over [-scale, scale]. It returns the images (top row first: largest z[1]) and the coordinates.
+func ManifoldGrid(backend compute.Backend, store *model.Store, m Model, n int, scale float64) (images [][]float32, z0, z1 []float64, err error) {
+	gen, ok := m.(Generator)
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("model %q does not decode latent points", m.Name())
+	}
+	if d := gen.LatentDim(store); d != 2 {
+		return nil, nil, nil, fmt.Errorf("latent manifold needs a 2-D latent space, model has %d dimensions (%q)", d, ParamLatentDim)
+	}
+	if n < 2 || !(scale > 0) {
+		return nil, nil, nil, fmt.Errorf("latent manifold: grid size %d and scale %g: expected n >= 2 and scale > 0", n, scale)
+	}
+	z0 = make([]float64, n)
+	for i := range z0 {
+		z0[i] = -scale + 2*scale*float64(i)/float64(n-1)
+	}
+	z1 = z0
+	z := make([][]float32, 0, n*n)
+	for i := n - 1; i >= 0; i-- {
+		for j := range n {
+			z = append(z, []float32{float32(z0[j]), float32(z1[i])})
+		}
+	}
+	images, err = Decode(backend, store, m, z, nil)
+	return images, z0, z1, err
+}
