@@ -31,7 +31,17 @@ type Trainer struct {
 	terms   []string
 	train   *model.Exec
 	eval    *model.Exec
-	epoch   *model.Variable // completed epochs, checkpointed with the weights
+}
+
+// epochVariable is the store variable counting completed epochs, checkpointed with the weights.
+const epochVariable = "/vaekit/epoch"
+
+// epochVar returns the epoch counter, loading it from an attached checkpoint or creating it.
+func (t *Trainer) epochVar() *model.Variable {
+	if v := t.store.GetVariable(epochVariable); v != nil {
+		return v.SetTrainable(false) // a variable read back from a checkpoint comes back trainable
+	}
+	return t.store.RootScope().In("vaekit").VariableWithValue("epoch", int64(0)).SetTrainable(false)
 }
 
 // NewTrainer checks the training parameters of store and prepares the steps of m. The store's
@@ -71,7 +81,6 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer,
 	if err != nil {
 		return nil, err
 	}
-	t.epoch = store.RootScope().In("vaekit").VariableWithValue("epoch", int64(0)).SetTrainable(false)
 	return t, nil
 }
 
@@ -83,7 +92,7 @@ func (t *Trainer) Terms() []string { return t.terms }
 
 // CompletedEpochs is the number of epochs trained so far (restored from a checkpoint).
 func (t *Trainer) CompletedEpochs() int {
-	v, err := t.epoch.Value()
+	v, err := t.epochVar().Value()
 	if err != nil {
 		return 0
 	}
@@ -236,7 +245,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		hist.Rows = append(hist.Rows, HistoryRow{Epoch: epoch, Split: "train", Values: sums},
 			HistoryRow{Epoch: epoch, Split: "test", Values: testMeans})
 		bar.done(hist)
-		if err := t.epoch.SetValue(tensors.FromScalar(int64(epoch))); err != nil {
+		if err := t.epochVar().SetValue(tensors.FromScalar(int64(epoch))); err != nil {
 			return hist, err
 		}
 		if ckpt != nil {
@@ -268,12 +277,20 @@ func (t *Trainer) openCheckpoint(dir string) (*checkpoint.Handler, *History, err
 	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("run directory %s: %w", dir, err)
 	}
+	// Variables that exist before the checkpoint is attached would not be read back from it.
+	if n := t.store.NumVariables(); n > 0 {
+		return nil, nil, fmt.Errorf("Fit with a run directory (%s) must come first: the store already holds %d variables", dir, n)
+	}
 	h, err := checkpoint.Build(t.store).Dir(ckptDir).Keep(2).Done()
 	if err != nil {
 		return nil, nil, fmt.Errorf("checkpoint in %s: %w", ckptDir, err)
 	}
 	hist := &History{}
 	if has, _ := h.HasCheckpoints(); has {
+		// The random state comes back from the checkpoint as a trainable variable; it is not one.
+		if v := t.store.GetVariable("/" + model.RNGStateVariableName); v != nil {
+			v.SetTrainable(false)
+		}
 		if got := model.GetParamOr(t.store.RootScope(), ParamModel, t.model.Name()); got != t.model.Name() {
 			return nil, nil, fmt.Errorf("checkpoint in %s belongs to model %q, not %q: use another run directory", ckptDir, got, t.model.Name())
 		}

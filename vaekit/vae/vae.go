@@ -44,10 +44,11 @@ func (Model) LatentDim(store *model.Store) int {
 // cond is an optional condition appended to the encoder input (nil for the plain VAE).
 func Posterior(scope *model.Scope, images, cond *Node) (mean, logVar *Node) {
 	features := vaekit.EncoderFeatures(scope, images, cond)
-	d := vaekit.LatentDim(scope, DefaultLatentDim)
-	mean = layers.Dense(scope.In("z_mean"), features, true, d)
-	logVar = layers.Dense(scope.In("z_log_var"), features, true, d)
-	return mean, logVar
+	return posteriorMean(scope, features), layers.Dense(scope.In("z_log_var"), features, true, vaekit.LatentDim(scope, DefaultLatentDim))
+}
+
+func posteriorMean(scope *model.Scope, features *Node) *Node {
+	return layers.Dense(scope.In("z_mean"), features, true, vaekit.LatentDim(scope, DefaultLatentDim))
 }
 
 // Loss implements vaekit.Model.
@@ -71,10 +72,11 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	}
 }
 
-// Encode implements vaekit.Encoder: the posterior mean.
+// Encode implements vaekit.Encoder: the posterior mean. It builds only the mean's layer: a
+// graph with an unused branch (the log-variance) fails to run on the pure-Go backend of
+// GoMLX v0.28.8 ("index out of range" at execution).
 func (Model) Encode(scope *model.Scope, images, _ *Node) *Node {
-	mean, _ := Posterior(scope, images, nil)
-	return mean
+	return posteriorMean(scope, vaekit.EncoderFeatures(scope, images, nil))
 }
 
 // Decode implements vaekit.Generator: pixel probabilities for latent points z.

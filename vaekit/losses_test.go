@@ -1,0 +1,84 @@
+package vaekit
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gomlx/compute/gobackend"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+func TestLossesByHand(t *testing.T) {
+	backend := gobackend.GetBackend()
+	eval := func(fn func(g *Graph) *Node) []float32 {
+		return tensors.MustCopyFlatData[float32](MustExecOnce(backend, fn))
+	}
+	c := func(g *Graph, v any) *Node { return Const(g, v) }
+	softplus := func(x float64) float64 { return math.Log1p(math.Exp(x)) }
+	tests := []struct {
+		name string
+		fn   func(g *Graph) *Node
+		want []float64
+	}{
+		{"KL of N(0,1) to N(0,1) is 0", func(g *Graph) *Node {
+			return GaussianKL(c(g, [][]float32{{0, 0, 0}}), c(g, [][]float32{{0, 0, 0}}))
+		}, []float64{0}},
+		{"KL with mean 1, log-variance 0 is 0.5 per dimension", func(g *Graph) *Node {
+			return GaussianKL(c(g, [][]float32{{1, 1, 1, 1}, {1, 0, 0, 0}}), c(g, [][]float32{{0, 0, 0, 0}, {0, 0, 0, 0}}))
+		}, []float64{2, 0.5}},
+		{"KL with variance e: 0.5*(e - 1 - 1)", func(g *Graph) *Node {
+			return GaussianKL(c(g, [][]float32{{0}}), c(g, [][]float32{{1}}))
+		}, []float64{0.5 * (math.E - 2)}},
+		{"KL to its own prior mean is 0", func(g *Graph) *Node {
+			return GaussianKLToMean(c(g, [][]float32{{3, -2}}), c(g, [][]float32{{0, 0}}), c(g, [][]float32{{3, -2}}))
+		}, []float64{0}},
+		{"BCE of logit 0 is log 2 per pixel, summed", func(g *Graph) *Node {
+			return BernoulliNLL(c(g, [][]float32{{0, 0, 0}}), c(g, [][]float32{{0, 1, 0.5}}))
+		}, []float64{3 * math.Ln2}},
+		{"BCE of known logits and targets", func(g *Graph) *Node {
+			return BernoulliNLL(c(g, [][]float32{{2, -1}, {-3, 4}}), c(g, [][]float32{{1, 0}, {0.25, 1}}))
+		}, []float64{softplus(-2) + softplus(-1), 0.25*softplus(3) + 0.75*softplus(-3) + softplus(-4)}},
+		{"BCE from extreme logits stays finite", func(g *Graph) *Node {
+			return BernoulliNLL(c(g, [][]float32{{100, -100}}), c(g, [][]float32{{0, 1}}))
+		}, []float64{200}},
+		{"squared error sums over pixels, per example", func(g *Graph) *Node {
+			return SquaredError(c(g, [][][]float32{{{1, 2}, {3, 4}}, {{0, 0}, {0, 0}}}), c(g, [][][]float32{{{0, 0}, {0, 0}}, {{0, 0}, {0, 1}}}))
+		}, []float64{30, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := eval(tt.fn)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if math.Abs(float64(got[i])-tt.want[i]) > 1e-4*max(1, math.Abs(tt.want[i])) {
+					t.Errorf("example %d = %v, want %v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestHistoryCSVRoundTrip(t *testing.T) {
+	h := &History{Terms: []string{"loss", "kl"}, Rows: []HistoryRow{
+		{Epoch: 1, Split: "train", Values: []float64{301.94, 0.1 + 0.2}},
+		{Epoch: 1, Split: "test", Values: []float64{259.97, 3.85}},
+	}}
+	path := t.TempDir() + "/history.csv"
+	if err := h.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadHistory(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range got.Rows {
+		for j, v := range r.Values {
+			if v != h.Rows[i].Values[j] {
+				t.Errorf("row %d value %d = %v, want %v exactly", i, j, v, h.Rows[i].Values[j])
+			}
+		}
+	}
+}

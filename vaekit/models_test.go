@@ -1,0 +1,261 @@
+package vaekit_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/vae"
+)
+
+// syntheticSet is n 28x28 images, each a bright square at one of 4 places (the label).
+func syntheticSet(n int, seed uint64) *datasets.Set {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	s := &datasets.Set{Name: "synthetic", Split: "train", N: n, Height: 28, Width: 28,
+		Images: make([]float32, n*784), Labels: make([]int32, n), ClassNames: []string{"a", "b", "c", "d"}}
+	for i := range n {
+		l := rng.IntN(4)
+		s.Labels[i] = int32(l)
+		y0, x0 := 4+14*(l/2)+rng.IntN(3), 4+14*(l%2)+rng.IntN(3)
+		img := s.Image(i)
+		for y := y0; y < y0+8; y++ {
+			for x := x0; x < x0+8; x++ {
+				img[y*28+x] = 0.9
+			}
+		}
+	}
+	return s
+}
+
+func smallMLP(extra map[string]any) map[string]any {
+	p := map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{64, 32}, vaekit.ParamLatentDim: 4,
+		vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(3), vaekit.ParamLearningRate: 3e-3}
+	for k, v := range extra {
+		p[k] = v
+	}
+	return p
+}
+
+func newTrainer(t *testing.T, m vaekit.Model, params map[string]any) (*vaekit.Trainer, *model.Store) {
+	t.Helper()
+	store := model.NewStore()
+	store.SetParams(params)
+	tr, err := vaekit.NewTrainer(gobackend.GetBackend(), store, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, store
+}
+
+func TestModelShapes(t *testing.T) {
+	backend := gobackend.GetBackend()
+	tests := []struct {
+		name      string
+		model     vaekit.Model
+		params    map[string]any
+		latent    int
+		wantTerms []string
+	}{
+		{"mlp-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20}, 20, []string{"loss", "reconstruction", "kl"}},
+		{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2}, 2, []string{"loss", "reconstruction", "kl"}},
+		{"mlp-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 8}, 8, []string{"loss", "reconstruction"}},
+		{"conv-dae-mask", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 3, ae.ParamCorruption: "mask"}, 3, []string{"loss", "reconstruction"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Every term must be per example ([batch]): Evaluate multiplies it by the [batch] mask.
+			tr, store := newTrainer(t, tt.model, tt.params)
+			set := syntheticSet(5, 9)
+			if _, err := tr.Evaluate(set, 4); err != nil {
+				t.Fatal(err)
+			}
+			if names := tr.Terms(); !slices.Equal(names, tt.wantTerms) {
+				t.Errorf("terms = %v, want %v", names, tt.wantTerms)
+			}
+			z, err := vaekit.Encode(backend, store, tt.model, set, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(z) != set.N || len(z[0]) != tt.latent {
+				t.Errorf("Encode gave %d points of size %d, want %d of %d", len(z), len(z[0]), set.N, tt.latent)
+			}
+			decoded, err := vaekit.Decode(backend, store, tt.model, make([][]float32, 3, 3), nil)
+			if err == nil {
+				t.Errorf("Decode of empty latent points succeeded: %d images", len(decoded))
+			}
+			zs := [][]float32{make([]float32, tt.latent), make([]float32, tt.latent)}
+			decoded, err = vaekit.Decode(backend, store, tt.model, zs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(decoded) != 2 || len(decoded[0]) != 784 {
+				t.Errorf("Decode gave %d images of %d values, want 2 of 784", len(decoded), len(decoded[0]))
+			}
+			for _, v := range decoded[0] {
+				if v < 0 || v > 1 {
+					t.Fatalf("decoded pixel %v outside [0, 1]", v)
+				}
+			}
+		})
+	}
+}
+
+func variableValues(store *model.Store) map[string][]float32 {
+	out := map[string][]float32{}
+	for v := range store.IterVariables() {
+		if !v.Trainable {
+			continue
+		}
+		val, err := v.Value()
+		if err != nil || val.DType().String() != "Float32" {
+			continue
+		}
+		out[v.Path()] = tensors.MustCopyFlatData[float32](val)
+	}
+	return out
+}
+
+func TestTrainStepChangesWeightsEvalDoesNot(t *testing.T) {
+	for _, m := range []vaekit.Model{vae.Model{}, ae.Model{}} {
+		t.Run(m.Name(), func(t *testing.T) {
+			tr, store := newTrainer(t, m, smallMLP(nil))
+			set := syntheticSet(32, 1)
+			if _, err := tr.Evaluate(set, 16); err != nil { // creates the variables
+				t.Fatal(err)
+			}
+			before := variableValues(store)
+			if len(before) == 0 {
+				t.Fatal("no trainable variables")
+			}
+			if _, err := tr.Evaluate(set, 16); err != nil {
+				t.Fatal(err)
+			}
+			for name, v := range variableValues(store) {
+				if !slices.Equal(v, before[name]) {
+					t.Errorf("evaluation changed %s", name)
+				}
+			}
+			images, labels := randomBatch(16)
+			if _, err := tr.TrainStep(images, labels); err != nil {
+				t.Fatal(err)
+			}
+			changed := 0
+			for name, v := range variableValues(store) {
+				if !slices.Equal(v, before[name]) {
+					changed++
+				}
+			}
+			if changed != len(before) {
+				t.Errorf("a train step changed %d of %d variables", changed, len(before))
+			}
+		})
+	}
+}
+
+func TestLossFallsOnSyntheticData(t *testing.T) {
+	tests := []struct {
+		name   string
+		model  vaekit.Model
+		params map[string]any
+	}{
+		{"vae-adam", vae.Model{}, smallMLP(nil)},
+		{"vae-rmsprop", vae.Model{}, smallMLP(map[string]any{vaekit.ParamOptimizer: "rmsprop"})},
+		{"ae-sgd", ae.Model{}, smallMLP(map[string]any{vaekit.ParamOptimizer: "sgd", vaekit.ParamLearningRate: 0.01})},
+		{"dae-gaussian", ae.Model{}, smallMLP(map[string]any{ae.ParamCorruption: "gaussian"})},
+		{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamConvFilters: []int{8, 16},
+			vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
+	}
+	set := syntheticSet(64, 2)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, _ := newTrainer(t, tt.model, tt.params)
+			first, err := tr.Evaluate(set, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := syntheticSet(16, 3)
+			for range 40 {
+				images := tensors.FromFlatDataAndDimensions(b.Images, 16, 28, 28, 1)
+				labels := tensors.FromFlatDataAndDimensions(b.Labels, 16)
+				if _, err := tr.TrainStep(images, labels); err != nil {
+					t.Fatal(err)
+				}
+			}
+			last, err := tr.Evaluate(set, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !(last[0] < 0.7*first[0]) {
+				t.Errorf("loss after 40 steps %.2f, before %.2f: want a fall of at least 30%%", last[0], first[0])
+			}
+		})
+	}
+}
+
+// Resume: two epochs in one go, and one epoch then a resumed one in a new trainer and store,
+// give the same history. The pure-Go backend is deterministic, so the tolerance is tiny.
+func TestResumeGivesSameHistory(t *testing.T) {
+	train, test := syntheticSet(96, 4), syntheticSet(40, 5)
+	fit := func(dir string, epochs int) (h *vaekit.History, trained []int) {
+		tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs, vaekit.ParamBinarize: "dynamic"}))
+		h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir,
+			OnEpoch: func(epoch int, _ *vaekit.History) error { trained = append(trained, epoch); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, trained
+	}
+	straight, _ := fit(t.TempDir(), 2)
+	dir := t.TempDir()
+	fit(dir, 1)
+	resumed, trained := fit(dir, 2)
+	if !slices.Equal(trained, []int{2}) {
+		t.Fatalf("the resumed run trained epochs %v, want only [2]", trained)
+	}
+	if len(resumed.Rows) != 4 || len(straight.Rows) != 4 {
+		t.Fatalf("rows: resumed %d, straight %d, want 4", len(resumed.Rows), len(straight.Rows))
+	}
+	const tol = 1e-9
+	for i, r := range straight.Rows {
+		for j, v := range r.Values {
+			if got := resumed.Rows[i].Values[j]; math.Abs(got-v) > tol*math.Abs(v) {
+				t.Errorf("epoch %d %s %s: resumed %v, straight %v", r.Epoch, r.Split, straight.Terms[j], got, v)
+			}
+		}
+	}
+}
+
+func TestTrainingParamErrors(t *testing.T) {
+	tests := []struct {
+		params  map[string]any
+		wantErr string
+	}{
+		{map[string]any{vaekit.ParamOptimizer: "adagrad"}, `"optimizer" = "adagrad": expected one of [adam rmsprop sgd]`},
+		{map[string]any{vaekit.ParamBatchSize: 0}, `"batch_size" = 0: expected a positive batch size`},
+		{map[string]any{vaekit.ParamLearningRate: -1.0}, `"learning_rate" = -1: expected a positive learning rate`},
+		{map[string]any{vaekit.ParamEpochs: -2}, `"epochs" = -2`},
+		{map[string]any{vaekit.ParamBinarize: "yes"}, `"binarize" = "yes"`},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.params), func(t *testing.T) {
+			store := model.NewStore()
+			store.SetParams(tt.params)
+			_, err := vaekit.NewTrainer(gobackend.GetBackend(), store, vae.Model{})
+			if err == nil || !contains(err.Error(), tt.wantErr) {
+				t.Errorf("NewTrainer error = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
