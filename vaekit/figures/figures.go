@@ -193,4 +193,3 @@ func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base 
 
 // Path joins a figure's folder and name.
 func Path(dir, name string) string { return filepath.Join(dir, name) }
-
