@@ -7,9 +7,10 @@ VAEKIT_CACHE ?= $(HOME)/.cache/vaekit
 export VAEKIT_CACHE
 MNIST_DIR := $(VAEKIT_CACHE)/datasets/mnist
 FASHION_SYSTEM_DIR := /usr/share/datasets/fashion-mnist
-# make demo trains the default experiment for this many epochs (about ten minutes on two cores).
+# make demo trains the default experiment for DEMO_EPOCHS epochs (one is about eight minutes on two
+# cores with the pure-Go backend); DEMO_STEPS > 0 caps the steps per epoch.
 DEMO_EPOCHS ?= 1
-DEMO_STEPS ?= 600
+DEMO_STEPS ?= 0
 RUNS ?= runs
 
 .PHONY: all demo test test-short bench data deps tools vet clean

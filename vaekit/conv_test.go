@@ -45,6 +45,8 @@ func TestConv2DSameMatchesConvolve(t *testing.T) {
 		{7, 7, 64, 16, 1, 1},
 		{7, 7, 3, 5, 3, 1},
 		{9, 6, 2, 3, 4, 3},
+		{28, 28, 32, 1, 3, 1}, // fewer output than input channels: the output-side formulation
+		{6, 5, 8, 3, 3, 1},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%dx%dx%d_k%d_s%d", tt.h, tt.w, tt.c, tt.k, tt.stride), func(t *testing.T) {
