@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
@@ -37,7 +36,7 @@ func randomBatch(batch int) (*tensors.Tensor, *tensors.Tensor) {
 // BenchmarkTrainStep measures one warm training step of each model at its default batch size;
 // the samples/s metric is what `make bench` tabulates.
 func BenchmarkTrainStep(b *testing.B) {
-	backend := gobackend.GetBackend()
+	backend := vaekit.GoBackend()
 	for _, bc := range benchCases {
 		b.Run(bc.name, func(b *testing.B) {
 			store := model.NewStore()

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -37,7 +36,7 @@ func maxAbsDiff(t *testing.T, a, b *tensors.Tensor) float64 {
 }
 
 func TestConv2DSameMatchesConvolve(t *testing.T) {
-	backend := gobackend.GetBackend()
+	backend := GoBackend()
 	rng := rand.New(rand.NewPCG(1, 2))
 	tests := []struct{ h, w, c, out, k, stride int }{
 		{28, 28, 1, 32, 3, 2},
@@ -69,7 +68,7 @@ func TestConv2DSameMatchesConvolve(t *testing.T) {
 // The transposed convolution is, by definition, the gradient of the convolution with respect to
 // its input: <Conv(x, K), u> has gradient ConvTranspose(u, K^T) in x.
 func TestConvTranspose2DSameIsConvGradient(t *testing.T) {
-	backend := gobackend.GetBackend()
+	backend := GoBackend()
 	rng := rand.New(rand.NewPCG(3, 4))
 	tests := []struct{ h, c, out, k, stride int }{
 		{7, 64, 64, 3, 2},
@@ -96,3 +95,4 @@ func TestConvTranspose2DSameIsConvGradient(t *testing.T) {
 		})
 	}
 }
+

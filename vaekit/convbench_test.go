@@ -5,14 +5,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
 // BenchmarkConvLayers times forward plus gradient of each convolution of the seed conv VAE at
 // batch 64, to see where a training step goes.
 func BenchmarkConvLayers(b *testing.B) {
-	backend := gobackend.GetBackend()
+	backend := GoBackend()
 	rng := rand.New(rand.NewPCG(1, 2))
 	cases := []struct {
 		name            string

@@ -4,13 +4,12 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
 func TestLossesByHand(t *testing.T) {
-	backend := gobackend.GetBackend()
+	backend := GoBackend()
 	eval := func(fn func(g *Graph) *Node) []float32 {
 		return tensors.MustCopyFlatData[float32](MustExecOnce(backend, fn))
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
@@ -50,7 +49,7 @@ func newTrainer(t *testing.T, m vaekit.Model, params map[string]any) (*vaekit.Tr
 	t.Helper()
 	store := model.NewStore()
 	store.SetParams(params)
-	tr, err := vaekit.NewTrainer(gobackend.GetBackend(), store, m)
+	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +57,7 @@ func newTrainer(t *testing.T, m vaekit.Model, params map[string]any) (*vaekit.Tr
 }
 
 func TestModelShapes(t *testing.T) {
-	backend := gobackend.GetBackend()
+	backend := vaekit.GoBackend()
 	tests := []struct {
 		name      string
 		model     vaekit.Model
@@ -250,7 +249,7 @@ func TestTrainingParamErrors(t *testing.T) {
 		t.Run(fmt.Sprint(tt.params), func(t *testing.T) {
 			store := model.NewStore()
 			store.SetParams(tt.params)
-			_, err := vaekit.NewTrainer(gobackend.GetBackend(), store, vae.Model{})
+			_, err := vaekit.NewTrainer(vaekit.GoBackend(), store, vae.Model{})
 			if err == nil || !contains(err.Error(), tt.wantErr) {
 				t.Errorf("NewTrainer error = %v, want %q", err, tt.wantErr)
 			}
