@@ -10,8 +10,8 @@ import (
 	"golang.org/x/term"
 )
 
-// progress shows the steps of an epoch: a bar redrawn in place on a terminal, else nothing
-// until the epoch's summary line (so logs and notebooks get one line per epoch).
+// progress shows the steps of an epoch: a bar redrawn in place on a terminal; elsewhere (logs,
+// notebooks) a line at every tenth of a long epoch, then the epoch's summary line.
 type progress struct {
 	w        io.Writer
 	label    string
@@ -37,7 +37,13 @@ func (p *progress) step(loss float64) {
 	}
 	p.n++
 	p.lastLoss = loss
-	if !p.terminal || (time.Since(p.lastDraw) < 200*time.Millisecond && p.n < p.total) {
+	if !p.terminal {
+		if tenth := max(p.total/10, 1); p.total >= 100 && p.n%tenth == 0 && p.n < p.total {
+			fmt.Fprintf(p.w, "%s: step %d/%d, loss %.4g, %s\n", p.label, p.n, p.total, loss, time.Since(p.start).Round(time.Second))
+		}
+		return
+	}
+	if time.Since(p.lastDraw) < 200*time.Millisecond && p.n < p.total {
 		return
 	}
 	p.lastDraw = time.Now()
