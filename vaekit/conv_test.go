@@ -95,4 +95,3 @@ func TestConvTranspose2DSameIsConvGradient(t *testing.T) {
 		})
 	}
 }
-
