@@ -22,8 +22,14 @@ var xlaPluginsOnDisk func() []string
 // on disk; else the pure-Go backend. It never downloads anything: the XLA auto-installer is not
 // linked into vaekit, and GOMLX_NO_AUTO_INSTALL is set for any library that would try.
 // It returns the backend and a one-line description of it and of the SIMD kernels.
-func NewBackend() (compute.Backend, string, error) {
+func NewBackend() (backend compute.Backend, description string, err error) {
 	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	defer func() {
+		// compute.NewWithConfig panics on an unknown backend name.
+		if r := recover(); r != nil {
+			backend, description, err = nil, "", fmt.Errorf("%s=%q: %v (set %s=go for the pure-Go backend)", BackendEnv, os.Getenv(BackendEnv), r, BackendEnv)
+		}
+	}()
 	config := os.Getenv(BackendEnv)
 	if config == "" {
 		if xlaPluginsOnDisk != nil && len(xlaPluginsOnDisk()) > 0 {
