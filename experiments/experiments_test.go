@@ -63,7 +63,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 				t.Errorf("metrics.json: test loss %v, epochs %d", metrics.Test["loss"], metrics.Epochs)
 			}
 			wantFigures := []string{"loss_curves", "reconstructions", "samples"}
-			if exp.Params[vaekit.ParamLatentDim] == 2 {
+			if exp.Model == "cvae" {
+				wantFigures = []string{"loss_curves", "reconstructions", "class_samples"}
+			} else if exp.Params[vaekit.ParamLatentDim] == 2 {
 				wantFigures = append(wantFigures, "latent_manifold")
 			}
 			before := map[string][]byte{}
@@ -117,7 +119,7 @@ func TestLookupAndModelErrors(t *testing.T) {
 	if _, err := Lookup("no-such"); err == nil || !strings.Contains(err.Error(), "fashion-conv-vae") {
 		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
 	}
-	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae vae]`) {
+	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae cvae vae]`) {
 		t.Errorf("ModelByName(gan) error = %v", err)
 	}
 	for _, e := range Registry {

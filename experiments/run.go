@@ -231,6 +231,17 @@ func DrawFigures(backend compute.Backend, store *model.Store, m vaekit.Model, hi
 		title+": test reconstructions", filepath.Join(dir, "reconstructions"))); err != nil {
 		return all, err
 	}
+	if _, conditional := m.(vaekit.ConditionalPrior); conditional {
+		classes := testSet.ClassNames
+		samples, err := vaekit.ClassSamples(backend, store, m, len(classes), 10, 1)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.ImageGrid(samples, h, w, 10, classes, title+": samples per class", filepath.Join(dir, "class_samples"))); err != nil {
+			return all, err
+		}
+		return all, nil
+	}
 	samples, err := vaekit.PriorSamples(backend, store, m, 64, 1)
 	if err != nil {
 		return all, err

@@ -6,6 +6,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -26,6 +27,14 @@ const (
 	// ParamConvDense is the width of the dense layer after the convolutions (0: none).
 	// Default 16 (the seed conv VAE).
 	ParamConvDense = "conv_dense"
+	// ParamActivation is the hidden activation: "relu" (default) or "leaky_relu".
+	ParamActivation = "activation"
+	// ParamLeakyReluAlpha is the slope of "leaky_relu" below zero (default 0.3, Keras' default;
+	// PyTorch's is 0.01).
+	ParamLeakyReluAlpha = "leaky_relu_alpha"
+	// ParamConvBatchNorm adds batch normalization after every (transposed) convolution of the
+	// convolutional blocks, before the activation (default false; the seed CVAE uses it).
+	ParamConvBatchNorm = "conv_batchnorm"
 	// ParamReconstruction is the reconstruction loss: "bernoulli" (binary cross-entropy from
 	// logits, nats per image) or "mse" (squared error summed over pixels).
 	ParamReconstruction = "reconstruction"
@@ -36,6 +45,28 @@ const (
 	ArchMLP  = "mlp"
 	ArchConv = "conv"
 )
+
+// activate applies ParamActivation.
+func activate(scope *model.Scope, x *Node) *Node {
+	switch a := model.GetParamOr(scope, ParamActivation, "relu"); a {
+	case "relu":
+		return activation.Relu(x)
+	case "leaky_relu":
+		return activation.LeakyReluWith(x, model.GetParamOr(scope, ParamLeakyReluAlpha, 0.3))
+	default:
+		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected \"relu\" or \"leaky_relu\"", ParamActivation, a))
+	}
+}
+
+// convActivate applies the optional batch normalization (ParamConvBatchNorm), in its own scope,
+// and the activation to the output of a convolution.
+func convActivate(scope *model.Scope, x *Node) *Node {
+	if model.GetParamOr(scope, ParamConvBatchNorm, false) {
+		// The pure-Go backend has no fused BatchNormForTraining op: use the graph formulation.
+		x = norm.BatchNorm(scope.In("batchnorm"), x, -1).UseBackendInference(false).Done()
+	}
+	return activate(scope, x)
+}
 
 // ImageShape reads ParamImageShape (default 28x28x1).
 func ImageShape(scope *model.Scope) (h, w, c int) {
@@ -68,7 +99,7 @@ func EncoderFeatures(scope *model.Scope, images, cond *Node) *Node {
 		}
 		for i, width := range model.GetParamOr(scope, ParamMLPHidden, []int{512, 256}) {
 			mustPositive(ParamMLPHidden, width)
-			x = activation.Relu(layers.Dense(scope.In("hidden_%d", i), x, true, width))
+			x = activate(scope, layers.Dense(scope.In("hidden_%d", i), x, true, width))
 		}
 		return x
 	case ArchConv:
@@ -81,11 +112,12 @@ func EncoderFeatures(scope *model.Scope, images, cond *Node) *Node {
 		}
 		for i, filters := range model.GetParamOr(scope, ParamConvFilters, []int{32, 64}) {
 			mustPositive(ParamConvFilters, filters)
-			x = activation.Relu(Conv2D(scope.In("conv_%d", i), x, filters, 3, 2))
+			layer := scope.In("conv_%d", i)
+			x = convActivate(layer, Conv2D(layer, x, filters, 3, 2))
 		}
 		x = Reshape(x, batch, -1)
 		if width := model.GetParamOr(scope, ParamConvDense, 16); width > 0 {
-			x = activation.Relu(layers.Dense(scope.In("dense_features"), x, true, width))
+			x = activate(scope, layers.Dense(scope.In("dense_features"), x, true, width))
 		}
 		return x
 	default:
@@ -109,7 +141,7 @@ func DecoderLogits(scope *model.Scope, z, cond *Node) *Node {
 	case ArchMLP:
 		hidden := model.GetParamOr(scope, ParamMLPHidden, []int{512, 256})
 		for i := len(hidden) - 1; i >= 0; i-- {
-			x = activation.Relu(layers.Dense(scope.In("hidden_%d", i), x, true, hidden[i]))
+			x = activate(scope, layers.Dense(scope.In("hidden_%d", i), x, true, hidden[i]))
 		}
 		return Reshape(layers.Dense(scope.In("output"), x, true, h*w*c), batch, h, w, c)
 	case ArchConv:
@@ -121,10 +153,11 @@ func DecoderLogits(scope *model.Scope, z, cond *Node) *Node {
 				h, w, n, n, ParamConvFilters, filters))
 		}
 		top := filters[n-1]
-		x = activation.Relu(layers.Dense(scope.In("dense_grid"), x, true, (h/scale)*(w/scale)*top))
+		x = activate(scope, layers.Dense(scope.In("dense_grid"), x, true, (h/scale)*(w/scale)*top))
 		x = Reshape(x, batch, h/scale, w/scale, top)
 		for i := n - 1; i >= 0; i-- {
-			x = activation.Relu(ConvTranspose2D(scope.In("deconv_%d", i), x, filters[i], 3, 2))
+			layer := scope.In("deconv_%d", i)
+			x = convActivate(layer, ConvTranspose2D(layer, x, filters[i], 3, 2))
 		}
 		return Conv2D(scope.In("output"), x, c, 3, 1)
 	default:

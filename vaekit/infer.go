@@ -117,6 +117,42 @@ func PriorSamples(backend compute.Backend, store *model.Store, m Model, n int, s
 	return Decode(backend, store, m, z, nil)
 }
 
+// ClassSamples draws perClass latent points for each class in [0, numClasses) from the model's
+// prior for that class (N(mean_c, I) for a ConditionalPrior, N(0, I) otherwise) and decodes them
+// with the class. Images come class after class; the seed fixes the draw.
+func ClassSamples(backend compute.Backend, store *model.Store, m Model, numClasses, perClass int, seed uint64) ([][]float32, error) {
+	gen, ok := m.(Generator)
+	if !ok {
+		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
+	}
+	if numClasses <= 0 || perClass <= 0 {
+		return nil, fmt.Errorf("class samples: %d classes of %d samples: expected positive counts", numClasses, perClass)
+	}
+	d := gen.LatentDim(store)
+	n := numClasses * perClass
+	rng := rand.New(rand.NewPCG(seed, 0xc1a55))
+	eps := make([]float32, n*d)
+	for i := range eps {
+		eps[i] = float32(rng.NormFloat64())
+	}
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(i / perClass)
+	}
+	prior, _ := m.(ConditionalPrior)
+	out, err := model.CallOnce(backend, store, func(scope *model.Scope, eps, labels *Node) *Node {
+		z := eps
+		if prior != nil {
+			z = Add(eps, prior.PriorMeans(scope, labels))
+		}
+		return gen.Decode(scope, z, labels)
+	}, tensors.FromFlatDataAndDimensions(eps, n, d), tensors.FromFlatDataAndDimensions(labels, n))
+	if err != nil {
+		return nil, err
+	}
+	return split(out, n), nil
+}
+
 // ManifoldGrid decodes the n x n grid of 2-D latent points with both coordinates evenly spaced
 // over [-scale, scale]. It returns the images (top row first: largest z[1]) and the coordinates.
 func ManifoldGrid(backend compute.Backend, store *model.Store, m Model, n int, scale float64) (images [][]float32, z0, z1 []float64, err error) {

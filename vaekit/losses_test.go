@@ -32,6 +32,9 @@ func TestLossesByHand(t *testing.T) {
 		{"KL to its own prior mean is 0", func(g *Graph) *Node {
 			return GaussianKLToMean(c(g, [][]float32{{3, -2}}), c(g, [][]float32{{0, 0}}), c(g, [][]float32{{3, -2}}))
 		}, []float64{0}},
+		{"class-prior KL: 0.5*(|mean - prior|^2 + exp(lv) - 1 - lv)", func(g *Graph) *Node {
+			return GaussianKLToMean(c(g, [][]float32{{1, 2}, {0, 0}}), c(g, [][]float32{{0, 0.5}, {0, 0}}), c(g, [][]float32{{-1, 2}, {3, 4}}))
+		}, []float64{0.5*(4+0) + 0.5*(0+math.Exp(0.5)-1-0.5), 0.5 * (9 + 16)}},
 		{"BCE of logit 0 is log 2 per pixel, summed", func(g *Graph) *Node {
 			return BernoulliNLL(c(g, [][]float32{{0, 0, 0}}), c(g, [][]float32{{0, 1, 0.5}}))
 		}, []float64{3 * math.Ln2}},

@@ -14,6 +14,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -69,6 +70,9 @@ func TestModelShapes(t *testing.T) {
 		{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2}, 2, []string{"loss", "reconstruction", "kl"}},
 		{"mlp-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 8}, 8, []string{"loss", "reconstruction"}},
 		{"conv-dae-mask", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 3, ae.ParamCorruption: "mask"}, 3, []string{"loss", "reconstruction"}},
+		{"conv-cvae-concat-bn-leaky", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, cvae.ParamNumClasses: 4,
+			vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu"}, 2, []string{"loss", "reconstruction", "kl"}},
+		{"mlp-cvae-prior", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 3, cvae.ParamForm: "prior", cvae.ParamNumClasses: 4}, 3, []string{"loss", "reconstruction", "kl"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,9 +129,19 @@ func variableValues(store *model.Store) map[string][]float32 {
 }
 
 func TestTrainStepChangesWeightsEvalDoesNot(t *testing.T) {
-	for _, m := range []vaekit.Model{vae.Model{}, ae.Model{}} {
-		t.Run(m.Name(), func(t *testing.T) {
-			tr, store := newTrainer(t, m, smallMLP(nil))
+	models := []struct {
+		model  vaekit.Model
+		params map[string]any
+	}{
+		{vae.Model{}, smallMLP(nil)},
+		{ae.Model{}, smallMLP(nil)},
+		{cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4})},
+		{cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: "prior"})},
+	}
+	for _, mc := range models {
+		m := mc.model
+		t.Run(fmt.Sprint(m.Name(), mc.params[cvae.ParamForm]), func(t *testing.T) {
+			tr, store := newTrainer(t, m, mc.params)
 			set := syntheticSet(32, 1)
 			if _, err := tr.Evaluate(set, 16); err != nil { // creates the variables
 				t.Fatal(err)
@@ -173,6 +187,8 @@ func TestLossFallsOnSyntheticData(t *testing.T) {
 		{"dae-gaussian", ae.Model{}, smallMLP(map[string]any{ae.ParamCorruption: "gaussian"})},
 		{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamConvFilters: []int{8, 16},
 			vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
+		{"cvae-concat", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4})},
+		{"cvae-prior", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: "prior"})},
 	}
 	set := syntheticSet(64, 2)
 	for _, tt := range tests {
@@ -258,3 +274,51 @@ func TestTrainingParamErrors(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// A CVAE's samples depend on the class: the same z decoded with two labels gives two images
+// (concat form), and the class-prior form draws around two different learned means.
+func TestCVAEClassChangesTheSample(t *testing.T) {
+	for _, form := range []string{cvae.FormConcat, cvae.FormPrior} {
+		t.Run(form, func(t *testing.T) {
+			tr, store := newTrainer(t, cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: form}))
+			set := syntheticSet(64, 11)
+			b := newBatcherForTest(set)
+			for range 5 {
+				images, labels := b()
+				if _, err := tr.TrainStep(images, labels); err != nil {
+					t.Fatal(err)
+				}
+			}
+			samples, err := vaekit.ClassSamples(vaekit.GoBackend(), store, cvae.Model{}, 4, 1, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same seed draws the same eps for every class; only the class differs.
+			var diff float64
+			for i := range samples[0] {
+				diff = max(diff, math.Abs(float64(samples[0][i]-samples[1][i])))
+			}
+			if diff < 1e-3 {
+				t.Errorf("classes 0 and 1 decoded to the same image (max pixel difference %g)", diff)
+			}
+			if form == cvae.FormConcat {
+				z := [][]float32{{0.5, -0.5, 1, 0}, {0.5, -0.5, 1, 0}} // smallMLP has latent 4
+				images, err := vaekit.Decode(vaekit.GoBackend(), store, cvae.Model{}, z, []int32{2, 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if slices.Equal(images[0], images[1]) {
+					t.Error("the same z with labels 2 and 3 decoded to the same image")
+				}
+			}
+		})
+	}
+}
+
+// newBatcherForTest returns a function giving the first 16 examples of set as a batch.
+func newBatcherForTest(set *datasets.Set) func() (*tensors.Tensor, *tensors.Tensor) {
+	return func() (*tensors.Tensor, *tensors.Tensor) {
+		s := set.Subset(16)
+		return tensors.FromFlatDataAndDimensions(slices.Clone(s.Images), 16, 28, 28, 1), tensors.FromFlatDataAndDimensions(slices.Clone(s.Labels), 16)
+	}
+}

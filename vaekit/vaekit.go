@@ -73,6 +73,12 @@ type Generator interface {
 	LatentDim(store *model.Store) int
 }
 
+// ConditionalPrior models have a prior over z that depends on the class: PriorMeans returns the
+// prior mean [batch, latent] for labels [batch] (the prior covariance is I).
+type ConditionalPrior interface {
+	PriorMeans(scope *model.Scope, labels *Node) *Node
+}
+
 // Objective is the usual objective reconstruction + beta * kl, per example.
 func Objective(reconstruction, kl *Node, beta float64) *Node {
 	if beta == 1 {

@@ -44,10 +44,17 @@ func (Model) LatentDim(store *model.Store) int {
 // cond is an optional condition appended to the encoder input (nil for the plain VAE).
 func Posterior(scope *model.Scope, images, cond *Node) (mean, logVar *Node) {
 	features := vaekit.EncoderFeatures(scope, images, cond)
-	return posteriorMean(scope, features), layers.Dense(scope.In("z_log_var"), features, true, vaekit.LatentDim(scope, DefaultLatentDim))
+	return meanLayer(scope, features), layers.Dense(scope.In("z_log_var"), features, true, vaekit.LatentDim(scope, DefaultLatentDim))
 }
 
-func posteriorMean(scope *model.Scope, features *Node) *Node {
+// PosteriorMean is the mean of q(z|x) alone. It builds only the mean's layer: a graph with an
+// unused branch (the log-variance) fails to run on the pure-Go backend of GoMLX v0.28.8
+// ("index out of range" at execution).
+func PosteriorMean(scope *model.Scope, images, cond *Node) *Node {
+	return meanLayer(scope, vaekit.EncoderFeatures(scope, images, cond))
+}
+
+func meanLayer(scope *model.Scope, features *Node) *Node {
 	return layers.Dense(scope.In("z_mean"), features, true, vaekit.LatentDim(scope, DefaultLatentDim))
 }
 
@@ -72,11 +79,9 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	}
 }
 
-// Encode implements vaekit.Encoder: the posterior mean. It builds only the mean's layer: a
-// graph with an unused branch (the log-variance) fails to run on the pure-Go backend of
-// GoMLX v0.28.8 ("index out of range" at execution).
+// Encode implements vaekit.Encoder: the posterior mean.
 func (Model) Encode(scope *model.Scope, images, _ *Node) *Node {
-	return posteriorMean(scope, vaekit.EncoderFeatures(scope, images, nil))
+	return PosteriorMean(scope, images, nil)
 }
 
 // Decode implements vaekit.Generator: pixel probabilities for latent points z.

@@ -1,0 +1,112 @@
+// Package cvae is the conditional VAE in two forms, both built from the VAE of package vae and
+// the shared blocks of package vaekit, trained by the same loop:
+//
+//   - "concat" (Sohn, Lee and Yan 2015, "Learning Structured Output Representation using Deep
+//     Conditional Generative Models"): the one-hot class goes into the encoder (extra input
+//     features for the MLP, extra constant input planes for the convolutional encoder) and into
+//     the decoder beside z. Generation for class c: z ~ N(0, I), decoded with c.
+//   - "prior" (class prior): an ordinary encoder and decoder, but the KL term pulls q(z|x) towards
+//     N(mu_y, I), where mu_y is a learned mean per class (variable "class_means" [classes, latent]).
+//     Generation for class c: z ~ N(mu_c, I), decoded.
+//
+// Loss terms, per image, as for the VAE: loss = reconstruction + beta * kl, reconstruction, kl.
+package cvae
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/vae"
+)
+
+// Parameter keys of the conditional VAE (besides those of packages vae and vaekit).
+const (
+	// ParamForm is "concat" (label concatenation, the default) or "prior" (a learned prior mean
+	// per class).
+	ParamForm = "cvae_form"
+	// ParamNumClasses is the number of classes (default 10).
+	ParamNumClasses = "num_classes"
+)
+
+// Forms of the conditional VAE.
+const (
+	FormConcat = "concat"
+	FormPrior  = "prior"
+)
+
+// Model is the conditional VAE. It holds no state: its hyperparameters are in the store.
+type Model struct{}
+
+// Name implements vaekit.Model.
+func (Model) Name() string { return "cvae" }
+
+// LatentDim implements vaekit.Generator.
+func (Model) LatentDim(store *model.Store) int {
+	return vaekit.LatentDim(store.RootScope(), vae.DefaultLatentDim)
+}
+
+func form(scope *model.Scope) string {
+	f := model.GetParamOr(scope, ParamForm, FormConcat)
+	if f != FormConcat && f != FormPrior {
+		panic(fmt.Sprintf("cvae: parameter %q = %q: expected %q or %q", ParamForm, f, FormConcat, FormPrior))
+	}
+	return f
+}
+
+// OneHotClasses encodes labels [batch] as float32 [batch, classes].
+func OneHotClasses(scope *model.Scope, labels *Node) *Node {
+	k := model.GetParamOr(scope, ParamNumClasses, 10)
+	if k <= 0 {
+		panic(fmt.Sprintf("cvae: parameter %q = %d: expected a positive number of classes", ParamNumClasses, k))
+	}
+	return graph.OneHot(labels, k, dtypes.Float32)
+}
+
+// condition is the encoder and decoder condition: the one-hot class for the concat form, nil
+// for the prior form.
+func condition(scope *model.Scope, labels *Node) *Node {
+	if form(scope) == FormConcat {
+		return OneHotClasses(scope, labels)
+	}
+	return nil
+}
+
+// PriorMeans returns the prior mean of z for each label: the learned class mean for the prior
+// form, zeros for the concat form. It implements vaekit.ConditionalPrior.
+func (m Model) PriorMeans(scope *model.Scope, labels *Node) *Node {
+	d := vaekit.LatentDim(scope, vae.DefaultLatentDim)
+	if form(scope) == FormConcat {
+		return Zeros(labels.Graph(), shapes.Make(dtypes.Float32, labels.Shape().Dim(0), d))
+	}
+	k := model.GetParamOr(scope, ParamNumClasses, 10)
+	means := scope.In("prior").VariableWithShape("class_means", shapes.Make(dtypes.Float32, k, d)).NodeValue(labels.Graph())
+	return Gather(means, InsertAxes(labels, -1))
+}
+
+// Loss implements vaekit.Model.
+func (m Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
+	if form(scope) == FormPrior {
+		return vae.Loss(scope, images, nil, m.PriorMeans(scope, labels))
+	}
+	return vae.Loss(scope, images, condition(scope, labels), nil)
+}
+
+// Encode implements vaekit.Encoder: the posterior mean given the image and its class.
+func (Model) Encode(scope *model.Scope, images, labels *Node) *Node {
+	return vae.PosteriorMean(scope, images, condition(scope, labels))
+}
+
+// Decode implements vaekit.Generator: pixel probabilities for latent points z of classes labels.
+func (Model) Decode(scope *model.Scope, z, labels *Node) *Node {
+	return Sigmoid(vaekit.DecoderLogits(scope, z, condition(scope, labels)))
+}
+
+// Reconstruct implements vaekit.Reconstructor.
+func (m Model) Reconstruct(scope *model.Scope, images, labels *Node) *Node {
+	return m.Decode(scope, m.Encode(scope, images, labels), labels)
+}
