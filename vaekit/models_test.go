@@ -1,10 +1,14 @@
 package vaekit_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -320,5 +324,74 @@ func newBatcherForTest(set *datasets.Set) func() (*tensors.Tensor, *tensors.Tens
 	return func() (*tensors.Tensor, *tensors.Tensor) {
 		s := set.Subset(16)
 		return tensors.FromFlatDataAndDimensions(slices.Clone(s.Images), 16, 28, 28, 1), tensors.FromFlatDataAndDimensions(slices.Clone(s.Labels), 16)
+	}
+}
+
+// A process killed while GoMLX writes a checkpoint leaves a truncated newest checkpoint: the run
+// resumes from the one before, trains the lost epoch again and ends with the same history as an
+// uninterrupted run.
+func TestResumeAfterATruncatedCheckpoint(t *testing.T) {
+	train, test := syntheticSet(64, 12), syntheticSet(32, 13)
+	fit := func(dir string, epochs int) (*vaekit.History, []int) {
+		var trained []int
+		tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}))
+		h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir,
+			OnEpoch: func(epoch int, _ *vaekit.History) error { trained = append(trained, epoch); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, trained
+	}
+	straight, _ := fit(t.TempDir(), 3)
+	dir := t.TempDir()
+	fit(dir, 2)
+	jsons, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "checkpoint-*.json"))
+	if len(jsons) != 2 {
+		t.Fatalf("%d checkpoints after 2 epochs, want 2 (Keep(2))", len(jsons))
+	}
+	slices.Sort(jsons)
+	newest, _ := os.ReadFile(jsons[1])
+	if err := os.WriteFile(jsons[1], newest[:len(newest)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resumed, trained := fit(dir, 3)
+	if !slices.Equal(trained, []int{2, 3}) {
+		t.Errorf("after losing the epoch-2 checkpoint the run trained epochs %v, want [2 3]", trained)
+	}
+	if _, err := os.Stat(jsons[1] + ".broken"); err != nil {
+		t.Errorf("the truncated checkpoint was not set aside: %v", err)
+	}
+	if !bytes.Equal(resumed.MarshalCSV(), straight.MarshalCSV()) {
+		t.Errorf("history after the fallback differs from the uninterrupted run:\n%s\nwant\n%s", resumed.MarshalCSV(), straight.MarshalCSV())
+	}
+}
+
+// A diverging run stops with an error that names the term, epoch and step, and the checkpoint of
+// the last good epoch stays loadable.
+func TestDivergenceStopsCleanly(t *testing.T) {
+	train, test := syntheticSet(64, 14), syntheticSet(32, 15)
+	dir := t.TempDir()
+	tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 1}))
+	if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ = newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 3, vaekit.ParamOptimizer: "sgd", vaekit.ParamLearningRate: 1e12}))
+	_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir})
+	if !errors.Is(err, vaekit.ErrNonFinite) {
+		t.Fatalf("Fit with learning rate 1e12: error = %v, want ErrNonFinite", err)
+	}
+	t.Logf("divergence: %v", err)
+	for _, want := range []string{"term \"", "at epoch 2, step", "last good checkpoint", "learning_rate"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	tr, _ = newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 1}))
+	h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Epochs() != 1 || tr.CompletedEpochs() != 1 {
+		t.Errorf("after the failed run the checkpoint is at epoch %d (history %d), want 1", tr.CompletedEpochs(), h.Epochs())
 	}
 }

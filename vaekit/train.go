@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -32,6 +34,10 @@ type Trainer struct {
 	train   *model.Exec
 	eval    *model.Exec
 }
+
+// learningRateVariable is where GoMLX's optimizers keep the learning rate
+// (optimizer.LearningRateVar: scope optimizer.Scope, name optimizer.ParamLearningRate).
+const learningRateVariable = "/optimizers/learning_rate"
 
 // epochVariable is the store variable counting completed epochs, checkpointed with the weights.
 const epochVariable = "/vaekit/epoch"
@@ -182,7 +188,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 	var ckpt *checkpoint.Handler
 	if opts.Dir != "" {
 		var err error
-		if ckpt, hist, err = t.openCheckpoint(opts.Dir); err != nil {
+		if ckpt, hist, err = t.openCheckpoint(opts.Dir, opts.Progress); err != nil {
 			return nil, err
 		}
 	}
@@ -271,8 +277,11 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 }
 
 // openCheckpoint attaches the checkpoint in dir/checkpoint to the store (loading the latest one
-// if present) and reads the history that goes with it.
-func (t *Trainer) openCheckpoint(dir string) (*checkpoint.Handler, *History, error) {
+// if present) and reads the history that goes with it. GoMLX writes a checkpoint's .bin and then
+// its .json in place, so a process killed while saving leaves a truncated newest checkpoint: one
+// that does not load is renamed to *.broken (kept for inspection, reported on log) and the one
+// before it is used; the epochs after it are trained again.
+func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler, *History, error) {
 	ckptDir := filepath.Join(dir, "checkpoint")
 	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("run directory %s: %w", dir, err)
@@ -281,33 +290,81 @@ func (t *Trainer) openCheckpoint(dir string) (*checkpoint.Handler, *History, err
 	if n := t.store.NumVariables(); n > 0 {
 		return nil, nil, fmt.Errorf("Fit with a run directory (%s) must come first: the store already holds %d variables", dir, n)
 	}
-	h, err := checkpoint.Build(t.store).Dir(ckptDir).Keep(2).Done()
-	if err != nil {
-		return nil, nil, fmt.Errorf("checkpoint in %s: %w", ckptDir, err)
+	var h *checkpoint.Handler
+	for {
+		var err error
+		if h, err = checkpoint.Build(t.store).Dir(ckptDir).Keep(2).Done(); err == nil {
+			break
+		}
+		broken, setAsideErr := setAsideNewestCheckpoint(ckptDir)
+		if setAsideErr != nil || broken == "" {
+			return nil, nil, fmt.Errorf("checkpoint in %s: %w", ckptDir, err)
+		}
+		if log != nil {
+			fmt.Fprintf(log, "checkpoint %s does not load (%v): renamed to %s.broken, resuming from the one before\n", broken, err, broken)
+		}
 	}
+	// Attaching restored the checkpoint's parameters; the training parameters of this call win
+	// (more epochs, another learning rate), so the next checkpoint records what was used.
+	p := t.params
+	t.store.SetParams(map[string]any{ParamOptimizer: p.Optimizer, ParamLearningRate: p.LearningRate,
+		ParamBatchSize: p.BatchSize, ParamEpochs: p.Epochs, ParamSeed: p.Seed, ParamBinarize: p.Binarize})
 	hist := &History{}
 	if has, _ := h.HasCheckpoints(); has {
 		// The random state comes back from the checkpoint as a trainable variable; it is not one.
 		if v := t.store.GetVariable("/" + model.RNGStateVariableName); v != nil {
 			v.SetTrainable(false)
 		}
+		// GoMLX's optimizers keep the learning rate in a variable, which the checkpoint restores:
+		// set it to this call's learning rate.
+		if v := t.store.GetVariable(learningRateVariable); v != nil {
+			if err := v.SetValue(tensors.FromScalar(float32(p.LearningRate))); err != nil {
+				return nil, nil, err
+			}
+			v.SetTrainable(false)
+		}
 		if got := model.GetParamOr(t.store.RootScope(), ParamModel, t.model.Name()); got != t.model.Name() {
 			return nil, nil, fmt.Errorf("checkpoint in %s belongs to model %q, not %q: use another run directory", ckptDir, got, t.model.Name())
 		}
-		if hist, err = ReadHistory(filepath.Join(dir, "history.csv")); err != nil && !os.IsNotExist(err) {
+		read, err := ReadHistory(filepath.Join(dir, "history.csv"))
+		switch {
+		case err == nil:
+			hist = read
+		case !os.IsNotExist(err):
 			return nil, nil, err
-		} else if err != nil {
-			hist = &History{}
 		}
 	}
 	return h, hist, nil
 }
 
+// setAsideNewestCheckpoint renames the newest checkpoint's files in dir to *.broken and returns
+// its base path ("" if there is none).
+func setAsideNewestCheckpoint(dir string) (string, error) {
+	jsons, err := filepath.Glob(filepath.Join(dir, "checkpoint-*.json"))
+	if err != nil || len(jsons) == 0 {
+		return "", err
+	}
+	slices.Sort(jsons) // names carry a zero-padded count, so the last one is the newest
+	base := strings.TrimSuffix(jsons[len(jsons)-1], ".json")
+	for _, suffix := range []string{".json", ".bin"} {
+		if err := os.Rename(base+suffix, base+suffix+".broken"); err != nil && !os.IsNotExist(err) {
+			return "", err
+		}
+	}
+	return base, nil
+}
+
+// firstNonFinite returns the index of a NaN or infinite term, preferring the parts (terms after
+// the first) over the objective, which is non-finite whenever a part is; -1 if all are finite.
 func firstNonFinite(v []float64) int {
-	for i, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
+	for i := 1; i < len(v); i++ {
+		if bad(v[i]) {
 			return i
 		}
+	}
+	if len(v) > 0 && bad(v[0]) {
+		return 0
 	}
 	return -1
 }
