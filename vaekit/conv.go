@@ -141,30 +141,42 @@ func ConvTranspose2DSame(x, kernel *Node, stride int) *Node {
 	rowsTaps, rowsLo, rowsHi := subPixelTaps(kh, stride)
 	colsTaps, colsLo, colsHi := subPixelTaps(kw, stride)
 	nh, nw := len(rowsTaps[0]), len(colsTaps[0])
-	patches, _, _ := im2col(x, nh, nw, 1, [4]int{rowsHi, -rowsLo, colsHi, -colsLo})
-	zero := Zeros(g, shapes.Make(kernel.DType(), c, out))
-	// One matrix product per output row phase p, with the kernel [nh*nw*c, stride*out] of its
-	// column phases q; its result [b, h, w, q, out] is already output row h*stride+p in memory
-	// order, so the phases interleave by a concatenation instead of a transposition.
+	// The input shifted by every tap offset (u, v) of the phase convolutions, padded so that
+	// shift u reads input row m - (hi - u).
+	xp := Pad(x, ScalarZero(g, x.DType()), compute.PadAxis{}, compute.PadAxis{Start: rowsHi, End: -rowsLo},
+		compute.PadAxis{Start: colsHi, End: -colsLo}, compute.PadAxis{})
+	shifted := make([][]*Node, nh)
+	for u := range nh {
+		shifted[u] = make([]*Node, nw)
+		for v := range nw {
+			shifted[u][v] = Slice(xp, AxisRange(), AxisRange(u, u+h), AxisRange(v, v+w), AxisRange())
+		}
+	}
+	// Each output phase (p, q) is one matrix product over the taps that reach it (the kernel taps
+	// that fall outside the kernel are left out, so the products do the work of a direct
+	// transposed convolution). Phase (p, q) of output row h*stride+p, column w*stride+q is laid
+	// out [b, h, w, out]; concatenating the q phases on the channel axis and the p phases on a
+	// new axis after h gives the output in memory order, with no transposition.
 	rows := make([]*Node, stride)
 	for p := range stride {
-		var taps []*Node // [nh*nw] of [c, stride*out]
-		for u := range nh {
-			for v := range nw {
-				cols := make([]*Node, stride)
-				for q := range stride {
+		cols := make([]*Node, stride)
+		for q := range stride {
+			var patches, taps []*Node
+			for u := range nh {
+				for v := range nw {
 					th, tw := rowsTaps[p][u], colsTaps[q][v]
 					if th < 0 || tw < 0 {
-						cols[q] = zero
-					} else {
-						cols[q] = Reshape(Slice(kernel, AxisElem(th), AxisElem(tw)), c, out)
+						continue
 					}
+					patches = append(patches, shifted[u][v])
+					taps = append(taps, Reshape(Slice(kernel, AxisElem(th), AxisElem(tw)), c, out))
 				}
-				taps = append(taps, Concatenate(cols, -1))
 			}
+			n := len(taps)
+			y := MatMul(Reshape(Concatenate(patches, -1), b*h*w, n*c), Concatenate(taps, 0))
+			cols[q] = Reshape(y, b, h, w, out)
 		}
-		phaseKernel := Concatenate(taps, 0) // [nh*nw*c, stride*out]
-		rows[p] = Reshape(MatMul(patches, phaseKernel), b, h, 1, w*stride*out)
+		rows[p] = Reshape(Concatenate(cols, -1), b, h, 1, w*stride*out)
 	}
 	return Reshape(Concatenate(rows, 2), b, h*stride, w*stride, out)
 }
