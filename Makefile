@@ -54,10 +54,15 @@ test: deps data
 test-short: deps
 	GOMLX_BACKEND=go $(GO) test -short ./...
 
-## bench: one warm training step of every model at its default batch size; writes docs/bench.md.
+## bench: one warm training step of every model at its default batch size, beside the same
+## models in PyTorch (Debian's python3-torch with OpenBLAS: without it PyTorch uses the reference
+## BLAS and is about 8x slower); writes docs/bench.md.
 bench: deps
+	@/usr/bin/python3 -c "import torch" 2>/dev/null && dpkg -s libopenblas0-pthread >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-torch libopenblas0-pthread; }
 	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) test ./vaekit/ -run '^$$' -bench TrainStep -benchtime 10x | tee /tmp/vaekit-bench.txt
-	$(GO) run ./internal/benchtable < /tmp/vaekit-bench.txt > docs/bench.md
+	OMP_WAIT_POLICY=PASSIVE BENCH_THREADS=$$(nproc) /usr/bin/python3 bench/pytorch_bench.py 10 | tee /tmp/vaekit-bench-torch.jsonl
+	$(GO) run ./internal/benchtable /tmp/vaekit-bench-torch.jsonl < /tmp/vaekit-bench.txt > docs/bench.md
 	@cat docs/bench.md
 
 vet:
