@@ -54,6 +54,24 @@ func ModelByName(name string) (vaekit.Model, error) {
 	return nil, fmt.Errorf("unknown model %q: expected one of %v", name, slices.Sorted(maps.Keys(Models)))
 }
 
+// seedMLP is the recipe of the seed MNIST VAE (784-512-256-20, Adam 1e-3, batch 128, 20 epochs)
+// with the given parameters changed: the MNIST baselines and variants share it, so that they
+// differ from the VAE only where they say.
+func seedMLP(changes map[string]any) map[string]any {
+	p := map[string]any{
+		vaekit.ParamArchitecture: vaekit.ArchMLP,
+		vaekit.ParamMLPHidden:    []int{512, 256},
+		vaekit.ParamLatentDim:    20,
+		vaekit.ParamOptimizer:    "adam",
+		vaekit.ParamLearningRate: 1e-3,
+		vaekit.ParamBatchSize:    128,
+		vaekit.ParamEpochs:       20,
+		vaekit.ParamSeed:         int64(1),
+	}
+	maps.Copy(p, changes)
+	return p
+}
+
 // Registry holds the named experiments, in the order `experiments list` prints them.
 var Registry = []Experiment{
 	{
@@ -82,17 +100,8 @@ var Registry = []Experiment{
 		Description: "MLP VAE 784-512-256-20 on MNIST (the seed tutorial)",
 		Data:        datasets.MNIST,
 		Model:       "vae",
-		Params: map[string]any{
-			vaekit.ParamArchitecture: vaekit.ArchMLP,
-			vaekit.ParamMLPHidden:    []int{512, 256},
-			vaekit.ParamLatentDim:    20,
-			vaekit.ParamOptimizer:    "adam",
-			vaekit.ParamLearningRate: 1e-3,
-			vaekit.ParamBatchSize:    128,
-			vaekit.ParamEpochs:       20,
-			vaekit.ParamSeed:         int64(1),
-		},
-		Source: "seed MNIST VAE: 784-512-256-20, ReLU, Adam 1e-3, batch 128, 20 epochs, BCE summed over pixels + KL",
+		Params:      seedMLP(nil),
+		Source:      "seed MNIST VAE: 784-512-256-20, ReLU, Adam 1e-3, batch 128, 20 epochs, BCE summed over pixels + KL",
 	},
 	{
 		Name:        "mnist-conv-cvae",
@@ -123,17 +132,7 @@ var Registry = []Experiment{
 		Description: "conditional VAE with a learned prior mean per class, MLP 784-512-256-2, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "cvae",
-		Params: map[string]any{
-			cvae.ParamForm:           cvae.FormPrior,
-			vaekit.ParamArchitecture: vaekit.ArchMLP,
-			vaekit.ParamMLPHidden:    []int{512, 256},
-			vaekit.ParamLatentDim:    2,
-			vaekit.ParamOptimizer:    "adam",
-			vaekit.ParamLearningRate: 1e-3,
-			vaekit.ParamBatchSize:    128,
-			vaekit.ParamEpochs:       20,
-			vaekit.ParamSeed:         int64(1),
-		},
+		Params:      seedMLP(map[string]any{cvae.ParamForm: cvae.FormPrior, vaekit.ParamLatentDim: 2}),
 		Source: "class-prior CVAE of the seed notes: KL(q(z|x) || N(mu_y, I)) with a learned mu_y per class. Chosen here: " +
 			"the MLP of the seed MNIST VAE, latent 2 so the class clusters can be seen, Adam 1e-3, batch 128, 20 epochs",
 	},
@@ -142,36 +141,16 @@ var Registry = []Experiment{
 		Description: "autoencoder baseline, MLP 784-512-256-20, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "ae",
-		Params: map[string]any{
-			vaekit.ParamArchitecture: vaekit.ArchMLP,
-			vaekit.ParamMLPHidden:    []int{512, 256},
-			vaekit.ParamLatentDim:    20,
-			vaekit.ParamOptimizer:    "adam",
-			vaekit.ParamLearningRate: 1e-3,
-			vaekit.ParamBatchSize:    128,
-			vaekit.ParamEpochs:       20,
-			vaekit.ParamSeed:         int64(1),
-		},
-		Source: "baseline with the architecture and schedule of mnist-mlp-vae, deterministic bottleneck, BCE summed over pixels",
+		Params:      seedMLP(nil),
+		Source:      "baseline with the architecture and schedule of mnist-mlp-vae, deterministic bottleneck, BCE summed over pixels",
 	},
 	{
 		Name:        "mnist-mlp-dae",
 		Description: "denoising autoencoder baseline (Gaussian noise 0.3), MLP 784-512-256-20, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "ae",
-		Params: map[string]any{
-			ae.ParamCorruption:       "gaussian",
-			ae.ParamNoise:            0.3,
-			vaekit.ParamArchitecture: vaekit.ArchMLP,
-			vaekit.ParamMLPHidden:    []int{512, 256},
-			vaekit.ParamLatentDim:    20,
-			vaekit.ParamOptimizer:    "adam",
-			vaekit.ParamLearningRate: 1e-3,
-			vaekit.ParamBatchSize:    128,
-			vaekit.ParamEpochs:       20,
-			vaekit.ParamSeed:         int64(1),
-		},
-		Source: "as mnist-mlp-ae, with inputs corrupted by N(0, 0.3^2) noise (clipped to [0, 1]) while training (Vincent et al. 2008)",
+		Params:      seedMLP(map[string]any{ae.ParamCorruption: "gaussian", ae.ParamNoise: 0.3}),
+		Source:      "as mnist-mlp-ae, with inputs corrupted by N(0, 0.3^2) noise (clipped to [0, 1]) while training (Vincent et al. 2008)",
 	},
 }
 

@@ -221,18 +221,25 @@ func TestLossFallsOnSyntheticData(t *testing.T) {
 	}
 }
 
+// fitRecording trains a VAE with params into dir (resuming what is there) and returns the history
+// and the epochs this call trained.
+func fitRecording(t *testing.T, dir string, params map[string]any, train, test *datasets.Set) (h *vaekit.History, trained []int) {
+	t.Helper()
+	tr, _ := newTrainer(t, vae.Model{}, params)
+	h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir,
+		OnEpoch: func(epoch int, _ *vaekit.History) error { trained = append(trained, epoch); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, trained
+}
+
 // Resume: two epochs in one go, and one epoch then a resumed one in a new trainer and store,
 // give the same history. The pure-Go backend is deterministic, so the tolerance is tiny.
 func TestResumeGivesSameHistory(t *testing.T) {
 	train, test := syntheticSet(96, 4), syntheticSet(40, 5)
-	fit := func(dir string, epochs int) (h *vaekit.History, trained []int) {
-		tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs, vaekit.ParamBinarize: "dynamic"}))
-		h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir,
-			OnEpoch: func(epoch int, _ *vaekit.History) error { trained = append(trained, epoch); return nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h, trained
+	fit := func(dir string, epochs int) (*vaekit.History, []int) {
+		return fitRecording(t, dir, smallMLP(map[string]any{vaekit.ParamEpochs: epochs, vaekit.ParamBinarize: "dynamic"}), train, test)
 	}
 	straight, _ := fit(t.TempDir(), 2)
 	dir := t.TempDir()
@@ -333,14 +340,7 @@ func newBatcherForTest(set *datasets.Set) func() (*tensors.Tensor, *tensors.Tens
 func TestResumeAfterATruncatedCheckpoint(t *testing.T) {
 	train, test := syntheticSet(64, 12), syntheticSet(32, 13)
 	fit := func(dir string, epochs int) (*vaekit.History, []int) {
-		var trained []int
-		tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}))
-		h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir,
-			OnEpoch: func(epoch int, _ *vaekit.History) error { trained = append(trained, epoch); return nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h, trained
+		return fitRecording(t, dir, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}), train, test)
 	}
 	straight, _ := fit(t.TempDir(), 3)
 	dir := t.TempDir()
