@@ -13,7 +13,7 @@ DEMO_EPOCHS ?= 1
 DEMO_STEPS ?= 0
 RUNS ?= runs
 
-.PHONY: all demo test test-short bench data deps tools vet clean
+.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter
 
 all: test
 
@@ -45,11 +45,12 @@ demo: deps data
 	  -runs $(RUNS) -epochs $(DEMO_EPOCHS) -max-steps $(DEMO_STEPS) fashion-conv-vae
 	@echo "figures: $(RUNS)/fashion-conv-vae/figures"
 
-## test: every test, on the pure-Go backend, with the data required.
+## test: every test, on the pure-Go backend, with the data required; then the notebooks, quick.
 test: deps data
 	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 $(GO) test -timeout 60m ./...
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(MAKE) notebooks
 
 test-short: deps
 	GOMLX_BACKEND=go $(GO) test -short ./...
@@ -65,8 +66,22 @@ bench: deps
 	$(GO) run ./internal/benchtable /tmp/vaekit-bench-torch.jsonl < /tmp/vaekit-bench.txt > docs/bench.md
 	@cat docs/bench.md
 
+## jupyter: Debian's Jupyter (nbconvert, nbclient) for headless notebook runs.
+jupyter:
+	@command -v jupyter >/dev/null && /usr/bin/python3 -c "import nbclient, nbformat" 2>/dev/null || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    jupyter-notebook jupyter-nbconvert python3-nbclient python3-nbformat; }
+
+## notebooks: execute every notebook with the GoNB kernel in quick mode (what CI checks).
+notebooks: deps data tools jupyter
+	scripts/notebooks.sh quick
+
+## notebooks-full: execute every notebook at full settings and save the outputs into it.
+notebooks-full: deps data tools jupyter
+	scripts/notebooks.sh full
+
 vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf $(RUNS)
+	rm -rf $(RUNS) notebooks/runs

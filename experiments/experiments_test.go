@@ -80,6 +80,15 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 				}
 			}
 
+			// Open reads the run back, as a notebook cell after the training cell does.
+			opened, err := Open(exp, quick(runs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(opened.History.MarshalCSV(), hist.MarshalCSV()) || opened.Test.N != 256 {
+				t.Errorf("Open: history or test set differ from the run's")
+			}
+
 			// Running it again finds the run finished: no epoch is trained, the history is the
 			// same, and the figures are redrawn byte for byte.
 			again, err := Run(context.Background(), exp, quick(runs))

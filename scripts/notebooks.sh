@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Executes every notebook under notebooks/ headlessly through Jupyter with the GoNB kernel, the
+# way a user's Jupyter runs it. A cell error makes nbconvert, and this script, exit non-zero.
+#   scripts/notebooks.sh quick   # VAEKIT_QUICK=1: small subsets, few steps; executed copies go to $OUT
+#   scripts/notebooks.sh full    # full runs; the notebooks are rewritten in place with their outputs
+set -euo pipefail
+mode=${1:-quick}
+cd "$(dirname "$0")/.."
+export PATH="$PATH:$(go env GOPATH)/bin"
+out=${OUT:-$(mktemp -d)}
+
+# The kernel: gonb installed by `make tools`, registered with Jupyter, and given the environment
+# every notebook needs (GOEXPERIMENT=simd for the SIMD matrix products; the pure-Go backend
+# unless the caller chose one).
+gonb --install >/dev/null 2>&1
+/usr/bin/python3 - "${GOMLX_BACKEND:-go}" <<'PY'
+import json, os, sys
+path = os.path.expanduser("~/.local/share/jupyter/kernels/gonb/kernel.json")
+spec = json.load(open(path))
+spec["env"] = {**spec.get("env", {}), "GOEXPERIMENT": "simd", "GOMLX_BACKEND": sys.argv[1]}
+json.dump(spec, open(path, "w"), indent=1)
+PY
+
+status=0
+for nb in notebooks/*.ipynb; do
+  name=$(basename "$nb")
+  start=$(date +%s)
+  if [ "$mode" = full ]; then
+    args=(--inplace)
+  else
+    args=(--output "$out/$name")
+  fi
+  if VAEKIT_QUICK=$([ "$mode" = full ] && echo 0 || echo 1) \
+      jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
+      --ExecutePreprocessor.kernel_name=gonb "${args[@]}" "$nb" >"$out/$name.log" 2>&1; then
+    echo "ok   $name ($(( $(date +%s) - start )) s)"
+  else
+    echo "FAIL $name: see $out/$name.log"; tail -20 "$out/$name.log"; status=1
+  fi
+done
+exit $status
