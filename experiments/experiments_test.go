@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofrs/flock"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 )
@@ -138,5 +139,30 @@ func TestLookupAndModelErrors(t *testing.T) {
 		if e.Source == "" || e.Description == "" {
 			t.Errorf("experiment %s lacks its source or description", e.Name)
 		}
+	}
+}
+
+func TestTwoRunsCannotWriteOneRunDirectory(t *testing.T) {
+	exp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireData(t, exp.Data)
+	runs := t.TempDir()
+	dir := filepath.Join(runs, exp.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	other := flock.New(filepath.Join(dir, ".lock")) // another process writing this run
+	if ok, err := other.TryLock(); !ok || err != nil {
+		t.Fatalf("TryLock: %v %v", ok, err)
+	}
+	_, err = Run(context.Background(), exp, quick(runs))
+	if err == nil || !strings.Contains(err.Error(), "is being written by another run") {
+		t.Errorf("Run into a locked run directory: error = %v", err)
+	}
+	other.Unlock()
+	if _, err := Run(context.Background(), exp, quick(runs)); err != nil {
+		t.Errorf("Run after the other run ended: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
@@ -80,8 +81,20 @@ func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
 		opts.RunsDir = "runs"
 	}
 	dir := filepath.Join(opts.RunsDir, exp.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("run directory %s: %w", dir, err)
+	}
+	// One process at a time writes a run directory: a second run of the same experiment into
+	// the same folder would interleave checkpoints and histories.
+	lock := flock.New(filepath.Join(dir, ".lock"))
+	if locked, err := lock.TryLock(); err != nil {
+		return nil, fmt.Errorf("run directory %s: %w", dir, err)
+	} else if !locked {
+		return nil, fmt.Errorf("run directory %s is being written by another run of %s: wait for it, or use another -runs folder", dir, exp.Name)
+	}
+	defer lock.Unlock()
 	if opts.Fresh {
-		if err := os.RemoveAll(dir); err != nil {
+		if err := removeAllBut(dir, ".lock"); err != nil {
 			return nil, err
 		}
 	}
@@ -129,6 +142,22 @@ func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
 	}
 	fmt.Fprintf(log, "figures in %s\n", filepath.Join(dir, "figures"))
 	return res, nil
+}
+
+// removeAllBut empties dir except for the entry named keep.
+func removeAllBut(dir, keep string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() != keep {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func loadData(exp Experiment, opts Options) (trainSet, testSet *datasets.Set, err error) {
