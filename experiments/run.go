@@ -77,6 +77,12 @@ func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
+	if err := checkParams(exp.Params); err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
+	}
+	if err := checkParams(opts.Overrides); err != nil {
+		return nil, err
+	}
 	if opts.RunsDir == "" {
 		opts.RunsDir = "runs"
 	}

@@ -27,7 +27,22 @@ func main() {
 }
 
 func usage() error {
-	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] NAME...")
+	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-set key=value]... NAME...\n" +
+		"       experiments run -model vae|ae|cvae -dataset mnist|fashion-mnist [-set key=value]... custom")
+}
+
+// settings collects repeated -set key=value flags.
+type settings map[string]any
+
+func (s settings) String() string { return fmt.Sprint(map[string]any(s)) }
+
+func (s settings) Set(v string) error {
+	key, value, err := experiments.ParseSetting(v)
+	if err != nil {
+		return err
+	}
+	s[key] = value
+	return nil
 }
 
 func run(args []string) error {
@@ -48,6 +63,10 @@ func run(args []string) error {
 		fresh := fs.Bool("fresh", false, "delete the run directory and start over instead of resuming")
 		runsDir := fs.String("runs", "runs", "parent folder of the run directories")
 		dataDir := fs.String("data", "", "folder holding the IDX files (default: VAEKIT_DATA_DIR, the cache, system packages)")
+		modelName := fs.String("model", "", "for the experiment named custom: the model family")
+		dataName := fs.String("dataset", "", "for the experiment named custom: mnist or fashion-mnist")
+		set := settings{}
+		fs.Var(set, "set", "a parameter, key=value (repeatable), applied over the experiment's own; see `go doc` of the Param constants")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -64,10 +83,17 @@ func run(args []string) error {
 			opts = q
 		}
 		opts.Data = datasets.Options{Dir: *dataDir, Log: os.Stderr}
+		opts.Overrides = set
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		for _, name := range fs.Args() {
-			exp, err := experiments.Lookup(name)
+			var exp experiments.Experiment
+			var err error
+			if name == "custom" {
+				exp, err = experiments.Custom(*modelName, *dataName, map[string]any{})
+			} else {
+				exp, err = experiments.Lookup(name)
+			}
 			if err != nil {
 				return err
 			}
