@@ -23,6 +23,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/vae"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
 // Experiment is one named recipe: data, model family and store parameters.
@@ -41,9 +42,10 @@ type Experiment struct {
 
 // Models maps model names to the families.
 var Models = map[string]vaekit.Model{
-	"vae":  vae.Model{},
-	"ae":   ae.Model{},
-	"cvae": cvae.Model{},
+	"vae":   vae.Model{},
+	"ae":    ae.Model{},
+	"cvae":  cvae.Model{},
+	"vqvae": vqvae.Model{},
 }
 
 // ModelByName returns the family with the given name.
@@ -52,6 +54,25 @@ func ModelByName(name string) (vaekit.Model, error) {
 		return m, nil
 	}
 	return nil, fmt.Errorf("unknown model %q: expected one of %v", name, slices.Sorted(maps.Keys(Models)))
+}
+
+// kerasVQVAE is the keras-io VQ-VAE recipe: Conv 32/64 stride 2 to a 7x7x16 grid, 128 codes,
+// beta 0.25, Adam, batch 128, 30 epochs. keras-io's reconstruction loss is the squared error
+// divided by the training-set variance; here it is the squared error summed over pixels (the
+// scale differs by a constant factor; issue 5 compares the two).
+func kerasVQVAE() map[string]any {
+	return map[string]any{
+		vaekit.ParamConvFilters:    []int{32, 64},
+		vqvae.ParamNumCodes:        128,
+		vqvae.ParamCodeDim:         16,
+		vqvae.ParamBeta:            0.25,
+		vaekit.ParamReconstruction: "mse",
+		vaekit.ParamOptimizer:      "adam",
+		vaekit.ParamLearningRate:   1e-3,
+		vaekit.ParamBatchSize:      128,
+		vaekit.ParamEpochs:         30,
+		vaekit.ParamSeed:           int64(1),
+	}
 }
 
 // seedMLP is the recipe of the seed MNIST VAE (784-512-256-20, Adam 1e-3, batch 128, 20 epochs)
@@ -151,6 +172,22 @@ var Registry = []Experiment{
 		Model:       "ae",
 		Params:      seedMLP(map[string]any{ae.ParamCorruption: "gaussian", ae.ParamNoise: 0.3}),
 		Source:      "as mnist-mlp-ae, with inputs corrupted by N(0, 0.3^2) noise (clipped to [0, 1]) while training (Vincent et al. 2008)",
+	},
+	{
+		Name:        "mnist-vqvae",
+		Description: "VQ-VAE, 7x7 grid of 16-d codes from 128, on MNIST (keras-io)",
+		Data:        datasets.MNIST,
+		Model:       "vqvae",
+		Params:      kerasVQVAE(),
+		Source:      "keras-io vq_vae: encoder output 7x7x16, 128 codes, beta 0.25, Adam, batch 128, 30 epochs (reconstruction: see kerasVQVAE)",
+	},
+	{
+		Name:        "fashion-vqvae",
+		Description: "VQ-VAE, 7x7 grid of 16-d codes from 128, on Fashion-MNIST",
+		Data:        datasets.FashionMNIST,
+		Model:       "vqvae",
+		Params:      kerasVQVAE(),
+		Source:      "the mnist-vqvae recipe on Fashion-MNIST",
 	},
 }
 

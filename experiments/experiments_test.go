@@ -66,6 +66,8 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			wantFigures := []string{"loss_curves", "reconstructions", "samples"}
 			if exp.Model == "cvae" {
 				wantFigures = []string{"loss_curves", "reconstructions", "class_samples"}
+			} else if exp.Model == "vqvae" {
+				wantFigures = []string{"loss_curves", "reconstructions"}
 			} else if exp.Params[vaekit.ParamLatentDim] == 2 {
 				wantFigures = append(wantFigures, "latent_manifold")
 			}
@@ -129,7 +131,7 @@ func TestLookupAndModelErrors(t *testing.T) {
 	if _, err := Lookup("no-such"); err == nil || !strings.Contains(err.Error(), "fashion-conv-vae") {
 		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
 	}
-	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae cvae vae]`) {
+	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae cvae vae vqvae]`) {
 		t.Errorf("ModelByName(gan) error = %v", err)
 	}
 	for _, e := range Registry {

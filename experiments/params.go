@@ -10,6 +10,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/vae"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
 	"strconv"
 	"strings"
 )
@@ -56,6 +57,7 @@ var KnownParams = map[string]string{
 	vae.ParamBeta:        "vae",
 	ae.ParamCorruption:   "ae", ae.ParamNoise: "ae",
 	cvae.ParamForm: "cvae", cvae.ParamNumClasses: "cvae",
+	vqvae.ParamNumCodes: "vqvae", vqvae.ParamCodeDim: "vqvae", vqvae.ParamBeta: "vqvae",
 }
 
 // checkParams reports the first parameter that no package reads.

@@ -277,6 +277,9 @@ func DrawFigures(backend compute.Backend, store *model.Store, m vaekit.Model, hi
 		}
 		return all, nil
 	}
+	if _, generates := m.(vaekit.Generator); !generates {
+		return all, nil // a VQ-VAE samples through its code prior (not yet in vaekit)
+	}
 	samples, err := vaekit.PriorSamples(backend, store, m, 64, 1)
 	if err != nil {
 		return all, err

@@ -20,6 +20,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/vae"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
 // syntheticSet is n 28x28 images, each a bright square at one of 4 places (the label).
@@ -191,6 +192,8 @@ func TestLossFallsOnSyntheticData(t *testing.T) {
 		{"dae-gaussian", ae.Model{}, smallMLP(map[string]any{ae.ParamCorruption: "gaussian"})},
 		{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamConvFilters: []int{8, 16},
 			vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
+		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4,
+			vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
 		{"cvae-concat", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4})},
 		{"cvae-prior", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: "prior"})},
 	}
@@ -393,5 +396,23 @@ func TestDivergenceStopsCleanly(t *testing.T) {
 	}
 	if h.Epochs() != 1 || tr.CompletedEpochs() != 1 {
 		t.Errorf("after the failed run the checkpoint is at epoch %d (history %d), want 1", tr.CompletedEpochs(), h.Epochs())
+	}
+}
+
+func TestVQVAETermsAndReconstruction(t *testing.T) {
+	tr, store := newTrainer(t, vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4})
+	set := syntheticSet(6, 16)
+	if _, err := tr.Evaluate(set, 4); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"loss", "reconstruction", "codebook", "commitment"}; !slices.Equal(tr.Terms(), want) {
+		t.Errorf("terms = %v, want %v", tr.Terms(), want)
+	}
+	originals, recons, err := vaekit.Reconstruct(vaekit.GoBackend(), store, vqvae.Model{}, set, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recons) != 3 || len(recons[0]) != len(originals[0]) {
+		t.Errorf("Reconstruct gave %d images of %d values", len(recons), len(recons[0]))
 	}
 }
