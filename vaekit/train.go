@@ -167,7 +167,8 @@ type FitOptions struct {
 	// Dir holds the checkpoint (Dir/checkpoint) and the history (Dir/history.csv). If it has a
 	// checkpoint, Fit resumes from it. Empty: nothing is saved.
 	Dir string
-	// Progress receives a progress bar (on a terminal) or one line per epoch; nil: silent.
+	// Progress receives a progress bar on a terminal, elsewhere a line per tenth of a long epoch
+	// and one per epoch; nil: silent.
 	Progress io.Writer
 	// OnEpoch, if set, is called after every epoch has been evaluated and saved.
 	OnEpoch func(epoch int, h *History) error
