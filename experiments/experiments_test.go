@@ -13,6 +13,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
 // requireData skips when the data sets are not installed, unless VAEKIT_REQUIRE_DATA=1
@@ -62,6 +63,15 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			}
 			if metrics.Test["loss"] <= 0 || metrics.Epochs != 2 {
 				t.Errorf("metrics.json: test loss %v, epochs %d", metrics.Test["loss"], metrics.Epochs)
+			}
+			if exp.Model == "vqvae" {
+				k := float64(exp.Params[vqvae.ParamNumCodes].(int))
+				if p := metrics.Extra["codebook_perplexity_codes"]; !(p >= 1 && p <= k) {
+					t.Errorf("metrics.json: codebook perplexity %v, want within [1, %v]", p, k)
+				}
+				if u := metrics.Extra["codes_in_use_fraction"]; !(u > 0 && u <= 1) {
+					t.Errorf("metrics.json: codes in use %v, want within (0, 1]", u)
+				}
 			}
 			wantFigures := []string{"loss_curves", "reconstructions", "samples"}
 			if exp.Model == "cvae" {

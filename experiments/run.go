@@ -21,6 +21,7 @@ import (
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
 // Options change how an experiment runs, not what it is.
@@ -65,6 +66,8 @@ type Metrics struct {
 	SecondsPerEpo float64            `json:"seconds_per_epoch"`
 	WallSeconds   float64            `json:"wall_seconds"`
 	Backend       string             `json:"backend"`
+	// Extra holds family-specific test figures, each name ending with its unit.
+	Extra map[string]float64 `json:"extra,omitempty"`
 }
 
 // Run trains (or resumes) an experiment and writes its run directory.
@@ -139,7 +142,11 @@ func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
 	}
 	wall := time.Since(start).Seconds()
 	res := &Result{Dir: dir, History: hist, Backend: backendDesc}
-	if err := writeResults(exp, trainer, hist, backendDesc, wall, dir); err != nil {
+	extra, err := familyMetrics(backend, store, m, testSet)
+	if err != nil {
+		return res, err
+	}
+	if err := writeResults(exp, trainer, hist, extra, backendDesc, wall, dir); err != nil {
 		return res, err
 	}
 	res.Figures, err = DrawFigures(backend, store, m, hist, testSet, exp.Name, filepath.Join(dir, "figures"))
@@ -197,9 +204,25 @@ func writeJSON(path string, v any) error {
 	return atomicfile.Write(path, append(data, '\n'))
 }
 
-func writeResults(exp Experiment, trainer *vaekit.Trainer, hist *vaekit.History, backend string, wall float64, dir string) error {
+// familyMetrics computes the test figures particular to a model family: for a VQ-VAE the
+// codebook perplexity and the fraction of codes in use on the test set.
+func familyMetrics(backend compute.Backend, store *model.Store, m vaekit.Model, testSet *datasets.Set) (map[string]float64, error) {
+	if _, ok := m.(vqvae.Model); !ok {
+		return nil, nil
+	}
+	counts, err := vqvae.CodeCounts(backend, store, testSet, 256)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]float64{
+		"codebook_perplexity_codes": vqvae.Perplexity(counts),
+		"codes_in_use_fraction":     vqvae.InUse(counts),
+	}, nil
+}
+
+func writeResults(exp Experiment, trainer *vaekit.Trainer, hist *vaekit.History, extra map[string]float64, backend string, wall float64, dir string) error {
 	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
-		Units: "nats per image (reconstruction under ParamReconstruction, KL in nats)", WallSeconds: wall, Backend: backend}
+		Units: "nats per image (reconstruction under ParamReconstruction, KL in nats)", WallSeconds: wall, Backend: backend, Extra: extra}
 	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {
 		if row, ok := hist.Last(split); ok {
 			for i, t := range hist.Terms {

@@ -90,3 +90,24 @@ func TestLossesByHand(t *testing.T) {
 		t.Errorf("the commitment term has gradient %v in the codes, want 0 (stop-gradient)", g)
 	}
 }
+
+func TestPerplexityAndUsage(t *testing.T) {
+	tests := []struct {
+		name           string
+		counts         []int
+		perplexity, in float64
+	}{
+		{"uniform over 4 codes", []int{5, 5, 5, 5}, 4, 1},
+		{"one code", []int{0, 9, 0, 0}, 1, 0.25},
+		{"two of four equally", []int{3, 0, 3, 0}, 2, 0.5},
+		{"nothing counted", []int{0, 0}, 0, 0},
+	}
+	for _, tt := range tests {
+		if got := Perplexity(tt.counts); math.Abs(got-tt.perplexity) > 1e-12 {
+			t.Errorf("%s: Perplexity = %v, want %v", tt.name, got, tt.perplexity)
+		}
+		if got := InUse(tt.counts); got != tt.in {
+			t.Errorf("%s: InUse = %v, want %v", tt.name, got, tt.in)
+		}
+	}
+}
