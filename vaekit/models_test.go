@@ -416,3 +416,40 @@ func TestVQVAETermsAndReconstruction(t *testing.T) {
 		t.Errorf("Reconstruct gave %d images of %d values", len(recons), len(recons[0]))
 	}
 }
+
+// The importance-weighted estimate of -log p(x) is never above the ELBO-based bound: with k = 1
+// it estimates the negative ELBO (the evaluated loss), and more samples can only tighten it.
+func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(nil))
+	set := syntheticSet(32, 17)
+	for range 20 {
+		b := set.Subset(16)
+		if _, err := tr.TrainStep(tensors.FromFlatDataAndDimensions(slices.Clone(b.Images), 16, 28, 28, 1),
+			tensors.FromFlatDataAndDimensions(slices.Clone(b.Labels), 16)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	negELBO, err := tr.Evaluate(set, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := vaekit.GoBackend()
+	nll1, err := vae.ImportanceWeightedNLL(backend, store, set, 1, 8, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nll64, err := vae.ImportanceWeightedNLL(backend, store, set, 64, 8, 16, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("negative ELBO %.3f, NLL k=1 %.3f, k=64 %.3f", negELBO[0], nll1, nll64)
+	if math.Abs(nll1-negELBO[0]) > 0.05*negELBO[0] {
+		t.Errorf("k=1 estimate %.3f differs from the negative ELBO %.3f by more than 5%%", nll1, negELBO[0])
+	}
+	if !(nll64 <= nll1) {
+		t.Errorf("k=64 estimate %.3f above the k=1 estimate %.3f", nll64, nll1)
+	}
+	if _, err := vae.ImportanceWeightedNLL(backend, store, set, 0, 8, 1, 1); err == nil {
+		t.Error("k=0 accepted")
+	}
+}

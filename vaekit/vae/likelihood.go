@@ -1,0 +1,91 @@
+package vae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// ImportanceWeightedNLL estimates the test negative log-likelihood -log p(x), in nats per image,
+// with k importance samples per image (Burda, Grosse and Salakhutdinov 2016):
+//
+//	-log p(x) ~= -log (1/k) sum_i p(x | z_i) p(z_i) / q(z_i | x),   z_i ~ q(z | x)
+//
+// With k = 1 it is a one-sample estimate of the negative ELBO; it can only decrease (in
+// expectation) as k grows, towards -log p(x). Images go batch images at a time, samples chunk
+// at a time (memory is batch*chunk decoded images); the log-mean-exp is accumulated in float64.
+// The draw is fixed by seed. The reconstruction term is the model's (vaekit.ParamReconstruction
+// must be "bernoulli" for this to be a likelihood).
+func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, k, batch, chunk int, seed uint64) (float64, error) {
+	if k <= 0 || batch <= 0 || chunk <= 0 {
+		return 0, fmt.Errorf("importance-weighted NLL: k=%d, batch=%d, chunk=%d: expected positive values", k, batch, chunk)
+	}
+	if kind := model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli"); kind != "bernoulli" {
+		return 0, fmt.Errorf("importance-weighted NLL needs %q = \"bernoulli\", the model has %q", vaekit.ParamReconstruction, kind)
+	}
+	d := vaekit.LatentDim(store.RootScope(), DefaultLatentDim)
+	// logWeights: images [b, h, w, 1], eps [b, s, d] -> log p(x|z) + log p(z) - log q(z|x), [b, s].
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, eps *Node) *Node {
+		b, s := eps.Shape().Dim(0), eps.Shape().Dim(1)
+		mean, logVar := Posterior(scope, images, nil)
+		std := Exp(MulScalar(logVar, 0.5))
+		z := Add(InsertAxes(mean, 1), Mul(InsertAxes(std, 1), eps)) // [b, s, d]
+		logits := vaekit.DecoderLogits(scope, Reshape(z, b*s, d), nil)
+		h, w, c := images.Shape().Dim(1), images.Shape().Dim(2), images.Shape().Dim(3)
+		targets := Reshape(BroadcastToDims(InsertAxes(images, 1), b, s, h, w, c), b*s, h, w, c)
+		logPx := Reshape(Neg(vaekit.BernoulliNLL(logits, targets)), b, s)
+		logPz := MulScalar(ReduceSum(Square(z), -1), -0.5)                                                              // + const
+		logQz := Sub(MulScalar(ReduceSum(Square(eps), -1), -0.5), InsertAxes(MulScalar(ReduceSum(logVar, -1), 0.5), 1)) // + same const
+		return Add(logPx, Sub(logPz, logQz))
+	})
+	if err != nil {
+		return 0, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x1aa))
+	size := set.ImageSize()
+	var total float64
+	for start := 0; start < set.N; start += batch {
+		n := min(batch, set.N-start)
+		maxLog := make([]float64, n)
+		sumExp := make([]float64, n)
+		for i := range maxLog {
+			maxLog[i] = math.Inf(-1)
+		}
+		for done := 0; done < k; done += chunk {
+			s := min(chunk, k-done)
+			eps := make([]float32, n*s*d)
+			for i := range eps {
+				eps[i] = float32(rng.NormFloat64())
+			}
+			images := tensors.FromFlatDataAndDimensions(set.Images[start*size:(start+n)*size], n, set.Height, set.Width, 1)
+			out, err := exec.Exec(images, tensors.FromFlatDataAndDimensions(eps, n, s, d))
+			if err != nil {
+				return 0, err
+			}
+			logW := tensors.MustCopyFlatData[float32](out[0])
+			for i := range n {
+				for j := range s {
+					lw := float64(logW[i*s+j])
+					// Running log-sum-exp, rescaled when a larger weight appears.
+					if lw > maxLog[i] {
+						sumExp[i] = sumExp[i]*math.Exp(maxLog[i]-lw) + 1
+						maxLog[i] = lw
+					} else {
+						sumExp[i] += math.Exp(lw - maxLog[i])
+					}
+				}
+			}
+		}
+		for i := range n {
+			total += -(maxLog[i] + math.Log(sumExp[i]) - math.Log(float64(k)))
+		}
+	}
+	return total / float64(set.N), nil
+}
