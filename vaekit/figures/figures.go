@@ -10,7 +10,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"path/filepath"
 
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"gonum.org/v1/plot"
@@ -190,6 +189,3 @@ func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base 
 	side := vg.Length(n)*0.75*vg.Centimeter + 2*vg.Centimeter
 	return save([][]*plot.Plot{{p}}, side, side, base)
 }
-
-// Path joins a figure's folder and name.
-func Path(dir, name string) string { return filepath.Join(dir, name) }
