@@ -2,6 +2,7 @@ package vaekit
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/vaekit/vaekit/datasets"
@@ -50,6 +51,24 @@ func (b *batcher) sequential(start int) (images, labels, mask *tensors.Tensor) {
 	}
 	bt := b.gather(indices)
 	return bt.images, bt.labels, tensors.FromFlatDataAndDimensions(m, b.batchSize)
+}
+
+// ForEachBatch calls fn on consecutive batches of set, in order: images [batchSize, h, w, 1]
+// and labels [batchSize], the last batch padded with copies of example 0, and n, the number of
+// real examples at the front of the batch. Every batch has the same shape, so an executor
+// compiles once. It stops at the first error fn returns.
+func ForEachBatch(set *datasets.Set, batchSize int, fn func(images, labels *tensors.Tensor, n int) error) error {
+	if batchSize <= 0 {
+		return fmt.Errorf("batch size %d: expected a positive size", batchSize)
+	}
+	b := newBatcher(set, batchSize)
+	for start := 0; start < set.N; start += batchSize {
+		images, labels, _ := b.sequential(start)
+		if err := fn(images, labels, min(batchSize, set.N-start)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prefetch prepares the first steps batches of order on another goroutine, one step ahead of

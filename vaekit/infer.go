@@ -59,17 +59,19 @@ func Encode(backend compute.Backend, store *model.Store, m Model, set *datasets.
 	if err != nil {
 		return nil, err
 	}
-	b := newBatcher(set, batchSize)
 	var out [][]float32
-	for start := 0; start < set.N; start += batchSize {
-		images, labels, _ := b.sequential(start)
+	err = ForEachBatch(set, batchSize, func(images, labels *tensors.Tensor, n int) error {
 		res, err := exec.Exec(images, labels)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, split(res[0], batchSize)...)
+		out = append(out, split(res[0], batchSize)[:n]...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out[:set.N], nil
+	return out, nil
 }
 
 // Decode decodes latent points z (each of the model's latent size) into images; labels are
