@@ -38,7 +38,17 @@ const (
 	// ParamReconstruction is the reconstruction loss: "bernoulli" (binary cross-entropy from
 	// logits, nats per image) or "mse" (squared error summed over pixels).
 	ParamReconstruction = "reconstruction"
+	// ParamNumClasses is the number of classes of a class-conditional model or a classifier
+	// (default 10).
+	ParamNumClasses = "num_classes"
 )
+
+// NumClasses reads ParamNumClasses.
+func NumClasses(scope *model.Scope) int {
+	k := model.GetParamOr(scope, ParamNumClasses, 10)
+	mustPositive(ParamNumClasses, k)
+	return k
+}
 
 // Architectures known to the blocks.
 const (

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/cvae"
@@ -23,24 +23,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
-// syntheticSet is n 28x28 images, each a bright square at one of 4 places (the label).
-func syntheticSet(n int, seed uint64) *datasets.Set {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	s := &datasets.Set{Name: "synthetic", Split: "train", N: n, Height: 28, Width: 28,
-		Images: make([]float32, n*784), Labels: make([]int32, n), ClassNames: []string{"a", "b", "c", "d"}}
-	for i := range n {
-		l := rng.IntN(4)
-		s.Labels[i] = int32(l)
-		y0, x0 := 4+14*(l/2)+rng.IntN(3), 4+14*(l%2)+rng.IntN(3)
-		img := s.Image(i)
-		for y := y0; y < y0+8; y++ {
-			for x := x0; x < x0+8; x++ {
-				img[y*28+x] = 0.9
-			}
-		}
-	}
-	return s
-}
+// syntheticSet is testutil.SquaresSet: 4 classes of bright squares.
+var syntheticSet = testutil.SquaresSet
 
 func smallMLP(extra map[string]any) map[string]any {
 	p := map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{64, 32}, vaekit.ParamLatentDim: 4,

@@ -30,7 +30,7 @@ const (
 	// per class).
 	ParamForm = "cvae_form"
 	// ParamNumClasses is the number of classes (default 10).
-	ParamNumClasses = "num_classes"
+	ParamNumClasses = vaekit.ParamNumClasses
 )
 
 // Forms of the conditional VAE.
@@ -60,11 +60,7 @@ func form(scope *model.Scope) string {
 
 // OneHotClasses encodes labels [batch] as float32 [batch, classes].
 func OneHotClasses(scope *model.Scope, labels *Node) *Node {
-	k := model.GetParamOr(scope, ParamNumClasses, 10)
-	if k <= 0 {
-		panic(fmt.Sprintf("cvae: parameter %q = %d: expected a positive number of classes", ParamNumClasses, k))
-	}
-	return graph.OneHot(labels, k, dtypes.Float32)
+	return graph.OneHot(labels, vaekit.NumClasses(scope), dtypes.Float32)
 }
 
 // condition is the encoder and decoder condition: the one-hot class for the concat form, nil
@@ -83,7 +79,7 @@ func (m Model) PriorMeans(scope *model.Scope, labels *Node) *Node {
 	if form(scope) == FormConcat {
 		return Zeros(labels.Graph(), shapes.Make(dtypes.Float32, labels.Shape().Dim(0), d))
 	}
-	k := model.GetParamOr(scope, ParamNumClasses, 10)
+	k := vaekit.NumClasses(scope)
 	means := scope.In("prior").VariableWithShape("class_means", shapes.Make(dtypes.Float32, k, d)).NodeValue(labels.Graph())
 	return Gather(means, InsertAxes(labels, -1))
 }

@@ -23,12 +23,11 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
-	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
 // Parameter keys of the code prior (the number of codes is vqvae.ParamNumCodes, the number of
-// classes cvae.ParamNumClasses, the grid size vaekit.ParamImageShape).
+// classes vaekit.ParamNumClasses, the grid size vaekit.ParamImageShape).
 const (
 	// ParamFilters is the width of the network (default 64).
 	ParamFilters = "pixelcnn_filters"
@@ -93,13 +92,13 @@ func readConfig(scope *model.Scope) config {
 		filters:     model.GetParamOr(scope, ParamFilters, 64),
 		firstKernel: model.GetParamOr(scope, ParamFirstKernel, 7),
 		blocks:      model.GetParamOr(scope, ParamResidualBlocks, 2),
-		numClasses:  model.GetParamOr(scope, cvae.ParamNumClasses, 10),
+		numClasses:  vaekit.NumClasses(scope),
 		conditional: model.GetParamOr(scope, ParamConditional, false),
 	}
 	for _, p := range []struct {
 		key string
 		v   int
-	}{{vqvae.ParamNumCodes, c.numCodes}, {ParamFilters, c.filters}, {ParamFirstKernel, c.firstKernel}, {cvae.ParamNumClasses, c.numClasses}} {
+	}{{vqvae.ParamNumCodes, c.numCodes}, {ParamFilters, c.filters}, {ParamFirstKernel, c.firstKernel}} {
 		if p.v <= 0 {
 			panic(fmt.Sprintf("pixelcnn: parameter %q = %d: expected a positive size", p.key, p.v))
 		}
