@@ -13,6 +13,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -73,13 +74,39 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 					t.Errorf("metrics.json: codes in use %v, want within (0, 1]", u)
 				}
 			}
-			wantFigures := []string{"loss_curves", "reconstructions", "samples"}
-			if exp.Model == "cvae" {
-				wantFigures = []string{"loss_curves", "reconstructions", "class_samples"}
-			} else if exp.Model == "vqvae" {
-				wantFigures = []string{"loss_curves", "reconstructions"}
-			} else if exp.Params[vaekit.ParamLatentDim] == 2 {
+			if exp.CodePrior != nil {
+				if nll := metrics.Extra["code_prior_test_nll_nats"]; !(nll > 0) {
+					t.Errorf("metrics.json: code prior test NLL %v, want a positive number of nats", nll)
+				}
+			}
+			conditional := exp.Model == "cvae" || exp.CodePrior[pixelcnn.ParamConditional] == true
+			if conditional {
+				f := metrics.Extra["class_fidelity_fraction"]
+				a := metrics.Extra["classifier_test_accuracy_fraction"]
+				if !(f >= 0 && f <= 1 && a > 0 && a <= 1) || len(metrics.ClassFidelity) != 10 {
+					t.Errorf("metrics.json: fidelity %v (per class %v), classifier accuracy %v: want fractions, 10 classes", f, metrics.ClassFidelity, a)
+				}
+			}
+			if exp.Model == "classifier" {
+				if a := metrics.Extra["test_accuracy_fraction"]; !(a > 0 && a <= 1) {
+					t.Errorf("metrics.json: test accuracy %v, want a fraction", a)
+				}
+			}
+			wantFigures := []string{"loss_curves"}
+			if exp.Model != "classifier" {
+				wantFigures = append(wantFigures, "reconstructions")
+			}
+			switch {
+			case conditional:
+				wantFigures = append(wantFigures, "class_samples")
+			case exp.Model != "classifier":
+				wantFigures = append(wantFigures, "samples")
+			}
+			if exp.Params[vaekit.ParamLatentDim] == 2 {
 				wantFigures = append(wantFigures, "latent_manifold")
+			}
+			if exp.CodePrior != nil {
+				wantFigures = append(wantFigures, "code_prior_loss_curves")
 			}
 			before := map[string][]byte{}
 			for _, f := range wantFigures {
@@ -141,7 +168,7 @@ func TestLookupAndModelErrors(t *testing.T) {
 	if _, err := Lookup("no-such"); err == nil || !strings.Contains(err.Error(), "fashion-conv-vae") {
 		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
 	}
-	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae cvae vae vqvae]`) {
+	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae classifier cvae vae vqvae]`) {
 		t.Errorf("ModelByName(gan) error = %v", err)
 	}
 	for _, e := range Registry {

@@ -5,26 +5,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 )
-
-// Trained is a finished or interrupted run read back from its run directory: what figures and
-// evaluation need, without training. Notebook cells run as separate processes, so a cell that
-// draws figures opens the run that an earlier cell trained.
-type Trained struct {
-	Dir        string
-	Experiment Experiment
-	Backend    compute.Backend
-	Store      *model.Store
-	Model      vaekit.Model
-	History    *vaekit.History
-	Test       *datasets.Set
-}
 
 // Open reads the run of exp under runsDir (as written by Run with the same Options).
 func Open(exp Experiment, opts Options) (*Trained, error) {
@@ -44,8 +29,8 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := model.NewStore()
-	if _, err := checkpoint.Build(store).Dir(filepath.Join(dir, "checkpoint")).Done(); err != nil {
+	store, err := loadStore(filepath.Join(dir, "checkpoint"))
+	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
 	if got := model.GetParamOr(store.RootScope(), vaekit.ParamModel, ""); got != m.Name() {
@@ -55,12 +40,28 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: store, Model: m, History: hist, Test: test}, nil
+	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: store, Model: m, History: hist, Test: test}
+	if exp.CodePrior != nil {
+		priorDir := filepath.Join(dir, codePriorDir)
+		prior := &CodePrior{}
+		if prior.History, err = vaekit.ReadHistory(filepath.Join(priorDir, "history.csv")); err != nil {
+			return nil, fmt.Errorf("run %s has no trained code prior (run it to the end first): %w", dir, err)
+		}
+		if prior.Store, err = loadStore(filepath.Join(priorDir, "checkpoint")); err != nil {
+			return nil, fmt.Errorf("run %s: code prior: %w", dir, err)
+		}
+		t.Prior = prior
+	}
+	return t, nil
 }
 
-// Figures draws the run's figures into its figures folder (see DrawFigures) and returns the paths.
-func (t *Trained) Figures() ([]string, error) {
-	return DrawFigures(t.Backend, t.Store, t.Model, t.History, t.Test, t.Experiment.Name, filepath.Join(t.Dir, "figures"))
+// loadStore reads the newest checkpoint of a folder into a new store.
+func loadStore(dir string) (*model.Store, error) {
+	store := model.NewStore()
+	if _, err := checkpoint.Build(store).Dir(dir).Done(); err != nil {
+		return nil, err
+	}
+	return store, nil
 }
 
 // Show displays PNG figures inline when running in a GoNB notebook, and prints their paths

@@ -4,15 +4,17 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
-	"strconv"
-	"strings"
 )
 
 // ParseSetting parses one "key=value" parameter setting from the command line. The value is
@@ -56,8 +58,11 @@ var KnownParams = map[string]string{
 	vaekit.ParamBinarize: "vaekit",
 	vae.ParamBeta:        "vae",
 	ae.ParamCorruption:   "ae", ae.ParamNoise: "ae",
-	cvae.ParamForm: "cvae", cvae.ParamNumClasses: "cvae",
+	cvae.ParamForm: "cvae", vaekit.ParamNumClasses: "vaekit",
 	vqvae.ParamNumCodes: "vqvae", vqvae.ParamCodeDim: "vqvae", vqvae.ParamBeta: "vqvae",
+	classifier.ParamHidden: "classifier",
+	pixelcnn.ParamFilters:  "pixelcnn", pixelcnn.ParamFirstKernel: "pixelcnn", pixelcnn.ParamResidualBlocks: "pixelcnn",
+	pixelcnn.ParamConditional: "pixelcnn",
 }
 
 // checkParams reports the first parameter that no package reads.

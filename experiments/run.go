@@ -15,12 +15,11 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
-	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -41,11 +40,14 @@ type Options struct {
 	Data datasets.Options
 	// Log receives progress and the paths written; nil: os.Stderr.
 	Log io.Writer
+	// SamplesPerClass is the number of samples per class drawn to measure the class-conditional
+	// fidelity of a conditional run (0: 100).
+	SamplesPerClass int
 }
 
 // QuickOptions is the quick mode used by tests and CI: two epochs of a few steps on small subsets.
 func QuickOptions(runsDir string) Options {
-	return Options{RunsDir: runsDir, Epochs: 2, MaxSteps: 3, TrainSubset: 512, TestSubset: 256}
+	return Options{RunsDir: runsDir, Epochs: 2, MaxSteps: 3, TrainSubset: 512, TestSubset: 256, SamplesPerClass: 10}
 }
 
 // Result is what a run produced.
@@ -68,10 +70,24 @@ type Metrics struct {
 	Backend       string             `json:"backend"`
 	// Extra holds family-specific test figures, each name ending with its unit.
 	Extra map[string]float64 `json:"extra,omitempty"`
+	// ClassFidelity is, for a conditional run, the class-conditional fidelity of each class
+	// (the share of its samples the classifier assigns to it), in class order.
+	ClassFidelity []float64 `json:"class_fidelity_per_class,omitempty"`
 }
 
-// Run trains (or resumes) an experiment and writes its run directory.
+// Run trains (or resumes) an experiment and writes its run directory: for a VQ-VAE with a code
+// prior, the prior too; for a conditional run, the data set's classifier too (in its own run
+// directory under the same RunsDir), to score the samples.
 func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
+	t, err := run(ctx, exp, opts)
+	if t == nil {
+		return nil, err
+	}
+	return t.result, err
+}
+
+// run is Run returning the trained run.
+func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	log := opts.Log
 	if log == nil {
 		log = os.Stderr
@@ -140,21 +156,31 @@ func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
+	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: store, Model: m, History: hist, Test: testSet,
+		result: &Result{Dir: dir, History: hist, Backend: backendDesc}}
+	if exp.CodePrior != nil {
+		if err := t.fitCodePrior(ctx, trainSet, opts, log); err != nil {
+			return t, fmt.Errorf("experiment %s: %w", exp.Name, err)
+		}
+	}
 	wall := time.Since(start).Seconds()
-	res := &Result{Dir: dir, History: hist, Backend: backendDesc}
-	extra, err := familyMetrics(backend, store, m, testSet)
-	if err != nil {
-		return res, err
+	metrics := newMetrics(exp, hist, backendDesc, wall)
+	metrics.Units = units(m, store)
+	if err := t.evaluate(ctx, opts, &metrics); err != nil {
+		return t, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
-	if err := writeResults(exp, trainer, hist, extra, backendDesc, wall, dir); err != nil {
-		return res, err
+	if err := writeJSON(filepath.Join(dir, "metrics.json"), metrics); err != nil {
+		return t, err
 	}
-	res.Figures, err = DrawFigures(backend, store, m, hist, testSet, exp.Name, filepath.Join(dir, "figures"))
+	if err := writeJSON(filepath.Join(dir, "manifest.json"), manifest(exp, trainer, backendDesc, wall)); err != nil {
+		return t, err
+	}
+	t.result.Figures, err = t.Figures()
 	if err != nil {
-		return res, err
+		return t, err
 	}
 	fmt.Fprintf(log, "figures in %s\n", filepath.Join(dir, "figures"))
-	return res, nil
+	return t, nil
 }
 
 // removeAllBut empties dir except for the entry named keep.
@@ -204,25 +230,27 @@ func writeJSON(path string, v any) error {
 	return atomicfile.Write(path, append(data, '\n'))
 }
 
-// familyMetrics computes the test figures particular to a model family: for a VQ-VAE the
-// codebook perplexity and the fraction of codes in use on the test set.
-func familyMetrics(backend compute.Backend, store *model.Store, m vaekit.Model, testSet *datasets.Set) (map[string]float64, error) {
-	if _, ok := m.(vqvae.Model); !ok {
-		return nil, nil
+// units says in what units a model's loss terms are, per image.
+func units(m vaekit.Model, store *model.Store) string {
+	switch m.(type) {
+	case classifier.Model:
+		return "per image: loss is the cross-entropy in nats, error is 1 for a wrong class (its mean is the error rate)"
+	case vqvae.Model:
+		if model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli") == "mse" {
+			return "per image: reconstruction is the squared error summed over pixels; codebook and commitment are squared distances summed over the code grid"
+		}
+		return "per image: reconstruction is the Bernoulli NLL in nats; codebook and commitment are squared distances summed over the code grid"
 	}
-	counts, err := vqvae.CodeCounts(backend, store, testSet, 256)
-	if err != nil {
-		return nil, err
+	if model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli") == "mse" {
+		return "per image: reconstruction is the squared error summed over pixels, KL in nats"
 	}
-	return map[string]float64{
-		"codebook_perplexity_codes": vqvae.Perplexity(counts),
-		"codes_in_use_fraction":     vqvae.InUse(counts),
-	}, nil
+	return "nats per image: reconstruction is the Bernoulli NLL (binary cross-entropy summed over pixels), KL in nats"
 }
 
-func writeResults(exp Experiment, trainer *vaekit.Trainer, hist *vaekit.History, extra map[string]float64, backend string, wall float64, dir string) error {
+// newMetrics holds the loss terms of the last epoch on both splits and the timings.
+func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float64) Metrics {
 	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
-		Units: "nats per image (reconstruction under ParamReconstruction, KL in nats)", WallSeconds: wall, Backend: backend, Extra: extra}
+		WallSeconds: wall, Backend: backend}
 	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {
 		if row, ok := hist.Last(split); ok {
 			for i, t := range hist.Terms {
@@ -234,10 +262,7 @@ func writeResults(exp Experiment, trainer *vaekit.Trainer, hist *vaekit.History,
 	if trained := hist.Epochs(); trained > 0 {
 		metrics.SecondsPerEpo = wall / float64(trained)
 	}
-	if err := writeJSON(filepath.Join(dir, "metrics.json"), metrics); err != nil {
-		return err
-	}
-	return writeJSON(filepath.Join(dir, "manifest.json"), manifest(exp, trainer, backend, wall))
+	return metrics
 }
 
 func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall float64) map[string]any {
@@ -267,57 +292,4 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 		m["git_commit"] = strings.TrimSpace(string(out))
 	}
 	return m
-}
-
-// DrawFigures draws the figures of a trained model into dir: loss curves, reconstructions of
-// the first test images, samples from the prior and, for 2-D latents, the latent manifold.
-func DrawFigures(backend compute.Backend, store *model.Store, m vaekit.Model, hist *vaekit.History, testSet *datasets.Set, title, dir string) ([]string, error) {
-	var all []string
-	add := func(paths []string, err error) error {
-		all = append(all, paths...)
-		return err
-	}
-	h, w := testSet.Height, testSet.Width
-	if err := add(figures.LossCurves(hist, title, false, filepath.Join(dir, "loss_curves"))); err != nil {
-		return all, err
-	}
-	originals, recons, err := vaekit.Reconstruct(backend, store, m, testSet, 10)
-	if err != nil {
-		return all, err
-	}
-	if err := add(figures.ImageGrid(append(originals, recons...), h, w, len(originals), []string{"original", "reconstruction"},
-		title+": test reconstructions", filepath.Join(dir, "reconstructions"))); err != nil {
-		return all, err
-	}
-	if _, conditional := m.(vaekit.ConditionalPrior); conditional {
-		classes := testSet.ClassNames
-		samples, err := vaekit.ClassSamples(backend, store, m, len(classes), 10, 1)
-		if err != nil {
-			return all, err
-		}
-		if err := add(figures.ImageGrid(samples, h, w, 10, classes, title+": samples per class", filepath.Join(dir, "class_samples"))); err != nil {
-			return all, err
-		}
-		return all, nil
-	}
-	if _, generates := m.(vaekit.Generator); !generates {
-		return all, nil // a VQ-VAE samples through its code prior (not yet in vaekit)
-	}
-	samples, err := vaekit.PriorSamples(backend, store, m, 64, 1)
-	if err != nil {
-		return all, err
-	}
-	if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": samples from N(0, I)", filepath.Join(dir, "samples"))); err != nil {
-		return all, err
-	}
-	if gen, ok := m.(vaekit.Generator); ok && gen.LatentDim(store) == 2 {
-		images, z0, z1, err := vaekit.ManifoldGrid(backend, store, m, 20, 2)
-		if err != nil {
-			return all, err
-		}
-		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": latent manifold", filepath.Join(dir, "latent_manifold"))); err != nil {
-			return all, err
-		}
-	}
-	return all, nil
 }

@@ -39,6 +39,18 @@ func Conv2DSame(x, kernel *Node, stride int) *Node {
 	return conv2D(x, kernel, stride, [4]int{top, bottom, left, right})
 }
 
+// Conv2DPadded convolves x [batch, height, width, inChannels] with kernel [kh, kw, inChannels,
+// outChannels] at the given stride after padding x with zeros: top and bottom rows, left and
+// right columns. It is the convolution under Conv2DSame, for asymmetric windows such as the
+// causal ones of a PixelCNN.
+func Conv2DPadded(x, kernel *Node, stride, top, bottom, left, right int) *Node {
+	checkConvShapes("Conv2DPadded", x, kernel)
+	if min(top, bottom, left, right) < 0 || stride <= 0 {
+		exceptions.Panicf("Conv2DPadded: padding (%d, %d, %d, %d) and stride %d: expected paddings >= 0 and a positive stride", top, bottom, left, right, stride)
+	}
+	return conv2D(x, kernel, stride, [4]int{top, bottom, left, right})
+}
+
 func checkConvShapes(op string, x, kernel *Node) {
 	if x.Rank() != 4 || kernel.Rank() != 4 || x.Shape().Dim(3) != kernel.Shape().Dim(2) {
 		exceptions.Panicf("%s: x %s and kernel %s must be [b,h,w,c] and [kh,kw,c,out]", op, x.Shape(), kernel.Shape())

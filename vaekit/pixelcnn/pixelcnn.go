@@ -67,18 +67,24 @@ func KernelMask(k int, kind string) [][]float32 {
 	return mask
 }
 
-// MaskedConv2D is a stride-1 "same" convolution layer whose kernel is multiplied by the mask of
-// KernelMask, with a bias; its variables are "weights" and "biases" in scope.
+// MaskedConv2D is a stride-1 "same" convolution layer whose k x k kernel is multiplied by the
+// mask of KernelMask, with a bias; its variables are "weights" and "biases" in scope. The rows
+// below the centre, all zero in the mask, are never stored nor computed: the weights are the
+// top k/2+1 rows [k/2+1, k, in, filters], and the input is padded by k/2 rows above and none
+// below, so a layer costs a little over half of a full k x k convolution and its output rows
+// depend only on the input rows at or above them.
 func MaskedConv2D(scope *model.Scope, x *Node, filters, kernelSize int, kind string) *Node {
 	if kernelSize <= 0 || kernelSize%2 == 0 {
 		panic(fmt.Sprintf("pixelcnn: masked convolution of size %d: expected a positive odd size", kernelSize))
 	}
 	g := x.Graph()
 	in := x.Shape().Dim(-1)
-	weights := scope.VariableWithShape("weights", shapes.Make(x.DType(), kernelSize, kernelSize, in, filters)).NodeValue(g)
+	c := kernelSize / 2
+	weights := scope.VariableWithShape("weights", shapes.Make(x.DType(), c+1, kernelSize, in, filters)).NodeValue(g)
 	bias := scope.VariableWithShape("biases", shapes.Make(x.DType(), filters)).NodeValue(g)
-	mask := Reshape(Const(g, KernelMask(kernelSize, kind)), kernelSize, kernelSize, 1, 1)
-	return Add(vaekit.Conv2DSame(x, Mul(weights, ConvertDType(mask, x.DType())), 1), Reshape(bias, 1, 1, 1, filters))
+	mask := Reshape(Const(g, KernelMask(kernelSize, kind)[:c+1]), c+1, kernelSize, 1, 1)
+	y := vaekit.Conv2DPadded(x, Mul(weights, ConvertDType(mask, x.DType())), 1, c, 0, c, c)
+	return Add(y, Reshape(bias, 1, 1, 1, filters))
 }
 
 type config struct {

@@ -176,3 +176,39 @@ func TestSampleErrors(t *testing.T) {
 		t.Error("Sample at temperature 0: want an error")
 	}
 }
+
+// Sample runs the network on the grid cut after the row it draws: the logits of the rows kept
+// must equal those of the whole grid.
+func TestLogitsOfACutGridEqualTheWholeGrids(t *testing.T) {
+	store := model.NewStore()
+	store.SetParams(smallPrior(true))
+	exec, err := model.NewExec(vaekit.GoBackend(), store, func(scope *model.Scope, codes, labels *Node) *Node {
+		return pixelcnn.Logits(scope, codes, labels)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	codes := make([]int32, 25)
+	for i := range codes {
+		codes[i] = int32(rng.IntN(6))
+	}
+	labels := tensors.FromFlatDataAndDimensions([]int32{1}, 1)
+	whole, err := exec.Exec(tensors.FromFlatDataAndDimensions(codes, 1, 5, 5), labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wholeLogits := tensors.MustCopyFlatData[float32](whole[0])
+	for rows := 1; rows < 5; rows++ {
+		cut, err := exec.Exec(tensors.FromFlatDataAndDimensions(codes[:rows*5], 1, rows, 5), labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tensors.MustCopyFlatData[float32](cut[0])
+		for i, v := range got {
+			if math.Abs(float64(v-wholeLogits[i])) > 1e-5 {
+				t.Fatalf("grid cut after %d rows: logit %d = %g, whole grid %g", rows, i, v, wholeLogits[i])
+			}
+		}
+	}
+}

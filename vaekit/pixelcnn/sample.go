@@ -36,19 +36,30 @@ func Sample(backend compute.Backend, store *model.Store, labels []int32, tempera
 	rng := rand.New(rand.NewPCG(seed, 0x9c0de5))
 	codes = make([]int32, n*gh*gw)
 	labelsT := tensors.FromFlatDataAndDimensions(labels, n)
-	probs := []float64{}
-	for pos := range gh * gw {
-		out, err := exec.Exec(tensors.FromFlatDataAndDimensions(codes, n, gh, gw), labelsT)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		logits := tensors.MustCopyFlatData[float32](out[0])
-		k := len(logits) / (n * gh * gw)
-		probs = probs[:0]
+	var probs []float64
+	// A position's logits depend only on the rows at or above it, so the logits of row r come
+	// from the grid cut after row r: on average the network runs on half the grid (one
+	// compiled graph per height).
+	rows := make([]int32, 0, n*gh*gw)
+	for r := range gh {
+		rows = rows[:0]
 		for i := range n {
-			at := logits[(i*gh*gw+pos)*k : (i*gh*gw+pos+1)*k]
-			probs = softmax(probs[:0], at, temperature)
-			codes[i*gh*gw+pos] = int32(draw(probs, rng.Float64()))
+			rows = append(rows, codes[i*gh*gw:i*gh*gw+(r+1)*gw]...)
+		}
+		for col := range gw {
+			out, err := exec.Exec(tensors.FromFlatDataAndDimensions(rows, n, r+1, gw), labelsT)
+			if err != nil {
+				return nil, 0, 0, err
+			}
+			logits := tensors.MustCopyFlatData[float32](out[0])
+			k := len(logits) / (n * (r + 1) * gw)
+			for i := range n {
+				at := (i*(r+1)+r)*gw + col // position (r, col) of grid i in the cut batch
+				probs = softmax(probs[:0], logits[at*k:(at+1)*k], temperature)
+				code := int32(draw(probs, rng.Float64()))
+				codes[i*gh*gw+r*gw+col] = code
+				rows[at] = code
+			}
 		}
 	}
 	return codes, gh, gw, nil

@@ -51,8 +51,12 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "list":
+		width := 0
 		for _, e := range experiments.Registry {
-			fmt.Printf("%-20s %s\n", e.Name, e.Description)
+			width = max(width, len(e.Name))
+		}
+		for _, e := range experiments.Registry {
+			fmt.Printf("%-*s  %s\n", width, e.Name, e.Description)
 		}
 		return nil
 	case "run":

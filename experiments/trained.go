@@ -1,0 +1,285 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
+)
+
+// Trained is a trained (or partly trained) run held in memory: what figures and evaluation
+// need. Run returns one; Open reads one back from its run directory, since notebook cells run as
+// separate processes and a cell that draws figures opens the run that an earlier cell trained.
+type Trained struct {
+	Dir        string
+	Experiment Experiment
+	Backend    compute.Backend
+	Store      *model.Store
+	Model      vaekit.Model
+	History    *vaekit.History
+	Test       *datasets.Set
+	// Prior is the code prior of a VQ-VAE run whose experiment has one (nil otherwise).
+	Prior *CodePrior
+
+	result *Result // what run produced (nil for an opened run)
+}
+
+// CodePrior is the PixelCNN prior of a VQ-VAE run, kept in the run's code_prior folder.
+type CodePrior struct {
+	Store   *model.Store
+	History *vaekit.History
+}
+
+// codePriorDir is the folder of a run's code prior: its params.json, history.csv, checkpoint/.
+const codePriorDir = "code_prior"
+
+// fitCodePrior trains (or resumes) the code prior of a VQ-VAE run on the code grids of the
+// training and test images.
+func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Options, log io.Writer) error {
+	fmt.Fprintf(log, "code prior: encoding %d training and %d test images into code grids\n", train.N, t.Test.N)
+	trainCodes, err := vqvae.CodeSet(t.Backend, t.Store, train, 256)
+	if err != nil {
+		return err
+	}
+	testCodes, err := vqvae.CodeSet(t.Backend, t.Store, t.Test, 256)
+	if err != nil {
+		return err
+	}
+	store := model.NewStore()
+	params := maps.Clone(t.Experiment.CodePrior)
+	params[vaekit.ParamImageShape] = []int{trainCodes.Height, trainCodes.Width, 1}
+	params[vqvae.ParamNumCodes] = model.GetParamOr(t.Store.RootScope(), vqvae.ParamNumCodes, 128)
+	params[vaekit.ParamNumClasses] = len(train.ClassNames)
+	if opts.Epochs > 0 {
+		params[vaekit.ParamEpochs] = opts.Epochs
+	}
+	store.SetParams(params)
+	trainer, err := vaekit.NewTrainer(t.Backend, store, pixelcnn.Model{})
+	if err != nil {
+		return fmt.Errorf("code prior: %w", err)
+	}
+	dir := filepath.Join(t.Dir, codePriorDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("code prior: %w", err)
+	}
+	if err := writeJSON(filepath.Join(dir, "params.json"), storeParams(store)); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "code prior: PixelCNN over %dx%d grids of %d codes, into %s\n", trainCodes.Height, trainCodes.Width,
+		params[vqvae.ParamNumCodes], dir)
+	hist, err := trainer.Fit(ctx, trainCodes, testCodes, vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps})
+	if err != nil {
+		return fmt.Errorf("code prior: %w", err)
+	}
+	t.Prior = &CodePrior{Store: store, History: hist}
+	return nil
+}
+
+// Conditional reports whether the run generates images of a class asked for: a conditional VAE,
+// or a VQ-VAE with a class-conditional code prior.
+func (t *Trained) Conditional() bool {
+	if t.Prior != nil {
+		return model.GetParamOr(t.Prior.Store.RootScope(), pixelcnn.ParamConditional, false)
+	}
+	_, ok := t.Model.(vaekit.ConditionalPrior)
+	return ok
+}
+
+// Generates reports whether the run can draw new images: from the latent prior of a VAE, or
+// through the code prior of a VQ-VAE.
+func (t *Trained) Generates() bool {
+	_, ok := t.Model.(vaekit.Generator)
+	return ok || t.Prior != nil
+}
+
+// Samples draws n new images (for a conditional run, of class 0 when the model needs a class).
+func (t *Trained) Samples(n int, seed uint64) ([][]float32, error) {
+	if t.Prior != nil {
+		return t.priorSamples(make([]int32, n), seed)
+	}
+	return vaekit.PriorSamples(t.Backend, t.Store, t.Model, n, seed)
+}
+
+// ClassSamples draws perClass new images of every class, class after class, and returns them
+// with the class each was asked for.
+func (t *Trained) ClassSamples(perClass int, seed uint64) (images [][]float32, asked []int32, err error) {
+	if !t.Conditional() {
+		return nil, nil, fmt.Errorf("run %s is not class-conditional", t.Dir)
+	}
+	numClasses := len(t.Test.ClassNames)
+	asked = make([]int32, numClasses*perClass)
+	for i := range asked {
+		asked[i] = int32(i / perClass)
+	}
+	if t.Prior != nil {
+		images, err = t.priorSamples(asked, seed)
+	} else {
+		images, err = vaekit.ClassSamples(t.Backend, t.Store, t.Model, numClasses, perClass, seed)
+	}
+	return images, asked, err
+}
+
+// priorSamples draws one code grid per label from the code prior and decodes it.
+func (t *Trained) priorSamples(labels []int32, seed uint64) ([][]float32, error) {
+	codes, gh, gw, err := pixelcnn.Sample(t.Backend, t.Prior.Store, labels, 1, seed)
+	if err != nil {
+		return nil, err
+	}
+	return vqvae.DecodeCodes(t.Backend, t.Store, codes, len(labels), gh, gw)
+}
+
+// Figures draws the run's figures into its figures folder and returns the paths (PNG and SVG):
+// loss curves; reconstructions of the first test images; samples per class for a conditional
+// run, else samples from the prior; the latent manifold for 2-D latents; the code prior's loss
+// curves.
+func (t *Trained) Figures() ([]string, error) {
+	dir := filepath.Join(t.Dir, "figures")
+	title := t.Experiment.Name
+	h, w := t.Test.Height, t.Test.Width
+	var all []string
+	add := func(paths []string, err error) error {
+		all = append(all, paths...)
+		return err
+	}
+	if err := add(figures.LossCurves(t.History, title, false, filepath.Join(dir, "loss_curves"))); err != nil {
+		return all, err
+	}
+	if _, ok := t.Model.(vaekit.Reconstructor); ok {
+		originals, recons, err := vaekit.Reconstruct(t.Backend, t.Store, t.Model, t.Test, 10)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.ImageGrid(append(originals, recons...), h, w, len(originals), []string{"original", "reconstruction"},
+			title+": test reconstructions", filepath.Join(dir, "reconstructions"))); err != nil {
+			return all, err
+		}
+	}
+	switch {
+	case t.Conditional():
+		samples, _, err := t.ClassSamples(10, 1)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.ImageGrid(samples, h, w, 10, t.Test.ClassNames, title+": samples per class", filepath.Join(dir, "class_samples"))); err != nil {
+			return all, err
+		}
+	case t.Generates():
+		samples, err := t.Samples(64, 1)
+		if err != nil {
+			return all, err
+		}
+		what := "samples from N(0, I)"
+		if t.Prior != nil {
+			what = "samples through the code prior"
+		}
+		if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": "+what, filepath.Join(dir, "samples"))); err != nil {
+			return all, err
+		}
+	}
+	if gen, ok := t.Model.(vaekit.Generator); ok && gen.LatentDim(t.Store) == 2 {
+		images, z0, z1, err := vaekit.ManifoldGrid(t.Backend, t.Store, t.Model, 20, 2)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": latent manifold", filepath.Join(dir, "latent_manifold"))); err != nil {
+			return all, err
+		}
+	}
+	if t.Prior != nil {
+		if err := add(figures.LossCurves(t.Prior.History, title+": code prior", false, filepath.Join(dir, "code_prior_loss_curves"))); err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}
+
+// evaluate computes the test figures particular to a run, each name ending with its unit: for
+// a VQ-VAE the codebook perplexity and the share of codes in use, and the code prior's test NLL;
+// for a classifier its test accuracy; for a conditional run the class-conditional fidelity of its
+// samples, judged by the data set's classifier (trained first if its run is not finished).
+func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error {
+	extra := map[string]float64{}
+	if _, ok := t.Model.(vqvae.Model); ok {
+		counts, err := vqvae.CodeCounts(t.Backend, t.Store, t.Test, 256)
+		if err != nil {
+			return err
+		}
+		extra["codebook_perplexity_codes"] = vqvae.Perplexity(counts)
+		extra["codes_in_use_fraction"] = vqvae.InUse(counts)
+	}
+	if t.Prior != nil {
+		if row, ok := t.Prior.History.Last("test"); ok {
+			extra["code_prior_test_nll_nats"] = t.Prior.History.Value(row, "loss")
+		}
+	}
+	if _, ok := t.Model.(classifier.Model); ok {
+		if row, ok := t.History.Last("test"); ok {
+			extra["test_accuracy_fraction"] = 1 - t.History.Value(row, "error")
+		}
+	}
+	if t.Conditional() {
+		f, accuracy, err := t.fidelity(ctx, opts)
+		if err != nil {
+			return err
+		}
+		extra["class_fidelity_fraction"] = f.Overall
+		extra["classifier_test_accuracy_fraction"] = accuracy
+		m.ClassFidelity = f.PerClass
+	}
+	if len(extra) > 0 {
+		m.Extra = extra
+	}
+	return nil
+}
+
+// fidelity draws opts.SamplesPerClass samples per class (default 100) and scores them with the
+// data set's classifier; it also returns the classifier's test accuracy.
+func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fidelity, float64, error) {
+	judgeExp, err := ClassifierFor(t.Experiment.Data)
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
+	}
+	judgeOpts := opts
+	judgeOpts.Fresh, judgeOpts.Overrides = false, nil
+	judge, err := run(ctx, judgeExp, judgeOpts)
+	if err != nil {
+		return classifier.Fidelity{}, 0, fmt.Errorf("class-conditional fidelity of %s: %w", t.Experiment.Name, err)
+	}
+	perClass := opts.SamplesPerClass
+	if perClass <= 0 {
+		perClass = 100
+	}
+	images, asked, err := t.ClassSamples(perClass, 2)
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
+	}
+	samples := &datasets.Set{Name: t.Test.Name, N: len(images), Height: t.Test.Height, Width: t.Test.Width,
+		Labels: asked, ClassNames: t.Test.ClassNames, Images: make([]float32, 0, len(images)*t.Test.ImageSize())}
+	for _, img := range images {
+		samples.Images = append(samples.Images, img...)
+	}
+	predicted, err := classifier.Predict(judge.Backend, judge.Store, samples, 250)
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
+	}
+	f, err := classifier.Score(predicted, asked, len(t.Test.ClassNames))
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
+	}
+	row, ok := judge.History.Last("test")
+	if !ok {
+		return classifier.Fidelity{}, 0, fmt.Errorf("classifier run %s has no test evaluation", judge.Dir)
+	}
+	return f, 1 - judge.History.Value(row, "error"), nil
+}
