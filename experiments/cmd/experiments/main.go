@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/vaekit/vaekit/datasets"
@@ -28,7 +29,9 @@ func main() {
 
 func usage() error {
 	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-set key=value]... NAME...\n" +
-		"       experiments run -model vae|ae|cvae -dataset mnist|fashion-mnist [-set key=value]... custom")
+		"       experiments run -model vae|ae|cvae|vqvae|classifier -dataset mnist|fashion-mnist [-set key=value]... custom\n" +
+		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
+		"       experiments report [-o DIR] RUNDIR... (report.md and report.html with the table and the figures)")
 }
 
 // settings collects repeated -set key=value flags.
@@ -58,6 +61,35 @@ func run(args []string) error {
 		for _, e := range experiments.Registry {
 			fmt.Printf("%-*s  %s\n", width, e.Name, e.Description)
 		}
+		return nil
+	case "table", "report":
+		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+		out := fs.String("o", "report", "report: the folder to write report.md, report.html and the figures into")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			return usage()
+		}
+		var runs []*experiments.Finished
+		for _, dir := range fs.Args() {
+			r, err := experiments.ReadFinished(dir)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, r)
+		}
+		if args[0] == "table" {
+			return experiments.WriteTable(os.Stdout, runs)
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return fmt.Errorf("report folder: %w", err)
+		}
+		written, err := experiments.WriteReport(*out, runs)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("wrote %s and %s (%d figures)\n", filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"), len(written)-2)
 		return nil
 	case "run":
 		fs := flag.NewFlagSet("run", flag.ContinueOnError)
