@@ -105,12 +105,18 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			if exp.Params[vaekit.ParamLatentDim] == 2 {
 				wantFigures = append(wantFigures, "latent_manifold")
 			}
+			if exp.Model != "classifier" && exp.Model != "vqvae" {
+				wantFigures = append(wantFigures, "label_clusters", "interpolation")
+			}
+			if exp.Model == "vqvae" {
+				wantFigures = append(wantFigures, "code_map", "codebook_usage")
+			}
 			if exp.CodePrior != nil {
 				wantFigures = append(wantFigures, "code_prior_loss_curves")
 			}
 			before := map[string][]byte{}
 			for _, f := range wantFigures {
-				for _, ext := range []string{".png", ".svg"} {
+				for _, ext := range []string{".png", ".svg", ".pdf"} {
 					path := filepath.Join(res.Dir, "figures", f+ext)
 					b, err := os.ReadFile(path)
 					if err != nil || len(b) == 0 {

@@ -139,10 +139,11 @@ func (t *Trained) priorSamples(labels []int32, seed uint64) ([][]float32, error)
 	return vqvae.DecodeCodes(t.Backend, t.Store, codes, len(labels), gh, gw)
 }
 
-// Figures draws the run's figures into its figures folder and returns the paths (PNG and SVG):
-// loss curves; reconstructions of the first test images; samples per class for a conditional
-// run, else samples from the prior; the latent manifold for 2-D latents; the code prior's loss
-// curves.
+// Figures draws the run's figures into its figures folder and returns the paths (PNG, SVG and
+// PDF): loss curves; reconstructions of the first test images; samples per class for a
+// conditional run, else samples from the prior; the latent manifold for 2-D latents; the label
+// clusters of the test set's latent points and interpolations between test images; for a
+// VQ-VAE the code maps of test images, the codebook usage and the code prior's loss curves.
 func (t *Trained) Figures() ([]string, error) {
 	dir := filepath.Join(t.Dir, "figures")
 	title := t.Experiment.Name
@@ -196,12 +197,97 @@ func (t *Trained) Figures() ([]string, error) {
 			return all, err
 		}
 	}
+	if _, ok := t.Model.(vaekit.Encoder); ok {
+		if err := add(t.latentFigures(dir)); err != nil {
+			return all, err
+		}
+	}
+	if _, ok := t.Model.(vqvae.Model); ok {
+		if err := add(t.codeFigures(dir)); err != nil {
+			return all, err
+		}
+	}
 	if t.Prior != nil {
 		if err := add(figures.LossCurves(t.Prior.History, title+": code prior", false, filepath.Join(dir, "code_prior_loss_curves"))); err != nil {
 			return all, err
 		}
 	}
 	return all, nil
+}
+
+// clusterPoints is the number of test images whose latent points the label-cluster figure shows.
+const clusterPoints = 5000
+
+// latentFigures draws the label clusters of the test set's latent points (PCA above 2-D) and,
+// for models that decode, interpolations between pairs of test images.
+func (t *Trained) latentFigures(dir string) ([]string, error) {
+	var all []string
+	set := t.Test.Subset(clusterPoints)
+	points, err := vaekit.Encode(t.Backend, t.Store, t.Model, set, 500)
+	if err != nil {
+		return nil, err
+	}
+	what := "latent means"
+	if _, ok := t.Model.(vaekit.Generator); !ok || t.Model.Name() == "ae" {
+		what = "latent codes"
+	}
+	paths, err := figures.LabelClusters(points, set.Labels, set.ClassNames,
+		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), filepath.Join(dir, "label_clusters"))
+	all = append(all, paths...)
+	if err != nil {
+		return all, err
+	}
+	if _, ok := t.Model.(vaekit.Generator); !ok {
+		return all, nil
+	}
+	const pairs, steps = 4, 10
+	var images [][]float32
+	var rowLabels []string
+	for k := range min(pairs, t.Test.N/2) {
+		i, j := 2*k, 2*k+1
+		path, err := vaekit.LatentInterpolation(t.Backend, t.Store, t.Model, t.Test, i, j, steps)
+		if err != nil {
+			return all, err
+		}
+		images = append(images, path...)
+		rowLabels = append(rowLabels, t.Test.ClassNames[t.Test.Labels[i]]+" to "+t.Test.ClassNames[t.Test.Labels[j]])
+	}
+	if len(images) == 0 {
+		return all, nil
+	}
+	paths, err = figures.ImageGrid(images, t.Test.Height, t.Test.Width, steps, rowLabels,
+		t.Experiment.Name+": latent interpolation between test images", filepath.Join(dir, "interpolation"))
+	return append(all, paths...), err
+}
+
+// codeFigures draws the code maps of the first test images and the codebook usage on the test set.
+func (t *Trained) codeFigures(dir string) ([]string, error) {
+	const shown = 6
+	first := t.Test.Subset(shown)
+	codeSet, err := vqvae.CodeSet(t.Backend, t.Store, first, shown)
+	if err != nil {
+		return nil, err
+	}
+	codes := make([]int32, len(codeSet.Images))
+	for i, c := range codeSet.Images {
+		codes[i] = int32(c)
+	}
+	images := make([][]float32, first.N)
+	for i := range images {
+		images[i] = first.Image(i)
+	}
+	all, err := figures.CodeMap(images, codes, first.Height, first.Width, codeSet.Height, codeSet.Width,
+		t.Experiment.Name+": test images and their codes", filepath.Join(dir, "code_map"))
+	if err != nil {
+		return all, err
+	}
+	counts, err := vqvae.CodeCounts(t.Backend, t.Store, t.Test, 256)
+	if err != nil {
+		return all, err
+	}
+	paths, err := figures.CodebookUsage(counts, vqvae.Perplexity(counts), vqvae.InUse(counts),
+		t.Experiment.Name+": codebook usage on the test set", filepath.Join(dir, "codebook_usage"))
+	return append(all, paths...), err
 }
 
 // evaluate computes the test figures particular to a run, each name ending with its unit: for

@@ -3,6 +3,7 @@ package vaekit
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -181,4 +182,33 @@ func ManifoldGrid(backend compute.Backend, store *model.Store, m Model, n int, s
 	}
 	images, err = Decode(backend, store, m, z, nil)
 	return images, z0, z1, err
+}
+
+// LatentInterpolation encodes images i and j of set, decodes steps latent points evenly spaced on the
+// segment between their codes (both ends included) and returns the decoded images in order. A
+// conditional model decodes every point with the class of image i.
+func LatentInterpolation(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, i, j, steps int) ([][]float32, error) {
+	if i < 0 || j < 0 || i >= set.N || j >= set.N {
+		return nil, fmt.Errorf("interpolate: images %d and %d of a set of %d: expected indices in [0, %d)", i, j, set.N, set.N)
+	}
+	if steps < 2 {
+		return nil, fmt.Errorf("interpolate: %d steps: expected at least 2 (the two ends)", steps)
+	}
+	pair := &datasets.Set{Name: set.Name, Split: set.Split, N: 2, Height: set.Height, Width: set.Width, ClassNames: set.ClassNames,
+		Images: append(slices.Clone(set.Image(i)), set.Image(j)...), Labels: []int32{set.Labels[i], set.Labels[j]}}
+	ends, err := Encode(backend, store, m, pair, 2)
+	if err != nil {
+		return nil, err
+	}
+	z := make([][]float32, steps)
+	labels := make([]int32, steps)
+	for s := range z {
+		t := float32(s) / float32(steps-1)
+		z[s] = make([]float32, len(ends[0]))
+		for k := range z[s] {
+			z[s][k] = (1-t)*ends[0][k] + t*ends[1][k]
+		}
+		labels[s] = set.Labels[i]
+	}
+	return Decode(backend, store, m, z, labels)
 }

@@ -437,3 +437,43 @@ func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
 		t.Error("k=0 accepted")
 	}
 }
+
+// The ends of a latent interpolation are the reconstructions of the two images (decoded
+// posterior means), and the points between differ from both.
+func TestLatentInterpolationEnds(t *testing.T) {
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(nil))
+	set := syntheticSet(16, 21)
+	b := newBatcherForTest(set)
+	for range 5 {
+		images, labels := b()
+		if _, err := tr.TrainStep(images, labels); err != nil {
+			t.Fatal(err)
+		}
+	}
+	backend := vaekit.GoBackend()
+	path, err := vaekit.LatentInterpolation(backend, store, vae.Model{}, set, 3, 7, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, recons, err := vaekit.Reconstruct(backend, store, vae.Model{}, set, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxDiff := func(a, b []float32) (d float64) {
+		for i := range a {
+			d = max(d, math.Abs(float64(a[i]-b[i])))
+		}
+		return d
+	}
+	if len(path) != 5 || maxDiff(path[0], recons[3]) > 1e-5 || maxDiff(path[4], recons[7]) > 1e-5 {
+		t.Errorf("interpolation of %d images: ends differ from the reconstructions by %g and %g", len(path), maxDiff(path[0], recons[3]), maxDiff(path[4], recons[7]))
+	}
+	if maxDiff(path[2], path[0]) < 1e-4 || maxDiff(path[2], path[4]) < 1e-4 {
+		t.Error("the midpoint decodes to one of the ends")
+	}
+	for _, bad := range [][3]int{{-1, 2, 5}, {0, 16, 5}, {0, 1, 1}} {
+		if _, err := vaekit.LatentInterpolation(backend, store, vae.Model{}, set, bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("LatentInterpolation(%v): want an error", bad)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 // Package figures draws vaekit's figures with gonum/plot: loss curves, image grids
-// (reconstructions, samples) and latent manifolds. Every function writes base+".png" and
-// base+".svg" atomically (a reader never sees a half-written figure) and returns their paths;
+// (reconstructions, samples) and latent manifolds. Every function writes base+".png",
+// base+".svg" and base+".pdf" atomically (a reader never sees a half-written figure) and returns their paths;
 // the same inputs give the same bytes.
 package figures
 
@@ -10,6 +10,10 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"sync"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"gonum.org/v1/plot"
@@ -17,15 +21,33 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/vaekit/vaekit/vaekit"
 )
 
 // Formats written by every figure.
-var Formats = []string{"png", "svg"}
+var Formats = []string{"png", "svg", "pdf"}
 
-// save lays plots out in a grid of rows and writes base.png and base.svg.
+// pdfDate is the creation and modification date written into every PDF, so that the same
+// figure gives the same bytes (fpdf writes the current time otherwise).
+var pdfDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// pdfMu guards fpdf's process-wide default dates, set only while a canvas is made.
+var pdfMu sync.Mutex
+
+func newPDF(width, height vg.Length) *vgpdf.Canvas {
+	pdfMu.Lock()
+	defer pdfMu.Unlock()
+	fpdf.SetDefaultCreationDate(pdfDate)
+	fpdf.SetDefaultModificationDate(pdfDate)
+	defer fpdf.SetDefaultCreationDate(time.Time{})
+	defer fpdf.SetDefaultModificationDate(time.Time{})
+	return vgpdf.New(width, height)
+}
+
+// save lays plots out in a grid of rows and writes base.png, base.svg and base.pdf.
 func save(rows [][]*plot.Plot, width, height vg.Length, base string) ([]string, error) {
 	var paths []string
 	for _, format := range Formats {
@@ -37,6 +59,8 @@ func save(rows [][]*plot.Plot, width, height vg.Length, base string) ([]string, 
 				canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110))}
 			case "svg":
 				canvas = vgsvg.New(width, height)
+			case "pdf":
+				canvas = newPDF(width, height)
 			}
 			tiles := draw.Tiles{Rows: len(rows), Cols: len(rows[0]), PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
 				PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}

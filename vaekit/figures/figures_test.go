@@ -2,6 +2,7 @@ package figures
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func ramp(v float32) []float32 {
 	return img
 }
 
-func TestFiguresWritePNGAndSVGDeterministically(t *testing.T) {
+func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 	hist := &vaekit.History{Terms: []string{"loss", "kl"}, Rows: []vaekit.HistoryRow{
 		{Epoch: 1, Split: "train", Values: []float64{300, 3}}, {Epoch: 1, Split: "test", Values: []float64{290, 3.5}},
 		{Epoch: 2, Split: "train", Values: []float64{260, 4}}, {Epoch: 2, Split: "test", Values: []float64{255, 4.1}},
@@ -48,6 +49,16 @@ func TestFiguresWritePNGAndSVGDeterministically(t *testing.T) {
 		{"manifold", func(base string) ([]string, error) {
 			return LatentManifold([][]float32{ramp(1), ramp(0.5), ramp(0.2), ramp(0)}, 4, 4, []float64{-1, 1}, []float64{-1, 1}, "m", base)
 		}},
+		{"label clusters 2-D", func(base string) ([]string, error) {
+			return LabelClusters([][]float32{{0, 0}, {1, 1}, {2, 0}}, []int32{0, 1, 1}, []string{"T-shirt/top", "Trouser"}, "c", base)
+		}},
+		{"label clusters PCA", func(base string) ([]string, error) {
+			return LabelClusters([][]float32{{0, 0, 1}, {1, 1, 0}, {2, 0, 3}, {1, 2, 2}}, []int32{0, 1, 1, 2}, []string{"a", "b", "c"}, "c", base)
+		}},
+		{"codebook usage", func(base string) ([]string, error) { return CodebookUsage([]int{5, 0, 3, 9}, 2.7, 0.75, "u", base) }},
+		{"code map", func(base string) ([]string, error) {
+			return CodeMap([][]float32{ramp(1), ramp(0.5)}, []int32{0, 1, 2, 3, 3, 2, 1, 0}, 4, 4, 2, 2, "codes", base)
+		}},
 	}
 	for _, d := range draws {
 		t.Run(d.name, func(t *testing.T) {
@@ -56,16 +67,16 @@ func TestFiguresWritePNGAndSVGDeterministically(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(first) != 2 || !strings.HasSuffix(first[0], ".png") || !strings.HasSuffix(first[1], ".svg") {
-				t.Fatalf("wrote %v, want a .png and a .svg", first)
+			if len(first) != 3 || !strings.HasSuffix(first[0], ".png") || !strings.HasSuffix(first[1], ".svg") || !strings.HasSuffix(first[2], ".pdf") {
+				t.Fatalf("wrote %v, want a .png, a .svg and a .pdf", first)
 			}
 			second, err := d.draw(filepath.Join(dir, "b"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			a, b := readAll(t, first), readAll(t, second)
-			if !bytes.HasPrefix(a[0], []byte("\x89PNG")) || !bytes.Contains(a[1], []byte("<svg")) {
-				t.Errorf("files are not PNG and SVG")
+			if !bytes.HasPrefix(a[0], []byte("\x89PNG")) || !bytes.Contains(a[1], []byte("<svg")) || !bytes.HasPrefix(a[2], []byte("%PDF")) {
+				t.Errorf("files are not PNG, SVG and PDF")
 			}
 			for i := range a {
 				if !bytes.Equal(a[i], b[i]) {
@@ -89,5 +100,33 @@ func TestFigureInputErrors(t *testing.T) {
 	}
 	if _, err := ImageGrid([][]float32{ramp(1)}, 4, 4, 1, nil, "", filepath.Join(dir, "missing", "x")); err == nil {
 		t.Error("ImageGrid into a missing folder succeeded")
+	}
+}
+
+// Points on a line in 3-D: the first component explains all the variance and the projections
+// keep the distances along the line; the second is zero.
+func TestPCA2OfALine(t *testing.T) {
+	dir := []float64{1, 2, 2} // length 3
+	var points [][]float32
+	for _, s := range []float64{-2, -1, 0, 1, 2} {
+		points = append(points, []float32{float32(1 + s*dir[0]), float32(-1 + s*dir[1]), float32(s * dir[2])})
+	}
+	proj, explained, err := PCA2(points)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(explained-1) > 1e-6 {
+		t.Errorf("explained variance %g, want 1", explained)
+	}
+	for i, s := range []float64{-2, -1, 0, 1, 2} {
+		if math.Abs(proj[i][0]-3*s) > 1e-4 || math.Abs(proj[i][1]) > 1e-4 {
+			t.Errorf("point %d projected to %v, want (%g, 0)", i, proj[i], 3*s)
+		}
+	}
+	if _, _, err := PCA2(points[:1]); err == nil {
+		t.Error("PCA2 of one point: want an error")
+	}
+	if _, _, err := PCA2([][]float32{{1, 2}, {1}}); err == nil {
+		t.Error("PCA2 of points of different sizes: want an error")
 	}
 }

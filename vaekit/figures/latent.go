@@ -1,0 +1,331 @@
+package figures
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// classColors is a ten-colour qualitative palette (matplotlib's tab10), one colour per class.
+var classColors = []color.Color{
+	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
+	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
+	color.RGBA{227, 119, 194, 255}, color.RGBA{127, 127, 127, 255}, color.RGBA{188, 189, 34, 255},
+	color.RGBA{23, 190, 207, 255},
+}
+
+// PCA2 projects points (each of the same dimension d >= 2) onto their first two principal
+// components and returns the projections and the fraction of the total variance they explain.
+// The components come from power iteration on the covariance matrix from a fixed start, so the
+// result is deterministic; each component's sign is chosen so that its largest entry is positive.
+func PCA2(points [][]float32) (proj [][2]float64, explained float64, err error) {
+	if len(points) < 2 {
+		return nil, 0, fmt.Errorf("PCA: %d points: expected at least 2", len(points))
+	}
+	d := len(points[0])
+	if d < 2 {
+		return nil, 0, fmt.Errorf("PCA: points of dimension %d: expected at least 2", d)
+	}
+	mean := make([]float64, d)
+	for i, p := range points {
+		if len(p) != d {
+			return nil, 0, fmt.Errorf("PCA: point %d has %d values, point 0 has %d", i, len(p), d)
+		}
+		for j, v := range p {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(len(points))
+	}
+	cov := make([][]float64, d)
+	for j := range cov {
+		cov[j] = make([]float64, d)
+	}
+	for _, p := range points {
+		for a := range d {
+			da := float64(p[a]) - mean[a]
+			for b := a; b < d; b++ {
+				cov[a][b] += da * (float64(p[b]) - mean[b])
+			}
+		}
+	}
+	var total float64
+	for a := range d {
+		for b := a; b < d; b++ {
+			cov[a][b] /= float64(len(points) - 1)
+			cov[b][a] = cov[a][b]
+		}
+		total += cov[a][a]
+	}
+	var components [2][]float64
+	var captured float64
+	for c := range 2 {
+		v := make([]float64, d)
+		for j := range v {
+			v[j] = 1 + float64(j)/float64(d) // a fixed start, not orthogonal to a component in practice
+		}
+		if c == 1 {
+			normalize(orthogonalize(v, components[0]))
+		}
+		var lambda float64
+		for range 500 {
+			w := make([]float64, d)
+			for a := range d {
+				for b := range d {
+					w[a] += cov[a][b] * v[b]
+				}
+			}
+			if c == 1 { // deflation: stay orthogonal to the first component
+				w = orthogonalize(w, components[0])
+			}
+			norm := normalize(w)
+			if norm <= 1e-12*total { // no variance left: v (orthogonal, unit) will do, with eigenvalue 0
+				lambda = 0
+				break
+			}
+			v, lambda = w, norm
+		}
+		big := 0
+		for j := range v {
+			if math.Abs(v[j]) > math.Abs(v[big]) {
+				big = j
+			}
+		}
+		if v[big] < 0 {
+			for j := range v {
+				v[j] = -v[j]
+			}
+		}
+		components[c] = v
+		captured += lambda
+	}
+	proj = make([][2]float64, len(points))
+	for i, p := range points {
+		for c := range 2 {
+			for j, x := range p {
+				proj[i][c] += (float64(x) - mean[j]) * components[c][j]
+			}
+		}
+	}
+	if total > 0 {
+		explained = min(captured/total, 1)
+	}
+	return proj, explained, nil
+}
+
+// orthogonalize removes from v its component along the unit vector u and returns it.
+func orthogonalize(v, u []float64) []float64 {
+	dot := 0.0
+	for j := range v {
+		dot += v[j] * u[j]
+	}
+	for j := range v {
+		v[j] -= dot * u[j]
+	}
+	return v
+}
+
+// normalize scales v to unit length (unless it is zero) and returns its former length.
+func normalize(v []float64) float64 {
+	norm := 0.0
+	for _, x := range v {
+		norm += x * x
+	}
+	norm = math.Sqrt(norm)
+	if norm > 0 {
+		for j := range v {
+			v[j] /= norm
+		}
+	}
+	return norm
+}
+
+// LabelClusters draws the latent points of labelled images as a scatter coloured by class,
+// with a legend of class names. Points of more than two dimensions are projected onto their
+// first two principal components, as the axis labels and the title say.
+func LabelClusters(points [][]float32, labels []int32, classNames []string, title, base string) ([]string, error) {
+	if len(points) == 0 || len(points) != len(labels) {
+		return nil, fmt.Errorf("label clusters %s: %d points and %d labels: expected one label per point", base, len(points), len(labels))
+	}
+	if len(classNames) > len(classColors) {
+		return nil, fmt.Errorf("label clusters %s: %d classes: at most %d can be told apart by colour", base, len(classNames), len(classColors))
+	}
+	xy := make([][2]float64, len(points))
+	xLabel, yLabel := "z[0]", "z[1]"
+	switch d := len(points[0]); {
+	case d == 2:
+		for i, p := range points {
+			xy[i] = [2]float64{float64(p[0]), float64(p[1])}
+		}
+	case d > 2:
+		var explained float64
+		var err error
+		if xy, explained, err = PCA2(points); err != nil {
+			return nil, fmt.Errorf("label clusters %s: %w", base, err)
+		}
+		xLabel, yLabel = "principal component 1", "principal component 2"
+		title = fmt.Sprintf("%s (PCA of %d-D latents, %.0f%% of variance)", title, d, 100*explained)
+	default:
+		return nil, fmt.Errorf("label clusters %s: 1-D latents: expected 2 or more dimensions", base)
+	}
+	perClass := make([]plotter.XYs, len(classNames))
+	for i, l := range labels {
+		if l < 0 || int(l) >= len(classNames) {
+			return nil, fmt.Errorf("label clusters %s: label %d of point %d: expected a class in [0, %d)", base, l, i, len(classNames))
+		}
+		perClass[l] = append(perClass[l], plotter.XY{X: xy[i][0], Y: xy[i][1]})
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	for c, pts := range perClass {
+		if len(pts) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, fmt.Errorf("label clusters %s: %w", base, err)
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: classColors[c], Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
+		p.Add(s)
+		p.Legend.Add(classNames[c], s)
+	}
+	// Room on the right for the legend, so that it covers no point.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, q := range xy {
+		lo, hi = min(lo, q[0]), max(hi, q[0])
+	}
+	p.X.Max = hi + 0.3*(hi-lo) + 1e-9
+	p.Legend.Left, p.Legend.Top = false, true
+	p.Add(plotter.NewGrid())
+	return save([][]*plot.Plot{{p}}, 18*vg.Centimeter, 14*vg.Centimeter, base)
+}
+
+// CodebookUsage draws how often each code of a VQ-VAE codebook is the nearest code (counts
+// indexed by code), with the perplexity and the share of codes in use in the title.
+func CodebookUsage(counts []int, perplexity, inUse float64, title, base string) ([]string, error) {
+	if len(counts) == 0 {
+		return nil, fmt.Errorf("codebook usage %s: no codes", base)
+	}
+	values := make(plotter.Values, len(counts))
+	for i, c := range counts {
+		values[i] = float64(c)
+	}
+	bars, err := plotter.NewBarChart(values, vg.Length(math.Max(1, 400/float64(len(counts))))*vg.Points(1))
+	if err != nil {
+		return nil, fmt.Errorf("codebook usage %s: %w", base, err)
+	}
+	bars.Color = palette[0]
+	bars.LineStyle.Width = 0
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s (perplexity %.1f of %d codes, %.0f%% in use)", title, perplexity, len(counts), 100*inUse)
+	p.X.Label.Text = "code"
+	p.Y.Label.Text = "grid positions"
+	p.Add(bars)
+	var ticks []plot.Tick
+	step := max(1, len(counts)/8)
+	for i := 0; i < len(counts); i += step {
+		ticks = append(ticks, plot.Tick{Value: float64(i), Label: strconv.Itoa(i)})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Tick.Marker = plainTicks{}
+	return save([][]*plot.Plot{{p}}, 18*vg.Centimeter, 8*vg.Centimeter, base)
+}
+
+// CodeMap draws a few images (h*w values in [0, 1]) above their VQ-VAE code grids (gh*gw code
+// indices each, one colour per code, the index written in each cell). The figure is one raster
+// with the indices on top (one image, so every format, PDF included, has the same bytes for
+// the same input).
+func CodeMap(images [][]float32, codes []int32, h, w, gh, gw int, title, base string) ([]string, error) {
+	n := len(images)
+	if n == 0 || gh <= 0 || gw <= 0 || len(codes) != n*gh*gw {
+		return nil, fmt.Errorf("code map %s: %d images and %d codes: expected %d codes (%dx%d per image)", base, n, len(codes), n*gh*gw, gh, gw)
+	}
+	const gap = 1
+	width, height := n*(w+gap)-gap, 2*h+gap
+	raster := image.NewRGBA(image.Rect(0, 0, width, height))
+	for i := range raster.Pix {
+		raster.Pix[i] = 128
+	}
+	var labels plotter.XYLabels
+	for k := range n {
+		x0 := k * (w + gap)
+		grid := codes[k*gh*gw : (k+1)*gh*gw]
+		for y := range h {
+			for x := range w {
+				v := uint8(max(0, min(255, math.Round(float64(images[k][y*w+x])*255))))
+				raster.Set(x0+x, y, color.Gray{Y: v})
+				raster.Set(x0+x, h+gap+y, codeColor(grid[(y*gh/h)*gw+x*gw/w]))
+			}
+		}
+		for r := range gh {
+			for c := range gw {
+				// Plot coordinates: x to the right, y upwards from the bottom of the raster.
+				cx := float64(x0) + (float64(c)+0.5)*float64(w)/float64(gw)
+				cy := float64(h) - (float64(r)+0.5)*float64(h)/float64(gh)
+				labels.XYs = append(labels.XYs, plotter.XY{X: cx, Y: cy})
+				labels.Labels = append(labels.Labels, strconv.Itoa(int(grid[r*gw+c])))
+			}
+		}
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.Add(plotter.NewImage(raster, 0, 0, float64(width), float64(height)))
+	l, err := plotter.NewLabels(labels)
+	if err != nil {
+		return nil, fmt.Errorf("code map %s: %w", base, err)
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].Font.Size = vg.Points(5)
+		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+	}
+	p.Add(l)
+	p.HideAxes()
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(width), 0, float64(height)
+	tile := 3.5 * vg.Centimeter
+	return save([][]*plot.Plot{{p}}, vg.Length(n)*tile+vg.Centimeter, 2*tile+1.5*vg.Centimeter, base)
+}
+
+// codeColor gives every code index a light colour of its own (a fixed hash into hue).
+func codeColor(code int32) color.Color {
+	hue := math.Mod(float64(code)*0.618033988749895, 1) * 6
+	x := 1 - math.Abs(math.Mod(hue, 2)-1)
+	var r, g, b float64
+	switch int(hue) {
+	case 0:
+		r, g = 1, x
+	case 1:
+		r, g = x, 1
+	case 2:
+		g, b = 1, x
+	case 3:
+		g, b = x, 1
+	case 4:
+		r, b = x, 1
+	default:
+		r, b = 1, x
+	}
+	light := func(v float64) uint8 { return uint8(255 * (0.55 + 0.45*v)) }
+	return color.RGBA{light(r), light(g), light(b), 255}
+}
+
+// plainTicks are gonum's default ticks labelled without trailing zeros ("5000", not "5000.00").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', -1, 64)
+		}
+	}
+	return ticks
+}
