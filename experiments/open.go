@@ -79,17 +79,34 @@ func Show(paths ...string) error {
 		if err != nil {
 			return err
 		}
-		gonbui.DisplayPNG(data)
+		gonbui.DisplayPng(data)
 	}
 	return nil
 }
 
-// OptionsFromEnv is what notebooks use: the full experiment, or the quick mode of QuickOptions
-// when the environment variable VAEKIT_QUICK is 1 (set by `make notebooks` for CI). Quick runs
-// go under runsDir/quick, so that they never resume into, or get resumed by, a full run.
-func OptionsFromEnv(runsDir string) Options {
-	if os.Getenv("VAEKIT_QUICK") == "1" {
-		return QuickOptions(filepath.Join(runsDir, "quick"))
+// Pick returns the PNG paths among paths whose figure name (the file name without its extension)
+// is one of names, in the order of names: Show(Pick(paths, "loss_curves", "samples")...).
+func Pick(paths []string, names ...string) []string {
+	var out []string
+	for _, name := range names {
+		for _, p := range paths {
+			if filepath.Base(p) == name+".png" {
+				out = append(out, p)
+			}
+		}
 	}
-	return Options{RunsDir: runsDir}
+	return out
+}
+
+// OptionsFromEnv is what notebooks use: the full experiment, or the quick mode of QuickOptions
+// when the environment variable VAEKIT_QUICK is 1 (set by `make notebooks` for CI), with the loss
+// curves redrawn live in the notebook while training. Quick runs go under runsDir/quick, so that
+// they never resume into, or get resumed by, a full run.
+func OptionsFromEnv(runsDir string) Options {
+	opts := Options{RunsDir: runsDir}
+	if os.Getenv("VAEKIT_QUICK") == "1" {
+		opts = QuickOptions(filepath.Join(runsDir, "quick"))
+	}
+	opts.LiveLossCurves = true
+	return opts
 }

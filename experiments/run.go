@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
@@ -40,6 +41,9 @@ type Options struct {
 	Data datasets.Options
 	// Log receives progress and the paths written; nil: os.Stderr.
 	Log io.Writer
+	// LiveLossCurves, in a GoNB notebook, redraws the loss curves in the cell's output after
+	// every epoch (OptionsFromEnv sets it there).
+	LiveLossCurves bool
 	// SamplesPerClass is the number of samples per class drawn to measure the class-conditional
 	// fidelity of a conditional run (0: 100).
 	SamplesPerClass int
@@ -152,7 +156,18 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	}
 	start := time.Now()
 	fmt.Fprintf(log, "run %s: %s, %d training and %d test images, into %s\n", exp.Name, exp.Description, trainSet.N, testSet.N, dir)
-	hist, err := trainer.Fit(ctx, trainSet, testSet, vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps})
+	fitOpts := vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps}
+	var live *liveCurves
+	if opts.LiveLossCurves && gonbui.IsNotebook {
+		if live, err = newLiveCurves(exp.Name); err != nil {
+			return nil, err
+		}
+		fitOpts.OnEpoch = live.update
+	}
+	hist, err := trainer.Fit(ctx, trainSet, testSet, fitOpts)
+	if live != nil && hist != nil {
+		live.finish(hist)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Executes every notebook under notebooks/ headlessly through Jupyter with the GoNB kernel, the
-# way a user's Jupyter runs it. A cell error makes nbconvert, and this script, exit non-zero.
+# way a user's Jupyter runs it. A notebook fails when a cell errors, when it shows fewer images
+# than its metadata asks for, or when it takes longer than its quick-mode budget
+# (scripts/check_notebook.py); any failure makes this script exit non-zero.
 #   scripts/notebooks.sh quick   # VAEKIT_QUICK=1: small subsets, few steps; executed copies go to $OUT
 #   scripts/notebooks.sh full    # full runs; the notebooks are rewritten in place with their outputs
 set -euo pipefail
@@ -8,6 +10,7 @@ mode=${1:-quick}
 cd "$(dirname "$0")/.."
 export PATH="$PATH:$(go env GOPATH)/bin"
 out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
 
 # The kernel: gonb installed by `make tools`, registered with Jupyter, and given the environment
 # every notebook needs (GOEXPERIMENT=simd for the SIMD matrix products; the pure-Go backend
@@ -22,18 +25,24 @@ json.dump(spec, open(path, "w"), indent=1)
 PY
 
 status=0
-for nb in notebooks/*.ipynb; do
+for nb in notebooks/${NOTEBOOKS:-*}.ipynb; do
   name=$(basename "$nb")
   start=$(date +%s)
   if [ "$mode" = full ]; then
     args=(--inplace)
+    executed=$nb
   else
     args=(--output "$out/$name")
+    executed=$out/$name
   fi
   if VAEKIT_QUICK=$([ "$mode" = full ] && echo 0 || echo 1) \
       jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
       --ExecutePreprocessor.kernel_name=gonb "${args[@]}" "$nb" >"$out/$name.log" 2>&1; then
-    echo "ok   $name ($(( $(date +%s) - start )) s)"
+    if check=$(/usr/bin/python3 scripts/check_notebook.py "$executed" $(( $(date +%s) - start )) "$mode"); then
+      echo "ok   $name ($check)"
+    else
+      echo "FAIL $check"; status=1
+    fi
   else
     echo "FAIL $name: see $out/$name.log"; tail -20 "$out/$name.log"; status=1
   fi

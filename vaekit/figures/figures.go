@@ -160,6 +160,20 @@ func mosaic(images [][]float32, h, w, rows, cols int) *image.Gray {
 	return m
 }
 
+// Enlarge turns a grayscale image (h*w values in [0, 1], row-major) into an image whose every
+// pixel is a factor x factor block, for showing one small image large.
+func Enlarge(img []float32, h, w, factor int) *image.Gray {
+	factor = max(factor, 1)
+	out := image.NewGray(image.Rect(0, 0, w*factor, h*factor))
+	for y := range h * factor {
+		for x := range w * factor {
+			v := math.Round(float64(img[(y/factor)*w+x/factor]) * 255)
+			out.SetGray(x, y, color.Gray{Y: uint8(max(0, min(255, v)))})
+		}
+	}
+	return out
+}
+
 // ImageGrid draws images (each h*w values in [0, 1], row-major) in rows of cols, with an
 // optional label per row (for example "original" and "reconstruction", or class names).
 func ImageGrid(images [][]float32, h, w, cols int, rowLabels []string, title, base string) ([]string, error) {
