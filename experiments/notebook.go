@@ -66,18 +66,19 @@ func (l *liveCurves) finish(h *vaekit.History) {
 	}
 }
 
-// explorerIdle is how long an explorer waits for the next interaction before it ends: long in a
-// notebook someone is using, a moment when Jupyter runs the notebook headlessly (VAEKIT_QUICK=1,
-// or VAEKIT_EXPLORE_SECONDS set), so that `make notebooks` never waits for a click.
+// headless reports whether Jupyter runs the notebook without a browser (`make notebooks` sets
+// VAEKIT_HEADLESS=1): GoNB's widgets then have no front end to talk to, and a program that
+// creates them waits forever, so the explorers show their first view and no controls.
+func headless() bool { return os.Getenv("VAEKIT_HEADLESS") == "1" }
+
+// explorerIdle is how long an explorer waits for the next interaction before it ends: ten
+// minutes, or VAEKIT_EXPLORE_SECONDS.
 func explorerIdle() time.Duration {
 	if s := os.Getenv("VAEKIT_EXPLORE_SECONDS"); s != "" {
 		var secs float64
 		if _, err := fmt.Sscan(s, &secs); err == nil && secs >= 0 {
 			return time.Duration(secs * float64(time.Second))
 		}
-	}
-	if os.Getenv("VAEKIT_QUICK") == "1" {
-		return time.Second
 	}
 	return 10 * time.Minute
 }
@@ -87,21 +88,31 @@ func pngImg(data []byte) string {
 	return fmt.Sprintf(`<img src="data:image/png;base64,%s">`, base64.StdEncoding.EncodeToString(data))
 }
 
+// controls creates an explorer's widgets in a transient div and returns its id, a channel
+// signalled on every change, and the Done button's channel.
+type controls func() (div string, changes <-chan struct{}, done <-chan int)
+
 // explore runs the loop shared by the explorers: draw the first view, then redraw on every
-// signal on changes until the Done button, or until no interaction for explorerIdle. The
+// signal of the controls until the Done button, or until no interaction for explorerIdle. The
 // controls are then removed and the last view stays in the notebook as a normal output. (GoNB's
 // dom.Persist would keep the controls too, but it waits for the browser's answer, forever when
-// Jupyter runs headlessly.)
-func explore(controls string, changes <-chan struct{}, done <-chan int, draw func() ([]byte, error)) error {
+// Jupyter runs headlessly.) Headless, it shows the first view only.
+func explore(setup controls, draw func() ([]byte, error)) error {
 	if !gonbui.IsNotebook {
 		fmt.Println("explorers are interactive: run this cell in a Jupyter notebook with the GoNB kernel")
 		return nil
 	}
-	displayID := "vaekit-explore-" + gonbui.UniqueId()
 	view, err := draw()
 	if err != nil {
 		return err
 	}
+	if headless() {
+		gonbui.DisplayPng(view)
+		gonbui.DisplayMarkdown("*Run headlessly: the explorer's controls appear when this notebook runs in Jupyter.*")
+		return nil
+	}
+	div, changes, done := setup()
+	displayID := "vaekit-explore-" + gonbui.UniqueId()
 	gonbui.UpdateHTML(displayID, pngImg(view))
 	idle := explorerIdle()
 loop:
@@ -119,7 +130,7 @@ loop:
 		}
 	}
 	gonbui.UpdateHTML(displayID, "")
-	dom.Remove(controls)
+	dom.Remove(div)
 	gonbui.DisplayPng(view)
 	return nil
 }
@@ -146,17 +157,20 @@ func (t *Trained) ClassExplorer(n int) error {
 	if n <= 0 {
 		return fmt.Errorf("class explorer: %d samples: expected a positive number", n)
 	}
-	div := dom.CreateTransientDiv()
-	selector := widgets.Select(t.Test.ClassNames).AppendTo(div).Done()
-	done := widgets.Button("Done").AppendTo(div).Done()
 	dir, err := os.MkdirTemp("", "vaekit-explore-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	var chosen atomic.Int64
-	changes := make(chan struct{}, 1)
-	go watch(changes, &chosen, selector.Listen().LatestOnly().C)
+	setup := func() (string, <-chan struct{}, <-chan int) {
+		div := dom.CreateTransientDiv()
+		selector := widgets.Select(t.Test.ClassNames).AppendTo(div).Done()
+		done := widgets.Button("Done").AppendTo(div).Done()
+		changes := make(chan struct{}, 1)
+		go watch(changes, &chosen, selector.Listen().LatestOnly().C)
+		return div, changes, done.Listen().C
+	}
 	seed := uint64(0)
 	draw := func() ([]byte, error) {
 		class := max(0, min(int(chosen.Load()), len(t.Test.ClassNames)-1))
@@ -172,7 +186,7 @@ func (t *Trained) ClassExplorer(n int) error {
 		}
 		return os.ReadFile(paths[0])
 	}
-	return explore(div, changes, done.Listen().C, draw)
+	return explore(setup, draw)
 }
 
 // classSamplesOf draws n samples of one class.
@@ -201,16 +215,19 @@ func (t *Trained) LatentExplorer(scale float64) error {
 	if !(scale > 0) {
 		return fmt.Errorf("latent explorer: scale %g: expected a positive number", scale)
 	}
-	div := dom.CreateTransientDiv()
-	dom.Append(div, "z[0] ")
-	s0 := widgets.Slider(-100, 100, 0).AppendTo(div).Done()
-	dom.Append(div, " z[1] ")
-	s1 := widgets.Slider(-100, 100, 0).AppendTo(div).Done()
-	done := widgets.Button("Done").AppendTo(div).Done()
 	var z0, z1 atomic.Int64 // slider positions in [-100, 100]
-	changes := make(chan struct{}, 1)
-	go watch(changes, &z0, s0.Listen().LatestOnly().C)
-	go watch(changes, &z1, s1.Listen().LatestOnly().C)
+	setup := func() (string, <-chan struct{}, <-chan int) {
+		div := dom.CreateTransientDiv()
+		dom.Append(div, "z[0] ")
+		s0 := widgets.Slider(-100, 100, 0).AppendTo(div).Done()
+		dom.Append(div, " z[1] ")
+		s1 := widgets.Slider(-100, 100, 0).AppendTo(div).Done()
+		done := widgets.Button("Done").AppendTo(div).Done()
+		changes := make(chan struct{}, 1)
+		go watch(changes, &z0, s0.Listen().LatestOnly().C)
+		go watch(changes, &z1, s1.Listen().LatestOnly().C)
+		return div, changes, done.Listen().C
+	}
 	draw := func() ([]byte, error) {
 		z := []float32{float32(scale * float64(z0.Load()) / 100), float32(scale * float64(z1.Load()) / 100)}
 		images, err := vaekit.Decode(t.Backend, t.Store, t.Model, [][]float32{z}, nil)
@@ -219,7 +236,7 @@ func (t *Trained) LatentExplorer(scale float64) error {
 		}
 		return enlargedPNG(images[0], t.Test.Height, t.Test.Width, 8)
 	}
-	return explore(div, changes, done.Listen().C, draw)
+	return explore(setup, draw)
 }
 
 // enlargedPNG encodes a grayscale image (values in [0, 1]) as a PNG, each pixel a factor x factor

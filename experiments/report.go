@@ -37,12 +37,20 @@ func ReadFinished(dir string) (*Finished, error) {
 	if f.Metrics.Experiment == "" {
 		return nil, fmt.Errorf("%s: no experiment name: expected a metrics.json written by a vaekit run", path)
 	}
-	f.Figures, err = filepath.Glob(filepath.Join(dir, "figures", "*.png"))
+	if f.Figures, err = drawnFigures(dir); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// drawnFigures lists the PNG figures of a run directory, in report order.
+func drawnFigures(dir string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "figures", "*.png"))
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(f.Figures, func(a, b string) int { return compareFigures(filepath.Base(a), filepath.Base(b)) })
-	return f, nil
+	slices.SortFunc(paths, func(a, b string) int { return compareFigures(filepath.Base(a), filepath.Base(b)) })
+	return paths, nil
 }
 
 // figureOrder is the order in which a report shows a run's figures; others come after, by name.

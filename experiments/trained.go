@@ -215,6 +215,12 @@ func (t *Trained) Figures() ([]string, error) {
 	return all, nil
 }
 
+// DrawnFigures lists the PNG figures already drawn in the run's figures folder (by Run or
+// Figures), without drawing anything: what a notebook cell shows after an earlier one drew them.
+func (t *Trained) DrawnFigures() ([]string, error) {
+	return drawnFigures(t.Dir)
+}
+
 // clusterPoints is the number of test images whose latent points the label-cluster figure shows.
 const clusterPoints = 5000
 

@@ -35,7 +35,8 @@ for nb in notebooks/${NOTEBOOKS:-*}.ipynb; do
     args=(--output "$out/$name")
     executed=$out/$name
   fi
-  if VAEKIT_QUICK=$([ "$mode" = full ] && echo 0 || echo 1) \
+  # VAEKIT_HEADLESS: no browser, so the widget explorers show their first view only.
+  if VAEKIT_HEADLESS=1 VAEKIT_QUICK=$([ "$mode" = full ] && echo 0 || echo 1) \
       jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
       --ExecutePreprocessor.kernel_name=gonb "${args[@]}" "$nb" >"$out/$name.log" 2>&1; then
     if check=$(/usr/bin/python3 scripts/check_notebook.py "$executed" $(( $(date +%s) - start )) "$mode"); then
