@@ -74,6 +74,18 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 					t.Errorf("metrics.json: codes in use %v, want within (0, 1]", u)
 				}
 			}
+			if exp.Model != "classifier" {
+				bce, sse := metrics.Extra["test_reconstruction_bce_nats"], metrics.Extra["test_reconstruction_squared_error"]
+				if !(bce > 0 && sse > 0 && sse < 784) {
+					t.Errorf("metrics.json: reconstruction BCE %v nats and squared error %v, want positive (and under 784)", bce, sse)
+				}
+			}
+			if exp.NLLSamples > 0 {
+				// Quick mode caps k at 4; the estimate is at least the one of a perfect decoder, 0.
+				if nll, ok := metrics.Extra["test_nll_iw_k4_nats"]; !ok || !(nll > 0) {
+					t.Errorf("metrics.json: importance-weighted NLL %v (present %v), want a positive number of nats", nll, ok)
+				}
+			}
 			if exp.CodePrior != nil {
 				if nll := metrics.Extra["code_prior_test_nll_nats"]; !(nll > 0) {
 					t.Errorf("metrics.json: code prior test NLL %v, want a positive number of nats", nll)

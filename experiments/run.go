@@ -44,6 +44,9 @@ type Options struct {
 	// LiveLossCurves, in a GoNB notebook, redraws the loss curves in the cell's output after
 	// every epoch (OptionsFromEnv sets it there).
 	LiveLossCurves bool
+	// MaxNLLSamples, if > 0, caps the importance samples of the test NLL estimate
+	// (Experiment.NLLSamples): quick mode and notebooks use few.
+	MaxNLLSamples int
 	// SamplesPerClass is the number of samples per class drawn to measure the class-conditional
 	// fidelity of a conditional run (0: 100).
 	SamplesPerClass int
@@ -51,7 +54,7 @@ type Options struct {
 
 // QuickOptions is the quick mode used by tests and CI: two epochs of a few steps on small subsets.
 func QuickOptions(runsDir string) Options {
-	return Options{RunsDir: runsDir, Epochs: 2, MaxSteps: 3, TrainSubset: 512, TestSubset: 256, SamplesPerClass: 10}
+	return Options{RunsDir: runsDir, Epochs: 2, MaxSteps: 3, TrainSubset: 512, TestSubset: 256, SamplesPerClass: 10, MaxNLLSamples: 4}
 }
 
 // Result is what a run produced.

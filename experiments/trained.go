@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -13,8 +14,10 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -310,6 +313,29 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		extra["codebook_perplexity_codes"] = vqvae.Perplexity(counts)
 		extra["codes_in_use_fraction"] = vqvae.InUse(counts)
 	}
+	if _, ok := t.Model.(vaekit.Reconstructor); ok {
+		test, err := vaekit.EvaluationSet(t.Store, t.Test)
+		if err != nil {
+			return err
+		}
+		bce, sse, err := vaekit.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
+		if err != nil {
+			return err
+		}
+		extra["test_reconstruction_bce_nats"] = bce
+		extra["test_reconstruction_squared_error"] = sse
+	}
+	if k, key := t.nllSamples(opts); k > 0 {
+		if prev, ok := t.previousExtra(m.Epochs, key); ok {
+			extra[key] = prev // the estimate of this checkpoint with this k is already known
+		} else {
+			nll, err := t.importanceWeightedNLL(k)
+			if err != nil {
+				return err
+			}
+			extra[key] = nll
+		}
+	}
 	if t.Prior != nil {
 		if row, ok := t.Prior.History.Last("test"); ok {
 			extra["code_prior_test_nll_nats"] = t.Prior.History.Value(row, "loss")
@@ -333,6 +359,53 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		m.Extra = extra
 	}
 	return nil
+}
+
+// nllSamples returns the number of importance samples of the run's test NLL estimate (0: none)
+// and the metric's name, which carries k.
+func (t *Trained) nllSamples(opts Options) (int, string) {
+	k := t.Experiment.NLLSamples
+	if opts.MaxNLLSamples > 0 {
+		k = min(k, opts.MaxNLLSamples)
+	}
+	switch t.Model.(type) {
+	case vae.Model, cvae.Model:
+	default:
+		return 0, ""
+	}
+	if model.GetParamOr(t.Store.RootScope(), vaekit.ParamReconstruction, "bernoulli") != "bernoulli" {
+		return 0, ""
+	}
+	return k, fmt.Sprintf("test_nll_iw_k%d_nats", k)
+}
+
+// importanceWeightedNLL estimates the test NLL with k importance samples, on the test set as
+// the training loop evaluates it (binarized when the run binarizes).
+func (t *Trained) importanceWeightedNLL(k int) (float64, error) {
+	test, err := vaekit.EvaluationSet(t.Store, t.Test)
+	if err != nil {
+		return 0, err
+	}
+	var cond vae.Conditioning
+	if _, ok := t.Model.(cvae.Model); ok {
+		cond = cvae.Conditioning
+	}
+	return vae.ImportanceWeightedNLL(t.Backend, t.Store, test, cond, k, 100, min(k, 100), 1)
+}
+
+// previousExtra returns a figure of the run's existing metrics.json if that was written after
+// the same number of epochs (so for the same checkpoint).
+func (t *Trained) previousExtra(epochs int, key string) (float64, bool) {
+	data, err := os.ReadFile(filepath.Join(t.Dir, "metrics.json"))
+	if err != nil {
+		return 0, false
+	}
+	var prev Metrics
+	if json.Unmarshal(data, &prev) != nil || prev.Epochs != epochs {
+		return 0, false
+	}
+	v, ok := prev.Extra[key]
+	return v, ok
 }
 
 // fidelity draws opts.SamplesPerClass samples per class (default 100) and scores them with the

@@ -2,6 +2,7 @@ package vaekit
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -211,4 +212,46 @@ func LatentInterpolation(backend compute.Backend, store *model.Store, m Model, s
 		labels[s] = set.Labels[i]
 	}
 	return Decode(backend, store, m, z, labels)
+}
+
+// ReconstructionErrors returns the mean over the images of set of two reconstruction errors per
+// image, whatever loss the model was trained with: the binary cross-entropy of the image under
+// the reconstruction's pixel probabilities, in nats (probabilities clipped to [1e-7, 1 - 1e-7]),
+// and the squared error, both summed over pixels. Sums are taken in float64.
+func ReconstructionErrors(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, batchSize int) (bce, sse float64, err error) {
+	r, ok := m.(Reconstructor)
+	if !ok {
+		return 0, 0, fmt.Errorf("model %q does not reconstruct images", m.Name())
+	}
+	if set.N == 0 {
+		return 0, 0, fmt.Errorf("reconstruction errors: the set %s/%s is empty", set.Name, set.Split)
+	}
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
+		return r.Reconstruct(scope, images, labels)
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	size := set.ImageSize()
+	start := 0
+	err = ForEachBatch(set, batchSize, func(images, labels *tensors.Tensor, n int) error {
+		out, err := exec.Exec(images, labels)
+		if err != nil {
+			return err
+		}
+		probs := tensors.MustCopyFlatData[float32](out[0])
+		x := set.Images[start*size : (start+n)*size]
+		for i, v := range x {
+			p := min(max(float64(probs[i]), 1e-7), 1-1e-7)
+			bce -= float64(v)*math.Log(p) + (1-float64(v))*math.Log(1-p)
+			d := float64(probs[i]) - float64(v)
+			sse += d * d
+		}
+		start += n
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return bce / float64(set.N), sse / float64(set.N), nil
 }

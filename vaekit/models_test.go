@@ -401,40 +401,83 @@ func TestVQVAETermsAndReconstruction(t *testing.T) {
 	}
 }
 
-// The importance-weighted estimate of -log p(x) is never above the ELBO-based bound: with k = 1
-// it estimates the negative ELBO (the evaluated loss), and more samples can only tighten it.
+// The importance-weighted estimate of -log p(x) (of -log p(x|y) for the conditional VAEs) is
+// never above the ELBO-based bound: with k = 1 it estimates the negative ELBO (the evaluated
+// loss), and more samples can only tighten it.
 func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
-	tr, store := newTrainer(t, vae.Model{}, smallMLP(nil))
-	set := syntheticSet(32, 17)
-	for range 20 {
-		b := set.Subset(16)
-		if _, err := tr.TrainStep(tensors.FromFlatDataAndDimensions(slices.Clone(b.Images), 16, 28, 28, 1),
-			tensors.FromFlatDataAndDimensions(slices.Clone(b.Labels), 16)); err != nil {
-			t.Fatal(err)
+	tests := []struct {
+		name   string
+		model  vaekit.Model
+		params map[string]any
+		cond   vae.Conditioning
+	}{
+		{"vae", vae.Model{}, smallMLP(nil), nil},
+		{"cvae-concat", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4}), cvae.Conditioning},
+		{"cvae-prior", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: cvae.FormPrior}), cvae.Conditioning},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, store := newTrainer(t, tt.model, tt.params)
+			set := syntheticSet(32, 17)
+			for range 20 {
+				b := set.Subset(16)
+				if _, err := tr.TrainStep(tensors.FromFlatDataAndDimensions(slices.Clone(b.Images), 16, 28, 28, 1),
+					tensors.FromFlatDataAndDimensions(slices.Clone(b.Labels), 16)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			negELBO, err := tr.Evaluate(set, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			backend := vaekit.GoBackend()
+			nll1, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, 1, 8, 1, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nll64, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, 64, 8, 16, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("negative ELBO %.3f, NLL k=1 %.3f, k=64 %.3f", negELBO[0], nll1, nll64)
+			if math.Abs(nll1-negELBO[0]) > 0.05*negELBO[0] {
+				t.Errorf("k=1 estimate %.3f differs from the negative ELBO %.3f by more than 5%%", nll1, negELBO[0])
+			}
+			if !(nll64 <= nll1) {
+				t.Errorf("k=64 estimate %.3f above the k=1 estimate %.3f", nll64, nll1)
+			}
+			if _, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, 0, 8, 1, 1); err == nil {
+				t.Error("k=0 accepted")
+			}
+		})
+	}
+}
+
+// Reconstruction errors by hand: the sum over pixels of the BCE and of the squared error of the
+// model's own reconstructions, averaged over images.
+func TestReconstructionErrors(t *testing.T) {
+	_, store := newTrainer(t, ae.Model{}, smallMLP(nil))
+	set := syntheticSet(5, 31)
+	backend := vaekit.GoBackend()
+	bce, sse, err := vaekit.ReconstructionErrors(backend, store, ae.Model{}, set, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, recons, err := vaekit.Reconstruct(backend, store, ae.Model{}, set, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantBCE, wantSSE float64
+	for i, r := range recons {
+		for j, p := range r {
+			x := float64(set.Image(i)[j])
+			wantBCE -= x*math.Log(float64(p)) + (1-x)*math.Log(1-float64(p))
+			wantSSE += (float64(p) - x) * (float64(p) - x)
 		}
 	}
-	negELBO, err := tr.Evaluate(set, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend := vaekit.GoBackend()
-	nll1, err := vae.ImportanceWeightedNLL(backend, store, set, 1, 8, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nll64, err := vae.ImportanceWeightedNLL(backend, store, set, 64, 8, 16, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("negative ELBO %.3f, NLL k=1 %.3f, k=64 %.3f", negELBO[0], nll1, nll64)
-	if math.Abs(nll1-negELBO[0]) > 0.05*negELBO[0] {
-		t.Errorf("k=1 estimate %.3f differs from the negative ELBO %.3f by more than 5%%", nll1, negELBO[0])
-	}
-	if !(nll64 <= nll1) {
-		t.Errorf("k=64 estimate %.3f above the k=1 estimate %.3f", nll64, nll1)
-	}
-	if _, err := vae.ImportanceWeightedNLL(backend, store, set, 0, 8, 1, 1); err == nil {
-		t.Error("k=0 accepted")
+	wantBCE, wantSSE = wantBCE/5, wantSSE/5
+	if math.Abs(bce-wantBCE) > 1e-3*wantBCE || math.Abs(sse-wantSSE) > 1e-3*wantSSE {
+		t.Errorf("ReconstructionErrors = %.4f, %.4f; by hand %.4f, %.4f", bce, sse, wantBCE, wantSSE)
 	}
 }
 

@@ -390,6 +390,17 @@ func dynamicBinarized(set *datasets.Set, seed int64, epoch int) *datasets.Set {
 	return &out
 }
 
+// EvaluationSet returns set as the training loop evaluates it under the store's training
+// parameters: binarized by the static threshold, or by one fixed dynamic draw, when ParamBinarize
+// asks for it, so that metrics computed after training see the same test images as the history.
+func EvaluationSet(store *model.Store, set *datasets.Set) (*datasets.Set, error) {
+	p, err := ReadTrainingParams(store)
+	if err != nil {
+		return nil, err
+	}
+	return binarizeOnce(set, p), nil
+}
+
 // binarizeOnce applies the binarization to an evaluation set: the static threshold, or one
 // fixed dynamic draw (epoch 0 of the seed), so that every epoch is evaluated on the same data.
 func binarizeOnce(set *datasets.Set, p TrainingParams) *datasets.Set {

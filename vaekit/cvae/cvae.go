@@ -106,3 +106,13 @@ func (Model) Decode(scope *model.Scope, z, labels *Node) *Node {
 func (m Model) Reconstruct(scope *model.Scope, images, labels *Node) *Node {
 	return m.Decode(scope, m.Encode(scope, images, labels), labels)
 }
+
+// Conditioning is the vae.Conditioning of the conditional VAE: the one-hot class for the concat
+// form; the learned class mean as the prior mean for the prior form. With it,
+// vae.ImportanceWeightedNLL estimates -log p(x | y).
+func Conditioning(scope *model.Scope, labels *Node) (cond, priorMean *Node) {
+	if form(scope) == FormPrior {
+		return nil, Model{}.PriorMeans(scope, labels)
+	}
+	return condition(scope, labels), nil
+}

@@ -13,6 +13,10 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 )
 
+// Conditioning gives, for labels [batch], the condition appended to the encoder's and the
+// decoder's inputs (nil for none) and the prior mean of z [batch, latent] (nil for N(0, I)).
+type Conditioning func(scope *model.Scope, labels *Node) (cond, priorMean *Node)
+
 // ImportanceWeightedNLL estimates the test negative log-likelihood -log p(x), in nats per image,
 // with k importance samples per image (Burda, Grosse and Salakhutdinov 2016):
 //
@@ -22,8 +26,10 @@ import (
 // expectation) as k grows, towards -log p(x). Images go batch images at a time, samples chunk
 // at a time (memory is batch*chunk decoded images); the log-mean-exp is accumulated in float64.
 // The draw is fixed by seed. The reconstruction term is the model's (vaekit.ParamReconstruction
-// must be "bernoulli" for this to be a likelihood).
-func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, k, batch, chunk int, seed uint64) (float64, error) {
+// must be "bernoulli" for this to be a likelihood). cond says how the model uses the labels of
+// set (nil for the plain VAE; cvae.Conditioning for the conditional VAEs), and the estimate is
+// then of -log p(x | y).
+func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, cond Conditioning, k, batch, chunk int, seed uint64) (float64, error) {
 	if k <= 0 || batch <= 0 || chunk <= 0 {
 		return 0, fmt.Errorf("importance-weighted NLL: k=%d, batch=%d, chunk=%d: expected positive values", k, batch, chunk)
 	}
@@ -32,16 +38,29 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 	}
 	d := vaekit.LatentDim(store.RootScope(), DefaultLatentDim)
 	// logWeights: images [b, h, w, 1], eps [b, s, d] -> log p(x|z) + log p(z) - log q(z|x), [b, s].
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, eps *Node) *Node {
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, labels, eps *Node) *Node {
 		b, s := eps.Shape().Dim(0), eps.Shape().Dim(1)
-		mean, logVar := Posterior(scope, images, nil)
+		var condition, priorMean *Node
+		if cond != nil {
+			condition, priorMean = cond(scope, labels)
+		}
+		mean, logVar := Posterior(scope, images, condition)
 		std := Exp(MulScalar(logVar, 0.5))
 		z := Add(InsertAxes(mean, 1), Mul(InsertAxes(std, 1), eps)) // [b, s, d]
-		logits := vaekit.DecoderLogits(scope, Reshape(z, b*s, d), nil)
+		var decoderCond *Node
+		if condition != nil { // every sample of an image decodes with its condition
+			c := condition.Shape().Dim(-1)
+			decoderCond = Reshape(BroadcastToDims(InsertAxes(condition, 1), b, s, c), b*s, c)
+		}
+		logits := vaekit.DecoderLogits(scope, Reshape(z, b*s, d), decoderCond)
 		h, w, c := images.Shape().Dim(1), images.Shape().Dim(2), images.Shape().Dim(3)
 		targets := Reshape(BroadcastToDims(InsertAxes(images, 1), b, s, h, w, c), b*s, h, w, c)
 		logPx := Reshape(Neg(vaekit.BernoulliNLL(logits, targets)), b, s)
-		logPz := MulScalar(ReduceSum(Square(z), -1), -0.5)                                                              // + const
+		fromPrior := z
+		if priorMean != nil {
+			fromPrior = Sub(z, InsertAxes(priorMean, 1))
+		}
+		logPz := MulScalar(ReduceSum(Square(fromPrior), -1), -0.5)                                                      // + const
 		logQz := Sub(MulScalar(ReduceSum(Square(eps), -1), -0.5), InsertAxes(MulScalar(ReduceSum(logVar, -1), 0.5), 1)) // + same const
 		return Add(logPx, Sub(logPz, logQz))
 	})
@@ -65,7 +84,8 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 				eps[i] = float32(rng.NormFloat64())
 			}
 			images := tensors.FromFlatDataAndDimensions(set.Images[start*size:(start+n)*size], n, set.Height, set.Width, 1)
-			out, err := exec.Exec(images, tensors.FromFlatDataAndDimensions(eps, n, s, d))
+			labels := tensors.FromFlatDataAndDimensions(set.Labels[start:start+n], n)
+			out, err := exec.Exec(images, labels, tensors.FromFlatDataAndDimensions(eps, n, s, d))
 			if err != nil {
 				return 0, err
 			}
