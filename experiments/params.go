@@ -60,6 +60,7 @@ var KnownParams = map[string]string{
 	ae.ParamCorruption:   "ae", ae.ParamNoise: "ae",
 	cvae.ParamForm: "cvae", vaekit.ParamNumClasses: "vaekit",
 	vqvae.ParamNumCodes: "vqvae", vqvae.ParamCodeDim: "vqvae", vqvae.ParamBeta: "vqvae",
+	vqvae.ParamCodebookUpdate: "vqvae", vqvae.ParamEMADecay: "vqvae", vqvae.ParamReseedAfter: "vqvae",
 	classifier.ParamHidden: "classifier",
 	pixelcnn.ParamFilters:  "pixelcnn", pixelcnn.ParamFirstKernel: "pixelcnn", pixelcnn.ParamResidualBlocks: "pixelcnn",
 	pixelcnn.ParamConditional: "pixelcnn",

@@ -178,6 +178,9 @@ func TestLossFallsOnSyntheticData(t *testing.T) {
 			vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
 		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4,
 			vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
+		{"vqvae-ema-reseed", vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4,
+			vqvae.ParamCodebookUpdate: vqvae.UpdateEMA, vqvae.ParamReseedAfter: 5,
+			vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
 		{"cvae-concat", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4})},
 		{"cvae-prior", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: "prior"})},
 	}

@@ -6,7 +6,7 @@
 // from the quantised grid. Gradients pass the quantisation unchanged (straight-through). Loss
 // terms, per image:
 //
-//	loss           = reconstruction + codebook + beta * commitment
+//	loss           = reconstruction + codebook + beta * commitment (without codebook under "ema")
 //	reconstruction = under vaekit.ParamReconstruction (Bernoulli NLL or squared error)
 //	codebook       = ||sg[z] - e||^2, summed over the grid (moves the codes towards the encoder)
 //	commitment     = ||z - sg[e]||^2, summed over the grid (keeps the encoder near its codes)
@@ -31,6 +31,23 @@ const (
 	ParamCodeDim = "vq_code_dim"
 	// ParamBeta weighs the commitment term (default 0.25).
 	ParamBeta = "vq_beta"
+	// ParamCodebookUpdate is how the codes learn: "loss" (default: the codebook term of the loss,
+	// through the optimizer) or "ema" (exponential moving averages of the encoder vectors
+	// assigned to each code, van den Oord et al. 2017, appendix A.1; the codebook term is then
+	// still reported but left out of the loss).
+	ParamCodebookUpdate = "vq_codebook_update"
+	// ParamEMADecay is the decay gamma of the moving averages (default 0.99).
+	ParamEMADecay = "vq_ema_decay"
+	// ParamReseedAfter, if > 0, re-seeds every code that was nobody's nearest code for that many
+	// training steps with an encoder vector of the current batch (needs "ema": with "loss" the
+	// optimizer owns the codebook). Default 0: never.
+	ParamReseedAfter = "vq_reseed_after"
+)
+
+// Codebook update modes.
+const (
+	UpdateLoss = "loss"
+	UpdateEMA  = "ema"
 )
 
 // Model is the VQ-VAE. It holds no state: its hyperparameters are in the store.
@@ -73,10 +90,11 @@ func DecodeLogits(scope *model.Scope, grid *Node) *Node {
 	return vaekit.Conv2D(scope.In("output"), x, c, 3, 1)
 }
 
-// Codebook returns the codebook variable's value [K, d].
+// Codebook returns the codebook variable's value [K, d]. The quantizer's scope is entered with
+// At, since the loss, the quantization and the moving-average update all reach it in one graph.
 func Codebook(scope *model.Scope, g *Graph) *Node {
 	k, d := sizes(scope)
-	return scope.In("quantizer").VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d)).NodeValue(g)
+	return scope.At("quantizer").VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d)).NodeValue(g)
 }
 
 // Nearest returns, for every vector of z [..., d], the index of the nearest row of codebook
@@ -116,15 +134,100 @@ func Losses(z, e *Node) (codebook, commitment *Node) {
 	return perImage(Sub(StopGradient(z), e)), perImage(Sub(z, StopGradient(e)))
 }
 
+// updateMode reads ParamCodebookUpdate and checks ParamReseedAfter against it.
+func updateMode(scope *model.Scope) (mode string, reseedAfter int) {
+	mode = model.GetParamOr(scope, ParamCodebookUpdate, UpdateLoss)
+	reseedAfter = model.GetParamOr(scope, ParamReseedAfter, 0)
+	if mode != UpdateLoss && mode != UpdateEMA {
+		panic(fmt.Sprintf("vqvae: parameter %q = %q: expected %q or %q", ParamCodebookUpdate, mode, UpdateLoss, UpdateEMA))
+	}
+	if reseedAfter < 0 || (reseedAfter > 0 && mode != UpdateEMA) {
+		panic(fmt.Sprintf("vqvae: parameter %q = %d: expected 0, or a positive number of steps with %q = %q", ParamReseedAfter, reseedAfter, ParamCodebookUpdate, UpdateEMA))
+	}
+	return mode, reseedAfter
+}
+
+// emaUpdate sets the new values of the codebook and its statistics after a training batch:
+// z [n, d] the encoder vectors (no gradient), codes [n] their nearest codes. For each code k
+// with n_k assigned vectors summing to s_k, with the moving count N_k (starting at 1) and sum
+// M_k = N_k e_k:
+//
+//	N_k <- gamma N_k + (1 - gamma) n_k,   M_k <- gamma M_k + (1 - gamma) s_k,   e_k <- M_k / N_k
+//
+// A code assigned nothing keeps its value (M_k / N_k is unchanged). With reseedAfter > 0, a code
+// unassigned for that many steps takes the value of one of the batch's vectors and N_k = 1.
+func emaUpdate(scope *model.Scope, z, codes *Node, reseedAfter int) {
+	g := z.Graph()
+	q := scope.At("quantizer")
+	k, d := sizes(scope)
+	gamma := model.GetParamOr(scope, ParamEMADecay, 0.99)
+	if !(gamma > 0 && gamma < 1) {
+		panic(fmt.Sprintf("vqvae: parameter %q = %g: expected a decay in (0, 1)", ParamEMADecay, gamma))
+	}
+	codebookVar := q.VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d))
+	countVar := q.VariableWithValue("ema_count", ones(k)).SetTrainable(false)
+	e, count := codebookVar.NodeValue(g), countVar.NodeValue(g)
+	oneHot := OneHot(codes, k, dtypes.Float32)                // [n, K]
+	assigned := ReduceSum(oneHot, 0)                          // n_k [K]
+	sums := MatMul(Transpose(oneHot, 0, 1), StopGradient(z)) // s_k [K, d]
+	newCount := Add(MulScalar(count, gamma), MulScalar(assigned, 1-gamma))
+	moments := Add(MulScalar(Mul(e, InsertAxes(count, -1)), gamma), MulScalar(sums, 1-gamma))
+	used := GreaterThan(assigned, ZerosLike(assigned))
+	usedRows := BroadcastToDims(InsertAxes(used, -1), k, d)
+	// Divide only where a code was used: elsewhere M_k / N_k is e_k, and N_k may underflow.
+	safeCount := Where(used, newCount, OnesLike(newCount))
+	newE := Where(usedRows, Div(moments, InsertAxes(safeCount, -1)), e)
+	if reseedAfter > 0 {
+		idleVar := q.VariableWithValue("idle_steps", make([]float32, k)).SetTrainable(false)
+		idle := Where(used, ZerosLike(assigned), AddScalar(idleVar.NodeValue(g), 1))
+		dead := GreaterOrEqual(idle, Scalar(g, dtypes.Float32, float64(reseedAfter)))
+		n := z.Shape().Dim(0)
+		picks := make([]int32, k) // spread over the batch, which is reshuffled every step
+		for i := range picks {
+			picks[i] = int32((i * 7919) % n)
+		}
+		fresh := Gather(StopGradient(z), InsertAxes(Const(g, picks), -1)) // [K, d]
+		newE = Where(BroadcastToDims(InsertAxes(dead, -1), k, d), fresh, newE)
+		newCount = Where(dead, OnesLike(newCount), newCount)
+		idleVar.SetNodeValue(Where(dead, ZerosLike(idle), idle))
+	}
+	codebookVar.SetNodeValue(newE)
+	countVar.SetNodeValue(newCount)
+}
+
+func ones(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = 1
+	}
+	return v
+}
+
 // Loss implements vaekit.Model.
 func (Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
+	mode, reseedAfter := updateMode(scope)
+	if mode == UpdateEMA {
+		// The moving averages own the codebook: the optimizer must not update it.
+		k, d := sizes(scope)
+		scope.At("quantizer").VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d)).SetTrainable(false)
+	}
 	z := Encode(scope, images)
 	q := Quantize(scope, z)
 	reconstruction := vaekit.ReconstructionLoss(scope, DecodeLogits(scope, q.Values), images)
 	codebook, commitment := Losses(z, q.Nearest)
 	beta := model.GetParamOr(scope, ParamBeta, 0.25)
+	var loss *Node
+	if mode == UpdateLoss {
+		loss = Add(Add(reconstruction, codebook), MulScalar(commitment, beta))
+	} else {
+		loss = Add(reconstruction, MulScalar(commitment, beta))
+	}
+	if mode == UpdateEMA && scope.IsTraining(z.Graph()) {
+		d := z.Shape().Dim(-1)
+		emaUpdate(scope, Reshape(z, -1, d), Reshape(q.Codes, -1), reseedAfter)
+	}
 	return vaekit.Terms{
-		{Name: "loss", Value: Add(Add(reconstruction, codebook), MulScalar(commitment, beta))},
+		{Name: "loss", Value: loss},
 		{Name: "reconstruction", Value: reconstruction},
 		{Name: "codebook", Value: codebook},
 		{Name: "commitment", Value: commitment},

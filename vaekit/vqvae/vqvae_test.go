@@ -7,6 +7,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 )
@@ -108,6 +109,50 @@ func TestPerplexityAndUsage(t *testing.T) {
 		}
 		if got := InUse(tt.counts); got != tt.in {
 			t.Errorf("%s: InUse = %v, want %v", tt.name, got, tt.in)
+		}
+	}
+}
+
+// The moving-average update by hand. Codebook (0, 10, 100), counts 1, decay 0.5; vectors 1 and 2
+// go to code 0, 9 to code 1, none to code 2:
+//
+//	code 0: N = 0.5*1 + 0.5*2 = 1.5, M = 0.5*0 + 0.5*3 = 1.5, e = 1
+//	code 1: N = 0.5*1 + 0.5*1 = 1,   M = 0.5*10 + 0.5*9 = 9.5, e = 9.5
+//	code 2: unused: e stays 100, N = 0.5; re-seeded after 1 idle step: e = z[(2*7919) mod 3] = 2, N = 1.
+func TestEMAUpdateByHand(t *testing.T) {
+	for _, tc := range []struct {
+		reseedAfter int
+		wantE, wantN []float32
+	}{
+		{0, []float32{1, 9.5, 100}, []float32{1.5, 1, 0.5}},
+		{1, []float32{1, 9.5, 2}, []float32{1.5, 1, 1}},
+	} {
+		store := model.NewStore()
+		store.SetParams(map[string]any{ParamNumCodes: 3, ParamCodeDim: 1, ParamEMADecay: 0.5})
+		store.RootScope().In("quantizer").VariableWithValue("codebook", [][]float32{{0}, {10}, {100}})
+		exec, err := model.NewExec(vaekit.GoBackend(), store, func(scope *model.Scope, z, codes *Node) *Node {
+			emaUpdate(scope, z, codes, tc.reseedAfter)
+			return ReduceAllSum(z)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := exec.Exec([][]float32{{1}, {2}, {9}}, []int32{0, 0, 1}); err != nil {
+			t.Fatal(err)
+		}
+		read := func(name string) []float32 {
+			v, err := store.GetVariable("/quantizer/" + name).Value()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tensors.MustCopyFlatData[float32](v)
+		}
+		e, n := read("codebook"), read("ema_count")
+		for i := range e {
+			if math.Abs(float64(e[i]-tc.wantE[i])) > 1e-5 || math.Abs(float64(n[i]-tc.wantN[i])) > 1e-5 {
+				t.Errorf("reseedAfter=%d: codebook %v, counts %v; want %v, %v", tc.reseedAfter, e, n, tc.wantE, tc.wantN)
+				break
+			}
 		}
 	}
 }
