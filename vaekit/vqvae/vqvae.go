@@ -167,8 +167,8 @@ func emaUpdate(scope *model.Scope, z, codes *Node, reseedAfter int) {
 	codebookVar := q.VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d))
 	countVar := q.VariableWithValue("ema_count", ones(k)).SetTrainable(false)
 	e, count := codebookVar.NodeValue(g), countVar.NodeValue(g)
-	oneHot := OneHot(codes, k, dtypes.Float32)                // [n, K]
-	assigned := ReduceSum(oneHot, 0)                          // n_k [K]
+	oneHot := OneHot(codes, k, dtypes.Float32)               // [n, K]
+	assigned := ReduceSum(oneHot, 0)                         // n_k [K]
 	sums := MatMul(Transpose(oneHot, 0, 1), StopGradient(z)) // s_k [K, d]
 	newCount := Add(MulScalar(count, gamma), MulScalar(assigned, 1-gamma))
 	moments := Add(MulScalar(Mul(e, InsertAxes(count, -1)), gamma), MulScalar(sums, 1-gamma))

@@ -121,7 +121,7 @@ func TestPerplexityAndUsage(t *testing.T) {
 //	code 2: unused: e stays 100, N = 0.5; re-seeded after 1 idle step: e = z[(2*7919) mod 3] = 2, N = 1.
 func TestEMAUpdateByHand(t *testing.T) {
 	for _, tc := range []struct {
-		reseedAfter int
+		reseedAfter  int
 		wantE, wantN []float32
 	}{
 		{0, []float32{1, 9.5, 100}, []float32{1.5, 1, 0.5}},
