@@ -44,6 +44,9 @@ type Options struct {
 	// LiveLossCurves, in a GoNB notebook, redraws the loss curves in the cell's output after
 	// every epoch (OptionsFromEnv sets it there).
 	LiveLossCurves bool
+	// CheckpointSteps, if > 0, also checkpoints every that many steps within an epoch (besides
+	// every CheckpointInterval, one minute); tests that kill runs use it.
+	CheckpointSteps int
 	// MaxNLLSamples, if > 0, caps the importance samples of the test NLL estimate
 	// (Experiment.NLLSamples): quick mode and notebooks use few.
 	MaxNLLSamples int
@@ -159,7 +162,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	}
 	start := time.Now()
 	fmt.Fprintf(log, "run %s: %s, %d training and %d test images, into %s\n", exp.Name, exp.Description, trainSet.N, testSet.N, dir)
-	fitOpts := vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps}
+	fitOpts := fitOptions(dir, log, opts)
 	var live *liveCurves
 	if opts.LiveLossCurves && gonbui.IsNotebook {
 		if live, err = newLiveCurves(exp.Name); err != nil {
@@ -199,6 +202,16 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	}
 	fmt.Fprintf(log, "figures in %s\n", filepath.Join(dir, "figures"))
 	return t, nil
+}
+
+// CheckpointInterval is how often a run also checkpoints within an epoch, so that a run killed
+// in the middle of a long epoch loses at most that much training.
+const CheckpointInterval = time.Minute
+
+// fitOptions are the training-loop options of a run (or of its code prior) in dir.
+func fitOptions(dir string, log io.Writer, opts Options) vaekit.FitOptions {
+	return vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps,
+		CheckpointInterval: CheckpointInterval, CheckpointSteps: opts.CheckpointSteps}
 }
 
 // removeAllBut empties dir except for the entry named keep.

@@ -81,7 +81,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	}
 	fmt.Fprintf(log, "code prior: PixelCNN over %dx%d grids of %d codes, into %s\n", trainCodes.Height, trainCodes.Width,
 		params[vqvae.ParamNumCodes], dir)
-	hist, err := trainer.Fit(ctx, trainCodes, testCodes, vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps})
+	hist, err := trainer.Fit(ctx, trainCodes, testCodes, fitOptions(dir, log, opts))
 	if err != nil {
 		return fmt.Errorf("code prior: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -41,6 +42,50 @@ const learningRateVariable = "/optimizers/learning_rate"
 
 // epochVariable is the store variable counting completed epochs, checkpointed with the weights.
 const epochVariable = "/vaekit/epoch"
+
+// stepVariable counts the steps done in the epoch in progress (0 at an epoch boundary) and
+// sumsVariable holds the sums of the training terms over those steps: with them a checkpoint
+// taken in the middle of an epoch resumes it exactly.
+const (
+	stepVariable = "/vaekit/step"
+	sumsVariable = "/vaekit/train_sums"
+)
+
+// stepVar returns the in-epoch step counter, loading it from an attached checkpoint or creating it.
+func (t *Trainer) stepVar() *model.Variable {
+	if v := t.store.GetVariable(stepVariable); v != nil {
+		return v.SetTrainable(false)
+	}
+	return t.store.RootScope().In("vaekit").VariableWithValue("step", int64(0)).SetTrainable(false)
+}
+
+// savedSums returns the training-term sums of the epoch in progress kept in the store, or nil.
+func (t *Trainer) savedSums() []float64 {
+	v := t.store.GetVariable(sumsVariable)
+	if v == nil {
+		return nil
+	}
+	value, err := v.Value()
+	if err != nil {
+		return nil
+	}
+	return tensors.MustCopyFlatData[float64](value)
+}
+
+// saveProgress records the steps done in the epoch in progress and their term sums.
+func (t *Trainer) saveProgress(step int, sums []float64) error {
+	if err := t.stepVar().SetValue(tensors.FromScalar(int64(step))); err != nil {
+		return err
+	}
+	if sums == nil {
+		return nil
+	}
+	if v := t.store.GetVariable(sumsVariable); v != nil {
+		return v.SetTrainable(false).SetValue(tensors.FromValue(slices.Clone(sums)))
+	}
+	t.store.RootScope().In("vaekit").VariableWithValue("train_sums", slices.Clone(sums)).SetTrainable(false)
+	return nil
+}
 
 // epochVar returns the epoch counter, loading it from an attached checkpoint or creating it.
 func (t *Trainer) epochVar() *model.Variable {
@@ -174,6 +219,12 @@ type FitOptions struct {
 	OnEpoch func(epoch int, h *History) error
 	// MaxSteps, if > 0, stops each epoch after that many steps (quick mode for tests and CI).
 	MaxSteps int
+	// CheckpointInterval and CheckpointSteps, if > 0, also save a checkpoint within an epoch,
+	// when that much time or that many steps have passed since the last one; a run killed in
+	// the middle of an epoch then resumes from its last step instead of from the epoch's start,
+	// with the same result. Without a Dir they do nothing.
+	CheckpointInterval time.Duration
+	CheckpointSteps    int
 }
 
 // ErrNonFinite is wrapped by the error Fit returns when a loss term becomes NaN or infinite.
@@ -208,17 +259,35 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 	}
 	start := t.CompletedEpochs()
 	hist.truncate(start)
+	// A checkpoint taken within epoch start+1 says how many of its steps are done.
+	resumeStep := 0
+	if ckpt != nil {
+		if v, err := t.stepVar().Value(); err == nil {
+			resumeStep = int(tensors.ToScalar[int64](v))
+		}
+	}
+	if resumeStep >= stepsPerEpoch {
+		resumeStep = 0 // the steps per epoch changed (MaxSteps): start the epoch over
+	}
+	lastSave, stepsSinceSave := time.Now(), 0
 	for epoch := start + 1; epoch <= p.Epochs; epoch++ {
 		epochSet := staticTrain
 		if p.Binarize == "dynamic" {
 			epochSet = dynamicBinarized(trainSet, p.Seed, epoch)
 		}
+		first := 0
+		var sums []float64
+		if epoch == start+1 && resumeStep > 0 {
+			first, sums = resumeStep, t.savedSums()
+			if len(sums) == 0 {
+				first, sums = 0, nil
+			}
+		}
 		bar := newProgress(opts.Progress, fmt.Sprintf("epoch %d/%d", epoch, p.Epochs), stepsPerEpoch)
 		b := newBatcher(epochSet, p.BatchSize)
 		order := epochOrder(epochSet.N, p.Seed, epoch)
-		batches := b.prefetch(ctx, order, stepsPerEpoch)
-		sums := []float64(nil)
-		for step := range stepsPerEpoch {
+		batches := b.prefetch(ctx, order[first*p.BatchSize:], stepsPerEpoch-first)
+		for step := first; step < stepsPerEpoch; step++ {
 			batch, ok := <-batches
 			if !ok {
 				return hist, ctx.Err()
@@ -238,6 +307,18 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 				sums[i] += means[i]
 			}
 			bar.step(means[0])
+			stepsSinceSave++
+			due := (opts.CheckpointSteps > 0 && stepsSinceSave >= opts.CheckpointSteps) ||
+				(opts.CheckpointInterval > 0 && time.Since(lastSave) >= opts.CheckpointInterval)
+			if ckpt != nil && due && step+1 < stepsPerEpoch { // the epoch's end saves anyway
+				if err := t.saveProgress(step+1, sums); err != nil {
+					return hist, err
+				}
+				if err := ckpt.Save(); err != nil {
+					return hist, fmt.Errorf("saving checkpoint in %s: %w", opts.Dir, err)
+				}
+				lastSave, stepsSinceSave = time.Now(), 0
+			}
 		}
 		for i := range sums {
 			sums[i] /= float64(stepsPerEpoch)
@@ -255,6 +336,9 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		if err := t.epochVar().SetValue(tensors.FromScalar(int64(epoch))); err != nil {
 			return hist, err
 		}
+		if err := t.saveProgress(0, nil); err != nil {
+			return hist, err
+		}
 		if ckpt != nil {
 			// History first: if the process dies before the checkpoint is saved, the resumed run
 			// drops the extra rows and repeats the epoch.
@@ -264,6 +348,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 			if err := ckpt.Save(); err != nil {
 				return hist, fmt.Errorf("saving checkpoint in %s: %w", opts.Dir, err)
 			}
+			lastSave, stepsSinceSave = time.Now(), 0
 		}
 		if opts.OnEpoch != nil {
 			if err := opts.OnEpoch(epoch, hist); err != nil {
