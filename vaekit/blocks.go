@@ -64,7 +64,7 @@ func activate(scope *model.Scope, x *Node) *Node {
 	case "leaky_relu":
 		return activation.LeakyReluWith(x, model.GetParamOr(scope, ParamLeakyReluAlpha, 0.3))
 	default:
-		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected \"relu\" or \"leaky_relu\"", ParamActivation, a))
+		panic(fmt.Errorf("vaekit: parameter %q = %q: expected \"relu\" or \"leaky_relu\"", ParamActivation, a))
 	}
 }
 
@@ -82,7 +82,7 @@ func convActivate(scope *model.Scope, x *Node) *Node {
 func ImageShape(scope *model.Scope) (h, w, c int) {
 	s := model.GetParamOr(scope, ParamImageShape, []int{28, 28, 1})
 	if len(s) != 3 {
-		panic(fmt.Sprintf("vaekit: parameter %q = %v: expected [height, width, channels]", ParamImageShape, s))
+		panic(fmt.Errorf("vaekit: parameter %q = %v: expected [height, width, channels]", ParamImageShape, s))
 	}
 	return s[0], s[1], s[2]
 }
@@ -131,7 +131,7 @@ func EncoderFeatures(scope *model.Scope, images, cond *Node) *Node {
 		}
 		return x
 	default:
-		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected %q or %q", ParamArchitecture, arch, ArchMLP, ArchConv))
+		panic(fmt.Errorf("vaekit: parameter %q = %q: expected %q or %q", ParamArchitecture, arch, ArchMLP, ArchConv))
 	}
 }
 
@@ -159,7 +159,7 @@ func DecoderLogits(scope *model.Scope, z, cond *Node) *Node {
 		n := len(filters)
 		scale := 1 << n
 		if h%scale != 0 || w%scale != 0 {
-			panic(fmt.Sprintf("vaekit: image %dx%d is not divisible by 2^%d for %d stride-2 layers (%q = %v)",
+			panic(fmt.Errorf("vaekit: image %dx%d is not divisible by 2^%d for %d stride-2 layers (%q = %v)",
 				h, w, n, n, ParamConvFilters, filters))
 		}
 		top := filters[n-1]
@@ -171,7 +171,7 @@ func DecoderLogits(scope *model.Scope, z, cond *Node) *Node {
 		}
 		return Conv2D(scope.In("output"), x, c, 3, 1)
 	default:
-		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected %q or %q", ParamArchitecture, arch, ArchMLP, ArchConv))
+		panic(fmt.Errorf("vaekit: parameter %q = %q: expected %q or %q", ParamArchitecture, arch, ArchMLP, ArchConv))
 	}
 }
 
@@ -183,6 +183,6 @@ func ReconstructionLoss(scope *model.Scope, logits, targets *Node) *Node {
 	case "mse":
 		return SquaredError(Sigmoid(logits), targets)
 	default:
-		panic(fmt.Sprintf("vaekit: parameter %q = %q: expected \"bernoulli\" or \"mse\"", ParamReconstruction, kind))
+		panic(fmt.Errorf("vaekit: parameter %q = %q: expected \"bernoulli\" or \"mse\"", ParamReconstruction, kind))
 	}
 }

@@ -154,7 +154,7 @@ func (t *Trainer) CompletedEpochs() int {
 func (t *Trainer) TrainStep(images, labels *tensors.Tensor) ([]float64, error) {
 	out, err := t.train.Exec(images, labels)
 	if err != nil {
-		return nil, err
+		return nil, GraphError(err)
 	}
 	return tensors.MustCopyFlatData[float64](convertToFloat64(out[0])), nil
 }
@@ -163,9 +163,23 @@ func (t *Trainer) TrainStep(images, labels *tensors.Tensor) ([]float64, error) {
 func (t *Trainer) EvalStep(images, labels, mask *tensors.Tensor) ([]float64, error) {
 	out, err := t.eval.Exec(images, labels, mask)
 	if err != nil {
-		return nil, err
+		return nil, GraphError(err)
 	}
 	return tensors.MustCopyFlatData[float64](convertToFloat64(out[0])), nil
+}
+
+// GraphError shortens the error of a graph that failed to build because a model panicked on a
+// bad parameter: GoMLX wraps the model's message in the names of its executors; what the user
+// needs is the message ("building the model: vaekit: parameter ... expected ...").
+func GraphError(err error) error {
+	const marker = "panicked: "
+	msg := err.Error()
+	if strings.HasPrefix(msg, "failed during graph construction") {
+		if i := strings.LastIndex(msg, marker); i >= 0 {
+			return fmt.Errorf("building the model: %s", msg[i+len(marker):])
+		}
+	}
+	return err
 }
 
 func convertToFloat64(t *tensors.Tensor) *tensors.Tensor {

@@ -90,6 +90,6 @@ func Objective(reconstruction, kl *Node, beta float64) *Node {
 // mustPositive panics with a clear message when a size parameter is not positive.
 func mustPositive(name string, v int) {
 	if v <= 0 {
-		panic(fmt.Sprintf("vaekit: parameter %q = %d: expected a positive size", name, v))
+		panic(fmt.Errorf("vaekit: parameter %q = %d: expected a positive size", name, v))
 	}
 }

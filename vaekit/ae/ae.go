@@ -47,7 +47,7 @@ func Corrupt(scope *model.Scope, images *Node) *Node {
 	kind := model.GetParamOr(scope, ParamCorruption, "none")
 	noise := model.GetParamOr(scope, ParamNoise, 0.3)
 	if kind != "none" && (noise < 0 || (kind == "mask" && noise > 1)) {
-		panic(fmt.Sprintf("ae: parameter %q = %g: expected a value in [0, 1] for %q corruption", ParamNoise, noise, kind))
+		panic(fmt.Errorf("ae: parameter %q = %g: expected a value in [0, 1] for %q corruption", ParamNoise, noise, kind))
 	}
 	if kind == "none" || !scope.Store().IsTraining(g) {
 		return images
@@ -60,7 +60,7 @@ func Corrupt(scope *model.Scope, images *Node) *Node {
 		keep := GreaterOrEqual(scope.RandomUniform(g, images.Shape()), Scalar(g, images.DType(), noise))
 		return Where(keep, images, ZerosLike(images))
 	default:
-		panic(fmt.Sprintf("ae: parameter %q = %q: expected \"none\", \"gaussian\" or \"mask\"", ParamCorruption, kind))
+		panic(fmt.Errorf("ae: parameter %q = %q: expected \"none\", \"gaussian\" or \"mask\"", ParamCorruption, kind))
 	}
 }
 

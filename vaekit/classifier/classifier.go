@@ -42,7 +42,7 @@ func Logits(scope *model.Scope, images *Node) *Node {
 	}
 	hidden := model.GetParamOr(scope, ParamHidden, 128)
 	if hidden <= 0 {
-		panic(fmt.Sprintf("classifier: parameter %q = %d: expected a positive width", ParamHidden, hidden))
+		panic(fmt.Errorf("classifier: parameter %q = %d: expected a positive width", ParamHidden, hidden))
 	}
 	x = activation.Relu(layers.Dense(scope.In("hidden"), Reshape(x, x.Shape().Dim(0), -1), true, hidden))
 	return layers.Dense(scope.In("logits"), x, true, vaekit.NumClasses(scope))

@@ -53,7 +53,7 @@ func (Model) LatentDim(store *model.Store) int {
 func form(scope *model.Scope) string {
 	f := model.GetParamOr(scope, ParamForm, FormConcat)
 	if f != FormConcat && f != FormPrior {
-		panic(fmt.Sprintf("cvae: parameter %q = %q: expected %q or %q", ParamForm, f, FormConcat, FormPrior))
+		panic(fmt.Errorf("cvae: parameter %q = %q: expected %q or %q", ParamForm, f, FormConcat, FormPrior))
 	}
 	return f
 }

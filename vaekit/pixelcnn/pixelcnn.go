@@ -75,7 +75,7 @@ func KernelMask(k int, kind string) [][]float32 {
 // depend only on the input rows at or above them.
 func MaskedConv2D(scope *model.Scope, x *Node, filters, kernelSize int, kind string) *Node {
 	if kernelSize <= 0 || kernelSize%2 == 0 {
-		panic(fmt.Sprintf("pixelcnn: masked convolution of size %d: expected a positive odd size", kernelSize))
+		panic(fmt.Errorf("pixelcnn: masked convolution of size %d: expected a positive odd size", kernelSize))
 	}
 	g := x.Graph()
 	in := x.Shape().Dim(-1)
@@ -106,11 +106,11 @@ func readConfig(scope *model.Scope) config {
 		v   int
 	}{{vqvae.ParamNumCodes, c.numCodes}, {ParamFilters, c.filters}, {ParamFirstKernel, c.firstKernel}} {
 		if p.v <= 0 {
-			panic(fmt.Sprintf("pixelcnn: parameter %q = %d: expected a positive size", p.key, p.v))
+			panic(fmt.Errorf("pixelcnn: parameter %q = %d: expected a positive size", p.key, p.v))
 		}
 	}
 	if c.blocks < 0 {
-		panic(fmt.Sprintf("pixelcnn: parameter %q = %d: expected 0 or more blocks", ParamResidualBlocks, c.blocks))
+		panic(fmt.Errorf("pixelcnn: parameter %q = %d: expected 0 or more blocks", ParamResidualBlocks, c.blocks))
 	}
 	return c
 }

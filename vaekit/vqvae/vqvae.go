@@ -60,7 +60,7 @@ func sizes(scope *model.Scope) (numCodes, codeDim int) {
 	numCodes = model.GetParamOr(scope, ParamNumCodes, 128)
 	codeDim = model.GetParamOr(scope, ParamCodeDim, 16)
 	if numCodes <= 0 || codeDim <= 0 {
-		panic(fmt.Sprintf("vqvae: parameters %q = %d and %q = %d: expected positive sizes", ParamNumCodes, numCodes, ParamCodeDim, codeDim))
+		panic(fmt.Errorf("vqvae: parameters %q = %d and %q = %d: expected positive sizes", ParamNumCodes, numCodes, ParamCodeDim, codeDim))
 	}
 	return numCodes, codeDim
 }
@@ -139,10 +139,10 @@ func updateMode(scope *model.Scope) (mode string, reseedAfter int) {
 	mode = model.GetParamOr(scope, ParamCodebookUpdate, UpdateLoss)
 	reseedAfter = model.GetParamOr(scope, ParamReseedAfter, 0)
 	if mode != UpdateLoss && mode != UpdateEMA {
-		panic(fmt.Sprintf("vqvae: parameter %q = %q: expected %q or %q", ParamCodebookUpdate, mode, UpdateLoss, UpdateEMA))
+		panic(fmt.Errorf("vqvae: parameter %q = %q: expected %q or %q", ParamCodebookUpdate, mode, UpdateLoss, UpdateEMA))
 	}
 	if reseedAfter < 0 || (reseedAfter > 0 && mode != UpdateEMA) {
-		panic(fmt.Sprintf("vqvae: parameter %q = %d: expected 0, or a positive number of steps with %q = %q", ParamReseedAfter, reseedAfter, ParamCodebookUpdate, UpdateEMA))
+		panic(fmt.Errorf("vqvae: parameter %q = %d: expected 0, or a positive number of steps with %q = %q", ParamReseedAfter, reseedAfter, ParamCodebookUpdate, UpdateEMA))
 	}
 	return mode, reseedAfter
 }
@@ -162,7 +162,7 @@ func emaUpdate(scope *model.Scope, z, codes *Node, reseedAfter int) {
 	k, d := sizes(scope)
 	gamma := model.GetParamOr(scope, ParamEMADecay, 0.99)
 	if !(gamma > 0 && gamma < 1) {
-		panic(fmt.Sprintf("vqvae: parameter %q = %g: expected a decay in (0, 1)", ParamEMADecay, gamma))
+		panic(fmt.Errorf("vqvae: parameter %q = %g: expected a decay in (0, 1)", ParamEMADecay, gamma))
 	}
 	codebookVar := q.VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d))
 	countVar := q.VariableWithValue("ema_count", ones(k)).SetTrainable(false)

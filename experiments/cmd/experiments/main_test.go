@@ -35,6 +35,13 @@ func TestBadArguments(t *testing.T) {
 		{"custom without model", []string{"run", "-runs", runs, "-dataset", "mnist", "custom"}, `unknown model "": expected one of [ae classifier cvae vae vqvae]`},
 		{"custom with unknown data", []string{"run", "-runs", runs, "-model", "vae", "-dataset", "cifar", "custom"}, `unknown data set "cifar": expected one of [mnist fashion-mnist]`},
 		{"missing data folder", []string{"run", "-runs", runs, "-data", "/no/such/folder", "mnist-mlp-vae"}, `data directory "/no/such/folder" does not exist`},
+		{"zero latent size", []string{"run", "-runs", runs, "-quick", "-set", "latent_dim=0", "mnist-mlp-vae"}, `epoch 1 step 1: building the model: vaekit: parameter "latent_dim" = 0: expected a positive size`},
+		{"zero hidden width", []string{"run", "-runs", runs, "-quick", "-set", "mlp_hidden=0,5", "mnist-mlp-ae"}, `building the model: vaekit: parameter "mlp_hidden" = 0: expected a positive size`},
+		{"negative codebook", []string{"run", "-runs", runs, "-quick", "-set", "vq_num_codes=-3", "mnist-vqvae"}, `building the model: vqvae: parameters "vq_num_codes" = -3 and "vq_code_dim" = 16: expected positive sizes`},
+		{"unknown architecture", []string{"run", "-runs", runs, "-quick", "-set", "architecture=cnn", "mnist-mlp-vae"}, `parameter "architecture" = "cnn": expected "mlp" or "conv"`},
+		{"unknown reconstruction", []string{"run", "-runs", runs, "-quick", "-set", "reconstruction=l1", "mnist-mlp-vae"}, `parameter "reconstruction" = "l1": expected "bernoulli" or "mse"`},
+		{"unknown cvae form", []string{"run", "-runs", runs, "-quick", "-set", "cvae_form=both", "mnist-prior-cvae"}, `parameter "cvae_form" = "both": expected "concat" or "prior"`},
+		{"re-seeding without ema", []string{"run", "-runs", runs, "-quick", "-set", "vq_reseed_after=5", "mnist-vqvae"}, `parameter "vq_reseed_after" = 5: expected 0, or a positive number of steps with "vq_codebook_update" = "ema"`},
 		{"runs folder cannot be made", []string{"run", "-runs", filepath.Join(notAFolder, "runs"), "mnist-mlp-vae"}, "not a directory"},
 	}
 	for _, tt := range tests {
