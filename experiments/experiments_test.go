@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofrs/flock"
@@ -199,27 +202,65 @@ func TestLookupAndModelErrors(t *testing.T) {
 	}
 }
 
-func TestTwoRunsCannotWriteOneRunDirectory(t *testing.T) {
+// Runs started at the same time into one runs folder write distinct run directories: the first
+// takes runs/<experiment>, the next runs/<experiment>.2, and both finish with whole histories.
+func TestConcurrentRunsGetDistinctDirectories(t *testing.T) {
 	exp, err := Lookup("mnist-mlp-vae")
 	if err != nil {
 		t.Fatal(err)
 	}
 	requireData(t, exp.Data)
 	runs := t.TempDir()
-	dir := filepath.Join(runs, exp.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+	dirs := make([]string, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range dirs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := Run(context.Background(), exp, quick(runs))
+			if err == nil {
+				dirs[i] = res.Dir
+			}
+			errs[i] = err
+		}()
 	}
-	other := flock.New(filepath.Join(dir, ".lock")) // another process writing this run
-	if ok, err := other.TryLock(); !ok || err != nil {
-		t.Fatalf("TryLock: %v %v", ok, err)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := filepath.Join(runs, exp.Name)
+	if dirs[0] == dirs[1] || !slices.Contains(dirs, base) {
+		t.Errorf("concurrent runs wrote %q and %q, want %s and %s.2", dirs[0], dirs[1], base, base)
+	}
+	for _, d := range dirs {
+		if h, err := vaekit.ReadHistory(filepath.Join(d, "history.csv")); err != nil || h.Epochs() != 2 {
+			t.Errorf("%s: history %v, %v; want 2 whole epochs", d, h, err)
+		}
+	}
+	// Every directory held by another process: a clear error.
+	var locks []*flock.Flock
+	for i := 1; i <= maxConcurrentRuns; i++ {
+		dir := base
+		if i > 1 {
+			dir = fmt.Sprintf("%s.%d", base, i)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		l := flock.New(filepath.Join(dir, ".lock"))
+		if ok, err := l.TryLock(); !ok || err != nil {
+			t.Fatalf("TryLock %s: %v %v", dir, ok, err)
+		}
+		locks = append(locks, l)
 	}
 	_, err = Run(context.Background(), exp, quick(runs))
-	if err == nil || !strings.Contains(err.Error(), "is being written by another run") {
-		t.Errorf("Run into a locked run directory: error = %v", err)
+	if err == nil || !strings.Contains(err.Error(), "are all being written by other runs") {
+		t.Errorf("Run with every run directory locked: error = %v", err)
 	}
-	other.Unlock()
-	if _, err := Run(context.Background(), exp, quick(runs)); err != nil {
-		t.Errorf("Run after the other run ended: %v", err)
+	for _, l := range locks {
+		l.Unlock()
 	}
 }

@@ -115,19 +115,11 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if opts.RunsDir == "" {
 		opts.RunsDir = "runs"
 	}
-	dir := filepath.Join(opts.RunsDir, exp.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("run directory %s: %w", dir, err)
+	dir, unlock, err := lockRunDir(filepath.Join(opts.RunsDir, exp.Name), log)
+	if err != nil {
+		return nil, err
 	}
-	// One process at a time writes a run directory: a second run of the same experiment into
-	// the same folder would interleave checkpoints and histories.
-	lock := flock.New(filepath.Join(dir, ".lock"))
-	if locked, err := lock.TryLock(); err != nil {
-		return nil, fmt.Errorf("run directory %s: %w", dir, err)
-	} else if !locked {
-		return nil, fmt.Errorf("run directory %s is being written by another run of %s: wait for it, or use another -runs folder", dir, exp.Name)
-	}
-	defer lock.Unlock()
+	defer unlock()
 	if opts.Fresh {
 		if err := removeAllBut(dir, ".lock"); err != nil {
 			return nil, err
@@ -212,6 +204,37 @@ const CheckpointInterval = time.Minute
 func fitOptions(dir string, log io.Writer, opts Options) vaekit.FitOptions {
 	return vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps,
 		CheckpointInterval: CheckpointInterval, CheckpointSteps: opts.CheckpointSteps}
+}
+
+// maxConcurrentRuns bounds the run directories tried for one experiment in one runs folder.
+const maxConcurrentRuns = 9
+
+// lockRunDir takes the run directory base for this process: one process at a time writes a run
+// directory (a second writer would interleave checkpoints and histories), so while another run
+// holds base, the next free one of base.2, base.3, ... is taken instead, and said on log. It
+// returns the directory and the function that releases it.
+func lockRunDir(base string, log io.Writer) (dir string, unlock func(), err error) {
+	for i := 1; i <= maxConcurrentRuns; i++ {
+		dir = base
+		if i > 1 {
+			dir = fmt.Sprintf("%s.%d", base, i)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", nil, fmt.Errorf("run directory %s: %w", dir, err)
+		}
+		lock := flock.New(filepath.Join(dir, ".lock"))
+		locked, err := lock.TryLock()
+		if err != nil {
+			return "", nil, fmt.Errorf("run directory %s: %w", dir, err)
+		}
+		if locked {
+			if i > 1 {
+				fmt.Fprintf(log, "run directory %s is being written by another run: this run writes %s\n", base, dir)
+			}
+			return dir, func() { lock.Unlock() }, nil
+		}
+	}
+	return "", nil, fmt.Errorf("run directories %s to %s.%d are all being written by other runs: wait for one, or use another -runs folder", base, base, maxConcurrentRuns)
 }
 
 // removeAllBut empties dir except for the entry named keep.
