@@ -523,3 +523,48 @@ func TestLatentInterpolationEnds(t *testing.T) {
 		}
 	}
 }
+
+// With on_nan = "skip", a batch whose loss is not finite (here: the one holding an image with a
+// NaN pixel) is undone and left out, once per epoch; the run ends with finite weights and a
+// finite history. With the default "stop", the same data stops the run.
+func TestNaNBatchesSkipped(t *testing.T) {
+	train, test := syntheticSet(64, 16), syntheticSet(32, 17)
+	train.Images = slices.Clone(train.Images)
+	train.Image(5)[100] = float32(math.NaN())
+	clean := syntheticSet(16, 18)
+	for _, policy := range []string{"stop", "skip"} {
+		tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 2, vaekit.ParamOnNaN: policy}))
+		// One clean step first, so that the first batch of Fit may also be undone.
+		if _, err := tr.TrainStep(tensors.FromFlatDataAndDimensions(clean.Images, 16, 28, 28, 1), tensors.FromFlatDataAndDimensions(clean.Labels, 16)); err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Progress: &log})
+		if policy == "stop" {
+			if !errors.Is(err, vaekit.ErrNonFinite) {
+				t.Errorf("stop: error = %v, want ErrNonFinite", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("skip: %v", err)
+		}
+		if tr.Skipped() != 2 || strings.Count(log.String(), "batch skipped") != 2 {
+			t.Errorf("skip: %d batches skipped (log %q), want one per epoch", tr.Skipped(), log.String())
+		}
+		for _, r := range h.Rows {
+			for _, v := range r.Values {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("skip: history row %+v is not finite", r)
+				}
+			}
+		}
+		for path, values := range variableValues(store) {
+			for _, v := range values {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Fatalf("skip: variable %s holds %g", path, v)
+				}
+			}
+		}
+	}
+}

@@ -27,7 +27,16 @@ const (
 	// (intensities as Bernoulli targets), "static" (threshold 0.5, once) or "dynamic" (a fresh
 	// Bernoulli draw of every training image each epoch; test images are drawn once).
 	ParamBinarize = "binarize"
+	// ParamOnNaN is what a non-finite loss term does: "stop" (default: the run stops with an
+	// error naming the term, epoch and step, keeping the last good checkpoint) or "skip" (the
+	// step is undone, weights, optimizer and random state restored from a copy taken before it,
+	// and the batch left out of the epoch's means; the run still stops if more than half of an
+	// epoch's batches are skipped). Skipping copies every variable before every step.
+	ParamOnNaN = "on_nan"
 )
+
+// NaN policies Fit knows.
+var NaNPolicies = []string{"stop", "skip"}
 
 // Optimizers Fit knows.
 var Optimizers = []string{"adam", "rmsprop", "sgd"}
@@ -43,6 +52,7 @@ type TrainingParams struct {
 	Epochs       int
 	Seed         int64
 	Binarize     string
+	OnNaN        string
 }
 
 // ReadTrainingParams reads and checks the training parameters of a store.
@@ -55,6 +65,7 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		Epochs:       model.GetParamOr(root, ParamEpochs, 10),
 		Seed:         model.GetParamOr(root, ParamSeed, int64(0)),
 		Binarize:     model.GetParamOr(root, ParamBinarize, "none"),
+		OnNaN:        model.GetParamOr(root, ParamOnNaN, "stop"),
 	}
 	switch {
 	case !slices.Contains(Optimizers, p.Optimizer):
@@ -67,6 +78,8 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		return p, fmt.Errorf("parameter %q = %d: expected zero or more epochs", ParamEpochs, p.Epochs)
 	case !slices.Contains(Binarizations, p.Binarize):
 		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamBinarize, p.Binarize, Binarizations)
+	case !slices.Contains(NaNPolicies, p.OnNaN):
+		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamOnNaN, p.OnNaN, NaNPolicies)
 	}
 	return p, nil
 }

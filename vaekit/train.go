@@ -34,6 +34,7 @@ type Trainer struct {
 	terms   []string
 	train   *model.Exec
 	eval    *model.Exec
+	skipped int
 }
 
 // learningRateVariable is where GoMLX's optimizers keep the learning rate
@@ -168,6 +169,38 @@ func (t *Trainer) EvalStep(images, labels, mask *tensors.Tensor) ([]float64, err
 	return tensors.MustCopyFlatData[float64](convertToFloat64(out[0])), nil
 }
 
+// snapshot copies the value of every variable of the store (to undo a step).
+func (t *Trainer) snapshot() (map[*model.Variable]*tensors.Tensor, error) {
+	values := map[*model.Variable]*tensors.Tensor{}
+	for v := range t.store.IterVariables() {
+		if !v.HasValue() {
+			continue
+		}
+		value, err := v.Value()
+		if err != nil {
+			return nil, err
+		}
+		if values[v], err = value.LocalClone(); err != nil {
+			return nil, err
+		}
+	}
+	return values, nil
+}
+
+// restore sets the variables back to a snapshot.
+func restore(values map[*model.Variable]*tensors.Tensor) error {
+	for v, value := range values {
+		if err := v.SetValue(value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Skipped is the number of batches skipped for a non-finite loss (with ParamOnNaN "skip")
+// during the last Fit.
+func (t *Trainer) Skipped() int { return t.skipped }
+
 // GraphError shortens the error of a graph that failed to build because a model panicked on a
 // bad parameter: GoMLX wraps the model's message in the names of its executors; what the user
 // needs is the message ("building the model: vaekit: parameter ... expected ...").
@@ -251,6 +284,7 @@ var ErrNonFinite = errors.New("loss is not finite")
 // the order of the data in each epoch is a function of the seed and the epoch number.
 func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts FitOptions) (*History, error) {
 	hist := &History{}
+	t.skipped = 0
 	var ckpt *checkpoint.Handler
 	if opts.Dir != "" {
 		var err error
@@ -289,7 +323,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		if p.Binarize == "dynamic" {
 			epochSet = dynamicBinarized(trainSet, p.Seed, epoch)
 		}
-		first := 0
+		first, skippedInEpoch := 0, 0
 		var sums []float64
 		if epoch == start+1 && resumeStep > 0 {
 			first, sums = resumeStep, t.savedSums()
@@ -306,20 +340,43 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 			if !ok {
 				return hist, ctx.Err()
 			}
+			var before map[*model.Variable]*tensors.Tensor
+			if p.OnNaN == "skip" && t.store.NumVariables() > 0 {
+				var err error
+				if before, err = t.snapshot(); err != nil {
+					return hist, err
+				}
+			}
 			means, err := t.TrainStep(batch.images, batch.labels)
 			if err != nil {
 				return hist, fmt.Errorf("epoch %d step %d: %w", epoch, step+1, err)
 			}
 			if i := firstNonFinite(means); i >= 0 {
-				return hist, fmt.Errorf("%w: term %q = %g at epoch %d, step %d; the last good checkpoint is kept: lower %q (now %g) or warm up the KL weight",
-					ErrNonFinite, t.terms[i], means[i], epoch, step+1, ParamLearningRate, p.LearningRate)
+				if before == nil {
+					return hist, fmt.Errorf("%w: term %q = %g at epoch %d, step %d; the last good checkpoint is kept: lower %q (now %g) or warm up the KL weight",
+						ErrNonFinite, t.terms[i], means[i], epoch, step+1, ParamLearningRate, p.LearningRate)
+				}
+				if err := restore(before); err != nil {
+					return hist, err
+				}
+				t.skipped++
+				skippedInEpoch++
+				if opts.Progress != nil {
+					fmt.Fprintf(opts.Progress, "epoch %d step %d: term %q = %g: batch skipped (%q = \"skip\")\n", epoch, step+1, t.terms[i], means[i], ParamOnNaN)
+				}
+				if 2*skippedInEpoch > stepsPerEpoch {
+					return hist, fmt.Errorf("%w: %d of the %d batches of epoch %d skipped; the last good checkpoint is kept: lower %q (now %g)",
+						ErrNonFinite, skippedInEpoch, stepsPerEpoch, epoch, ParamLearningRate, p.LearningRate)
+				}
+				continue
 			}
 			if sums == nil {
-				sums = make([]float64, len(means))
+				sums = make([]float64, len(means)+1) // the term sums, then the number of steps summed
 			}
 			for i := range means {
 				sums[i] += means[i]
 			}
+			sums[len(means)]++
 			bar.step(means[0])
 			stepsSinceSave++
 			due := (opts.CheckpointSteps > 0 && stepsSinceSave >= opts.CheckpointSteps) ||
@@ -334,8 +391,13 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 				lastSave, stepsSinceSave = time.Now(), 0
 			}
 		}
-		for i := range sums {
-			sums[i] /= float64(stepsPerEpoch)
+		if sums == nil {
+			return hist, fmt.Errorf("%w: every batch of epoch %d was skipped", ErrNonFinite, epoch)
+		}
+		n := len(sums) - 1
+		means := make([]float64, n)
+		for i := range means {
+			means[i] = sums[i] / sums[n]
 		}
 		if hist.Terms == nil {
 			hist.Terms = t.terms
@@ -344,7 +406,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		if err != nil {
 			return hist, err
 		}
-		hist.Rows = append(hist.Rows, HistoryRow{Epoch: epoch, Split: "train", Values: sums},
+		hist.Rows = append(hist.Rows, HistoryRow{Epoch: epoch, Split: "train", Values: means},
 			HistoryRow{Epoch: epoch, Split: "test", Values: testMeans})
 		bar.done(hist)
 		if err := t.epochVar().SetValue(tensors.FromScalar(int64(epoch))); err != nil {

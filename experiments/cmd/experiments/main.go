@@ -18,6 +18,7 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/experiments"
+	"github.com/vaekit/vaekit/vaekit"
 )
 
 func main() {
@@ -28,7 +29,7 @@ func main() {
 }
 
 func usage() error {
-	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-set key=value]... NAME...\n" +
+	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-on-nan stop|skip] [-set key=value]... NAME...\n" +
 		"       experiments run -model vae|ae|cvae|vqvae|classifier -dataset mnist|fashion-mnist [-set key=value]... custom\n" +
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
 		"       experiments report [-o DIR] RUNDIR... (report.md and report.html with the table and the figures)")
@@ -101,6 +102,7 @@ func run(args []string) error {
 		dataDir := fs.String("data", "", "folder holding the IDX files (default: VAEKIT_DATA_DIR, the cache, system packages)")
 		modelName := fs.String("model", "", "for the experiment named custom: the model family")
 		dataName := fs.String("dataset", "", "for the experiment named custom: mnist or fashion-mnist")
+		onNaN := fs.String("on-nan", "", "what a loss term that is not finite does: stop (the default) or skip the batch")
 		set := settings{}
 		fs.Var(set, "set", "a parameter, key=value (repeatable), applied over the experiment's own; see `go doc` of the Param constants")
 		if err := fs.Parse(args[1:]); err != nil {
@@ -119,6 +121,9 @@ func run(args []string) error {
 			opts = q
 		}
 		opts.Data = datasets.Options{Dir: *dataDir, Log: os.Stderr}
+		if *onNaN != "" {
+			set[vaekit.ParamOnNaN] = *onNaN
+		}
 		opts.Overrides = set
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()

@@ -42,6 +42,7 @@ func TestBadArguments(t *testing.T) {
 		{"unknown reconstruction", []string{"run", "-runs", runs, "-quick", "-set", "reconstruction=l1", "mnist-mlp-vae"}, `parameter "reconstruction" = "l1": expected "bernoulli" or "mse"`},
 		{"unknown cvae form", []string{"run", "-runs", runs, "-quick", "-set", "cvae_form=both", "mnist-prior-cvae"}, `parameter "cvae_form" = "both": expected "concat" or "prior"`},
 		{"re-seeding without ema", []string{"run", "-runs", runs, "-quick", "-set", "vq_reseed_after=5", "mnist-vqvae"}, `parameter "vq_reseed_after" = 5: expected 0, or a positive number of steps with "vq_codebook_update" = "ema"`},
+		{"unknown NaN policy", []string{"run", "-runs", runs, "-quick", "-on-nan", "ignore", "mnist-mlp-vae"}, `parameter "on_nan" = "ignore": expected one of [stop skip]`},
 		{"runs folder cannot be made", []string{"run", "-runs", filepath.Join(notAFolder, "runs"), "mnist-mlp-vae"}, "not a directory"},
 	}
 	for _, tt := range tests {
