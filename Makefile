@@ -13,7 +13,7 @@ DEMO_EPOCHS ?= 1
 DEMO_STEPS ?= 0
 RUNS ?= runs
 
-.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter
+.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results
 
 all: test
 
@@ -51,6 +51,22 @@ test: deps data
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(MAKE) notebooks
+
+## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
+## resumable, finished runs skipped), then the results page. QUICK=1: a few steps each, into
+## runs/reproduce-quick, with the page written there (part of make test).
+reproduce: deps data
+ifeq ($(QUICK),1)
+	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) run ./experiments/cmd/experiments reproduce -quick -runs $(RUNS)/reproduce-quick
+	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce-quick -o $(RUNS)/reproduce-quick/RESULTS.md
+else
+	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) run ./experiments/cmd/experiments reproduce -runs $(RUNS)/reproduce
+	$(MAKE) results
+endif
+
+## results: regenerate docs/RESULTS.md (and docs/results/*.png) from the runs in runs/reproduce.
+results: deps
+	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce -o docs/RESULTS.md
 
 test-short: deps
 	GOMLX_BACKEND=go $(GO) test -short ./...

@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -226,4 +227,58 @@ func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base 
 	p.Add(plotter.NewImage(m, z0[0]-step/2, z1[0]-step/2, z0[n-1]+step/2, z1[n-1]+step/2))
 	side := vg.Length(n)*0.75*vg.Centimeter + 2*vg.Centimeter
 	return save([][]*plot.Plot{{p}}, side, side, base)
+}
+
+// Point is a point of a figure, in data coordinates.
+type Point struct{ X, Y float64 }
+
+// CurveWithReference draws one loss term of a history per epoch (training solid, test dashed)
+// and reference points (published values at given epochs) as black crosses, so that a
+// reproduction can be read against its source.
+func CurveWithReference(h *vaekit.History, term string, reference []Point, title, base string) ([]string, error) {
+	ti := slices.Index(h.Terms, term)
+	if ti < 0 || len(h.Rows) == 0 {
+		return nil, fmt.Errorf("curve %s: the history has no term %q (terms %v)", base, term, h.Terms)
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = term + " per image"
+	for si, split := range []string{"train", "test"} {
+		var xys plotter.XYs
+		for _, r := range h.Rows {
+			if r.Split == split {
+				xys = append(xys, plotter.XY{X: float64(r.Epoch), Y: r.Values[ti]})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, fmt.Errorf("curve %s: %w", base, err)
+		}
+		line.Color = palette[si]
+		if si == 1 {
+			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		}
+		p.Add(line)
+		p.Legend.Add("vaekit "+split, line)
+	}
+	if len(reference) > 0 {
+		xys := make(plotter.XYs, len(reference))
+		for i, r := range reference {
+			xys[i] = plotter.XY{X: r.X, Y: r.Y}
+		}
+		s, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, fmt.Errorf("curve %s: %w", base, err)
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+		p.Add(s)
+		p.Legend.Add("reference", s)
+	}
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	return save([][]*plot.Plot{{p}}, 14*vg.Centimeter, 9*vg.Centimeter, base)
 }

@@ -32,6 +32,8 @@ func usage() error {
 	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-on-nan stop|skip] [-set key=value]... NAME...\n" +
 		"       experiments run -model vae|ae|cvae|vqvae|classifier -dataset mnist|fashion-mnist [-set key=value]... custom\n" +
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
+		"       experiments reproduce [-quick] [-force] [-runs DIR] (every reproduction, resumable; finished ones skipped)\n" +
+		"       experiments results [-runs DIR] [-o docs/RESULTS.md] (the results page, from the runs)\n" +
 		"       experiments report [-o DIR] RUNDIR... (report.md and report.html with the table and the figures)")
 }
 
@@ -62,6 +64,37 @@ func run(args []string) error {
 		for _, e := range experiments.Registry {
 			fmt.Printf("%-*s  %s\n", width, e.Name, e.Description)
 		}
+		return nil
+	case "reproduce":
+		fs := flag.NewFlagSet("reproduce", flag.ContinueOnError)
+		quick := fs.Bool("quick", false, "quick mode: 2 epochs of 3 steps on small subsets")
+		force := fs.Bool("force", false, "rerun finished experiments from scratch")
+		runsDir := fs.String("runs", "runs/reproduce", "parent folder of the run directories")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		opts := experiments.ReproduceOptions{Options: experiments.Options{RunsDir: *runsDir}, Force: *force}
+		if *quick {
+			opts.Options = experiments.QuickOptions(*runsDir)
+		}
+		opts.Data = datasets.Options{Log: os.Stderr}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return experiments.Reproduce(ctx, opts)
+	case "results":
+		fs := flag.NewFlagSet("results", flag.ContinueOnError)
+		runsDir := fs.String("runs", "runs/reproduce", "parent folder of the run directories")
+		out := fs.String("o", "docs/RESULTS.md", "the results page to write (its figures go into results/ beside it)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			return err
+		}
+		if err := experiments.WriteResults(*out, *runsDir); err != nil {
+			return err
+		}
+		fmt.Println("wrote", *out)
 		return nil
 	case "table", "report":
 		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)

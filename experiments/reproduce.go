@@ -1,0 +1,333 @@
+package experiments
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/figures"
+)
+
+// Reference is a published number that a reproduction is compared with.
+type Reference struct {
+	// Metric names what is compared, as the results table shows it.
+	Metric string
+	// Value is the published number; Source says where it was published.
+	Value  float64
+	Source string
+	// Epoch, if > 0, is the epoch after which the source printed Value: it is then also drawn as
+	// a point on the run's training curve of the reproduction's Curve term.
+	Epoch int
+	// Of reads vaekit's value from a run: its metrics and history.
+	Of func(m Metrics, h *vaekit.History) (float64, bool)
+}
+
+// Reproduction is an experiment rerun to compare with the numbers its source published.
+type Reproduction struct {
+	Experiment string
+	// Curve is the loss term whose training curve the results page draws with the reference
+	// points (those with an Epoch).
+	Curve      string
+	References []Reference
+	// Note says what differs from the source, or why there is no reference.
+	Note string
+}
+
+// trainTerm reads a training-loss term after an epoch (the last one when epoch is 0).
+func trainTerm(term string, epoch int) func(Metrics, *vaekit.History) (float64, bool) {
+	return func(_ Metrics, h *vaekit.History) (float64, bool) {
+		for i := len(h.Rows) - 1; i >= 0; i-- {
+			r := h.Rows[i]
+			if r.Split == "train" && (epoch == 0 || r.Epoch == epoch) {
+				v := h.Value(r, term)
+				return v, !math.IsNaN(v)
+			}
+		}
+		return 0, false
+	}
+}
+
+// extra reads a figure of metrics.json's extras, scaled.
+func extra(key string, scale float64) func(Metrics, *vaekit.History) (float64, bool) {
+	return func(m Metrics, _ *vaekit.History) (float64, bool) {
+		v, ok := m.Extra[key]
+		return v * scale, ok
+	}
+}
+
+// testTerm reads a test-loss term of metrics.json.
+func testTerm(term string) func(Metrics, *vaekit.History) (float64, bool) {
+	return func(m Metrics, _ *vaekit.History) (float64, bool) {
+		v, ok := m.Test[term]
+		return v, ok
+	}
+}
+
+// mnistPixelVariance is the variance of MNIST's training pixels scaled to [0, 1] (standard
+// deviation 0.3081), by which keras-io divides the VQ-VAE's mean squared error.
+const mnistPixelVariance = 0.3081 * 0.3081
+
+const (
+	seedFashion = "seed Fashion-MNIST VAE tutorial, printed training loss (784 x mean BCE + mean KL)"
+	kerasVAE    = "keras-io Variational AutoEncoder example, final training log"
+)
+
+// Reproductions are the experiments `experiments reproduce` runs and docs/RESULTS.md compares.
+var Reproductions = []Reproduction{
+	{
+		Experiment: "fashion-conv-vae",
+		Curve:      "loss",
+		References: []Reference{
+			{Metric: "train loss, epoch 1", Value: 301.94, Source: seedFashion, Epoch: 1, Of: trainTerm("loss", 1)},
+			{Metric: "train loss, epoch 10", Value: 259.97, Source: seedFashion, Epoch: 10, Of: trainTerm("loss", 10)},
+			{Metric: "train loss, epoch 50", Value: 253.95, Source: seedFashion, Epoch: 50, Of: trainTerm("loss", 50)},
+			{Metric: "train loss, epoch 100", Value: 252.49, Source: seedFashion, Epoch: 100, Of: trainTerm("loss", 100)},
+			{Metric: "train reconstruction, epoch 100", Value: 248.64, Source: seedFashion, Of: trainTerm("reconstruction", 100)},
+			{Metric: "train KL, epoch 100", Value: 3.85, Source: seedFashion, Of: trainTerm("kl", 100)},
+		},
+	},
+	{
+		Experiment: "mnist-mlp-vae",
+		Curve:      "loss",
+		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
+			{Metric: "test NLL, k = 5000", Of: extra("test_nll_iw_k5000_nats", 1)}},
+		Note: "the seed prints its per-epoch loss but publishes no final number: vaekit's figures only",
+	},
+	{
+		Experiment: "mnist-keras-vae",
+		Curve:      "loss",
+		References: []Reference{
+			{Metric: "train loss, epoch 30", Value: 146.95, Source: kerasVAE, Epoch: 30, Of: trainTerm("loss", 30)},
+			{Metric: "train reconstruction, epoch 30", Value: 140.15, Source: kerasVAE, Of: trainTerm("reconstruction", 30)},
+			{Metric: "train KL, epoch 30", Value: 6.80, Source: kerasVAE, Of: trainTerm("kl", 30)},
+		},
+	},
+	{
+		Experiment: "mnist-binarized-vae",
+		Curve:      "loss",
+		References: []Reference{{Metric: "test NLL, k = 5000", Value: 86.76,
+			Source: "Burda, Grosse and Salakhutdinov 2016 (IWAE), table 1: VAE, one stochastic layer, k = 1",
+			Of:     extra("test_nll_iw_k5000_nats", 1)}},
+		Note: "shorter training than the paper's 3,280 passes and ReLU for tanh (see the experiment's source)",
+	},
+	{
+		Experiment: "mnist-conv-cvae",
+		Curve:      "loss",
+		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
+			{Metric: "class-conditional fidelity", Of: extra("class_fidelity_fraction", 1)}},
+		Note: "the seed CVAE publishes no number: vaekit's figures only",
+	},
+	{
+		Experiment: "mnist-prior-cvae",
+		Curve:      "loss",
+		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
+			{Metric: "class-conditional fidelity", Of: extra("class_fidelity_fraction", 1)}},
+		Note: "the seed notes publish no number: vaekit's figures only",
+	},
+	{
+		Experiment: "mnist-vqvae",
+		Curve:      "reconstruction",
+		References: []Reference{{Metric: "train reconstruction / (784 x pixel variance), epoch 30", Value: 0.0444,
+			Source: "keras-io VQ-VAE example, final training log (MSE over the training-set variance)",
+			Of: func(m Metrics, h *vaekit.History) (float64, bool) {
+				v, ok := trainTerm("reconstruction", 30)(m, h)
+				return v / 784 / mnistPixelVariance, ok
+			}}},
+	},
+}
+
+// ReproduceOptions changes how `experiments reproduce` runs.
+type ReproduceOptions struct {
+	Options
+	// Force reruns finished experiments from scratch (Options.Fresh for each).
+	Force bool
+}
+
+// Reproduce runs every reproduction in turn at its full settings (or in quick mode, by
+// opts.Options): a run that was interrupted resumes, and one whose metrics.json shows all its
+// epochs is skipped unless opts.Force.
+func Reproduce(ctx context.Context, opts ReproduceOptions) error {
+	log := opts.Log
+	if log == nil {
+		log = os.Stderr
+	}
+	for _, r := range Reproductions {
+		exp, err := Lookup(r.Experiment)
+		if err != nil {
+			return err
+		}
+		o := opts.Options
+		o.Fresh = opts.Force
+		if !opts.Force && finished(exp, o) {
+			fmt.Fprintf(log, "reproduce: %s is finished, skipped (force to rerun)\n", exp.Name)
+			continue
+		}
+		if _, err := Run(ctx, exp, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finished reports whether the run of exp under opts has metrics for all its epochs.
+func finished(exp Experiment, opts Options) bool {
+	runsDir := opts.RunsDir
+	if runsDir == "" {
+		runsDir = "runs"
+	}
+	f, err := ReadFinished(filepath.Join(runsDir, exp.Name))
+	if err != nil {
+		return false
+	}
+	want := opts.Epochs
+	if want == 0 {
+		want, _ = exp.Params[vaekit.ParamEpochs].(int)
+	}
+	return want > 0 && f.Metrics.Epochs >= want
+}
+
+// runStamp identifies the state of a run that a results page was made from: its epochs and a
+// hash of its history (a rerun of a finished run, which changes nothing, keeps the stamp).
+func runStamp(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "history.csv"))
+	if err != nil {
+		return "", err
+	}
+	h, err := vaekit.ReadHistory(filepath.Join(dir, "history.csv"))
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return fmt.Sprintf("epochs=%d history=%x", h.Epochs(), sum[:8]), nil
+}
+
+// stampComment is the hidden line of the results page recording the run it was made from.
+func stampComment(experiment, stamp string) string {
+	return fmt.Sprintf("<!-- run %s %s -->", experiment, stamp)
+}
+
+// WriteResults generates the results page (Markdown, at path) from the run directories under
+// runsDir: for every reproduction, each reference with its source, vaekit's number, the
+// difference, the epochs done, the backend and the wall time; then the training curve of each run
+// with the reference points, drawn into figures/ beside the page. Runs not yet made are listed as
+// such. Nothing here is typed by hand: rerun it after the runs change (`make results`).
+func WriteResults(path, runsDir string) error {
+	figDir := filepath.Join(filepath.Dir(path), "results")
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString("# Results: vaekit against the published numbers\n\n")
+	b.WriteString("Generated by `experiments results` (`make results`) from the run directories in `" + runsDir + "`; do not edit by hand.\n")
+	b.WriteString("`make reproduce` trains every run at its full settings (resumable; finished runs are skipped).\n\n")
+	b.WriteString("| experiment | metric | reference | vaekit | difference | epochs | backend | wall time |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	var sections, stamps []string
+	sources := map[string]int{}
+	var sourceList []string
+	for _, r := range Reproductions {
+		exp, err := Lookup(r.Experiment)
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(runsDir, r.Experiment)
+		f, errF := ReadFinished(dir)
+		h, errH := vaekit.ReadHistory(filepath.Join(dir, "history.csv"))
+		target, _ := exp.Params[vaekit.ParamEpochs].(int)
+		ran := errF == nil && errH == nil
+		backend, wall, epochs := "", "", 0
+		if ran {
+			backend, _, _ = strings.Cut(f.Metrics.Backend, " (")
+			wall = (time.Duration(f.Metrics.WallSeconds) * time.Second).String()
+			epochs = h.Epochs()
+		}
+		for _, ref := range r.References {
+			refCell, diff := "none published", ""
+			if ref.Source != "" {
+				if _, ok := sources[ref.Source]; !ok {
+					sourceList = append(sourceList, ref.Source)
+					sources[ref.Source] = len(sourceList)
+				}
+				refCell = fmt.Sprintf("%s [%d]", formatNumber(ref.Value), sources[ref.Source])
+			}
+			gotCell := "not run yet"
+			if ran {
+				gotCell = "not reached"
+				if got, ok := ref.Of(f.Metrics, h); ok {
+					gotCell = formatNumber(got)
+					if ref.Source != "" {
+						diff = fmt.Sprintf("%+.1f%%", 100*(got-ref.Value)/ref.Value)
+					}
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d / %d | %s | %s |\n", r.Experiment, ref.Metric, refCell, gotCell, diff,
+				epochs, target, backend, wall)
+		}
+		if !ran {
+			continue
+		}
+		if h.Epochs() > 0 {
+			var points []figures.Point
+			for _, ref := range r.References {
+				if ref.Epoch > 0 && ref.Source != "" {
+					points = append(points, figures.Point{X: float64(ref.Epoch), Y: ref.Value})
+				}
+			}
+			base := filepath.Join(figDir, r.Experiment)
+			if _, err := figures.CurveWithReference(h, r.Curve, points, r.Experiment+": training "+r.Curve, base); err != nil {
+				return err
+			}
+			section := fmt.Sprintf("## %s\n\n%s\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Experiment, r.Experiment)
+			if r.Note != "" {
+				section = fmt.Sprintf("## %s\n\n%s. Note: %s.\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Note, r.Experiment, r.Experiment)
+			}
+			sections = append(sections, section)
+		}
+		stamp, err := runStamp(dir)
+		if err != nil {
+			return err
+		}
+		stamps = append(stamps, stampComment(r.Experiment, stamp))
+	}
+	b.WriteString("\nSources:\n\n")
+	for i, s := range sourceList {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, s)
+	}
+	for _, s := range sections {
+		b.WriteString("\n" + s)
+	}
+	b.WriteString("\n")
+	for _, s := range stamps {
+		b.WriteString(s + "\n")
+	}
+	return atomicfile.Write(path, b.Bytes())
+}
+
+// StaleResults returns the reproductions whose run under runsDir is not the one the results page
+// at path was made from (finished later, or missing from the page): the page must be
+// regenerated. Runs that do not exist under runsDir are not checked.
+func StaleResults(path, runsDir string) ([]string, error) {
+	page, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var stale []string
+	for _, r := range Reproductions {
+		stamp, err := runStamp(filepath.Join(runsDir, r.Experiment))
+		if err != nil {
+			continue // no run here
+		}
+		if !bytes.Contains(page, []byte(stampComment(r.Experiment, stamp))) {
+			stale = append(stale, r.Experiment)
+		}
+	}
+	return stale, nil
+}

@@ -1,0 +1,87 @@
+package experiments
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Every reproduction names a registered experiment and can read each of its references.
+func TestReproductionsAreWellFormed(t *testing.T) {
+	for _, r := range Reproductions {
+		if _, err := Lookup(r.Experiment); err != nil {
+			t.Errorf("reproduction %s: %v", r.Experiment, err)
+		}
+		if len(r.References) == 0 || r.Curve == "" {
+			t.Errorf("reproduction %s has no reference or no curve", r.Experiment)
+		}
+		for _, ref := range r.References {
+			if ref.Of == nil || ref.Metric == "" || (ref.Source != "" && !(ref.Value > 0)) {
+				t.Errorf("reproduction %s: reference %+v is incomplete", r.Experiment, ref)
+			}
+		}
+	}
+}
+
+// The results page is generated from the runs: a row per reference of a run that exists, "not
+// run yet" for the others, the curve figure, and a stamp that makes a later run show as stale.
+func TestResultsPageFromRunsAndStaleness(t *testing.T) {
+	exp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireData(t, exp.Data)
+	runs := t.TempDir()
+	if _, err := Run(context.Background(), exp, quick(runs)); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), "docs", "RESULTS.md")
+	if err := os.MkdirAll(filepath.Dir(page), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteResults(page, runs); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(page)
+	for _, want := range []string{"| mnist-mlp-vae | test loss (negative ELBO) | none published |", "| 2 / 20 | Go Backend |",
+		"| fashion-conv-vae | train loss, epoch 1 | 301.94 [1] | not run yet |  | 0 / 100 |", "![mnist-mlp-vae](results/mnist-mlp-vae.png)", "<!-- run mnist-mlp-vae epochs=2 history="} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("results page lacks %q:\n%s", want, text)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", "mnist-mlp-vae.png")); err != nil {
+		t.Errorf("curve figure: %v", err)
+	}
+	if stale, err := StaleResults(page, runs); err != nil || len(stale) != 0 {
+		t.Errorf("fresh page: stale %v, %v", stale, err)
+	}
+	// One more epoch: the page no longer describes the run.
+	opts := quick(runs)
+	opts.Epochs = 3
+	if _, err := Run(context.Background(), exp, opts); err != nil {
+		t.Fatal(err)
+	}
+	if stale, err := StaleResults(page, runs); err != nil || !slices.Equal(stale, []string{"mnist-mlp-vae"}) {
+		t.Errorf("after another epoch: stale %v, %v; want [mnist-mlp-vae]", stale, err)
+	}
+	// Finished runs are skipped by Reproduce; the quick mode runs every reproduction.
+	if !finished(exp, opts) {
+		t.Error("a run with all its epochs is not seen as finished")
+	}
+}
+
+// docs/RESULTS.md describes the runs in runs/reproduce, where `make reproduce` writes them: a
+// run newer than the page means `make results` was not run. (Without local runs, as in CI,
+// there is nothing to compare.)
+func TestCommittedResultsPageIsCurrent(t *testing.T) {
+	stale, err := StaleResults("../docs/RESULTS.md", "../runs/reproduce")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) > 0 {
+		t.Errorf("docs/RESULTS.md is stale for %v: the runs in runs/reproduce are newer; run `make results`", stale)
+	}
+}
