@@ -116,6 +116,22 @@ func judge() map[string]any {
 	}
 }
 
+// seedConv is the convolutional VAE of the seed Fashion-MNIST tutorial, which is the keras-io VAE
+// example's (Conv 32/64 3x3 stride 2, Dense 16, latent 2, learning rate 1e-3, Keras' default),
+// with the given parameters changed: the two differ in optimizer, batch size and epochs.
+func seedConv(changes map[string]any) map[string]any {
+	p := map[string]any{
+		vaekit.ParamArchitecture: vaekit.ArchConv,
+		vaekit.ParamConvFilters:  []int{32, 64},
+		vaekit.ParamConvDense:    16,
+		vaekit.ParamLatentDim:    2,
+		vaekit.ParamLearningRate: 1e-3,
+		vaekit.ParamSeed:         int64(1),
+	}
+	maps.Copy(p, changes)
+	return p
+}
+
 // seedMLP is the recipe of the seed MNIST VAE (784-512-256-20, Adam 1e-3, batch 128, 20 epochs)
 // with the given parameters changed: the MNIST baselines and variants share it, so that they
 // differ from the VAE only where they say.
@@ -142,17 +158,8 @@ var Registry = []Experiment{
 		Data:        datasets.FashionMNIST,
 		TrainOnAll:  true,
 		Model:       "vae",
-		Params: map[string]any{
-			vaekit.ParamArchitecture: vaekit.ArchConv,
-			vaekit.ParamConvFilters:  []int{32, 64},
-			vaekit.ParamConvDense:    16,
-			vaekit.ParamLatentDim:    2,
-			vaekit.ParamOptimizer:    "rmsprop",
-			vaekit.ParamLearningRate: 1e-3, // Keras' RMSprop default; the seed does not set it
-			vaekit.ParamBatchSize:    64,
-			vaekit.ParamEpochs:       100,
-			vaekit.ParamSeed:         int64(1),
-		},
+		// Keras' RMSprop default learning rate 1e-3 (seedConv): the seed does not set it.
+		Params: seedConv(map[string]any{vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64, vaekit.ParamEpochs: 100}),
 		Source: "seed Fashion-MNIST VAE: Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense 7x7x64, " +
 			"ConvTranspose 64/32 stride 2, Conv 3x3 to 1 channel with sigmoid; RMSprop, batch 64, 100 epochs on all 70,000 images; " +
 			"loss 784 x mean BCE + mean KL (= BCE summed over pixels + KL)",
@@ -163,17 +170,7 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		TrainOnAll:  true,
 		Model:       "vae",
-		Params: map[string]any{
-			vaekit.ParamArchitecture: vaekit.ArchConv,
-			vaekit.ParamConvFilters:  []int{32, 64},
-			vaekit.ParamConvDense:    16,
-			vaekit.ParamLatentDim:    2,
-			vaekit.ParamOptimizer:    "adam",
-			vaekit.ParamLearningRate: 1e-3, // Keras' Adam default
-			vaekit.ParamBatchSize:    128,
-			vaekit.ParamEpochs:       30,
-			vaekit.ParamSeed:         int64(1),
-		},
+		Params: seedConv(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30}),
 		Source: "keras-io Variational AutoEncoder (fchollet): Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense " +
 			"7x7x64, ConvTranspose 64/32 stride 2, ConvTranspose 3x3 to 1 channel with sigmoid; Adam, batch 128, 30 epochs on " +
 			"train and test together; loss = BCE summed over pixels + KL, per image",

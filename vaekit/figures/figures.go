@@ -104,12 +104,7 @@ func LossCurves(h *vaekit.History, title string, logScale bool, base string) ([]
 			p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 		}
 		for si, split := range []string{"train", "test"} {
-			var xys plotter.XYs
-			for _, r := range h.Rows {
-				if r.Split == split {
-					xys = append(xys, plotter.XY{X: float64(r.Epoch), Y: r.Values[ti]})
-				}
-			}
+			xys := termXYs(h, ti, split)
 			if len(xys) == 0 {
 				continue
 			}
@@ -131,6 +126,17 @@ func LossCurves(h *vaekit.History, title string, logScale bool, base string) ([]
 		rows = append(rows, []*plot.Plot{p})
 	}
 	return save(rows, 14*vg.Centimeter, vg.Length(len(rows))*6*vg.Centimeter, base)
+}
+
+// termXYs are the (epoch, value) points of term number ti on one split of a history.
+func termXYs(h *vaekit.History, ti int, split string) plotter.XYs {
+	var xys plotter.XYs
+	for _, r := range h.Rows {
+		if r.Split == split {
+			xys = append(xys, plotter.XY{X: float64(r.Epoch), Y: r.Values[ti]})
+		}
+	}
+	return xys
 }
 
 var palette = []color.Color{
@@ -245,12 +251,7 @@ func CurveWithReference(h *vaekit.History, term string, reference []Point, title
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = term + " per image"
 	for si, split := range []string{"train", "test"} {
-		var xys plotter.XYs
-		for _, r := range h.Rows {
-			if r.Split == split {
-				xys = append(xys, plotter.XY{X: float64(r.Epoch), Y: r.Values[ti]})
-			}
-		}
+		xys := termXYs(h, ti, split)
 		if len(xys) == 0 {
 			continue
 		}
