@@ -170,7 +170,7 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		TrainOnAll:  true,
 		Model:       "vae",
-		Params: seedConv(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30}),
+		Params:      seedConv(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30}),
 		Source: "keras-io Variational AutoEncoder (fchollet): Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense " +
 			"7x7x64, ConvTranspose 64/32 stride 2, ConvTranspose 3x3 to 1 channel with sigmoid; Adam, batch 128, 30 epochs on " +
 			"train and test together; loss = BCE summed over pixels + KL, per image",
