@@ -45,11 +45,13 @@ demo: deps data
 	  -runs $(RUNS) -epochs $(DEMO_EPOCHS) -max-steps $(DEMO_STEPS) fashion-conv-vae
 	@echo "figures: $(RUNS)/fashion-conv-vae/figures"
 
-## test: every test, on the pure-Go backend, with the data required; then the notebooks, quick.
+## test: every test, on the pure-Go backend, with the data required; then the reproductions and
+## the notebooks, quick.
 test: deps data
 	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 $(GO) test -timeout 60m ./...
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(MAKE) reproduce QUICK=1
 	$(MAKE) notebooks
 
 ## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
