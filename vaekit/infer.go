@@ -160,29 +160,49 @@ func ClassSamples(backend compute.Backend, store *model.Store, m Model, numClass
 // ManifoldGrid decodes the n x n grid of 2-D latent points with both coordinates evenly spaced
 // over [-scale, scale]. It returns the images (top row first: largest z[1]) and the coordinates.
 func ManifoldGrid(backend compute.Backend, store *model.Store, m Model, n int, scale float64) (images [][]float32, z0, z1 []float64, err error) {
-	gen, ok := m.(Generator)
-	if !ok {
-		return nil, nil, nil, fmt.Errorf("model %q does not decode latent points", m.Name())
-	}
-	if d := gen.LatentDim(store); d != 2 {
-		return nil, nil, nil, fmt.Errorf("latent manifold needs a 2-D latent space, model has %d dimensions (%q)", d, ParamLatentDim)
-	}
 	if n < 2 || !(scale > 0) {
 		return nil, nil, nil, fmt.Errorf("latent manifold: grid size %d and scale %g: expected n >= 2 and scale > 0", n, scale)
 	}
-	z0 = make([]float64, n)
-	for i := range z0 {
-		z0[i] = -scale + 2*scale*float64(i)/float64(n-1)
+	coords := make([]float64, n)
+	for i := range coords {
+		coords[i] = -scale + 2*scale*float64(i)/float64(n-1)
 	}
-	z1 = z0
+	images, err = ManifoldGridAt(backend, store, m, coords)
+	return images, coords, coords, err
+}
+
+// NormalQuantiles returns the n quantiles of N(0, 1) at the probabilities (i + 0.5) / n: grid
+// coordinates that cover the prior with equal mass per cell (Kingma and Welling's manifold
+// figures), denser near 0.
+func NormalQuantiles(n int) []float64 {
+	q := make([]float64, n)
+	for i := range q {
+		q[i] = math.Sqrt2 * math.Erfinv(2*(float64(i)+0.5)/float64(n)-1)
+	}
+	return q
+}
+
+// ManifoldGridAt decodes the grid of 2-D latent points (coords[j], coords[i]) for increasing
+// coords, top row first (the largest z[1]).
+func ManifoldGridAt(backend compute.Backend, store *model.Store, m Model, coords []float64) ([][]float32, error) {
+	gen, ok := m.(Generator)
+	if !ok {
+		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
+	}
+	if d := gen.LatentDim(store); d != 2 {
+		return nil, fmt.Errorf("latent manifold needs a 2-D latent space, model has %d dimensions (%q)", d, ParamLatentDim)
+	}
+	n := len(coords)
+	if n < 2 || !slices.IsSorted(coords) {
+		return nil, fmt.Errorf("latent manifold: %d coordinates %v: expected at least 2, increasing", n, coords)
+	}
 	z := make([][]float32, 0, n*n)
 	for i := n - 1; i >= 0; i-- {
 		for j := range n {
-			z = append(z, []float32{float32(z0[j]), float32(z1[i])})
+			z = append(z, []float32{float32(coords[j]), float32(coords[i])})
 		}
 	}
-	images, err = Decode(backend, store, m, z, nil)
-	return images, z0, z1, err
+	return Decode(backend, store, m, z, nil)
 }
 
 // LatentInterpolation encodes images i and j of set, decodes steps latent points evenly spaced on the

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -215,22 +216,31 @@ func ImageGrid(images [][]float32, h, w, cols int, rowLabels []string, title, ba
 }
 
 // LatentManifold draws an n x n grid of images decoded at the latent points
-// z = (z0[j], z1[i]) (row 0 at the top holds the largest z1), with the z values on the axes.
+// z = (z0[j], z1[i]) (row 0 at the top holds the largest z1), with the z values of every few
+// cells as tick labels (evenly spaced or not, as for normal quantiles).
 func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base string) ([]string, error) {
 	n := len(z0)
 	if n == 0 || len(z1) != n || len(images) != n*n {
 		return nil, fmt.Errorf("latent manifold %s: need n*n images for n values of z[0] and z[1], got %d, %d, %d", base, len(images), len(z0), len(z1))
 	}
 	m := mosaic(images, h, w, n, n)
-	step := 1.0
-	if n > 1 {
-		step = (z0[n-1] - z0[0]) / float64(n-1)
-	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "z[0]"
 	p.Y.Label.Text = "z[1]"
-	p.Add(plotter.NewImage(m, z0[0]-step/2, z1[0]-step/2, z0[n-1]+step/2, z1[n-1]+step/2))
+	// Cell k spans [k, k+1] on both axes; its tick sits at its centre with its z value.
+	p.Add(plotter.NewImage(m, 0, 0, float64(n), float64(n)))
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
+	ticks := func(values []float64) plot.ConstantTicks {
+		var t plot.ConstantTicks
+		step := max(1, n/5)
+		for k := 0; k < n; k += step {
+			t = append(t, plot.Tick{Value: float64(k) + 0.5, Label: strconv.FormatFloat(values[k], 'g', 2, 64)})
+		}
+		return t
+	}
+	p.X.Tick.Marker = ticks(z0)
+	p.Y.Tick.Marker = ticks(z1)
 	side := vg.Length(n)*0.75*vg.Centimeter + 2*vg.Centimeter
 	return save([][]*plot.Plot{{p}}, side, side, base)
 }
