@@ -568,3 +568,30 @@ func TestNaNBatchesSkipped(t *testing.T) {
 		}
 	}
 }
+
+// A figure that needs a 2-D latent space, asked of a model with another latent size, is a
+// clear error; so are bad grid sizes.
+func TestManifoldNeedsATwoDimensionalLatentSpace(t *testing.T) {
+	backend := vaekit.GoBackend()
+	_, store := newTrainer(t, vae.Model{}, smallMLP(nil)) // latent 4
+	_, _, _, err := vaekit.ManifoldGrid(backend, store, vae.Model{}, 5, 2)
+	if err == nil || !strings.Contains(err.Error(), `needs a 2-D latent space, model has 4 dimensions ("latent_dim")`) {
+		t.Errorf("ManifoldGrid of a 4-D model: error = %v", err)
+	}
+	_, store2 := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamLatentDim: 2}))
+	for _, bad := range []struct {
+		n     int
+		scale float64
+	}{{1, 2}, {5, 0}, {5, -1}} {
+		if _, _, _, err := vaekit.ManifoldGrid(backend, store2, vae.Model{}, bad.n, bad.scale); err == nil {
+			t.Errorf("ManifoldGrid(n=%d, scale=%g): want an error", bad.n, bad.scale)
+		}
+	}
+	if _, err := vaekit.ManifoldGridAt(backend, store2, vae.Model{}, []float64{1, 0}); err == nil {
+		t.Error("ManifoldGridAt with decreasing coordinates: want an error")
+	}
+	images, err := vaekit.ManifoldGridAt(backend, store2, vae.Model{}, vaekit.NormalQuantiles(3))
+	if err != nil || len(images) != 9 {
+		t.Errorf("ManifoldGridAt over 3 normal quantiles: %d images, %v", len(images), err)
+	}
+}
