@@ -9,7 +9,11 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vae"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
 // benchCases are the models at their default shapes and batch sizes.
@@ -17,20 +21,39 @@ var benchCases = []struct {
 	name   string
 	model  vaekit.Model
 	params map[string]any
+	codes  bool // the model trains on 7x7 grids of code indices (the PixelCNN prior)
 }{
-	{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}},
-	{"mlp-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}},
-	{"mlp-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}},
-	{"conv-dae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, ae.ParamCorruption: "gaussian", vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}},
+	{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}, false},
+	{"mlp-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}, false},
+	{"mlp-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}, false},
+	{"conv-dae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, ae.ParamCorruption: "gaussian", vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}, false},
+	{"conv-cvae", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu", vaekit.ParamBatchSize: 128}, false},
+	{"mlp-cvae-prior", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 2, cvae.ParamForm: cvae.FormPrior, vaekit.ParamBatchSize: 128}, false},
+	{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse", vaekit.ParamBatchSize: 128}, false},
+	{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true, vaekit.ParamBatchSize: 128}, true},
+	{"classifier", classifier.Model{}, map[string]any{vaekit.ParamBatchSize: 128}, false},
 }
 
-func randomBatch(batch int) (*tensors.Tensor, *tensors.Tensor) {
+// randomBatch is a fixed batch of random 28x28 images in [0, 1), or of random 7x7 grids of code
+// indices below 128, with random labels below 10.
+func randomBatch(batch int, codes bool) (*tensors.Tensor, *tensors.Tensor) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	img := make([]float32, batch*784)
+	side := 28
+	if codes {
+		side = 7
+	}
+	img := make([]float32, batch*side*side)
 	for i := range img {
 		img[i] = rng.Float32()
+		if codes {
+			img[i] = float32(rng.IntN(128))
+		}
 	}
-	return tensors.FromFlatDataAndDimensions(img, batch, 28, 28, 1), tensors.FromFlatDataAndDimensions(make([]int32, batch), batch)
+	labels := make([]int32, batch)
+	for i := range labels {
+		labels[i] = int32(rng.IntN(10))
+	}
+	return tensors.FromFlatDataAndDimensions(img, batch, side, side, 1), tensors.FromFlatDataAndDimensions(labels, batch)
 }
 
 // BenchmarkTrainStep measures one warm training step of each model at its default batch size,
@@ -47,7 +70,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			batch := tr.Params().BatchSize
-			images, labels := randomBatch(batch)
+			images, labels := randomBatch(batch, bc.codes)
 			start := time.Now()
 			if _, err := tr.TrainStep(images, labels); err != nil { // graph build and compilation
 				b.Fatal(err)
