@@ -46,7 +46,7 @@ class VAE(nn.Module):
         super().__init__()
         self.encoder, self.decoder, self.latent = encoder(2 * latent), decoder(latent), latent
 
-    def loss(self, x):
+    def loss(self, x, y):
         h = self.encoder(x)
         mean, log_var = h[:, :self.latent], h[:, self.latent:]
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
@@ -61,10 +61,127 @@ class AE(nn.Module):
         super().__init__()
         self.encoder, self.decoder, self.noise = encoder(latent), decoder(latent), noise
 
-    def loss(self, x):
+    def loss(self, x, y):
         inp = (x + self.noise * torch.randn_like(x)).clamp(0, 1) if self.noise else x
         logits = self.decoder(self.encoder(inp))
         return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=(1, 2, 3)).mean()
+
+
+class ConvCVAE(nn.Module):
+    """The seed CVAE (label concatenation): the one-hot class as 10 extra input planes and beside z;
+    Conv 32/64 with batch norm and LeakyReLU(0.3), Dense 16, latent 2; mirrored decoder."""
+
+    def __init__(self):
+        super().__init__()
+        act = lambda: nn.LeakyReLU(0.3)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(11, 32, 3, 2, 1), nn.BatchNorm2d(32), act(), nn.Conv2d(32, 64, 3, 2, 1), nn.BatchNorm2d(64), act(),
+            nn.Flatten(), nn.Linear(7 * 7 * 64, 16), act(), nn.Linear(16, 4))
+        self.decoder = nn.Sequential(
+            nn.Linear(12, 7 * 7 * 64), act(), nn.Unflatten(1, (64, 7, 7)),
+            nn.ConvTranspose2d(64, 64, 3, 2, 1, output_padding=1), nn.BatchNorm2d(64), act(),
+            nn.ConvTranspose2d(64, 32, 3, 2, 1, output_padding=1), nn.BatchNorm2d(32), act(),
+            nn.Conv2d(32, 1, 3, 1, 1))
+
+    def loss(self, x, y):
+        onehot = F.one_hot(y, 10).float()
+        planes = onehot[:, :, None, None].expand(-1, -1, 28, 28)
+        h = self.encoder(torch.cat([x, planes], 1))
+        mean, log_var = h[:, :2], h[:, 2:]
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        logits = self.decoder(torch.cat([z, onehot], 1))
+        rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=(1, 2, 3))
+        kl = 0.5 * (torch.exp(log_var) + mean ** 2 - 1 - log_var).sum(dim=1)
+        return (rec + kl).mean()
+
+
+class PriorCVAE(VAE):
+    """The class-prior CVAE: the MLP VAE with KL towards N(mu_y, I), a learned mean per class."""
+
+    def __init__(self):
+        super().__init__(mlp_encoder, mlp_decoder, 2)
+        self.means = nn.Embedding(10, 2)
+
+    def loss(self, x, y):
+        h = self.encoder(x)
+        mean, log_var = h[:, :2], h[:, 2:]
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="none").sum(dim=(1, 2, 3))
+        kl = 0.5 * (torch.exp(log_var) + (mean - self.means(y)) ** 2 - 1 - log_var).sum(dim=1)
+        return (rec + kl).mean()
+
+
+class VQVAE(nn.Module):
+    """keras-io's VQ-VAE: Conv 32/64 to a 7x7x16 grid, 128 codes, beta 0.25, squared error."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
+                                     nn.Conv2d(64, 16, 1))
+        self.codebook = nn.Parameter(torch.randn(128, 16))
+        self.decoder = nn.Sequential(nn.ConvTranspose2d(16, 64, 3, 2, 1, output_padding=1), nn.ReLU(),
+                                     nn.ConvTranspose2d(64, 32, 3, 2, 1, output_padding=1), nn.ReLU(),
+                                     nn.Conv2d(32, 1, 3, 1, 1))
+
+    def loss(self, x, y):
+        z = self.encoder(x).permute(0, 2, 3, 1)  # [b, 7, 7, 16]
+        flat = z.reshape(-1, 16)
+        dist = (flat ** 2).sum(1, keepdim=True) + (self.codebook ** 2).sum(1) - 2 * flat @ self.codebook.t()
+        e = self.codebook[dist.argmin(1)].reshape(z.shape)
+        q = z + (e - z).detach()
+        rec = ((torch.sigmoid(self.decoder(q.permute(0, 3, 1, 2))) - x) ** 2).sum(dim=(1, 2, 3))
+        codebook = ((z.detach() - e) ** 2).sum(dim=(1, 2, 3))
+        commitment = ((z - e.detach()) ** 2).sum(dim=(1, 2, 3))
+        return (rec + codebook + 0.25 * commitment).mean()
+
+
+class MaskedConv(nn.Conv2d):
+    def __init__(self, cin, cout, k, kind):
+        super().__init__(cin, cout, k, padding=k // 2)
+        mask = torch.zeros(k, k)
+        mask[:k // 2] = 1
+        mask[k // 2, :k // 2 + (1 if kind == "B" else 0)] = 1
+        self.register_buffer("mask", mask[None, None])
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+class PixelCNN(nn.Module):
+    """vaekit's class-conditioned code prior: embedding 64, masked 7x7 (A), 2 residual blocks
+    with masked 3x3 (B) at 32 channels, 1x1 head, 128 logits per position."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(128, 64)
+        self.first = MaskedConv(64, 64, 7, "A")
+        self.first_class = nn.Embedding(10, 64)
+        self.blocks = nn.ModuleList()
+        for _ in range(2):
+            self.blocks.append(nn.ModuleDict({"reduce": nn.Conv2d(64, 32, 1), "masked": MaskedConv(32, 32, 3, "B"),
+                                              "cls": nn.Embedding(10, 32), "expand": nn.Conv2d(32, 64, 1)}))
+        self.head = nn.Conv2d(64, 64, 1)
+        self.logits = nn.Conv2d(64, 128, 1)
+
+    def loss(self, codes, y):
+        x = self.embed(codes).permute(0, 3, 1, 2)
+        x = F.relu(self.first(x) + self.first_class(y)[:, :, None, None])
+        for b in self.blocks:
+            h = F.relu(b["reduce"](x))
+            h = F.relu(b["masked"](h) + b["cls"](y)[:, :, None, None])
+            x = F.relu(x + b["expand"](h))
+        logits = self.logits(F.relu(self.head(x)))
+        return F.cross_entropy(logits, codes, reduction="none").sum(dim=(1, 2)).mean()
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
+                                 nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def loss(self, x, y):
+        return F.cross_entropy(self.net(x), y)
 
 
 def rmsprop(params):
@@ -81,6 +198,11 @@ CASES = {
     "mlp-vae": (lambda: VAE(mlp_encoder, mlp_decoder, 20), adam, 128),
     "mlp-ae": (lambda: AE(mlp_encoder, mlp_decoder, 20), adam, 128),
     "conv-dae": (lambda: AE(conv_encoder, conv_decoder, 2, noise=0.3), rmsprop, 64),
+    "conv-cvae": (ConvCVAE, adam, 128),
+    "mlp-cvae-prior": (PriorCVAE, adam, 128),
+    "vqvae": (VQVAE, adam, 128),
+    "pixelcnn-prior": (PixelCNN, adam, 128),
+    "classifier": (Classifier, adam, 128),
 }
 
 
@@ -88,11 +210,15 @@ def bench(name, steps):
     make_model, make_opt, batch = CASES[name]
     model = make_model()
     opt = make_opt(model.parameters())
-    x = torch.rand(batch, 1, 28, 28)
+    if name == "pixelcnn-prior":
+        x = torch.randint(0, 128, (batch, 7, 7))
+    else:
+        x = torch.rand(batch, 1, 28, 28)
+    y = torch.randint(0, 10, (batch,))
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = model.loss(x)
+        loss = model.loss(x, y)
         loss.backward()
         opt.step()
 
