@@ -168,8 +168,10 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 	}
 }
 
-func TestRunRejectsACheckpointOfAnotherModel(t *testing.T) {
-	exp, err := Lookup("mnist-mlp-vae")
+// quickRunOf runs the named experiment in quick mode into a new runs folder and returns both.
+func quickRunOf(t *testing.T, name string) (Experiment, string) {
+	t.Helper()
+	exp, err := Lookup(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +180,13 @@ func TestRunRejectsACheckpointOfAnotherModel(t *testing.T) {
 	if _, err := Run(context.Background(), exp, quick(runs)); err != nil {
 		t.Fatal(err)
 	}
+	return exp, runs
+}
+
+func TestRunRejectsACheckpointOfAnotherModel(t *testing.T) {
+	exp, runs := quickRunOf(t, "mnist-mlp-vae")
 	exp.Model = "ae"
-	_, err = Run(context.Background(), exp, quick(runs))
+	_, err := Run(context.Background(), exp, quick(runs))
 	if err == nil || !strings.Contains(err.Error(), `belongs to model "vae", not "ae"`) {
 		t.Errorf("Run with another model in the same run directory: error = %v", err)
 	}

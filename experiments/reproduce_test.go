@@ -29,15 +29,7 @@ func TestReproductionsAreWellFormed(t *testing.T) {
 // The results page is generated from the runs: a row per reference of a run that exists, "not
 // run yet" for the others, the curve figure, and a stamp that makes a later run show as stale.
 func TestResultsPageFromRunsAndStaleness(t *testing.T) {
-	exp, err := Lookup("mnist-mlp-vae")
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireData(t, exp.Data)
-	runs := t.TempDir()
-	if _, err := Run(context.Background(), exp, quick(runs)); err != nil {
-		t.Fatal(err)
-	}
+	exp, runs := quickRunOf(t, "mnist-mlp-vae")
 	page := filepath.Join(t.TempDir(), "docs", "RESULTS.md")
 	if err := os.MkdirAll(filepath.Dir(page), 0o755); err != nil {
 		t.Fatal(err)
