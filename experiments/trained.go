@@ -35,7 +35,21 @@ type Trained struct {
 	// Prior is the code prior of a VQ-VAE run whose experiment has one (nil otherwise).
 	Prior *CodePrior
 
-	result *Result // what run produced (nil for an opened run)
+	result     *Result // what run produced (nil for an opened run)
+	codeCounts []int   // a VQ-VAE's code counts on the test set, once computed
+}
+
+// testCodeCounts returns how often each code is the nearest one over the test set (a VQ-VAE),
+// computed once for the metrics and the usage figure.
+func (t *Trained) testCodeCounts() ([]int, error) {
+	if t.codeCounts == nil {
+		counts, err := t.testCodeCounts()
+		if err != nil {
+			return nil, err
+		}
+		t.codeCounts = counts
+	}
+	return t.codeCounts, nil
 }
 
 // CodePrior is the PixelCNN prior of a VQ-VAE run, kept in the run's code_prior folder.
@@ -290,7 +304,7 @@ func (t *Trained) codeFigures(dir string) ([]string, error) {
 	if err != nil {
 		return all, err
 	}
-	counts, err := vqvae.CodeCounts(t.Backend, t.Store, t.Test, 256)
+	counts, err := t.testCodeCounts()
 	if err != nil {
 		return all, err
 	}
@@ -306,7 +320,7 @@ func (t *Trained) codeFigures(dir string) ([]string, error) {
 func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error {
 	extra := map[string]float64{}
 	if _, ok := t.Model.(vqvae.Model); ok {
-		counts, err := vqvae.CodeCounts(t.Backend, t.Store, t.Test, 256)
+		counts, err := t.testCodeCounts()
 		if err != nil {
 			return err
 		}
