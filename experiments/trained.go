@@ -43,7 +43,7 @@ type Trained struct {
 // computed once for the metrics and the usage figure.
 func (t *Trained) testCodeCounts() ([]int, error) {
 	if t.codeCounts == nil {
-		counts, err := t.testCodeCounts()
+		counts, err := vqvae.CodeCounts(t.Backend, t.Store, t.Test, 256)
 		if err != nil {
 			return nil, err
 		}
