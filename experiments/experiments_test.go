@@ -271,3 +271,30 @@ func TestConcurrentRunsGetDistinctDirectories(t *testing.T) {
 		l.Unlock()
 	}
 }
+
+// A VQ-VAE trained further makes new codes: its code prior, trained on the old ones, is trained
+// again from scratch; a finished prior of the same VQ-VAE is read back as it is.
+func TestCodePriorFollowsItsVQVAE(t *testing.T) {
+	exp, runs := quickRunOf(t, "mnist-vqvae")
+	opts := quick(runs)
+	opts.Epochs = 3
+	var log bytes.Buffer
+	opts.Log = &log
+	if _, err := Run(context.Background(), exp, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "trained on the codes of another epoch of the VQ-VAE (2): training it again") {
+		t.Errorf("resuming the VQ-VAE for a third epoch did not retrain its prior:\n%s", log.String())
+	}
+	prior, err := vaekit.ReadHistory(filepath.Join(runs, exp.Name, "code_prior", "history.csv"))
+	if err != nil || prior.Epochs() != 3 || len(prior.Rows) != 6 {
+		t.Errorf("prior history after the retraining: %v, %v; want 3 fresh epochs", prior, err)
+	}
+	log.Reset()
+	if _, err := Run(context.Background(), exp, opts); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "code prior:") {
+		t.Errorf("a finished run trained or encoded its prior again:\n%s", log.String())
+	}
+}

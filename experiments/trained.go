@@ -58,12 +58,43 @@ type CodePrior struct {
 	History *vaekit.History
 }
 
+// priorOfEpochs is the code prior's store parameter recording the epochs of the VQ-VAE whose
+// codes it models.
+const priorOfEpochs = "vqvae_epochs"
+
 // codePriorDir is the folder of a run's code prior: its params.json, history.csv, checkpoint/.
 const codePriorDir = "code_prior"
 
 // fitCodePrior trains (or resumes) the code prior of a VQ-VAE run on the code grids of the
 // training and test images.
 func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Options, log io.Writer) error {
+	dir := filepath.Join(t.Dir, codePriorDir)
+	epochs, _ := t.Experiment.CodePrior[vaekit.ParamEpochs].(int)
+	if opts.Epochs > 0 {
+		epochs = opts.Epochs
+	}
+	// The prior models the codes of the VQ-VAE as it was: one trained on the codes of another
+	// epoch of the VQ-VAE is thrown away.
+	if prev, err := os.ReadFile(filepath.Join(dir, "params.json")); err == nil {
+		var p map[string]any
+		key := "/" + priorOfEpochs // params.json holds the store's full parameter paths
+		if json.Unmarshal(prev, &p) == nil && p[key] != float64(t.History.Epochs()) {
+			fmt.Fprintf(log, "code prior: trained on the codes of another epoch of the VQ-VAE (%v): training it again\n", p[key])
+			if err := os.RemoveAll(dir); err != nil {
+				return fmt.Errorf("code prior: %w", err)
+			}
+		}
+	}
+	// A prior trained to the end is read back: encoding the training set again (tens of seconds
+	// for 60,000 images) would only feed a loop with nothing left to do.
+	if hist, err := vaekit.ReadHistory(filepath.Join(dir, "history.csv")); err == nil && epochs > 0 && hist.Epochs() >= epochs {
+		store, err := loadStore(filepath.Join(dir, "checkpoint"))
+		if err != nil {
+			return fmt.Errorf("code prior: %w", err)
+		}
+		t.Prior = &CodePrior{Store: store, History: hist}
+		return nil
+	}
 	fmt.Fprintf(log, "code prior: encoding %d training and %d test images into code grids\n", train.N, t.Test.N)
 	trainCodes, err := vqvae.CodeSet(t.Backend, t.Store, train, 256)
 	if err != nil {
@@ -78,6 +109,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	params[vaekit.ParamImageShape] = []int{trainCodes.Height, trainCodes.Width, 1}
 	params[vqvae.ParamNumCodes] = model.GetParamOr(t.Store.RootScope(), vqvae.ParamNumCodes, 128)
 	params[vaekit.ParamNumClasses] = len(train.ClassNames)
+	params[priorOfEpochs] = t.History.Epochs()
 	if opts.Epochs > 0 {
 		params[vaekit.ParamEpochs] = opts.Epochs
 	}
@@ -86,7 +118,6 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	if err != nil {
 		return fmt.Errorf("code prior: %w", err)
 	}
-	dir := filepath.Join(t.Dir, codePriorDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("code prior: %w", err)
 	}
