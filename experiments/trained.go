@@ -462,6 +462,9 @@ func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fideli
 	}
 	judgeOpts := opts
 	judgeOpts.Fresh, judgeOpts.Overrides = false, nil
+	if opts.MaxSteps == 0 {
+		judgeOpts.Epochs = 0 // the classifier keeps its own recipe when a run is given more epochs
+	}
 	judge, err := run(ctx, judgeExp, judgeOpts)
 	if err != nil {
 		return classifier.Fidelity{}, 0, fmt.Errorf("class-conditional fidelity of %s: %w", t.Experiment.Name, err)
