@@ -159,6 +159,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			if !bytes.Equal(again.History.MarshalCSV(), hist.MarshalCSV()) {
 				t.Errorf("rerunning a finished run changed its history")
 			}
+			if rerun := readMetrics(res.Dir); rerun == nil || rerun.SecondsPerEpo != metrics.SecondsPerEpo || rerun.WallSeconds < metrics.WallSeconds {
+				t.Errorf("rerunning a finished run changed its timings: %+v, before %+v", rerun, metrics)
+			}
 			for path, b := range before {
 				if now, _ := os.ReadFile(path); !bytes.Equal(now, b) {
 					t.Errorf("figure %s differs when redrawn from the same checkpoint", path)

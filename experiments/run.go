@@ -125,6 +125,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 			return nil, err
 		}
 	}
+	prev := readMetrics(dir)
 	if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", dir, err)
 	}
@@ -177,7 +178,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		}
 	}
 	wall := time.Since(start).Seconds()
-	metrics := newMetrics(exp, hist, backendDesc, wall)
+	metrics := newMetrics(exp, hist, backendDesc, wall, prev)
 	metrics.Units = units(m, store)
 	if err := t.evaluate(ctx, opts, &metrics); err != nil {
 		return t, fmt.Errorf("experiment %s: %w", exp.Name, err)
@@ -301,8 +302,24 @@ func units(m vaekit.Model, store *model.Store) string {
 	return "nats per image: reconstruction is the Bernoulli NLL (binary cross-entropy summed over pixels), KL in nats"
 }
 
-// newMetrics holds the loss terms of the last epoch on both splits and the timings.
-func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float64) Metrics {
+// readMetrics reads the metrics.json of a run directory, or returns nil.
+func readMetrics(dir string) *Metrics {
+	data, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		return nil
+	}
+	var m Metrics
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	return &m
+}
+
+// newMetrics holds the loss terms of the last epoch on both splits and the timings. prev, the
+// run's earlier metrics (nil for a new run), keeps the timings of the epochs trained before:
+// the wall time adds up over the invocations, and a finished run rerun (which trains nothing)
+// keeps its seconds per epoch.
+func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float64, prev *Metrics) Metrics {
 	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
 		WallSeconds: wall, Backend: backend}
 	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {
@@ -312,9 +329,16 @@ func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float
 			}
 		}
 	}
-	// Seconds per epoch of this invocation (a resumed or finished run trains fewer epochs).
-	if trained := hist.Epochs(); trained > 0 {
+	trained := hist.Epochs()
+	if prev != nil && prev.Epochs <= trained {
+		trained -= prev.Epochs
+		metrics.WallSeconds += prev.WallSeconds
+	}
+	// Seconds per epoch of the epochs this invocation trained.
+	if trained > 0 {
 		metrics.SecondsPerEpo = wall / float64(trained)
+	} else if prev != nil {
+		metrics.SecondsPerEpo = prev.SecondsPerEpo
 	}
 	return metrics
 }

@@ -441,12 +441,8 @@ func (t *Trained) importanceWeightedNLL(k int) (float64, error) {
 // previousExtra returns a figure of the run's existing metrics.json if that was written after
 // the same number of epochs (so for the same checkpoint).
 func (t *Trained) previousExtra(epochs int, key string) (float64, bool) {
-	data, err := os.ReadFile(filepath.Join(t.Dir, "metrics.json"))
-	if err != nil {
-		return 0, false
-	}
-	var prev Metrics
-	if json.Unmarshal(data, &prev) != nil || prev.Epochs != epochs {
+	prev := readMetrics(t.Dir)
+	if prev == nil || prev.Epochs != epochs {
 		return 0, false
 	}
 	v, ok := prev.Extra[key]
