@@ -35,8 +35,8 @@ var benchCases = []struct {
 }
 
 // randomBatch is a fixed batch of random 28x28 images in [0, 1), or of random 7x7 grids of code
-// indices below 128, with random labels below 10.
-func randomBatch(batch int, codes bool) (*tensors.Tensor, *tensors.Tensor) {
+// indices below 128, with random labels below classes.
+func randomBatch(batch int, codes bool, classes int) (*tensors.Tensor, *tensors.Tensor) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	side := 28
 	if codes {
@@ -51,7 +51,7 @@ func randomBatch(batch int, codes bool) (*tensors.Tensor, *tensors.Tensor) {
 	}
 	labels := make([]int32, batch)
 	for i := range labels {
-		labels[i] = int32(rng.IntN(10))
+		labels[i] = int32(rng.IntN(classes))
 	}
 	return tensors.FromFlatDataAndDimensions(img, batch, side, side, 1), tensors.FromFlatDataAndDimensions(labels, batch)
 }
@@ -70,7 +70,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			batch := tr.Params().BatchSize
-			images, labels := randomBatch(batch, bc.codes)
+			images, labels := randomBatch(batch, bc.codes, 10)
 			start := time.Now()
 			if _, err := tr.TrainStep(images, labels); err != nil { // graph build and compilation
 				b.Fatal(err)

@@ -147,7 +147,7 @@ func TestTrainStepChangesWeightsEvalDoesNot(t *testing.T) {
 					t.Errorf("evaluation changed %s", name)
 				}
 			}
-			images, labels := randomBatch(16, false)
+			images, labels := randomBatch(16, false, 4) // smallMLP's conditional models have 4 classes
 			if _, err := tr.TrainStep(images, labels); err != nil {
 				t.Fatal(err)
 			}
