@@ -358,11 +358,13 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		extra["codebook_perplexity_codes"] = vqvae.Perplexity(counts)
 		extra["codes_in_use_fraction"] = vqvae.InUse(counts)
 	}
+	// The test set as the training loop evaluates it (binarized when the run binarizes), drawn
+	// once for the reconstruction errors and the likelihood.
+	test, err := vaekit.EvaluationSet(t.Store, t.Test)
+	if err != nil {
+		return err
+	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
-		test, err := vaekit.EvaluationSet(t.Store, t.Test)
-		if err != nil {
-			return err
-		}
 		bce, sse, err := vaekit.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
 		if err != nil {
 			return err
@@ -374,7 +376,7 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		if prev, ok := t.previousExtra(m.Epochs, key); ok {
 			extra[key] = prev // the estimate of this checkpoint with this k is already known
 		} else {
-			nll, err := t.importanceWeightedNLL(k)
+			nll, err := t.importanceWeightedNLL(test, k)
 			if err != nil {
 				return err
 			}
@@ -424,13 +426,8 @@ func (t *Trained) nllSamples(opts Options) (int, string) {
 	return k, fmt.Sprintf("test_nll_iw_k%d_nats", k)
 }
 
-// importanceWeightedNLL estimates the test NLL with k importance samples, on the test set as
-// the training loop evaluates it (binarized when the run binarizes).
-func (t *Trained) importanceWeightedNLL(k int) (float64, error) {
-	test, err := vaekit.EvaluationSet(t.Store, t.Test)
-	if err != nil {
-		return 0, err
-	}
+// importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance samples.
+func (t *Trained) importanceWeightedNLL(test *datasets.Set, k int) (float64, error) {
 	var cond vae.Conditioning
 	if _, ok := t.Model.(cvae.Model); ok {
 		cond = cvae.Conditioning
