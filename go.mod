@@ -6,6 +6,7 @@ require (
 	codeberg.org/go-pdf/fpdf v0.10.0
 	github.com/gofrs/flock v0.13.0
 	github.com/gomlx/compute v0.1.6
+	github.com/gomlx/compute-onnx v0.1.5
 	github.com/gomlx/go-xla v0.4.5
 	github.com/gomlx/gomlx v0.28.8
 	github.com/janpfeifer/gonb v0.11.5

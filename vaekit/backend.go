@@ -18,6 +18,9 @@ const BackendEnv = "GOMLX_BACKEND"
 // plugins already installed (it never downloads).
 var xlaPluginsOnDisk func() []string
 
+// onnxLinked is set by backend_onnx.go when the ONNX Runtime backend is compiled in.
+var onnxLinked bool
+
 // NewBackend chooses the backend: GOMLX_BACKEND if set; else XLA when a PJRT plugin is already
 // on disk; else the pure-Go backend. It never downloads anything: the XLA auto-installer is not
 // linked into vaekit, and GOMLX_NO_AUTO_INSTALL is set for any library that would try.
@@ -48,8 +51,14 @@ func NewBackend() (backend compute.Backend, description string, err error) {
 	if strings.HasPrefix(config, "xla") && xlaPluginsOnDisk == nil {
 		return nil, "", fmt.Errorf("%s=%q: this binary was built without XLA (build tag noxla, or no cgo); use %s=go", BackendEnv, config, BackendEnv)
 	}
+	if strings.HasPrefix(config, "onnx") && !onnxLinked {
+		return nil, "", fmt.Errorf("%s=%q: this binary was built without ONNX Runtime (build tag noonnx, or no cgo); use %s=go", BackendEnv, config, BackendEnv)
+	}
 	b, err := compute.NewWithConfig(config)
 	if err != nil {
+		if strings.HasPrefix(config, "onnx") {
+			return nil, "", fmt.Errorf("%s=%q: %w (`make onnxruntime` installs ONNX Runtime's library from npm; or set %s=go for the pure-Go backend)", BackendEnv, config, err, BackendEnv)
+		}
 		return nil, "", fmt.Errorf("%s=%q: %w (set %s=go for the pure-Go backend)", BackendEnv, config, err, BackendEnv)
 	}
 	return b, describe(b, config), nil

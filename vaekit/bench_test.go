@@ -60,7 +60,11 @@ func randomBatch(batch int, codes bool, classes int) (*tensors.Tensor, *tensors.
 // and the first step (graph building and compilation) once; `make bench` tabulates samples/s,
 // ms/step and first-step-ms beside the PyTorch twin in bench/pytorch_bench.py.
 func BenchmarkTrainStep(b *testing.B) {
-	backend := vaekit.GoBackend()
+	backend, description, err := vaekit.NewBackend()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Log(description)
 	for _, bc := range benchCases {
 		b.Run(bc.name, func(b *testing.B) {
 			store := model.NewStore()

@@ -108,28 +108,42 @@ func conv2DIm2Col(x, kernel *Node, stride int, pad [4]int) *Node {
 
 // im2col returns the patches of x for a kh x kw convolution as a [batch*ho*wo, kh*kw*c] matrix,
 // each row ordered (i, j, channel) like the rows of a reshaped [kh, kw, c, out] kernel.
+//
+// A strided tap is not taken as a strided Slice: the gradient of one is a Pad with interior
+// padding, which ONNX Runtime does not have. The padded input is instead reshaped into
+// stride x stride phases, [b, h/s, s, w/s, s, c], where tap (i, j) is the unit-stride window
+// of phase (i mod s, j mod s) starting at (i/s, j/s); its gradient is an ordinary Pad.
 func im2col(x *Node, kh, kw, stride int, pad [4]int) (patches *Node, ho, wo int) {
 	g := x.Graph()
+	h, w := x.Shape().Dim(1)+pad[0]+pad[1], x.Shape().Dim(2)+pad[2]+pad[3]
+	ho, wo = (h-kh)/stride+1, (w-kw)/stride+1
+	// Rows and columns past a multiple of the stride are never read; padding up to one (or
+	// cropping down to the last one read) lets the reshape into phases divide evenly.
+	hs, ws := ceilDiv(h, stride)*stride, ceilDiv(w, stride)*stride
+	pad[1] += hs - h
+	pad[3] += ws - w
 	if pad != [4]int{} {
 		x = Pad(x, ScalarZero(g, x.DType()),
 			compute.PadAxis{}, compute.PadAxis{Start: pad[0], End: pad[1]},
 			compute.PadAxis{Start: pad[2], End: pad[3]}, compute.PadAxis{})
 	}
-	b, h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
-	ho, wo = (h-kh)/stride+1, (w-kw)/stride+1
+	b, c := x.Shape().Dim(0), x.Shape().Dim(3)
 	if kh == 1 && kw == 1 && stride == 1 {
 		return Reshape(x, b*ho*wo, c), ho, wo
 	}
+	phases := Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
 	taps := make([]*Node, 0, kh*kw)
 	for i := range kh {
 		for j := range kw {
-			taps = append(taps, Slice(x, AxisRange(),
-				AxisRange(i, i+(ho-1)*stride+1).Stride(stride),
-				AxisRange(j, j+(wo-1)*stride+1).Stride(stride), AxisRange()))
+			taps = append(taps, Reshape(Slice(phases, AxisRange(),
+				AxisRange(i/stride, i/stride+ho), AxisElem(i%stride),
+				AxisRange(j/stride, j/stride+wo), AxisElem(j%stride), AxisRange()), b, ho, wo, c))
 		}
 	}
 	return Reshape(Concatenate(taps, -1), b*ho*wo, kh*kw*c), ho, wo
 }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // ConvTranspose2DSame is the transposed ("fractionally strided") convolution of x [batch, h, w,
 // inChannels] with kernel [kh, kw, inChannels, outChannels] at the given stride and "same"

@@ -1,0 +1,12 @@
+//go:build !noonnx && cgo && (linux || darwin)
+
+package vaekit
+
+// The ONNX Runtime backend: GOMLX_BACKEND=onnx (or onnx:cpu, or onnx:/path/to/libonnxruntime.so).
+// It loads ONNX Runtime's shared library at run time, from ONNXRUNTIME_SHARED_LIBRARY_PATH or
+// ~/.local/lib/onnxruntime/libonnxruntime.so (`make onnxruntime` puts it there, from npm);
+// NewBackend disables its auto-installer, so a missing library is an error, never a download.
+// Build with -tags noonnx to leave it out.
+import _ "github.com/gomlx/compute-onnx"
+
+func init() { onnxLinked = true }

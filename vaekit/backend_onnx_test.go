@@ -1,0 +1,92 @@
+//go:build !noonnx && cgo && (linux || darwin)
+
+package vaekit_test
+
+import (
+	"math"
+	"os"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
+)
+
+// TestONNXTrainsLikeGoBackend trains the deterministic models (no sampled noise, whose random
+// streams differ between backends) from the same initial weights on the pure-Go backend and on
+// ONNX Runtime, and checks that every loss term agrees step by step: the convolutions, the
+// quantizer and the masked convolutions lower to the same mathematics on both.
+func TestONNXTrainsLikeGoBackend(t *testing.T) {
+	t.Setenv(vaekit.BackendEnv, "onnx:cpu")
+	onnx, _, err := vaekit.NewBackend()
+	if err != nil {
+		if os.Getenv("VAEKIT_REQUIRE_ONNX") == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("ONNX Runtime not installed (`make onnxruntime`): %v", err)
+	}
+	cases := []struct {
+		name   string
+		model  vaekit.Model
+		params map[string]any
+		codes  bool
+	}{
+		{"conv-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop"}, false},
+		{"conv-ae-batchnorm", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2,
+			vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu"}, false},
+		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse"}, false},
+		{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true}, true},
+		{"classifier", classifier.Model{}, nil, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			goStore := model.NewStore()
+			goStore.SetParams(tc.params)
+			goStore.SetParams(map[string]any{vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(3)})
+			goTrainer, err := vaekit.NewTrainer(vaekit.GoBackend(), goStore, tc.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			images, labels := randomBatch(16, tc.codes, 10)
+			onnxImages, onnxLabels := randomBatch(16, tc.codes, 10) // a tensor lives on one backend
+			ones := tensors.FromFlatDataAndDimensions([]float32{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 16)
+			if _, err := goTrainer.EvalStep(images, labels, ones); err != nil { // creates the variables
+				t.Fatal(err)
+			}
+			onnxStore, err := goStore.Clone()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for v := range onnxStore.IterVariables() { // the clone's values are on the Go backend
+				local, err := v.MustValue().LocalClone()
+				if err != nil {
+					t.Fatal(err)
+				}
+				v.MustSetValue(local)
+			}
+			onnxTrainer, err := vaekit.NewTrainer(onnx, onnxStore, tc.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for step := range 5 {
+				want, err := goTrainer.TrainStep(images, labels)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := onnxTrainer.TrainStep(onnxImages, onnxLabels)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, term := range goTrainer.Terms() {
+					if d := math.Abs(got[i] - want[i]); d > 1e-3*max(1, math.Abs(want[i])) {
+						t.Errorf("step %d, %s: ONNX Runtime %.6g, pure Go %.6g", step, term, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
