@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,6 +150,9 @@ type ReproduceOptions struct {
 	Options
 	// Force reruns finished experiments from scratch (Options.Fresh for each).
 	Force bool
+	// Only, if not empty, names the reproductions to run, in this order (the others are left
+	// alone); an unknown name is an error before anything runs.
+	Only []string
 }
 
 // Reproduce runs every reproduction in turn at its full settings (or in quick mode, by
@@ -159,7 +163,22 @@ func Reproduce(ctx context.Context, opts ReproduceOptions) error {
 	if log == nil {
 		log = os.Stderr
 	}
-	for _, r := range Reproductions {
+	todo := Reproductions
+	if len(opts.Only) > 0 {
+		todo = nil
+		for _, name := range opts.Only {
+			i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == name })
+			if i < 0 {
+				names := make([]string, len(Reproductions))
+				for j, r := range Reproductions {
+					names[j] = r.Experiment
+				}
+				return fmt.Errorf("reproduce %q: not a reproduction; expected one of %s", name, strings.Join(names, ", "))
+			}
+			todo = append(todo, Reproductions[i])
+		}
+	}
+	for _, r := range todo {
 		exp, err := Lookup(r.Experiment)
 		if err != nil {
 			return err

@@ -32,7 +32,7 @@ func usage() error {
 	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-on-nan stop|skip] [-set key=value]... NAME...\n" +
 		"       experiments run -model vae|ae|cvae|vqvae|classifier -dataset mnist|fashion-mnist [-set key=value]... custom\n" +
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
-		"       experiments reproduce [-quick] [-force] [-runs DIR] (every reproduction, resumable; finished ones skipped)\n" +
+		"       experiments reproduce [-quick] [-force] [-runs DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped)\n" +
 		"       experiments results [-runs DIR] [-o docs/RESULTS.md] (the results page, from the runs)\n" +
 		"       experiments report [-o DIR] RUNDIR... (report.md and report.html with the table and the figures)")
 }
@@ -73,7 +73,7 @@ func run(args []string) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		opts := experiments.ReproduceOptions{Options: experiments.Options{RunsDir: *runsDir}, Force: *force}
+		opts := experiments.ReproduceOptions{Options: experiments.Options{RunsDir: *runsDir}, Force: *force, Only: fs.Args()}
 		if *quick {
 			opts.Options = experiments.QuickOptions(*runsDir)
 		}
