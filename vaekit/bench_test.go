@@ -1,10 +1,14 @@
 package vaekit_test
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
@@ -57,38 +61,91 @@ func randomBatch(batch int, codes bool, classes int) (*tensors.Tensor, *tensors.
 }
 
 // BenchmarkTrainStep measures one warm training step of each model at its default batch size,
-// and the first step (graph building and compilation) once; `make bench` tabulates samples/s,
-// ms/step and first-step-ms beside the PyTorch twin in bench/pytorch_bench.py.
+// and the first step (graph building and compilation) once; `make bench` (bench/run.sh) runs
+// each case in a process of its own, so that the reported peak resident memory is the model's,
+// and tabulates samples/s, ms/step, first-step-ms and peak-MB beside the PyTorch twin in
+// bench/pytorch_bench.py. The backend is GOMLX_BACKEND's (vaekit.NewBackend).
 func BenchmarkTrainStep(b *testing.B) {
+	backend := benchBackend(b)
+	for _, bc := range benchCases {
+		b.Run(bc.name, func(b *testing.B) { benchTrainStep(b, backend, bc.model, bc.params, bc.codes, 0) })
+	}
+}
+
+// scalingBatches are the batch sizes of BenchmarkTrainStepScaling.
+var scalingBatches = []int{32, 64, 128, 256, 512}
+
+// BenchmarkTrainStepScaling measures the MLP and the convolutional VAE at batch sizes 32 to 512:
+// how throughput grows with the batch on this backend.
+func BenchmarkTrainStepScaling(b *testing.B) {
+	backend := benchBackend(b)
+	for _, bc := range benchCases {
+		if bc.name != "mlp-vae" && bc.name != "conv-vae" {
+			continue
+		}
+		for _, batch := range scalingBatches {
+			b.Run(fmt.Sprintf("%s/batch=%d", bc.name, batch), func(b *testing.B) {
+				benchTrainStep(b, backend, bc.model, bc.params, bc.codes, batch)
+			})
+		}
+	}
+}
+
+func benchBackend(b *testing.B) compute.Backend {
 	backend, description, err := vaekit.NewBackend()
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Log(description)
-	for _, bc := range benchCases {
-		b.Run(bc.name, func(b *testing.B) {
-			store := model.NewStore()
-			store.SetParams(bc.params)
-			tr, err := vaekit.NewTrainer(backend, store, bc.model)
-			if err != nil {
-				b.Fatal(err)
-			}
-			batch := tr.Params().BatchSize
-			images, labels := randomBatch(batch, bc.codes, 10)
-			start := time.Now()
-			if _, err := tr.TrainStep(images, labels); err != nil { // graph build and compilation
-				b.Fatal(err)
-			}
-			firstStep := time.Since(start)
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := tr.TrainStep(images, labels); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
-			b.ReportMetric(float64(batch), "batch")
-			b.ReportMetric(float64(firstStep.Milliseconds()), "first-step-ms")
-		})
+	return backend
+}
+
+// benchTrainStep times warm training steps of m at the store's batch size, or at batch if > 0.
+func benchTrainStep(b *testing.B, backend compute.Backend, m vaekit.Model, params map[string]any, codes bool, batch int) {
+	store := model.NewStore()
+	store.SetParams(params)
+	if batch > 0 {
+		store.SetParam(vaekit.ParamBatchSize, batch)
 	}
+	tr, err := vaekit.NewTrainer(backend, store, m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch = tr.Params().BatchSize
+	images, labels := randomBatch(batch, codes, 10)
+	start := time.Now()
+	if _, err := tr.TrainStep(images, labels); err != nil { // graph build and compilation
+		b.Fatal(err)
+	}
+	firstStep := time.Since(start)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := tr.TrainStep(images, labels); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+	b.ReportMetric(float64(batch), "batch")
+	b.ReportMetric(float64(firstStep.Milliseconds()), "first-step-ms")
+	if mb, ok := peakResidentMB(); ok {
+		b.ReportMetric(mb, "peak-MB")
+	}
+}
+
+// peakResidentMB is the process's peak resident memory so far (VmHWM of /proc/self/status), in
+// MiB; false where there is no /proc.
+func peakResidentMB() (float64, bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%f kB", &kb); err == nil {
+				return kb / 1024, true
+			}
+		}
+	}
+	return 0, false
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTableFromBenchOutput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	goFile := write("go.txt", "BenchmarkTrainStep/conv-vae-2   10  300000000 ns/op  64.00 batch  400.0 first-step-ms  500.0 peak-MB  213.3 samples/s\n"+
+		"BenchmarkTrainStepScaling/mlp-vae/batch=32-2   10  40000000 ns/op  32.00 batch  120.0 first-step-ms  50.00 peak-MB  800.0 samples/s\n")
+	onnxFile := write("onnx.txt", "BenchmarkTrainStep/conv-vae-2   10  100000000 ns/op  64.00 batch  450.0 first-step-ms  300.0 peak-MB  640.0 samples/s\n")
+	torchFile := write("torch.jsonl", `{"name": "conv-vae", "batch": 64, "ms_per_step": 150.0, "first_step_ms": 190, "peak_mb": 400, "scaling": false}`+"\n"+
+		`{"name": "mlp-vae", "batch": 32, "ms_per_step": 20.0, "first_step_ms": 30, "peak_mb": 300, "scaling": true}`+"\n")
+	var out bytes.Buffer
+	if err := run([]string{"-torch", torchFile, "go=" + goFile, "onnx=" + onnxFile}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		// 300 ms per 64 images: 60000/64 steps of 0.3 s = 281 s per epoch; ratio 300/150.
+		"| conv-vae | go | 64 | 213 | 300.0 | 281 | 400 | 500 | 150.0 | 141 | 190 | 400 | 2.00 |",
+		"| conv-vae | onnx | 64 | 640 | 100.0 | 94 | 450 | 300 | 150.0 | 141 | 190 | 400 | 0.67 |",
+		"| mlp-vae | 32 | 800 | - | 1600 |", // PyTorch: 32 images in 20 ms
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestMalformedInputsAreNamed(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "go.txt")
+	os.WriteFile(bad, []byte("BenchmarkTrainStep/conv-vae-2   10  abc ns/op\n"), 0o644)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"go"}, "expected BACKEND=FILE"},
+		{[]string{"go=" + bad}, "go.txt"},
+		{[]string{"go=" + filepath.Join(dir, "missing.txt")}, "missing.txt"},
+		{nil, "usage"},
+	}
+	for _, tt := range tests {
+		err := run(tt.args, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run(%q) = %v, want an error naming %q", tt.args, err, tt.want)
+		}
+	}
+}
