@@ -73,29 +73,38 @@ func conv2D(x, kernel *Node, stride int, pad [4]int) *Node {
 
 // conv2DOutputSide is the stride-1 convolution as z_t = x @ K[t] for every tap t, then
 // y[m] = sum_t z_t[m + t - padBefore].
+//
+// The products are computed channel-major, z^T = K^T x^T as [taps, out, b, h, w], so that every
+// tap's shifted window is a block of whole image rows rather than out channels picked from each
+// pixel (for the seed decoder's single output channel, one float in nine): ONNX Runtime runs
+// the row-block slices and their gradients several times faster, and the pure-Go backend as
+// fast. The output goes back to channel-last at the end, a reshape when out = 1.
 func conv2DOutputSide(x, kernel *Node, pad [4]int) *Node {
 	g := x.Graph()
 	b, h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
 	kh, kw, out := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(3)
 	ho, wo := h+pad[0]+pad[1]-kh+1, w+pad[2]+pad[3]-kw+1
-	// [c, kh*kw*out]
-	k := Reshape(Transpose(Reshape(kernel, kh*kw, c, out), 0, 1), c, kh*kw*out)
-	z := Reshape(MatMul(Reshape(x, b*h*w, c), k), b, h, w, kh*kw*out)
-	z = Pad(z, ScalarZero(g, z.DType()), compute.PadAxis{}, compute.PadAxis{Start: pad[0], End: pad[1]},
-		compute.PadAxis{Start: pad[2], End: pad[3]}, compute.PadAxis{})
-	var y *Node
+	// [kh*kw*out, c]
+	kT := Transpose(Reshape(kernel, kh*kw, c, out), 1, 2)
+	zT := DotGeneral(Reshape(kT, kh*kw*out, c), []int{1}, nil, Reshape(x, b*h*w, c), []int{1}, nil)
+	zT = Pad(Reshape(zT, kh*kw, out, b, h, w), ScalarZero(g, zT.DType()), compute.PadAxis{}, compute.PadAxis{},
+		compute.PadAxis{}, compute.PadAxis{Start: pad[0], End: pad[1]}, compute.PadAxis{Start: pad[2], End: pad[3]})
+	var yT *Node
 	for i := range kh {
 		for j := range kw {
-			t := i*kw + j
-			tap := Slice(z, AxisRange(), AxisRange(i, i+ho), AxisRange(j, j+wo), AxisRange(t*out, (t+1)*out))
-			if y == nil {
-				y = tap
+			tap := Slice(zT, AxisElem(i*kw+j), AxisRange(), AxisRange(), AxisRange(i, i+ho), AxisRange(j, j+wo))
+			if yT == nil {
+				yT = tap
 			} else {
-				y = Add(y, tap)
+				yT = Add(yT, tap)
 			}
 		}
 	}
-	return y
+	yT = Reshape(yT, out, b, ho, wo)
+	if out == 1 {
+		return Reshape(yT, b, ho, wo, 1)
+	}
+	return TransposeAllAxes(yT, 1, 2, 3, 0)
 }
 
 // conv2DIm2Col is the im2col convolution.

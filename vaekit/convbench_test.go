@@ -11,7 +11,10 @@ import (
 // BenchmarkConvLayers times forward plus gradient of each convolution of the seed conv VAE at
 // batch 64, to see where a training step goes.
 func BenchmarkConvLayers(b *testing.B) {
-	backend := GoBackend()
+	backend, _, err := NewBackend()
+	if err != nil {
+		b.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	cases := []struct {
 		name            string
