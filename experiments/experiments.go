@@ -23,6 +23,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/gan"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
@@ -57,6 +58,7 @@ var Models = map[string]vaekit.Model{
 	"cvae":       cvae.Model{},
 	"vqvae":      vqvae.Model{},
 	"classifier": classifier.Model{},
+	"gan":        gan.Model{},
 }
 
 // ModelByName returns the family with the given name.
@@ -174,6 +176,23 @@ var Registry = []Experiment{
 		Source: "keras-io Variational AutoEncoder (fchollet): Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense " +
 			"7x7x64, ConvTranspose 64/32 stride 2, ConvTranspose 3x3 to 1 channel with sigmoid; Adam, batch 128, 30 epochs on " +
 			"train and test together; loss = BCE summed over pixels + KL, per image",
+	},
+	{
+		Name:        "mnist-dcgan",
+		Description: "DCGAN-style GAN whose generator is the conv VAE decoder (latent 2), on all 70,000 MNIST images",
+		Data:        datasets.MNIST,
+		TrainOnAll:  true,
+		Model:       "gan",
+		Params: seedConv(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamLearningRate: 2e-4,
+			vaekit.ParamAdamBeta1: 0.5, vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30,
+			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamActivation:     "leaky_relu",
+			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamLeakyReluAlpha: 0.2}),
+		Source: "the seed notes' VAE-versus-GAN comparison, against mnist-keras-vae: the generator is that VAE's decoder " +
+			"(Dense 7x7x64, ConvTranspose 64/32 stride 2, Conv 3x3 to 1 channel, sigmoid) from the same 2-d N(0, I) latent, " +
+			"on the same 70,000 images, batch 128, 30 epochs. DCGAN's choices elsewhere (Radford et al. 2016): Adam 2e-4 with " +
+			"beta1 0.5, a LeakyReLU(0.2) discriminator (the VAE encoder's Conv 32/64 stride 2 and Dense 16, then one logit), " +
+			"the non-saturating generator loss. Chosen here: no BatchNorm (the VAE decoder has none), and simultaneous " +
+			"updates of both players from one forward pass (vaekit's one training loop) rather than alternating ones",
 	},
 	{
 		Name:        "mnist-mlp-vae",

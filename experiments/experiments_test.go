@@ -77,7 +77,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 					t.Errorf("metrics.json: codes in use %v, want within (0, 1]", u)
 				}
 			}
-			if exp.Model != "classifier" {
+			// The GAN has no encoder: nothing to reconstruct; its samples are judged instead.
+			reconstructs := exp.Model != "classifier" && exp.Model != "gan"
+			if reconstructs {
 				bce, sse := metrics.Extra["test_reconstruction_bce_nats"], metrics.Extra["test_reconstruction_squared_error"]
 				if !(bce > 0 && sse > 0 && sse < 784) {
 					t.Errorf("metrics.json: reconstruction BCE %v nats and squared error %v, want positive (and under 784)", bce, sse)
@@ -95,6 +97,15 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 				}
 			}
 			conditional := exp.Model == "cvae" || exp.CodePrior[pixelcnn.ParamConditional] == true
+			generates := exp.Model != "classifier" && exp.Model != "ae" && (exp.Model != "vqvae" || exp.CodePrior != nil)
+			if generates && !conditional {
+				if q := metrics.Extra["sample_score_classes"]; !(q >= 1 && q <= 10) {
+					t.Errorf("metrics.json: sample score %v, want within [1, 10]", q)
+				}
+				if c := metrics.Extra["sample_confidence_fraction"]; !(c >= 0.1 && c <= 1) {
+					t.Errorf("metrics.json: sample confidence %v, want within [0.1, 1]", c)
+				}
+			}
 			if conditional {
 				f := metrics.Extra["class_fidelity_fraction"]
 				a := metrics.Extra["classifier_test_accuracy_fraction"]
@@ -108,7 +119,7 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 				}
 			}
 			wantFigures := []string{"loss_curves"}
-			if exp.Model != "classifier" {
+			if reconstructs {
 				wantFigures = append(wantFigures, "reconstructions")
 			}
 			switch {
@@ -120,7 +131,7 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			if exp.Params[vaekit.ParamLatentDim] == 2 {
 				wantFigures = append(wantFigures, "latent_manifold")
 			}
-			if exp.Model != "classifier" && exp.Model != "vqvae" {
+			if reconstructs && exp.Model != "vqvae" {
 				wantFigures = append(wantFigures, "label_clusters", "interpolation")
 			}
 			if exp.Model == "vqvae" {
@@ -199,8 +210,8 @@ func TestLookupAndModelErrors(t *testing.T) {
 	if _, err := Lookup("no-such"); err == nil || !strings.Contains(err.Error(), "fashion-conv-vae") {
 		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
 	}
-	if _, err := ModelByName("gan"); err == nil || !strings.Contains(err.Error(), `unknown model "gan": expected one of [ae classifier cvae vae vqvae]`) {
-		t.Errorf("ModelByName(gan) error = %v", err)
+	if _, err := ModelByName("flow"); err == nil || !strings.Contains(err.Error(), `unknown model "flow": expected one of [ae classifier cvae gan vae vqvae]`) {
+		t.Errorf("ModelByName(flow) error = %v", err)
 	}
 	for _, e := range Registry {
 		if _, err := ModelByName(e.Model); err != nil {

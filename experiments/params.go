@@ -55,7 +55,7 @@ var KnownParams = map[string]string{
 	vaekit.ParamActivation: "vaekit", vaekit.ParamLeakyReluAlpha: "vaekit", vaekit.ParamConvBatchNorm: "vaekit",
 	vaekit.ParamReconstruction: "vaekit", vaekit.ParamOptimizer: "vaekit", vaekit.ParamLearningRate: "vaekit",
 	vaekit.ParamBatchSize: "vaekit", vaekit.ParamEpochs: "vaekit", vaekit.ParamSeed: "vaekit",
-	vaekit.ParamBinarize: "vaekit", vaekit.ParamOnNaN: "vaekit",
+	vaekit.ParamBinarize: "vaekit", vaekit.ParamOnNaN: "vaekit", vaekit.ParamAdamBeta1: "vaekit",
 	vae.ParamBeta:      "vae",
 	ae.ParamCorruption: "ae", ae.ParamNoise: "ae",
 	cvae.ParamForm: "cvae", vaekit.ParamNumClasses: "vaekit",
@@ -69,7 +69,8 @@ var KnownParams = map[string]string{
 // checkParams reports the first parameter that no package reads.
 func checkParams(params map[string]any) error {
 	for _, k := range slices.Sorted(maps.Keys(params)) {
-		if _, ok := KnownParams[k]; !ok {
+		// A parameter can be set for one scope only, by its path: "/discriminator/activation".
+		if _, ok := KnownParams[k[strings.LastIndex(k, "/")+1:]]; !ok {
 			return fmt.Errorf("unknown parameter %q: expected one of %s", k, strings.Join(slices.Sorted(maps.Keys(KnownParams)), ", "))
 		}
 	}

@@ -40,6 +40,9 @@ type Reproduction struct {
 	References []Reference
 	// Note says what differs from the source, or why there is no reference.
 	Note string
+	// Versus, if set, names another reproduction this one is compared with: the results page
+	// shows both runs' samples side by side and their sample-quality metrics together.
+	Versus string
 }
 
 // trainTerm reads a training-loss term after an epoch (the last one when epoch is 0).
@@ -118,6 +121,17 @@ var Reproductions = []Reproduction{
 			Source: "Burda, Grosse and Salakhutdinov 2016 (IWAE), table 1: VAE, one stochastic layer, k = 1",
 			Of:     extra("test_nll_iw_k5000_nats", 1)}},
 		Note: "shorter training than the paper's 3,280 passes and ReLU for tanh (see the experiment's source)",
+	},
+	{
+		Experiment: "mnist-dcgan",
+		Curve:      "discriminator",
+		References: []Reference{
+			{Metric: "sample score (classifier, 1 to 10 classes)", Of: extra("sample_score_classes", 1)},
+			{Metric: "sample confidence", Of: extra("sample_confidence_fraction", 1)},
+			{Metric: "sample class entropy (nats, ln 10 = 2.303 for all classes equally)", Of: extra("sample_class_entropy_nats", 1)},
+		},
+		Note:   "the seed notes' VAE-versus-GAN comparison publishes no number: the GAN against mnist-keras-vae, whose decoder is its generator",
+		Versus: "mnist-keras-vae",
 	},
 	{
 		Experiment: "mnist-conv-cvae",
@@ -308,6 +322,13 @@ func WriteResults(path, runsDir string) error {
 			if r.Note != "" {
 				section = fmt.Sprintf("## %s\n\n%s. Note: %s.\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Note, r.Experiment, r.Experiment)
 			}
+			if r.Versus != "" {
+				versus, err := versusSection(runsDir, figDir, r.Versus, r.Experiment)
+				if err != nil {
+					return err
+				}
+				section += versus
+			}
 			sections = append(sections, section)
 		}
 		stamp, err := runStamp(dir)
@@ -328,6 +349,55 @@ func WriteResults(path, runsDir string) error {
 		b.WriteString(s + "\n")
 	}
 	return atomicfile.Write(path, b.Bytes())
+}
+
+// sampleQualityMetrics are the metrics.json extras that judge unconditional samples.
+var sampleQualityMetrics = []struct{ key, name string }{
+	{"sample_score_classes", "sample score (classes)"},
+	{"sample_confidence_fraction", "sample confidence"},
+	{"sample_class_entropy_nats", "sample class entropy (nats)"},
+}
+
+// versusSection compares run a with run b: their sample-quality metrics in one table, and their
+// samples (each run's figures/samples.png, copied beside the page) side by side. A run not made
+// yet shows as such.
+func versusSection(runsDir, figDir, a, b string) (string, error) {
+	var out strings.Builder
+	fmt.Fprintf(&out, "\n%s against %s, judged by the MNIST classifier:\n\n| metric | %s | %s |\n| --- | --- | --- |\n", b, a, a, b)
+	metrics := map[string]*Metrics{}
+	for _, name := range []string{a, b} {
+		if f, err := ReadFinished(filepath.Join(runsDir, name)); err == nil {
+			metrics[name] = &f.Metrics
+		}
+	}
+	cell := func(name, key string) string {
+		m := metrics[name]
+		if m == nil {
+			return "not run yet"
+		}
+		if v, ok := m.Extra[key]; ok {
+			return formatNumber(v)
+		}
+		return "not measured"
+	}
+	for _, q := range sampleQualityMetrics {
+		fmt.Fprintf(&out, "| %s | %s | %s |\n", q.name, cell(a, q.key), cell(b, q.key))
+	}
+	var images []string
+	for _, name := range []string{a, b} {
+		src := filepath.Join(runsDir, name, "figures", "samples.png")
+		data, err := os.ReadFile(src)
+		if err != nil {
+			images = append(images, "not drawn yet")
+			continue
+		}
+		if err := atomicfile.Write(filepath.Join(figDir, name+"-samples.png"), data); err != nil {
+			return "", err
+		}
+		images = append(images, fmt.Sprintf("![%s samples](results/%s-samples.png)", name, name))
+	}
+	fmt.Fprintf(&out, "\nSamples from the prior:\n\n| %s | %s |\n| --- | --- |\n| %s | %s |\n", a, b, images[0], images[1])
+	return out.String(), nil
 }
 
 // StaleResults returns the reproductions whose run under runsDir is not the one the results page

@@ -18,6 +18,9 @@ func TestReproductionsAreWellFormed(t *testing.T) {
 		if len(r.References) == 0 || r.Curve == "" {
 			t.Errorf("reproduction %s has no reference or no curve", r.Experiment)
 		}
+		if r.Versus != "" && !slices.ContainsFunc(Reproductions, func(o Reproduction) bool { return o.Experiment == r.Versus }) {
+			t.Errorf("reproduction %s is compared with %q, which is not a reproduction", r.Experiment, r.Versus)
+		}
 		for _, ref := range r.References {
 			if ref.Of == nil || ref.Metric == "" || (ref.Source != "" && !(ref.Value > 0)) {
 				t.Errorf("reproduction %s: reference %+v is incomplete", r.Experiment, ref)
@@ -62,6 +65,37 @@ func TestResultsPageFromRunsAndStaleness(t *testing.T) {
 	// Finished runs are skipped by Reproduce; the quick mode runs every reproduction.
 	if !finished(exp, opts) {
 		t.Error("a run with all its epochs is not seen as finished")
+	}
+}
+
+// The VAE-versus-GAN section: the GAN's sample metrics (measured with the MNIST classifier the
+// run trained), the VAE's shown as not run yet, and the GAN's samples copied beside the page.
+func TestResultsPageComparesTheGANWithTheVAE(t *testing.T) {
+	_, runs := quickRunOf(t, "mnist-dcgan")
+	page := filepath.Join(t.TempDir(), "RESULTS.md")
+	if err := WriteResults(page, runs); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(page)
+	m := readMetrics(filepath.Join(runs, "mnist-dcgan"))
+	if m == nil {
+		t.Fatal("no metrics.json for mnist-dcgan")
+	}
+	score, ok := m.Extra["sample_score_classes"]
+	if !ok || !(score >= 1 && score <= 10) {
+		t.Errorf("sample_score_classes = %v (present %v), want a score in [1, 10]", score, ok)
+	}
+	for _, want := range []string{
+		"| mnist-dcgan | sample score (classifier, 1 to 10 classes) | none published | " + formatNumber(score) + " |",
+		"| sample score (classes) | not run yet | " + formatNumber(score) + " |",
+		"| not drawn yet | ![mnist-dcgan samples](results/mnist-dcgan-samples.png) |",
+	} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("results page lacks %q:\n%s", want, text)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", "mnist-dcgan-samples.png")); err != nil {
+		t.Errorf("GAN samples beside the page: %v", err)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/gan"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -290,6 +291,8 @@ func units(m vaekit.Model, store *model.Store) string {
 	switch m.(type) {
 	case classifier.Model:
 		return "per image: loss is the cross-entropy in nats, error is 1 for a wrong class (its mean is the error rate)"
+	case gan.Model:
+		return "per image: discriminator and generator are binary cross-entropies in nats (loss is their sum); real_score and fake_score are the discriminator's probability that an image is real"
 	case vqvae.Model:
 		if model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli") == "mse" {
 			return "per image: reconstruction is the squared error summed over pixels; codebook and commitment are squared distances summed over the code grid"

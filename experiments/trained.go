@@ -347,7 +347,9 @@ func (t *Trained) codeFigures(dir string) ([]string, error) {
 // evaluate computes the test figures particular to a run, each name ending with its unit: for
 // a VQ-VAE the codebook perplexity and the share of codes in use, and the code prior's test NLL;
 // for a classifier its test accuracy; for a conditional run the class-conditional fidelity of its
-// samples, judged by the data set's classifier (trained first if its run is not finished).
+// samples, and for an unconditional generator (VAE, GAN, VQ-VAE with an unconditional prior) the
+// confidence, class entropy and score of its samples (classifier.Quality), both judged by the
+// data set's classifier (trained first if its run is not finished).
 func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error {
 	extra := map[string]float64{}
 	if _, ok := t.Model.(vqvae.Model); ok {
@@ -392,6 +394,15 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		if row, ok := t.History.Last("test"); ok {
 			extra["test_accuracy_fraction"] = 1 - t.History.Value(row, "error")
 		}
+	}
+	if t.Generates() && !t.Conditional() && t.Model.Name() != "ae" {
+		q, err := t.sampleQuality(ctx, opts)
+		if err != nil {
+			return err
+		}
+		extra["sample_confidence_fraction"] = q.Confidence
+		extra["sample_class_entropy_nats"] = q.ClassEntropy
+		extra["sample_score_classes"] = q.Score
 	}
 	if t.Conditional() {
 		f, accuracy, err := t.fidelity(ctx, opts)
@@ -446,12 +457,11 @@ func (t *Trained) previousExtra(epochs int, key string) (float64, bool) {
 	return v, ok
 }
 
-// fidelity draws opts.SamplesPerClass samples per class (default 100) and scores them with the
-// data set's classifier; it also returns the classifier's test accuracy.
-func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fidelity, float64, error) {
+// judge returns the finished run of the data set's classifier, training it first if needed.
+func (t *Trained) judge(ctx context.Context, opts Options) (*Trained, error) {
 	judgeExp, err := ClassifierFor(t.Experiment.Data)
 	if err != nil {
-		return classifier.Fidelity{}, 0, err
+		return nil, err
 	}
 	judgeOpts := opts
 	judgeOpts.Fresh, judgeOpts.Overrides = false, nil
@@ -460,7 +470,52 @@ func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fideli
 	}
 	judge, err := run(ctx, judgeExp, judgeOpts)
 	if err != nil {
-		return classifier.Fidelity{}, 0, fmt.Errorf("class-conditional fidelity of %s: %w", t.Experiment.Name, err)
+		return nil, fmt.Errorf("judging the samples of %s: %w", t.Experiment.Name, err)
+	}
+	return judge, nil
+}
+
+// samplesSet wraps generated images as a data set of the run's image shape and classes.
+func (t *Trained) samplesSet(images [][]float32, labels []int32) *datasets.Set {
+	if labels == nil {
+		labels = make([]int32, len(images))
+	}
+	set := &datasets.Set{Name: t.Test.Name, N: len(images), Height: t.Test.Height, Width: t.Test.Width,
+		Labels: labels, ClassNames: t.Test.ClassNames, Images: make([]float32, 0, len(images)*t.Test.ImageSize())}
+	for _, img := range images {
+		set.Images = append(set.Images, img...)
+	}
+	return set
+}
+
+// sampleQuality draws opts.SamplesPerClass (default 100) samples per class of the data set from
+// an unconditional generator and judges them with the data set's classifier (classifier.Quality).
+func (t *Trained) sampleQuality(ctx context.Context, opts Options) (classifier.Quality, error) {
+	judge, err := t.judge(ctx, opts)
+	if err != nil {
+		return classifier.Quality{}, err
+	}
+	perClass := opts.SamplesPerClass
+	if perClass <= 0 {
+		perClass = 100
+	}
+	images, err := t.Samples(perClass*len(t.Test.ClassNames), 3)
+	if err != nil {
+		return classifier.Quality{}, err
+	}
+	probs, err := classifier.Probabilities(judge.Backend, judge.Store, t.samplesSet(images, nil), 250)
+	if err != nil {
+		return classifier.Quality{}, err
+	}
+	return classifier.SampleQuality(probs)
+}
+
+// fidelity draws opts.SamplesPerClass samples per class (default 100) and scores them with the
+// data set's classifier; it also returns the classifier's test accuracy.
+func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fidelity, float64, error) {
+	judge, err := t.judge(ctx, opts)
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
 	}
 	perClass := opts.SamplesPerClass
 	if perClass <= 0 {
@@ -470,12 +525,7 @@ func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fideli
 	if err != nil {
 		return classifier.Fidelity{}, 0, err
 	}
-	samples := &datasets.Set{Name: t.Test.Name, N: len(images), Height: t.Test.Height, Width: t.Test.Width,
-		Labels: asked, ClassNames: t.Test.ClassNames, Images: make([]float32, 0, len(images)*t.Test.ImageSize())}
-	for _, img := range images {
-		samples.Images = append(samples.Images, img...)
-	}
-	predicted, err := classifier.Predict(judge.Backend, judge.Store, samples, 250)
+	predicted, err := classifier.Predict(judge.Backend, judge.Store, t.samplesSet(images, asked), 250)
 	if err != nil {
 		return classifier.Fidelity{}, 0, err
 	}

@@ -33,6 +33,9 @@ const (
 	// and the batch left out of the epoch's means; the run still stops if more than half of an
 	// epoch's batches are skipped). Skipping copies every variable before every step.
 	ParamOnNaN = "on_nan"
+	// ParamAdamBeta1 is Adam's decay of its running mean of gradients (default 0.9; GANs use 0.5,
+	// after Radford, Metz and Chintala 2016).
+	ParamAdamBeta1 = "adam_beta1"
 )
 
 // NaN policies Fit knows.
@@ -53,6 +56,7 @@ type TrainingParams struct {
 	Seed         int64
 	Binarize     string
 	OnNaN        string
+	AdamBeta1    float64
 }
 
 // ReadTrainingParams reads and checks the training parameters of a store.
@@ -66,6 +70,7 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		Seed:         model.GetParamOr(root, ParamSeed, int64(0)),
 		Binarize:     model.GetParamOr(root, ParamBinarize, "none"),
 		OnNaN:        model.GetParamOr(root, ParamOnNaN, "stop"),
+		AdamBeta1:    model.GetParamOr(root, ParamAdamBeta1, 0.9),
 	}
 	switch {
 	case !slices.Contains(Optimizers, p.Optimizer):
@@ -80,6 +85,8 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamBinarize, p.Binarize, Binarizations)
 	case !slices.Contains(NaNPolicies, p.OnNaN):
 		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamOnNaN, p.OnNaN, NaNPolicies)
+	case !(p.AdamBeta1 >= 0 && p.AdamBeta1 < 1):
+		return p, fmt.Errorf("parameter %q = %g: expected a value in [0, 1)", ParamAdamBeta1, p.AdamBeta1)
 	}
 	return p, nil
 }
@@ -94,6 +101,6 @@ func newOptimizer(p TrainingParams) optimizer.Interface {
 	case "sgd":
 		return optimizer.StochasticGradientDescent().WithDecay(false).WithLearningRate(p.LearningRate).Done()
 	default:
-		return optimizer.Adam().LearningRate(p.LearningRate).Epsilon(1e-7).Done()
+		return optimizer.Adam().LearningRate(p.LearningRate).Betas(p.AdamBeta1, 0.999).Epsilon(1e-7).Done()
 	}
 }

@@ -115,7 +115,18 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer,
 		for i, term := range terms {
 			means[i] = ReduceAllMean(term.Value)
 		}
-		opt.UpdateGraph(scope, g, means[0])
+		adversarial, ok := m.(Adversarial)
+		if !ok {
+			opt.UpdateGraph(scope, g, means[0])
+			return Stack(means, 0)
+		}
+		for _, player := range adversarial.Players() {
+			i := slices.Index(t.terms, player.Term)
+			if i < 0 {
+				panic(fmt.Errorf("%s: player %q minimises term %q: expected one of the model's terms %v", m.Name(), player.Scope, player.Term, t.terms))
+			}
+			opt.UpdateGraph(scope.At("%s", player.Scope), g, means[i])
+		}
 		return Stack(means, 0)
 	})
 	if err != nil {

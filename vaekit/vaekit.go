@@ -56,6 +56,22 @@ type Model interface {
 	Loss(scope *model.Scope, images, labels *Node) Terms
 }
 
+// Player is one of the parties of an adversarial model: the variables under its scope (a path
+// relative to the model's scope, such as "generator") follow the gradient of its own objective,
+// the batch mean of the loss term named Term.
+type Player struct {
+	Scope, Term string
+}
+
+// Adversarial models (a GAN) train several players at once. The training loop then updates each
+// player's variables with the gradient of its own term, all from the same forward pass
+// (simultaneous gradient steps, each player with its own optimizer state), instead of every
+// variable with the gradient of the first term. Variables outside every player's scope are not
+// trained.
+type Adversarial interface {
+	Players() []Player
+}
+
 // Reconstructor models map images to their reconstructions (probabilities in [0, 1]).
 type Reconstructor interface {
 	Reconstruct(scope *model.Scope, images, labels *Node) *Node

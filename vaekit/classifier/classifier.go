@@ -13,6 +13,7 @@ package classifier
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -75,6 +76,84 @@ func Predict(backend compute.Backend, store *model.Store, set *datasets.Set, bat
 		return nil
 	})
 	return out, err
+}
+
+// Probabilities returns the class probabilities [set.N][classes] of every image of set,
+// batchSize images at a time.
+func Probabilities(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([][]float32, error) {
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *Node) *Node {
+		return Softmax(Logits(scope, images), -1)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, 0, set.N)
+	err = vaekit.ForEachBatch(set, batchSize, func(images, _ *tensors.Tensor, n int) error {
+		res, err := exec.Exec(images)
+		if err != nil {
+			return err
+		}
+		flat := tensors.MustCopyFlatData[float32](res[0])
+		k := len(flat) / images.Shape().Dim(0)
+		for i := range n {
+			out = append(out, flat[i*k:(i+1)*k])
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Quality judges unconditional samples by the classifier's class probabilities p(y|x):
+//
+//   - Confidence: the mean of max_y p(y|x), how clearly a sample looks like some class
+//     (in [1/classes, 1]);
+//   - ClassEntropy: the entropy in nats of the samples' mean class distribution p(y), how evenly
+//     they cover the classes (0 for one class, ln(classes) for all equally);
+//   - Score: exp(E_x[KL(p(y|x) || p(y))]), the Inception Score with this classifier in place of
+//     Inception (1 to classes: high when samples are both clear and spread over the classes).
+type Quality struct {
+	Confidence, ClassEntropy, Score float64
+}
+
+// SampleQuality computes Quality from the class probabilities of the samples.
+func SampleQuality(probs [][]float32) (Quality, error) {
+	if len(probs) == 0 {
+		return Quality{}, fmt.Errorf("sample quality: no samples")
+	}
+	k := len(probs[0])
+	marginal := make([]float64, k)
+	var confidence float64
+	for i, p := range probs {
+		if len(p) != k {
+			return Quality{}, fmt.Errorf("sample quality: sample %d has %d class probabilities: expected %d", i, len(p), k)
+		}
+		best := 0.0
+		for c, v := range p {
+			marginal[c] += float64(v) / float64(len(probs))
+			best = max(best, float64(v))
+		}
+		confidence += best / float64(len(probs))
+	}
+	// E_x KL(p(y|x) || p(y)) = H(p(y)) - E_x H(p(y|x)).
+	entropy := func(p []float64) float64 {
+		h := 0.0
+		for _, v := range p {
+			if v > 0 {
+				h -= v * math.Log(v)
+			}
+		}
+		return h
+	}
+	var conditional float64
+	row := make([]float64, k)
+	for _, p := range probs {
+		for c, v := range p {
+			row[c] = float64(v)
+		}
+		conditional += entropy(row) / float64(len(probs))
+	}
+	h := entropy(marginal)
+	return Quality{Confidence: confidence, ClassEntropy: h, Score: math.Exp(h - conditional)}, nil
 }
 
 // Fidelity is the class-conditional fidelity of generated samples: for every class, the share

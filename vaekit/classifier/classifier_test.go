@@ -3,6 +3,7 @@ package classifier_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -115,5 +116,54 @@ func TestCVAEFidelityAboveChance(t *testing.T) {
 		if f.Overall < 0.7 {
 			t.Errorf("%s CVAE: class-conditional fidelity %.2f, want at least 0.7 (chance is 0.25)", form, f.Overall)
 		}
+	}
+}
+
+// Sample quality of hand-made class probabilities, worked out by hand.
+func TestSampleQuality(t *testing.T) {
+	oneHot := func(c int) []float32 {
+		p := make([]float32, 4)
+		p[c] = 1
+		return p
+	}
+	uniform := []float32{0.25, 0.25, 0.25, 0.25}
+	tests := []struct {
+		name  string
+		probs [][]float32
+		want  classifier.Quality
+	}{
+		// Clear samples, one per class: confident, every class covered, score = classes.
+		{"clear and spread", [][]float32{oneHot(0), oneHot(1), oneHot(2), oneHot(3)}, classifier.Quality{Confidence: 1, ClassEntropy: math.Log(4), Score: 4}},
+		// Clear samples of one class only (mode collapse): score 1.
+		{"collapsed", [][]float32{oneHot(2), oneHot(2), oneHot(2)}, classifier.Quality{Confidence: 1, ClassEntropy: 0, Score: 1}},
+		// Unrecognisable samples: the marginal is uniform but each p(y|x) is too: score 1.
+		{"unclear", [][]float32{uniform, uniform}, classifier.Quality{Confidence: 0.25, ClassEntropy: math.Log(4), Score: 1}},
+		// Half clear class 0, half unclear: marginal (5/8, 1/8, 1/8, 1/8);
+		// E H(p(y|x)) = ln(4)/2.
+		{"mixed", [][]float32{oneHot(0), uniform}, classifier.Quality{Confidence: 0.625,
+			ClassEntropy: -(0.625*math.Log(0.625) + 3*0.125*math.Log(0.125)),
+			Score:        math.Exp(-(0.625*math.Log(0.625) + 3*0.125*math.Log(0.125)) - math.Log(4)/2)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := classifier.SampleQuality(tt.probs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []struct {
+				name      string
+				got, want float64
+			}{{"confidence", got.Confidence, tt.want.Confidence}, {"class entropy", got.ClassEntropy, tt.want.ClassEntropy}, {"score", got.Score, tt.want.Score}} {
+				if math.Abs(f.got-f.want) > 1e-6 {
+					t.Errorf("%s = %.7g, want %.7g", f.name, f.got, f.want)
+				}
+			}
+		})
+	}
+	if _, err := classifier.SampleQuality(nil); err == nil {
+		t.Error("SampleQuality(nil): no error, want one")
+	}
+	if _, err := classifier.SampleQuality([][]float32{oneHot(0), {0.5, 0.5}}); err == nil || !strings.Contains(err.Error(), "sample 1 has 2") {
+		t.Errorf("SampleQuality of ragged rows: %v, want an error naming sample 1", err)
 	}
 }

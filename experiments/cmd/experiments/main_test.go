@@ -32,7 +32,7 @@ func TestBadArguments(t *testing.T) {
 		{"unknown parameter", []string{"run", "-runs", runs, "-set", "latnet_dim=2", "mnist-mlp-vae"}, `unknown parameter "latnet_dim": expected one of`},
 		{"unknown optimizer", []string{"run", "-runs", runs, "-quick", "-set", "optimizer=adagrad", "mnist-mlp-vae"}, `"optimizer" = "adagrad": expected one of [adam rmsprop sgd]`},
 		{"zero batch", []string{"run", "-runs", runs, "-quick", "-set", "batch_size=0", "mnist-mlp-vae"}, `"batch_size" = 0: expected a positive batch size`},
-		{"custom without model", []string{"run", "-runs", runs, "-dataset", "mnist", "custom"}, `unknown model "": expected one of [ae classifier cvae vae vqvae]`},
+		{"custom without model", []string{"run", "-runs", runs, "-dataset", "mnist", "custom"}, `unknown model "": expected one of [ae classifier cvae gan vae vqvae]`},
 		{"custom with unknown data", []string{"run", "-runs", runs, "-model", "vae", "-dataset", "cifar", "custom"}, `unknown data set "cifar": expected one of [mnist fashion-mnist]`},
 		{"missing data folder", []string{"run", "-runs", runs, "-data", "/no/such/folder", "mnist-mlp-vae"}, `data directory "/no/such/folder" does not exist`},
 		{"zero latent size", []string{"run", "-runs", runs, "-quick", "-set", "latent_dim=0", "mnist-mlp-vae"}, `epoch 1 step 1: building the model: vaekit: parameter "latent_dim" = 0: expected a positive size`},

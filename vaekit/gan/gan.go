@@ -1,0 +1,87 @@
+// Package gan is a small DCGAN-style generative adversarial network (Goodfellow et al. 2014;
+// Radford, Metz and Chintala 2016), the baseline the seed notes compare the VAE with.
+//
+// Its generator is vaekit's decoder (scope "generator"): the same shape as the VAE decoder it is
+// compared with, so that the comparison is between training objectives, not architectures. Its
+// discriminator is vaekit's encoder body (scope "discriminator") with one logit on top; scoped
+// parameters set it apart, for example "/discriminator/activation" = "leaky_relu".
+//
+// Training is vaekit's one loop: the model is vaekit.Adversarial, so each player follows the
+// gradient of its own term from the same forward pass (simultaneous steps, each with its own
+// optimizer state). The discriminator minimises the binary cross-entropy of real images against
+// label 1 and generated ones against 0; the generator the non-saturating loss
+// -log D(G(z)). Per-example terms, in nats:
+//
+//   - "loss": discriminator + generator, recorded only (no player minimises it);
+//   - "discriminator", "generator": the players' objectives;
+//   - "real_score", "fake_score": the discriminator's probability that a real, and a generated,
+//     image is real (at equilibrium both are near 1/2).
+package gan
+
+import (
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // graph code reads like math.
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// DefaultLatentDim is the size of the generator's noise vector when ParamLatentDim is not set.
+const DefaultLatentDim = 2
+
+// Scopes of the two players.
+const (
+	GeneratorScope     = "generator"
+	DiscriminatorScope = "discriminator"
+)
+
+// Model is the GAN. It holds no state: its hyperparameters are in the store.
+type Model struct{}
+
+// Name implements vaekit.Model.
+func (Model) Name() string { return "gan" }
+
+// Players implements vaekit.Adversarial.
+func (Model) Players() []vaekit.Player {
+	return []vaekit.Player{{Scope: DiscriminatorScope, Term: "discriminator"}, {Scope: GeneratorScope, Term: "generator"}}
+}
+
+// LatentDim implements vaekit.Generator.
+func (Model) LatentDim(store *model.Store) int {
+	return vaekit.LatentDim(store.RootScope(), DefaultLatentDim)
+}
+
+// Decode implements vaekit.Generator: the generator's pixel probabilities for noise vectors z
+// [batch, d]; the prior is N(0, I), as for the VAE.
+func (Model) Decode(scope *model.Scope, z, _ *Node) *Node {
+	return Sigmoid(vaekit.DecoderLogits(scope.In(GeneratorScope), z, nil))
+}
+
+// DiscriminatorLogits is the discriminator's logit that each image of images [batch, h, w, c] is
+// real.
+func DiscriminatorLogits(scope *model.Scope, images *Node) *Node {
+	scope = scope.In(DiscriminatorScope)
+	features := vaekit.EncoderFeatures(scope, images, nil)
+	return Reshape(layers.Dense(scope.In("logit"), features, true, 1), -1)
+}
+
+// Loss implements vaekit.Model. The real and generated images go through the discriminator as
+// one batch (a scope's layers are built once per graph).
+func (m Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
+	g := images.Graph()
+	batch := images.Shape().Dim(0)
+	z := scope.RandomNormal(g, shapes.Make(images.DType(), batch, vaekit.LatentDim(scope, DefaultLatentDim)))
+	fakes := m.Decode(scope, z, nil)
+	logits := DiscriminatorLogits(scope, Concatenate([]*Node{images, fakes}, 0))
+	real, fake := Slice(logits, AxisRange(0, batch)), Slice(logits, AxisRange(batch, 2*batch))
+	// -log sigmoid(x) = softplus(-x) and -log(1 - sigmoid(x)) = softplus(x), stable for any x.
+	discriminator := Add(Softplus(Neg(real)), Softplus(fake))
+	generator := Softplus(Neg(fake))
+	return vaekit.Terms{
+		{Name: "loss", Value: Add(discriminator, generator)},
+		{Name: "discriminator", Value: discriminator},
+		{Name: "generator", Value: generator},
+		{Name: "real_score", Value: Sigmoid(real)},
+		{Name: "fake_score", Value: Sigmoid(fake)},
+	}
+}
