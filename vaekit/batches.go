@@ -53,18 +53,34 @@ func (b *batcher) sequential(start int) (images, labels, mask *tensors.Tensor) {
 	return bt.images, bt.labels, tensors.FromFlatDataAndDimensions(m, b.batchSize)
 }
 
+// Release frees tensors at once, on the host and on the backend's device. Why: a device buffer
+// (ONNX Runtime's, XLA's) is otherwise freed by a finalizer when Go's garbage collector runs, and
+// the collector does not count that memory: a loop of executions that allocates little Go memory
+// piles device buffers up (seen: 10 GB resident during an importance-weighted NLL estimate on
+// ONNX Runtime). Every loop of executions in vaekit releases its inputs and outputs.
+func Release(ts ...*tensors.Tensor) {
+	for _, t := range ts {
+		if t != nil {
+			_ = t.FinalizeAll() // an already finalized tensor is fine
+		}
+	}
+}
+
 // ForEachBatch calls fn on consecutive batches of set, in order: images [batchSize, h, w, 1]
 // and labels [batchSize], the last batch padded with copies of example 0, and n, the number of
 // real examples at the front of the batch. Every batch has the same shape, so an executor
-// compiles once. It stops at the first error fn returns.
+// compiles once. It stops at the first error fn returns. The batch's tensors are released when
+// fn returns: fn must not keep them.
 func ForEachBatch(set *datasets.Set, batchSize int, fn func(images, labels *tensors.Tensor, n int) error) error {
 	if batchSize <= 0 {
 		return fmt.Errorf("batch size %d: expected a positive size", batchSize)
 	}
 	b := newBatcher(set, batchSize)
 	for start := 0; start < set.N; start += batchSize {
-		images, labels, _ := b.sequential(start)
-		if err := fn(images, labels, min(batchSize, set.N-start)); err != nil {
+		images, labels, mask := b.sequential(start)
+		err := fn(images, labels, min(batchSize, set.N-start))
+		Release(images, labels, mask)
+		if err != nil {
 			return err
 		}
 	}

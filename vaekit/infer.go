@@ -68,6 +68,7 @@ func Encode(backend compute.Backend, store *model.Store, m Model, set *datasets.
 			return err
 		}
 		out = append(out, split(res[0], batchSize)[:n]...)
+		Release(res...)
 		return nil
 	})
 	if err != nil {
@@ -260,6 +261,7 @@ func ReconstructionErrors(backend compute.Backend, store *model.Store, m Model, 
 			return err
 		}
 		probs := tensors.MustCopyFlatData[float32](out[0])
+		Release(out...)
 		x := set.Images[start*size : (start+n)*size]
 		for i, v := range x {
 			p := min(max(float64(probs[i]), 1e-7), 1-1e-7)

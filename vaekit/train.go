@@ -168,7 +168,8 @@ func (t *Trainer) TrainStep(images, labels *tensors.Tensor) ([]float64, error) {
 	if err != nil {
 		return nil, GraphError(err)
 	}
-	return tensors.MustCopyFlatData[float64](convertToFloat64(out[0])), nil
+	defer Release(out...)
+	return float64s(out[0]), nil
 }
 
 // EvalStep returns, for every term, the sum over the examples whose mask is 1.
@@ -177,7 +178,8 @@ func (t *Trainer) EvalStep(images, labels, mask *tensors.Tensor) ([]float64, err
 	if err != nil {
 		return nil, GraphError(err)
 	}
-	return tensors.MustCopyFlatData[float64](convertToFloat64(out[0])), nil
+	defer Release(out...)
+	return float64s(out[0]), nil
 }
 
 // snapshot copies the value of every variable of the store (to undo a step).
@@ -226,13 +228,14 @@ func GraphError(err error) error {
 	return err
 }
 
-func convertToFloat64(t *tensors.Tensor) *tensors.Tensor {
+// float64s copies a float32 vector tensor into float64s.
+func float64s(t *tensors.Tensor) []float64 {
 	v := tensors.MustCopyFlatData[float32](t)
 	f := make([]float64, len(v))
 	for i, x := range v {
 		f[i] = float64(x)
 	}
-	return tensors.FromFlatDataAndDimensions(f, len(f))
+	return f
 }
 
 // Evaluate returns the mean of every term over all of set (no update, no example dropped: the
@@ -249,6 +252,7 @@ func (t *Trainer) Evaluate(set *datasets.Set, batchSize int) ([]float64, error) 
 	for start := 0; start < set.N; start += batchSize {
 		images, labels, mask := b.sequential(start)
 		s, err := t.EvalStep(images, labels, mask)
+		Release(images, labels, mask)
 		if err != nil {
 			return nil, err
 		}
@@ -359,6 +363,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 				}
 			}
 			means, err := t.TrainStep(batch.images, batch.labels)
+			Release(batch.images, batch.labels)
 			if err != nil {
 				return hist, fmt.Errorf("epoch %d step %d: %w", epoch, step+1, err)
 			}

@@ -73,6 +73,7 @@ func Predict(backend compute.Backend, store *model.Store, set *datasets.Set, bat
 			return err
 		}
 		out = append(out, tensors.MustCopyFlatData[int32](res[0])[:n]...)
+		vaekit.Release(res...)
 		return nil
 	})
 	return out, err
@@ -94,6 +95,7 @@ func Probabilities(backend compute.Backend, store *model.Store, set *datasets.Se
 			return err
 		}
 		flat := tensors.MustCopyFlatData[float32](res[0])
+		vaekit.Release(res...)
 		k := len(flat) / images.Shape().Dim(0)
 		for i := range n {
 			out = append(out, flat[i*k:(i+1)*k])

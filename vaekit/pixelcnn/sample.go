@@ -47,11 +47,14 @@ func Sample(backend compute.Backend, store *model.Store, labels []int32, tempera
 			rows = append(rows, codes[i*gh*gw:i*gh*gw+(r+1)*gw]...)
 		}
 		for col := range gw {
-			out, err := exec.Exec(tensors.FromFlatDataAndDimensions(rows, n, r+1, gw), labelsT)
+			rowsT := tensors.FromFlatDataAndDimensions(rows, n, r+1, gw)
+			out, err := exec.Exec(rowsT, labelsT)
+			vaekit.Release(rowsT)
 			if err != nil {
 				return nil, 0, 0, err
 			}
 			logits := tensors.MustCopyFlatData[float32](out[0])
+			vaekit.Release(out...)
 			k := len(logits) / (n * (r + 1) * gw)
 			for i := range n {
 				at := (i*(r+1)+r)*gw + col // position (r, col) of grid i in the cut batch

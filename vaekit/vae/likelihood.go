@@ -85,11 +85,14 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 			}
 			images := tensors.FromFlatDataAndDimensions(set.Images[start*size:(start+n)*size], n, set.Height, set.Width, 1)
 			labels := tensors.FromFlatDataAndDimensions(set.Labels[start:start+n], n)
-			out, err := exec.Exec(images, labels, tensors.FromFlatDataAndDimensions(eps, n, s, d))
+			epsT := tensors.FromFlatDataAndDimensions(eps, n, s, d)
+			out, err := exec.Exec(images, labels, epsT)
+			vaekit.Release(images, labels, epsT)
 			if err != nil {
 				return 0, err
 			}
 			logW := tensors.MustCopyFlatData[float32](out[0])
+			vaekit.Release(out...)
 			for i := range n {
 				for j := range s {
 					lw := float64(logW[i*s+j])

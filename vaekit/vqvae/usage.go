@@ -35,6 +35,7 @@ func CodeSet(backend compute.Backend, store *model.Store, set *datasets.Set, bat
 		shape := res[0].Shape()
 		out.Height, out.Width = shape.Dim(1), shape.Dim(2)
 		codes := tensors.MustCopyFlatData[float32](res[0])
+		vaekit.Release(res...)
 		out.Images = append(out.Images, codes[:n*out.Height*out.Width]...)
 		return nil
 	})
