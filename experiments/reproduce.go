@@ -280,6 +280,9 @@ func WriteResults(path, runsDir string) error {
 		if ran {
 			backend, _, _ = strings.Cut(f.Metrics.Backend, " (")
 			wall = (time.Duration(f.Metrics.WallSeconds) * time.Second).String()
+			if f.Metrics.WallEstimated {
+				wall = "about " + wall // part of it trained by an interrupted invocation
+			}
 			epochs = h.Epochs()
 		}
 		for _, ref := range r.References {

@@ -78,7 +78,10 @@ type Metrics struct {
 	Units         string             `json:"units"`
 	SecondsPerEpo float64            `json:"seconds_per_epoch"`
 	WallSeconds   float64            `json:"wall_seconds"`
-	Backend       string             `json:"backend"`
+	// WallEstimated: some epochs were trained by an invocation that was interrupted before it
+	// wrote metrics.json; their time is counted at the seconds per epoch of a later one.
+	WallEstimated bool   `json:"wall_seconds_estimated,omitempty"`
+	Backend       string `json:"backend"`
 	// Extra holds family-specific test figures, each name ending with its unit.
 	Extra map[string]float64 `json:"extra,omitempty"`
 	// ClassFidelity is, for a conditional run, the class-conditional fidelity of each class
@@ -164,6 +167,17 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		}
 		fitOpts.OnEpoch = live.update
 	}
+	// The epochs this invocation trains (a resumed run trained the others before): the seconds
+	// per epoch are this invocation's time over them.
+	trainedNow := 0
+	onEpoch := fitOpts.OnEpoch
+	fitOpts.OnEpoch = func(epoch int, h *vaekit.History) error {
+		trainedNow++
+		if onEpoch != nil {
+			return onEpoch(epoch, h)
+		}
+		return nil
+	}
 	hist, err := trainer.Fit(ctx, trainSet, testSet, fitOpts)
 	if live != nil && hist != nil {
 		live.finish(hist)
@@ -179,7 +193,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		}
 	}
 	wall := time.Since(start).Seconds()
-	metrics := newMetrics(exp, hist, backendDesc, wall, prev)
+	metrics := newMetrics(exp, hist, backendDesc, wall, trainedNow, prev)
 	metrics.Units = units(m, store)
 	if err := t.evaluate(ctx, opts, &metrics); err != nil {
 		return t, fmt.Errorf("experiment %s: %w", exp.Name, err)
@@ -318,11 +332,13 @@ func readMetrics(dir string) *Metrics {
 	return &m
 }
 
-// newMetrics holds the loss terms of the last epoch on both splits and the timings. prev, the
-// run's earlier metrics (nil for a new run), keeps the timings of the epochs trained before:
-// the wall time adds up over the invocations, and a finished run rerun (which trains nothing)
-// keeps its seconds per epoch.
-func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float64, prev *Metrics) Metrics {
+// newMetrics holds the loss terms of the last epoch on both splits and the timings: wall is
+// this invocation's time, in which it trained trainedNow epochs; prev, the run's earlier metrics
+// (nil if none was written), keeps the timings of the epochs trained before. The wall time adds
+// up over the invocations; the epochs of an interrupted invocation, which wrote no metrics, are
+// counted at this invocation's seconds per epoch, and the wall time marked as estimated. A
+// finished run rerun (which trains nothing) keeps its seconds per epoch.
+func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float64, trainedNow int, prev *Metrics) Metrics {
 	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
 		WallSeconds: wall, Backend: backend}
 	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {
@@ -332,16 +348,20 @@ func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float
 			}
 		}
 	}
-	trained := hist.Epochs()
-	if prev != nil && prev.Epochs <= trained {
-		trained -= prev.Epochs
-		metrics.WallSeconds += prev.WallSeconds
-	}
-	// Seconds per epoch of the epochs this invocation trained.
-	if trained > 0 {
-		metrics.SecondsPerEpo = wall / float64(trained)
+	if trainedNow > 0 {
+		metrics.SecondsPerEpo = wall / float64(trainedNow)
 	} else if prev != nil {
 		metrics.SecondsPerEpo = prev.SecondsPerEpo
+	}
+	before := max(hist.Epochs()-trainedNow, 0)
+	if prev != nil && prev.Epochs <= before {
+		metrics.WallSeconds += prev.WallSeconds
+		metrics.WallEstimated = prev.WallEstimated
+		before -= prev.Epochs
+	}
+	if before > 0 {
+		metrics.WallSeconds += float64(before) * metrics.SecondsPerEpo
+		metrics.WallEstimated = true
 	}
 	return metrics
 }
