@@ -405,7 +405,7 @@ func versusSection(runsDir, figDir, a, b string) (string, error) {
 
 // StaleResults returns the reproductions whose run under runsDir is not the one the results page
 // at path was made from (finished later, or missing from the page): the page must be
-// regenerated. Runs that do not exist under runsDir are not checked.
+// regenerated. Runs that do not exist under runsDir, or have not finished, are not checked.
 func StaleResults(path, runsDir string) ([]string, error) {
 	page, err := os.ReadFile(path)
 	if err != nil {
@@ -413,9 +413,13 @@ func StaleResults(path, runsDir string) ([]string, error) {
 	}
 	var stale []string
 	for _, r := range Reproductions {
-		stamp, err := runStamp(filepath.Join(runsDir, r.Experiment))
+		dir := filepath.Join(runsDir, r.Experiment)
+		if _, err := ReadFinished(dir); err != nil {
+			continue // no finished run here (one still training is not on the page yet)
+		}
+		stamp, err := runStamp(dir)
 		if err != nil {
-			continue // no run here
+			continue
 		}
 		if !bytes.Contains(page, []byte(stampComment(r.Experiment, stamp))) {
 			stale = append(stale, r.Experiment)
