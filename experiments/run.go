@@ -287,6 +287,9 @@ func loadData(exp Experiment, opts Options) (trainSet, testSet *datasets.Set, er
 func storeParams(store *model.Store) map[string]any {
 	out := map[string]any{}
 	for k, v := range store.IterParams() {
+		if strings.HasSuffix(k, vaekit.ParamFrozenVariables) {
+			continue // bookkeeping of the checkpoints, not part of the recipe
+		}
 		out[k] = v
 	}
 	return out

@@ -595,3 +595,35 @@ func TestManifoldNeedsATwoDimensionalLatentSpace(t *testing.T) {
 		t.Errorf("ManifoldGridAt over 3 normal quantiles: %d images, %v", len(images), err)
 	}
 }
+
+// Variables that are not trained (optimizer moments and counters, the random state) stay so
+// after a run resumes from its checkpoint, which restores every variable as trainable.
+func TestResumedRunKeepsUntrainedVariablesUntrained(t *testing.T) {
+	train, test := syntheticSet(64, 16), syntheticSet(32, 17)
+	dir := t.TempDir()
+	untrained := func(store *model.Store) []string {
+		var out []string
+		for v := range store.IterVariables() {
+			if !v.Trainable {
+				out = append(out, v.Path())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 1}))
+	if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	want := untrained(store)
+	if !slices.ContainsFunc(want, func(p string) bool { return strings.Contains(p, "moment") }) {
+		t.Fatalf("untrained variables %v: expected the optimizer's moments among them", want)
+	}
+	tr, store = newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 2}))
+	if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if got := untrained(store); !slices.Equal(got, want) {
+		t.Errorf("after resuming, untrained variables %v\nwant %v", got, want)
+	}
+}

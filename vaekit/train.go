@@ -401,6 +401,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 				if err := t.saveProgress(step+1, sums); err != nil {
 					return hist, err
 				}
+				t.recordFrozen()
 				if err := ckpt.Save(); err != nil {
 					return hist, fmt.Errorf("saving checkpoint in %s: %w", opts.Dir, err)
 				}
@@ -437,6 +438,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 			if err := hist.WriteFile(filepath.Join(opts.Dir, "history.csv")); err != nil {
 				return hist, err
 			}
+			t.recordFrozen()
 			if err := ckpt.Save(); err != nil {
 				return hist, fmt.Errorf("saving checkpoint in %s: %w", opts.Dir, err)
 			}
@@ -452,6 +454,40 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		}
 	}
 	return hist, nil
+}
+
+// ParamFrozenVariables is the store parameter, saved with every checkpoint, listing the paths of
+// the variables that are not trained, because GoMLX's checkpoints do not record it.
+const ParamFrozenVariables = "vaekit_frozen_variables"
+
+// recordFrozen sets ParamFrozenVariables from the store's variables.
+func (t *Trainer) recordFrozen() {
+	var frozen []string
+	for v := range t.store.IterVariables() {
+		if !v.Trainable {
+			frozen = append(frozen, v.Path())
+		}
+	}
+	slices.Sort(frozen)
+	t.store.SetParam(ParamFrozenVariables, frozen)
+}
+
+// frozenPaths reads ParamFrozenVariables (a JSON round trip may give []any).
+func frozenPaths(store *model.Store) []string {
+	raw, _ := store.GetParam(ParamFrozenVariables)
+	switch list := raw.(type) {
+	case []string:
+		return list
+	case []any:
+		out := make([]string, 0, len(list))
+		for _, x := range list {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // openCheckpoint attaches the checkpoint in dir/checkpoint to the store (loading the latest one
@@ -489,9 +525,17 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 		ParamBatchSize: p.BatchSize, ParamEpochs: p.Epochs, ParamSeed: p.Seed, ParamBinarize: p.Binarize})
 	hist := &History{}
 	if has, _ := h.HasCheckpoints(); has {
-		// The random state comes back from the checkpoint as a trainable variable; it is not one.
+		// Every variable comes back from a checkpoint trainable: the random state, the optimizer's
+		// moments and counters, the VQ-VAE's moving averages. Left so, the optimizer would move
+		// them too (the random state through a float conversion that rounds its 64-bit key).
+		// The random state is named as well for checkpoints written before the list existed.
 		if v := t.store.GetVariable("/" + model.RNGStateVariableName); v != nil {
 			v.SetTrainable(false)
+		}
+		for _, path := range frozenPaths(t.store) {
+			if v := t.store.GetVariable(path); v != nil {
+				v.SetTrainable(false)
+			}
 		}
 		// GoMLX's optimizers keep the learning rate in a variable, which the checkpoint restores:
 		// set it to this call's learning rate.
