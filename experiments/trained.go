@@ -457,6 +457,15 @@ func (t *Trained) previousExtra(epochs int, key string) (float64, bool) {
 	return v, ok
 }
 
+// samplesPerClass is opts.SamplesPerClass, 100 by default: how many samples per class the
+// classifier judges.
+func samplesPerClass(opts Options) int {
+	if opts.SamplesPerClass > 0 {
+		return opts.SamplesPerClass
+	}
+	return 100
+}
+
 // judge returns the finished run of the data set's classifier, training it first if needed.
 func (t *Trained) judge(ctx context.Context, opts Options) (*Trained, error) {
 	judgeExp, err := ClassifierFor(t.Experiment.Data)
@@ -495,11 +504,7 @@ func (t *Trained) sampleQuality(ctx context.Context, opts Options) (classifier.Q
 	if err != nil {
 		return classifier.Quality{}, err
 	}
-	perClass := opts.SamplesPerClass
-	if perClass <= 0 {
-		perClass = 100
-	}
-	images, err := t.Samples(perClass*len(t.Test.ClassNames), 3)
+	images, err := t.Samples(samplesPerClass(opts)*len(t.Test.ClassNames), 3)
 	if err != nil {
 		return classifier.Quality{}, err
 	}
@@ -517,11 +522,7 @@ func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fideli
 	if err != nil {
 		return classifier.Fidelity{}, 0, err
 	}
-	perClass := opts.SamplesPerClass
-	if perClass <= 0 {
-		perClass = 100
-	}
-	images, asked, err := t.ClassSamples(perClass, 2)
+	images, asked, err := t.ClassSamples(samplesPerClass(opts), 2)
 	if err != nil {
 		return classifier.Fidelity{}, 0, err
 	}
