@@ -66,6 +66,8 @@ demo: deps data
 ## data required; then the reproductions and the notebooks, quick.
 test: deps data onnxruntime
 	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 VAEKIT_REQUIRE_ONNX=1 $(GO) test -timeout 60m ./...
+	# Resuming after a kill is bit-exact on ONNX Runtime as well (the backend with its own quirks).
+	GOMLX_BACKEND=onnx VAEKIT_REQUIRE_DATA=1 $(GO) test -short -count=1 -run TestKillAnywhereResumesExactly ./experiments/
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(MAKE) reproduce QUICK=1

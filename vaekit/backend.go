@@ -61,7 +61,7 @@ func NewBackend() (backend compute.Backend, description string, err error) {
 		}
 		return nil, "", fmt.Errorf("%s=%q: %w (set %s=go for the pure-Go backend)", BackendEnv, config, err, BackendEnv)
 	}
-	return b, describe(b, config), nil
+	return VariablesAsParameters(b), describe(b, config), nil
 }
 
 // GoBackend is the pure-Go backend with GoBackendConfig(""), created once. Use it instead of

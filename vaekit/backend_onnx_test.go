@@ -5,8 +5,10 @@ package vaekit_test
 import (
 	"math"
 	"os"
+	"slices"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
@@ -72,6 +74,16 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			onnxOnes, err := ones.LocalClone()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Evaluating before training compiles the evaluation graph now; evaluating again after
+			// it must see the trained variables (BatchNorm's moving averages are not trainable:
+			// NewBackend must keep ONNX Runtime from freezing them into that graph as constants).
+			if _, err := onnxTrainer.EvalStep(onnxImages, onnxLabels, onnxOnes); err != nil {
+				t.Fatal(err)
+			}
 			for step := range 5 {
 				want, err := goTrainer.TrainStep(images, labels)
 				if err != nil {
@@ -87,6 +99,53 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 					}
 				}
 			}
+			want, err := goTrainer.EvalStep(images, labels, ones)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := onnxTrainer.EvalStep(onnxImages, onnxLabels, onnxOnes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, term := range goTrainer.Terms() {
+				if d := math.Abs(got[i] - want[i]); d > 1e-3*max(1, math.Abs(want[i])) {
+					t.Errorf("evaluation after training, %s: ONNX Runtime %.6g, pure Go %.6g", term, got[i], want[i])
+				}
+			}
 		})
+	}
+}
+
+// An executor that is not a training graph must read the current value of a variable that is
+// not trainable (BatchNorm's moving averages, the random state), not the value it had when the
+// graph was compiled: ONNX Runtime asks GoMLX to embed such variables as constants, which
+// NewBackend turns off.
+func TestONNXReadsCurrentValuesOfFrozenVariables(t *testing.T) {
+	t.Setenv(vaekit.BackendEnv, "onnx:cpu")
+	onnx, _, err := vaekit.NewBackend()
+	if err != nil {
+		if os.Getenv("VAEKIT_REQUIRE_ONNX") == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("ONNX Runtime not installed (`make onnxruntime`): %v", err)
+	}
+	store := model.NewStore()
+	frozen := store.RootScope().In("stats").VariableWithValue("mean", []float32{1, 2}).SetTrainable(false)
+	read, err := model.NewExec(onnx, store, func(scope *model.Scope, x *Node) *Node {
+		return Add(x, frozen.NodeValue(x.Graph()))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mean := range [][]float32{{1, 2}, {10, 20}, {-3, 0.5}} {
+		frozen.MustSetValue(tensors.FromValue(mean))
+		out, err := read.Exec([]float32{100, 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tensors.MustCopyFlatData[float32](out[0])
+		if want := []float32{100 + mean[0], 200 + mean[1]}; !slices.Equal(got, want) {
+			t.Errorf("after setting the variable to %v: got %v, want %v", mean, got, want)
+		}
 	}
 }
