@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gomlx/compute"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -18,11 +20,10 @@ import (
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
-// TestONNXTrainsLikeGoBackend trains the deterministic models (no sampled noise, whose random
-// streams differ between backends) from the same initial weights on the pure-Go backend and on
-// ONNX Runtime, and checks that every loss term agrees step by step: the convolutions, the
-// quantizer and the masked convolutions lower to the same mathematics on both.
-func TestONNXTrainsLikeGoBackend(t *testing.T) {
+// onnxBackend returns the ONNX Runtime backend as NewBackend makes it, or skips the test where
+// ONNX Runtime is not installed (fails instead with VAEKIT_REQUIRE_ONNX=1, as in make test).
+func onnxBackend(t *testing.T) compute.Backend {
+	t.Helper()
 	t.Setenv(vaekit.BackendEnv, "onnx:cpu")
 	onnx, _, err := vaekit.NewBackend()
 	if err != nil {
@@ -31,6 +32,15 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 		}
 		t.Skipf("ONNX Runtime not installed (`make onnxruntime`): %v", err)
 	}
+	return onnx
+}
+
+// TestONNXTrainsLikeGoBackend trains the deterministic models (no sampled noise, whose random
+// streams differ between backends) from the same initial weights on the pure-Go backend and on
+// ONNX Runtime, and checks that every loss term agrees step by step: the convolutions, the
+// quantizer and the masked convolutions lower to the same mathematics on both.
+func TestONNXTrainsLikeGoBackend(t *testing.T) {
+	onnx := onnxBackend(t)
 	cases := []struct {
 		name   string
 		model  vaekit.Model
@@ -121,14 +131,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 // graph was compiled: ONNX Runtime asks GoMLX to embed such variables as constants, which
 // NewBackend turns off.
 func TestONNXReadsCurrentValuesOfFrozenVariables(t *testing.T) {
-	t.Setenv(vaekit.BackendEnv, "onnx:cpu")
-	onnx, _, err := vaekit.NewBackend()
-	if err != nil {
-		if os.Getenv("VAEKIT_REQUIRE_ONNX") == "1" {
-			t.Fatal(err)
-		}
-		t.Skipf("ONNX Runtime not installed (`make onnxruntime`): %v", err)
-	}
+	onnx := onnxBackend(t)
 	store := model.NewStore()
 	frozen := store.RootScope().In("stats").VariableWithValue("mean", []float32{1, 2}).SetTrainable(false)
 	read, err := model.NewExec(onnx, store, func(scope *model.Scope, x *Node) *Node {
