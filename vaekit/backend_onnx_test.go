@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
