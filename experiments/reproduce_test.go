@@ -41,7 +41,12 @@ func TestResultsPageFromRunsAndStaleness(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, _ := os.ReadFile(page)
-	for _, want := range []string{"| mnist-mlp-vae | test loss (negative ELBO) | none published |", "| 2 / 20 | Go Backend |",
+	m := readMetrics(filepath.Join(runs, "mnist-mlp-vae"))
+	if m == nil {
+		t.Fatal("the quick run wrote no metrics.json")
+	}
+	backend, _, _ := strings.Cut(m.Backend, " (") // the backend the test ran on, by name
+	for _, want := range []string{"| mnist-mlp-vae | test loss (negative ELBO) | none published |", "| 2 / 20 | " + backend + " |",
 		"| fashion-conv-vae | train loss, epoch 1 | 301.94 [1] | not run yet |  | 0 / 100 |", "![mnist-mlp-vae](results/mnist-mlp-vae.png)", "<!-- run mnist-mlp-vae epochs=2 history="} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("results page lacks %q:\n%s", want, text)

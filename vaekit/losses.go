@@ -24,8 +24,14 @@ func sumPerExample(x *Node) *Node {
 // given by their logits, summed over pixels: the negative log-likelihood in nats per image.
 // It is computed from logits as max(l, 0) - l*t + log(1 + exp(-|l|)), which never overflows.
 func BernoulliNLL(logits, targets *Node) *Node {
-	perPixel := Add(Sub(Max(logits, ZerosLike(logits)), Mul(logits, targets)), Log1P(Exp(Neg(Abs(logits)))))
-	return sumPerExample(perPixel)
+	return sumPerExample(Sub(StableSoftplus(logits), Mul(logits, targets)))
+}
+
+// StableSoftplus is log(1 + exp(x)) computed as max(x, 0) + log(1 + exp(-|x|)), which never
+// overflows. GoMLX's graph.Softplus goes through LogAddExp, whose IsFinite ONNX Runtime's
+// backend does not have.
+func StableSoftplus(x *Node) *Node {
+	return Add(Max(x, ZerosLike(x)), Log1P(Exp(Neg(Abs(x)))))
 }
 
 // SquaredError is the squared difference summed over pixels, per example.

@@ -44,6 +44,9 @@ func TestLossesByHand(t *testing.T) {
 		{"BCE from extreme logits stays finite", func(g *Graph) *Node {
 			return BernoulliNLL(c(g, [][]float32{{100, -100}}), c(g, [][]float32{{0, 1}}))
 		}, []float64{200}},
+		{"softplus: log 2 at 0, x for large x, exp(x) for very negative x", func(g *Graph) *Node {
+			return StableSoftplus(c(g, []float32{0, 1, -2, 100, -30}))
+		}, []float64{math.Ln2, softplus(1), softplus(-2), 100, math.Exp(-30)}},
 		{"squared error sums over pixels, per example", func(g *Graph) *Node {
 			return SquaredError(c(g, [][][]float32{{{1, 2}, {3, 4}}, {{0, 0}, {0, 0}}}), c(g, [][][]float32{{{0, 0}, {0, 0}}, {{0, 0}, {0, 1}}}))
 		}, []float64{30, 1}},

@@ -75,8 +75,8 @@ func (m Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 	logits := DiscriminatorLogits(scope, Concatenate([]*Node{images, fakes}, 0))
 	real, fake := Slice(logits, AxisRange(0, batch)), Slice(logits, AxisRange(batch, 2*batch))
 	// -log sigmoid(x) = softplus(-x) and -log(1 - sigmoid(x)) = softplus(x), stable for any x.
-	discriminator := Add(Softplus(Neg(real)), Softplus(fake))
-	generator := Softplus(Neg(fake))
+	discriminator := Add(vaekit.StableSoftplus(Neg(real)), vaekit.StableSoftplus(fake))
+	generator := vaekit.StableSoftplus(Neg(fake))
 	return vaekit.Terms{
 		{Name: "loss", Value: Add(discriminator, generator)},
 		{Name: "discriminator", Value: discriminator},
