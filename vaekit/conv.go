@@ -161,59 +161,122 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 //
 // It is computed in sub-pixel form: output pixel o = stride*m + p (phase p) only receives
 // kernel taps t = p + top + stride*a from input m - a, so every phase is a small stride-1
-// convolution of x. All phases together are one stride-1 convolution with stride^2 * outChannels
-// channels (kernel taps that fall outside the kernel are zero), whose phases are interleaved
-// into the output. No zero is inserted and nothing is scattered, which on the pure-Go backend
-// is several times faster than zero-insertion or col2im.
+// convolution of x. No zero is inserted and nothing is scattered, which on the pure-Go backend
+// is several times faster than zero-insertion or col2im. With fewer output than input channels
+// the phases are computed by one matrix product (subPixelOneProduct), else by one product per
+// phase (subPixelPerPhase); see there why.
 func ConvTranspose2DSame(x, kernel *Node, stride int) *Node {
 	checkConvShapes("ConvTranspose2DSame", x, kernel)
-	g := x.Graph()
-	b, h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
-	kh, kw, out := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(3)
+	kh, kw := kernel.Shape().Dim(0), kernel.Shape().Dim(1)
 	if kh < stride || kw < stride {
 		exceptions.Panicf("ConvTranspose2DSame: kernel %dx%d smaller than stride %d is not supported", kh, kw, stride)
 	}
-	rowsTaps, rowsLo, rowsHi := subPixelTaps(kh, stride)
-	colsTaps, colsLo, colsHi := subPixelTaps(kw, stride)
-	nh, nw := len(rowsTaps[0]), len(colsTaps[0])
-	// The input shifted by every tap offset (u, v) of the phase convolutions, padded so that
-	// shift u reads input row m - (hi - u).
+	sp := newSubPixel(x, kernel, stride)
+	if kernel.Shape().Dim(3) < x.Shape().Dim(3) {
+		return sp.oneProduct()
+	}
+	return sp.perPhase()
+}
+
+// subPixel holds what both sub-pixel forms of a transposed convolution share: the kernel tap of
+// every (phase, shift) pair and the input shifted by every shift (u, v) of the phase
+// convolutions, padded so that shift u reads input row m - (hi - u).
+type subPixel struct {
+	x, kernel               *Node
+	stride, b, h, w, c, out int
+	rowsTaps, colsTaps      [][]int
+	shifted                 [][]*Node
+}
+
+func newSubPixel(x, kernel *Node, stride int) *subPixel {
+	g := x.Graph()
+	sp := &subPixel{x: x, kernel: kernel, stride: stride, b: x.Shape().Dim(0), h: x.Shape().Dim(1), w: x.Shape().Dim(2),
+		c: x.Shape().Dim(3), out: kernel.Shape().Dim(3)}
+	var rowsLo, rowsHi, colsLo, colsHi int
+	sp.rowsTaps, rowsLo, rowsHi = subPixelTaps(kernel.Shape().Dim(0), stride)
+	sp.colsTaps, colsLo, colsHi = subPixelTaps(kernel.Shape().Dim(1), stride)
 	xp := Pad(x, ScalarZero(g, x.DType()), compute.PadAxis{}, compute.PadAxis{Start: rowsHi, End: -rowsLo},
 		compute.PadAxis{Start: colsHi, End: -colsLo}, compute.PadAxis{})
-	shifted := make([][]*Node, nh)
-	for u := range nh {
-		shifted[u] = make([]*Node, nw)
-		for v := range nw {
-			shifted[u][v] = Slice(xp, AxisRange(), AxisRange(u, u+h), AxisRange(v, v+w), AxisRange())
+	sp.shifted = make([][]*Node, len(sp.rowsTaps[0]))
+	for u := range sp.shifted {
+		sp.shifted[u] = make([]*Node, len(sp.colsTaps[0]))
+		for v := range sp.shifted[u] {
+			sp.shifted[u][v] = Slice(xp, AxisRange(), AxisRange(u, u+sp.h), AxisRange(v, v+sp.w), AxisRange())
 		}
 	}
-	// Each output phase (p, q) is one matrix product over the taps that reach it (the kernel taps
-	// that fall outside the kernel are left out, so the products do the work of a direct
-	// transposed convolution). Phase (p, q) of output row h*stride+p, column w*stride+q is laid
-	// out [b, h, w, out]; concatenating the q phases on the channel axis and the p phases on a
-	// new axis after h gives the output in memory order, with no transposition.
+	return sp
+}
+
+// tap is the [c, out] kernel matrix that shift (u, v) contributes to output phase (p, q), or nil
+// where the tap falls outside the kernel.
+func (sp *subPixel) tap(p, q, u, v int) *Node {
+	th, tw := sp.rowsTaps[p][u], sp.colsTaps[q][v]
+	if th < 0 || tw < 0 {
+		return nil
+	}
+	return Reshape(Slice(sp.kernel, AxisElem(th), AxisElem(tw)), sp.c, sp.out)
+}
+
+// perPhase computes each output phase (p, q) as one matrix product over the shifts that reach
+// it, so the products do exactly the work of a direct transposed convolution. Phase (p, q) of
+// output row h*stride+p, column w*stride+q is laid out [b, h, w, out]; concatenating the q
+// phases on the channel axis and the p phases on a new axis after h gives the output in memory
+// order, with no transposition.
+func (sp *subPixel) perPhase() *Node {
+	b, h, w, c, out, stride := sp.b, sp.h, sp.w, sp.c, sp.out, sp.stride
 	rows := make([]*Node, stride)
 	for p := range stride {
 		cols := make([]*Node, stride)
 		for q := range stride {
 			var patches, taps []*Node
-			for u := range nh {
-				for v := range nw {
-					th, tw := rowsTaps[p][u], colsTaps[q][v]
-					if th < 0 || tw < 0 {
-						continue
+			for u := range sp.shifted {
+				for v := range sp.shifted[u] {
+					if tap := sp.tap(p, q, u, v); tap != nil {
+						patches = append(patches, sp.shifted[u][v])
+						taps = append(taps, tap)
 					}
-					patches = append(patches, shifted[u][v])
-					taps = append(taps, Reshape(Slice(kernel, AxisElem(th), AxisElem(tw)), c, out))
 				}
 			}
-			n := len(taps)
-			y := MatMul(Reshape(Concatenate(patches, -1), b*h*w, n*c), Concatenate(taps, 0))
+			y := MatMul(Reshape(Concatenate(patches, -1), b*h*w, len(taps)*c), Concatenate(taps, 0))
 			cols[q] = Reshape(y, b, h, w, out)
 		}
 		rows[p] = Reshape(Concatenate(cols, -1), b, h, 1, w*stride*out)
 	}
 	return Reshape(Concatenate(rows, 2), b, h*stride, w*stride, out)
+}
+
+// oneProduct computes all phases with one matrix product: every shift against a block kernel
+// [shifts*c, stride*stride*out] whose taps outside the kernel are zero, then the phases moved
+// into place by one transposition. It multiplies those zeros too (for a 3x3 kernel at stride 2,
+// 16 blocks where 9 are taps), but one wide product beats stride^2 narrow ones when the output
+// has few channels: for the seed decoder's 14x14x64 -> 28x28x32 layer (forward and gradient,
+// batch 64), 21.7 against 26.4 ms on ONNX Runtime and 106 against 121 ms on the pure-Go
+// backend; with as many output as input channels it is no faster on ONNX Runtime and 8% slower
+// on the pure-Go backend.
+func (sp *subPixel) oneProduct() *Node {
+	b, h, w, c, out, stride := sp.b, sp.h, sp.w, sp.c, sp.out, sp.stride
+	zero := ZerosLike(Reshape(Slice(sp.kernel, AxisElem(0), AxisElem(0)), c, out))
+	var patches, blockRows []*Node
+	for u := range sp.shifted {
+		for v := range sp.shifted[u] {
+			patches = append(patches, sp.shifted[u][v])
+			var blocks []*Node
+			for p := range stride {
+				for q := range stride {
+					tap := sp.tap(p, q, u, v)
+					if tap == nil {
+						tap = zero
+					}
+					blocks = append(blocks, tap)
+				}
+			}
+			blockRows = append(blockRows, Concatenate(blocks, 1))
+		}
+	}
+	y := MatMul(Reshape(Concatenate(patches, -1), b*h*w, len(patches)*c), Concatenate(blockRows, 0))
+	// [b, h, w, p, q, out] -> [b, h, p, w, q, out]
+	y = TransposeAllAxes(Reshape(y, b, h, w, stride, stride, out), 0, 1, 3, 2, 4, 5)
+	return Reshape(y, b, h*stride, w*stride, out)
 }
 
 // subPixelTaps lists, for each output phase p of a "same" transposed convolution along one

@@ -131,3 +131,40 @@ func flatIndex(dims, at []int) int {
 	}
 	return i
 }
+
+// Both sub-pixel forms of the transposed convolution give the same values and the same
+// gradients with respect to the input and the kernel, whichever ConvTranspose2DSame picks.
+func TestSubPixelFormsAgree(t *testing.T) {
+	backend := GoBackend()
+	rng := rand.New(rand.NewPCG(5, 6))
+	tests := []struct{ h, w, c, out, k, stride int }{
+		{7, 7, 8, 8, 3, 2},
+		{6, 5, 8, 4, 3, 2},
+		{4, 4, 3, 5, 4, 2},
+		{3, 4, 2, 3, 5, 3},
+		{5, 5, 3, 2, 3, 1},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%dx%dx%d_to_%d_k%d_s%d", tt.h, tt.w, tt.c, tt.out, tt.k, tt.stride), func(t *testing.T) {
+			x := randomTensor(rng, 2, tt.h, tt.w, tt.c)
+			k := randomTensor(rng, tt.k, tt.k, tt.c, tt.out)
+			u := randomTensor(rng, 2, tt.h*tt.stride, tt.w*tt.stride, tt.out)
+			form := func(one bool) []*tensors.Tensor {
+				return MustExecOnceN(backend, func(x, k, u *Node) []*Node {
+					sp := newSubPixel(x, k, tt.stride)
+					y := sp.perPhase()
+					if one {
+						y = sp.oneProduct()
+					}
+					return append([]*Node{y}, Gradient(ReduceAllSum(Mul(y, u)), x, k)...)
+				}, x, k, u)
+			}
+			perPhase, oneProduct := form(false), form(true)
+			for i, what := range []string{"value", "input gradient", "kernel gradient"} {
+				if d := maxAbsDiff(t, oneProduct[i], perPhase[i]); d > 1e-4 {
+					t.Errorf("%s: the two forms differ by %g", what, d)
+				}
+			}
+		})
+	}
+}
