@@ -51,6 +51,31 @@ func Conv2DPadded(x, kernel *Node, stride, top, bottom, left, right int) *Node {
 	return conv2D(x, kernel, stride, [4]int{top, bottom, left, right})
 }
 
+// Conv2DTapsPadded is Conv2DPadded using only the listed taps (i, j) of the kernel, as if the
+// others were zero, without computing them: a masked convolution (the PixelCNN's causal masks
+// leave out up to half of each kernel) costs only its taps. The kernel keeps its full shape;
+// the taps it leaves out get a zero gradient.
+func Conv2DTapsPadded(x, kernel *Node, taps [][2]int, stride, top, bottom, left, right int) *Node {
+	checkConvShapes("Conv2DTapsPadded", x, kernel)
+	if min(top, bottom, left, right) < 0 || stride <= 0 {
+		exceptions.Panicf("Conv2DTapsPadded: padding (%d, %d, %d, %d) and stride %d: expected paddings >= 0 and a positive stride", top, bottom, left, right, stride)
+	}
+	kh, kw, c, out := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
+	if len(taps) == 0 {
+		exceptions.Panicf("Conv2DTapsPadded: no taps")
+	}
+	rows := make([]*Node, len(taps))
+	for n, t := range taps {
+		if t[0] < 0 || t[0] >= kh || t[1] < 0 || t[1] >= kw {
+			exceptions.Panicf("Conv2DTapsPadded: tap %v outside the %dx%d kernel", t, kh, kw)
+		}
+		rows[n] = Reshape(Slice(kernel, AxisElem(t[0]), AxisElem(t[1])), c, out)
+	}
+	patches, ho, wo := im2colTaps(x, kh, kw, taps, stride, [4]int{top, bottom, left, right})
+	y := MatMul(patches, Concatenate(rows, 0))
+	return Reshape(y, x.Shape().Dim(0), ho, wo, out)
+}
+
 func checkConvShapes(op string, x, kernel *Node) {
 	if x.Rank() != 4 || kernel.Rank() != 4 || x.Shape().Dim(3) != kernel.Shape().Dim(2) {
 		exceptions.Panicf("%s: x %s and kernel %s must be [b,h,w,c] and [kh,kw,c,out]", op, x.Shape(), kernel.Shape())
@@ -117,12 +142,29 @@ func conv2DIm2Col(x, kernel *Node, stride int, pad [4]int) *Node {
 
 // im2col returns the patches of x for a kh x kw convolution as a [batch*ho*wo, kh*kw*c] matrix,
 // each row ordered (i, j, channel) like the rows of a reshaped [kh, kw, c, out] kernel.
+func im2col(x *Node, kh, kw, stride int, pad [4]int) (patches *Node, ho, wo int) {
+	return im2colTaps(x, kh, kw, allTaps(kh, kw), stride, pad)
+}
+
+// allTaps lists every tap (i, j) of a kh x kw kernel in raster order.
+func allTaps(kh, kw int) [][2]int {
+	taps := make([][2]int, 0, kh*kw)
+	for i := range kh {
+		for j := range kw {
+			taps = append(taps, [2]int{i, j})
+		}
+	}
+	return taps
+}
+
+// im2colTaps returns the patches of x for the listed taps (i, j) of a kh x kw convolution, as a
+// [batch*ho*wo, len(taps)*c] matrix with the taps in the order given.
 //
 // A strided tap is not taken as a strided Slice: the gradient of one is a Pad with interior
 // padding, which ONNX Runtime does not have. The padded input is instead reshaped into
 // stride x stride phases, [b, h/s, s, w/s, s, c], where tap (i, j) is the unit-stride window
 // of phase (i mod s, j mod s) starting at (i/s, j/s); its gradient is an ordinary Pad.
-func im2col(x *Node, kh, kw, stride int, pad [4]int) (patches *Node, ho, wo int) {
+func im2colTaps(x *Node, kh, kw int, taps [][2]int, stride int, pad [4]int) (patches *Node, ho, wo int) {
 	g := x.Graph()
 	h, w := x.Shape().Dim(1)+pad[0]+pad[1], x.Shape().Dim(2)+pad[2]+pad[3]
 	ho, wo = (h-kh)/stride+1, (w-kw)/stride+1
@@ -141,15 +183,14 @@ func im2col(x *Node, kh, kw, stride int, pad [4]int) (patches *Node, ho, wo int)
 		return Reshape(x, b*ho*wo, c), ho, wo
 	}
 	phases := Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
-	taps := make([]*Node, 0, kh*kw)
-	for i := range kh {
-		for j := range kw {
-			taps = append(taps, Reshape(Slice(phases, AxisRange(),
-				AxisRange(i/stride, i/stride+ho), AxisElem(i%stride),
-				AxisRange(j/stride, j/stride+wo), AxisElem(j%stride), AxisRange()), b, ho, wo, c))
-		}
+	windows := make([]*Node, 0, len(taps))
+	for _, t := range taps {
+		i, j := t[0], t[1]
+		windows = append(windows, Reshape(Slice(phases, AxisRange(),
+			AxisRange(i/stride, i/stride+ho), AxisElem(i%stride),
+			AxisRange(j/stride, j/stride+wo), AxisElem(j%stride), AxisRange()), b, ho, wo, c))
 	}
-	return Reshape(Concatenate(taps, -1), b*ho*wo, kh*kw*c), ho, wo
+	return Reshape(Concatenate(windows, -1), b*ho*wo, len(taps)*c), ho, wo
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -168,3 +168,51 @@ func TestSubPixelFormsAgree(t *testing.T) {
 		})
 	}
 }
+
+// A convolution over some taps equals the full convolution with the other taps of the kernel
+// zeroed, in value and in both gradients (zero for the taps left out).
+func TestConv2DTapsPaddedIsMaskedConv(t *testing.T) {
+	backend := GoBackend()
+	rng := rand.New(rand.NewPCG(7, 8))
+	tests := []struct {
+		name                 string
+		h, c, out, kh, kw, s int
+		pad                  [4]int
+		taps                 [][2]int
+	}{
+		{"PixelCNN mask A, 7x7 rows 0-3", 7, 4, 3, 4, 7, 1, [4]int{3, 0, 3, 3}, [][2]int{{0, 0}, {0, 6}, {1, 3}, {2, 2}, {3, 0}, {3, 2}}},
+		{"mask B 3x3 rows 0-1", 6, 3, 2, 2, 3, 1, [4]int{1, 0, 1, 1}, [][2]int{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}}},
+		{"strided, taps out of order", 8, 2, 3, 3, 3, 2, [4]int{0, 1, 0, 1}, [][2]int{{2, 2}, {0, 1}, {1, 0}}},
+		{"every tap", 5, 2, 2, 3, 3, 1, [4]int{1, 1, 1, 1}, allTaps(3, 3)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := randomTensor(rng, 2, tt.h, tt.h, tt.c)
+			k := randomTensor(rng, tt.kh, tt.kw, tt.c, tt.out)
+			maskData := make([]float32, tt.kh*tt.kw)
+			for _, tap := range tt.taps {
+				maskData[tap[0]*tt.kw+tap[1]] = 1
+			}
+			mask := tensors.FromFlatDataAndDimensions(maskData, tt.kh, tt.kw, 1, 1)
+			p := tt.pad
+			run := func(taps bool) []*tensors.Tensor {
+				return MustExecOnceN(backend, func(x, k, mask *Node) []*Node {
+					var y *Node
+					if taps {
+						y = Conv2DTapsPadded(x, k, tt.taps, tt.s, p[0], p[1], p[2], p[3])
+					} else {
+						y = Conv2DPadded(x, Mul(k, mask), tt.s, p[0], p[1], p[2], p[3])
+					}
+					u := Cos(Iota(x.Graph(), y.Shape(), 3)) // a fixed cotangent
+					return append([]*Node{y}, Gradient(ReduceAllSum(Mul(y, u)), x, k)...)
+				}, x, k, mask)
+			}
+			got, want := run(true), run(false)
+			for i, what := range []string{"value", "input gradient", "kernel gradient"} {
+				if d := maxAbsDiff(t, got[i], want[i]); d > 1e-4 {
+					t.Errorf("%s differs from the masked convolution by %g", what, d)
+				}
+			}
+		})
+	}
+}

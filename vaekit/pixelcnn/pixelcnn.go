@@ -69,10 +69,11 @@ func KernelMask(k int, kind string) [][]float32 {
 
 // MaskedConv2D is a stride-1 "same" convolution layer whose k x k kernel is multiplied by the
 // mask of KernelMask, with a bias; its variables are "weights" and "biases" in scope. The rows
-// below the centre, all zero in the mask, are never stored nor computed: the weights are the
-// top k/2+1 rows [k/2+1, k, in, filters], and the input is padded by k/2 rows above and none
-// below, so a layer costs a little over half of a full k x k convolution and its output rows
-// depend only on the input rows at or above them.
+// below the centre, all zero in the mask, are never stored: the weights are the top k/2+1 rows
+// [k/2+1, k, in, filters], and the input is padded by k/2 rows above and none below. Of those
+// rows only the taps the mask keeps are computed (vaekit.Conv2DTapsPadded), so a layer costs
+// (k*k/2 rounded down, plus 1 for mask B) taps of a full k x k convolution's k*k, and its
+// output rows depend only on the input rows at or above them.
 func MaskedConv2D(scope *model.Scope, x *Node, filters, kernelSize int, kind string) *Node {
 	if kernelSize <= 0 || kernelSize%2 == 0 {
 		panic(fmt.Errorf("pixelcnn: masked convolution of size %d: expected a positive odd size", kernelSize))
@@ -82,8 +83,15 @@ func MaskedConv2D(scope *model.Scope, x *Node, filters, kernelSize int, kind str
 	c := kernelSize / 2
 	weights := scope.VariableWithShape("weights", shapes.Make(x.DType(), c+1, kernelSize, in, filters)).NodeValue(g)
 	bias := scope.VariableWithShape("biases", shapes.Make(x.DType(), filters)).NodeValue(g)
-	mask := Reshape(Const(g, KernelMask(kernelSize, kind)[:c+1]), c+1, kernelSize, 1, 1)
-	y := vaekit.Conv2DPadded(x, Mul(weights, ConvertDType(mask, x.DType())), 1, c, 0, c, c)
+	var taps [][2]int // the taps the mask keeps: only those are computed
+	for i, row := range KernelMask(kernelSize, kind)[:c+1] {
+		for j, keep := range row {
+			if keep != 0 {
+				taps = append(taps, [2]int{i, j})
+			}
+		}
+	}
+	y := vaekit.Conv2DTapsPadded(x, weights, taps, 1, c, 0, c, c)
 	return Add(y, Reshape(bias, 1, 1, 1, filters))
 }
 
