@@ -95,7 +95,8 @@ test-short: deps
 ## bench: warm training steps of every model at its default batch size (and of the MLP and conv
 ## VAEs at batch 32 to 512) on the pure-Go backend and ONNX Runtime, beside the same models in
 ## PyTorch (Debian's python3-torch with OpenBLAS: without it PyTorch uses the reference BLAS and
-## is about 8x slower), each model in a process of its own; writes docs/bench.md.
+## is about 8x slower), each model in a process of its own, 30 steps each (BENCH_STEPS); writes
+## docs/bench.md (about 8 minutes on two idle cores).
 bench: deps onnxruntime
 	@/usr/bin/python3 -c "import torch" 2>/dev/null && dpkg -s libopenblas0-pthread >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-torch libopenblas0-pthread; }

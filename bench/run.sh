@@ -7,7 +7,7 @@
 # (go test -bench lines) and OUTDIR/torch.jsonl.
 set -euo pipefail
 out=${1:?usage: bench/run.sh OUTDIR}
-steps=${BENCH_STEPS:-10}
+steps=${BENCH_STEPS:-30} # 10 left the ratios 10-20% apart between two runs
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
 export GOEXPERIMENT=${GOEXPERIMENT:-simd}
