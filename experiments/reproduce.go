@@ -27,6 +27,10 @@ type Reference struct {
 	// Epoch, if > 0, is the epoch after which the source printed Value: it is then also drawn as
 	// a point on the run's training curve of the reproduction's Curve term.
 	Epoch int
+	// OnCurve, if not 0, is Value in the unit of the Curve term, where the source reports it in
+	// another (keras-io's VQ-VAE divides the squared error by the pixel variance): the point is
+	// drawn there.
+	OnCurve float64
 	// Of reads vaekit's value from a run: its metrics and history.
 	Of func(m Metrics, h *vaekit.History) (float64, bool)
 }
@@ -152,6 +156,7 @@ var Reproductions = []Reproduction{
 		Curve:      "reconstruction",
 		References: []Reference{{Metric: "train reconstruction / (784 x pixel variance), epoch 30", Value: 0.0444,
 			Source: "keras-io VQ-VAE example, final training log (MSE over the training-set variance)",
+			Epoch:  30, OnCurve: 0.0444 * 784 * mnistPixelVariance,
 			Of: func(m Metrics, h *vaekit.History) (float64, bool) {
 				v, ok := trainTerm("reconstruction", 30)(m, h)
 				return v / 784 / mnistPixelVariance, ok
@@ -314,7 +319,11 @@ func WriteResults(path, runsDir string) error {
 			var points []figures.Point
 			for _, ref := range r.References {
 				if ref.Epoch > 0 && ref.Source != "" {
-					points = append(points, figures.Point{X: float64(ref.Epoch), Y: ref.Value})
+					y := ref.Value
+					if ref.OnCurve != 0 {
+						y = ref.OnCurve
+					}
+					points = append(points, figures.Point{X: float64(ref.Epoch), Y: y})
 				}
 			}
 			base := filepath.Join(figDir, r.Experiment)

@@ -25,6 +25,9 @@ func TestReproductionsAreWellFormed(t *testing.T) {
 			if ref.Of == nil || ref.Metric == "" || (ref.Source != "" && !(ref.Value > 0)) {
 				t.Errorf("reproduction %s: reference %+v is incomplete", r.Experiment, ref)
 			}
+			if ref.OnCurve != 0 && (ref.Epoch <= 0 || ref.Source == "") {
+				t.Errorf("reproduction %s: reference %q has a value on the curve but is not drawn (no epoch or source)", r.Experiment, ref.Metric)
+			}
 		}
 	}
 }
