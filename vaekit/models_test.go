@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -225,29 +226,40 @@ func fitRecording(t *testing.T, dir string, params map[string]any, train, test *
 }
 
 // Resume: two epochs in one go, and one epoch then a resumed one in a new trainer and store,
-// give the same history. The pure-Go backend is deterministic, so the tolerance is tiny.
+// give the same history, for an MLP VAE on dynamically binarized data and for a convolutional
+// VAE with BatchNorm (whose averages Fit estimates afresh after every epoch). The pure-Go
+// backend is deterministic, so the tolerance is tiny.
 func TestResumeGivesSameHistory(t *testing.T) {
 	train, test := syntheticSet(96, 4), syntheticSet(40, 5)
-	fit := func(dir string, epochs int) (*vaekit.History, []int) {
-		return fitRecording(t, dir, smallMLP(map[string]any{vaekit.ParamEpochs: epochs, vaekit.ParamBinarize: "dynamic"}), train, test)
-	}
-	straight, _ := fit(t.TempDir(), 2)
-	dir := t.TempDir()
-	fit(dir, 1)
-	resumed, trained := fit(dir, 2)
-	if !slices.Equal(trained, []int{2}) {
-		t.Fatalf("the resumed run trained epochs %v, want only [2]", trained)
-	}
-	if len(resumed.Rows) != 4 || len(straight.Rows) != 4 {
-		t.Fatalf("rows: resumed %d, straight %d, want 4", len(resumed.Rows), len(straight.Rows))
-	}
-	const tol = 1e-9
-	for i, r := range straight.Rows {
-		for j, v := range r.Values {
-			if got := resumed.Rows[i].Values[j]; math.Abs(got-v) > tol*math.Abs(v) {
-				t.Errorf("epoch %d %s %s: resumed %v, straight %v", r.Epoch, r.Split, straight.Terms[j], got, v)
+	for name, params := range map[string]map[string]any{
+		"mlp-dynamic-binarization": smallMLP(map[string]any{vaekit.ParamBinarize: "dynamic"}),
+		"conv-batchnorm":           smallConvBN(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			fit := func(dir string, epochs int) (*vaekit.History, []int) {
+				p := maps.Clone(params)
+				p[vaekit.ParamEpochs] = epochs
+				return fitRecording(t, dir, p, train, test)
 			}
-		}
+			straight, _ := fit(t.TempDir(), 2)
+			dir := t.TempDir()
+			fit(dir, 1)
+			resumed, trained := fit(dir, 2)
+			if !slices.Equal(trained, []int{2}) {
+				t.Fatalf("the resumed run trained epochs %v, want only [2]", trained)
+			}
+			if len(resumed.Rows) != 4 || len(straight.Rows) != 4 {
+				t.Fatalf("rows: resumed %d, straight %d, want 4", len(resumed.Rows), len(straight.Rows))
+			}
+			const tol = 1e-9
+			for i, r := range straight.Rows {
+				for j, v := range r.Values {
+					if got := resumed.Rows[i].Values[j]; math.Abs(got-v) > tol*math.Abs(v) {
+						t.Errorf("epoch %d %s %s: resumed %v, straight %v", r.Epoch, r.Split, straight.Terms[j], got, v)
+					}
+				}
+			}
+		})
 	}
 }
 
@@ -261,6 +273,7 @@ func TestTrainingParamErrors(t *testing.T) {
 		{map[string]any{vaekit.ParamLearningRate: -1.0}, `"learning_rate" = -1: expected a positive learning rate`},
 		{map[string]any{vaekit.ParamEpochs: -2}, `"epochs" = -2`},
 		{map[string]any{vaekit.ParamBinarize: "yes"}, `"binarize" = "yes"`},
+		{map[string]any{vaekit.ParamBatchNormBatches: -1}, `"batchnorm_batches" = -1: expected 0`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.params), func(t *testing.T) {

@@ -36,6 +36,14 @@ const (
 	// ParamAdamBeta1 is Adam's decay of its running mean of gradients (default 0.9; GANs use 0.5,
 	// after Radford, Metz and Chintala 2016).
 	ParamAdamBeta1 = "adam_beta1"
+	// ParamBatchNormBatches is the number of training batches over which, after every epoch, Fit
+	// estimates the BatchNorm averages afresh with the epoch's final weights (default 100; 0
+	// keeps the moving averages that training left). Training itself normalizes with each
+	// batch's statistics and is not changed; the averages are what evaluation, sampling and the
+	// checkpoint use. The moving averages (momentum 0.99) lag weights that Adam moves quickly:
+	// the seed CVAE's test loss read 320 nats with them after 8 epochs, 150 with averages
+	// estimated afresh, against a training loss of 148.
+	ParamBatchNormBatches = "batchnorm_batches"
 )
 
 // NaN policies Fit knows.
@@ -57,6 +65,8 @@ type TrainingParams struct {
 	Binarize     string
 	OnNaN        string
 	AdamBeta1    float64
+	// BatchNormBatches is ParamBatchNormBatches.
+	BatchNormBatches int
 }
 
 // ReadTrainingParams reads and checks the training parameters of a store.
@@ -71,6 +81,8 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		Binarize:     model.GetParamOr(root, ParamBinarize, "none"),
 		OnNaN:        model.GetParamOr(root, ParamOnNaN, "stop"),
 		AdamBeta1:    model.GetParamOr(root, ParamAdamBeta1, 0.9),
+
+		BatchNormBatches: model.GetParamOr(root, ParamBatchNormBatches, 100),
 	}
 	switch {
 	case !slices.Contains(Optimizers, p.Optimizer):
@@ -87,6 +99,8 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamOnNaN, p.OnNaN, NaNPolicies)
 	case !(p.AdamBeta1 >= 0 && p.AdamBeta1 < 1):
 		return p, fmt.Errorf("parameter %q = %g: expected a value in [0, 1)", ParamAdamBeta1, p.AdamBeta1)
+	case p.BatchNormBatches < 0:
+		return p, fmt.Errorf("parameter %q = %d: expected 0 (keep the moving averages) or more batches", ParamBatchNormBatches, p.BatchNormBatches)
 	}
 	return p, nil
 }

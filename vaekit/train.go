@@ -34,6 +34,7 @@ type Trainer struct {
 	terms   []string
 	train   *model.Exec
 	eval    *model.Exec
+	bnStats *model.Exec // built on first use, by EstimateBatchNorm
 	skipped int
 }
 
@@ -180,6 +181,76 @@ func (t *Trainer) EvalStep(images, labels, mask *tensors.Tensor) ([]float64, err
 	}
 	defer Release(out...)
 	return float64s(out[0]), nil
+}
+
+// isBatchNormAverage says whether v is one of the averages a BatchNorm layer keeps for
+// inference (GoMLX's norm.BatchNorm: "mean", "variance" and their "avg_weight", in a scope
+// named "batchnorm" by vaekit's blocks or "batch_normalization" by GoMLX's default).
+func isBatchNormAverage(v *model.Variable) bool {
+	scope, name := model.SplitPath(v.Path())
+	if name != "mean" && name != "variance" && name != "avg_weight" {
+		return false
+	}
+	return strings.HasSuffix(scope, "/batchnorm") || strings.HasSuffix(scope, "/batch_normalization")
+}
+
+// EstimateBatchNorm sets the BatchNorm averages to the mean and variance of each layer's input
+// over the first batches of order in set, with the current weights: the weight of the averages
+// is reset, so the first batch replaces them and the next ones are averaged in with equal weight
+// up to the layer's momentum (100 batches at 0.99). Nothing else changes: the weights, the
+// optimizer, the random state and any other variable the model updates in training mode keep
+// their values. It does nothing for a model without BatchNorm.
+func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, order []int32, batches int) error {
+	var averages []*model.Variable
+	for v := range t.store.IterVariables() {
+		if isBatchNormAverage(v) && v.HasValue() {
+			averages = append(averages, v)
+		}
+	}
+	batches = min(batches, len(order)/t.params.BatchSize)
+	if len(averages) == 0 || batches <= 0 {
+		return nil
+	}
+	for _, v := range averages {
+		if _, name := model.SplitPath(v.Path()); name == "avg_weight" {
+			if err := v.SetValue(tensors.FromShape(v.Shape())); err != nil {
+				return err
+			}
+		}
+	}
+	if t.bnStats == nil {
+		var err error
+		t.bnStats, err = model.NewExec(t.backend, t.store, func(scope *model.Scope, images, labels *Node) *Node {
+			g := images.Graph()
+			t.store.SetTraining(g, true)
+			// The model may update other variables in training mode (the random state, a
+			// VQ-VAE's moving-average codebook): take their values before and set them back.
+			kept := map[*model.Variable]*Node{}
+			for v := range t.store.IterVariables() {
+				if !v.Trainable && !isBatchNormAverage(v) && v.HasValue() {
+					kept[v] = v.NodeValue(g)
+				}
+			}
+			terms := t.model.Loss(scope, images, labels)
+			for v, node := range kept {
+				v.SetNodeValue(node)
+			}
+			return ReduceAllMean(terms[0].Value)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	b := newBatcher(set, t.params.BatchSize)
+	for bt := range b.prefetch(ctx, order, batches) {
+		out, err := t.bnStats.Exec(bt.images, bt.labels)
+		Release(bt.images, bt.labels)
+		if err != nil {
+			return GraphError(err)
+		}
+		Release(out...)
+	}
+	return ctx.Err()
 }
 
 // snapshot copies the value of every variable of the store (to undo a step).
@@ -418,6 +489,11 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		}
 		if hist.Terms == nil {
 			hist.Terms = t.terms
+		}
+		// Training normalized with each batch's statistics; evaluation, sampling and the
+		// checkpoint use the BatchNorm averages, estimated afresh with the epoch's final weights.
+		if err := t.EstimateBatchNorm(ctx, epochSet, order, p.BatchNormBatches); err != nil {
+			return hist, fmt.Errorf("epoch %d: estimating the BatchNorm averages: %w", epoch, err)
 		}
 		testMeans, err := t.Evaluate(testSet, 0)
 		if err != nil {

@@ -1,0 +1,111 @@
+package vaekit_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/vae"
+)
+
+// smallConvBN is a small convolutional model with BatchNorm after every convolution.
+func smallConvBN() map[string]any {
+	return map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamConvFilters: []int{4, 8}, vaekit.ParamConvDense: 8,
+		vaekit.ParamConvBatchNorm: true, vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(5),
+		vaekit.ParamLearningRate: 1e-2}
+}
+
+// allValues copies every variable of the store (trainable or not) as bytes, by path.
+func allValues(t *testing.T, store *model.Store) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for v := range store.IterVariables() {
+		if !v.HasValue() {
+			continue
+		}
+		val, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := val.ConstBytes(func(data []byte) { out[v.Path()] = bytes.Clone(data) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func isAverage(path string) bool {
+	return strings.Contains(path, "/batchnorm/") &&
+		(strings.HasSuffix(path, "/mean") || strings.HasSuffix(path, "/variance") || strings.HasSuffix(path, "/avg_weight"))
+}
+
+// After EstimateBatchNorm over one batch, evaluating the model on that batch (BatchNorm with its
+// averages) gives what training mode gives (BatchNorm with the batch's own statistics), while
+// no variable but the averages changed: not the weights, the optimizer state nor the random
+// state (a VAE draws noise in training mode).
+func TestEstimateBatchNorm(t *testing.T) {
+	for _, m := range []vaekit.Model{ae.Model{}, vae.Model{}} {
+		t.Run(m.Name(), func(t *testing.T) {
+			tr, store := newTrainer(t, m, smallConvBN())
+			set := syntheticSet(64, 2)
+			ctx := context.Background()
+			images, labels := randomBatch(16, false, 4)
+			for range 5 { // weights away from their initial values, moving averages behind them
+				if _, err := tr.TrainStep(images, labels); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := allValues(t, store)
+			order := make([]int32, 16)
+			for i := range order {
+				order[i] = int32(i)
+			}
+			if err := tr.EstimateBatchNorm(ctx, set, order, 1); err != nil {
+				t.Fatal(err)
+			}
+			after := allValues(t, store)
+			averagesChanged := 0
+			for path, value := range after {
+				switch {
+				case isAverage(path):
+					if !bytes.Equal(value, before[path]) {
+						averagesChanged++
+					}
+				case !bytes.Equal(value, before[path]):
+					t.Errorf("EstimateBatchNorm changed %s", path)
+				}
+			}
+			if averagesChanged == 0 {
+				t.Fatal("no BatchNorm average changed")
+			}
+			if m.Name() != "ae" {
+				return // the VAE's noise differs between the two evaluations below
+			}
+			sub := set.Subset(16) // the first 16 images, the batch the averages came from
+			evalMeans, err := tr.Evaluate(sub, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			trainingMode, err := model.NewExec(vaekit.GoBackend(), store, func(scope *model.Scope, images, labels *Node) *Node {
+				store.SetTraining(images.Graph(), true)
+				return ReduceAllMean(m.Loss(scope, images, labels)[0].Value)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := tensors.FromFlatDataAndDimensions(sub.Images, 16, 28, 28, 1)
+			y := tensors.FromFlatDataAndDimensions(sub.Labels, 16)
+			want := float64(tensors.ToScalar[float32](trainingMode.MustExec(x, y)[0]))
+			if got := evalMeans[0]; math.Abs(got-want) > 1e-3*math.Abs(want) {
+				t.Errorf("loss with the estimated averages %g, with the batch's statistics %g", got, want)
+			}
+		})
+	}
+}
