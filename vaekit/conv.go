@@ -204,8 +204,8 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // kernel taps t = p + top + stride*a from input m - a, so every phase is a small stride-1
 // convolution of x. No zero is inserted and nothing is scattered, which on the pure-Go backend
 // is several times faster than zero-insertion or col2im. With fewer output than input channels
-// the phases are computed by one matrix product (subPixelOneProduct), else by one product per
-// phase (subPixelPerPhase); see there why.
+// the phases are computed by one matrix product (subPixel.oneProduct), else by one product per
+// phase (subPixel.perPhase); see there why.
 func ConvTranspose2DSame(x, kernel *Node, stride int) *Node {
 	checkConvShapes("ConvTranspose2DSame", x, kernel)
 	kh, kw := kernel.Shape().Dim(0), kernel.Shape().Dim(1)
