@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -206,6 +207,42 @@ func TestRunRejectsACheckpointOfAnotherModel(t *testing.T) {
 	}
 }
 
+// An experiment whose recipe changed since its run directory was trained is not finished, and
+// resuming it is an error naming the change; params.json still says what was trained.
+func TestRunRejectsACheckpointOfAnotherRecipe(t *testing.T) {
+	exp, runs := quickRunOf(t, "mnist-mlp-vae")
+	opts := quick(runs)
+	paramsPath := filepath.Join(runs, exp.Name, "params.json")
+	before, err := os.ReadFile(paramsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !finished(exp, opts) {
+		t.Fatal("the quick run is not seen as finished")
+	}
+	changed := exp
+	changed.Params = maps.Clone(exp.Params)
+	changed.Params[vaekit.ParamLatentDim] = 10
+	if finished(changed, opts) {
+		t.Error("a run trained with latent_dim 20 is seen as a finished run of latent_dim 10")
+	}
+	_, err = Run(context.Background(), changed, opts)
+	if err == nil || !strings.Contains(err.Error(), "another recipe (latent_dim = 20, not 10): rerun it from scratch") {
+		t.Errorf("Run with another latent size in the same run directory: error = %v", err)
+	}
+	if after, _ := os.ReadFile(paramsPath); !bytes.Equal(before, after) {
+		t.Errorf("the refused run rewrote params.json:\n%s", after)
+	}
+	// A training parameter may change: more epochs resume the run.
+	more := exp
+	more.Params = maps.Clone(exp.Params)
+	more.Params[vaekit.ParamLearningRate] = 1e-4
+	opts.Epochs = 3
+	if _, err := Run(context.Background(), more, opts); err != nil {
+		t.Errorf("resuming with another learning rate: %v", err)
+	}
+}
+
 func TestLookupAndModelErrors(t *testing.T) {
 	if _, err := Lookup("no-such"); err == nil || !strings.Contains(err.Error(), "fashion-conv-vae") {
 		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
@@ -297,7 +334,7 @@ func TestCodePriorFollowsItsVQVAE(t *testing.T) {
 	if _, err := Run(context.Background(), exp, opts); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "trained on the codes of another epoch of the VQ-VAE (2): training it again") {
+	if !strings.Contains(log.String(), "trained for another VQ-VAE or recipe (vqvae_epochs = 2, not 3): training it again") {
 		t.Errorf("resuming the VQ-VAE for a third epoch did not retrain its prior:\n%s", log.String())
 	}
 	prior, err := vaekit.ReadHistory(filepath.Join(runs, exp.Name, "code_prior", "history.csv"))
@@ -310,5 +347,21 @@ func TestCodePriorFollowsItsVQVAE(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "code prior:") {
 		t.Errorf("a finished run trained or encoded its prior again:\n%s", log.String())
+	}
+	// Another recipe for the prior: the run is not finished, and its prior alone is trained again.
+	exp.CodePrior = maps.Clone(exp.CodePrior)
+	exp.CodePrior[pixelcnn.ParamResidualBlocks] = 1
+	if finished(exp, opts) {
+		t.Error("a run whose prior had 2 residual blocks is seen as finished with a prior of 1")
+	}
+	log.Reset()
+	if _, err := Run(context.Background(), exp, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "(pixelcnn_residual_blocks = 2, not 1): training it again") {
+		t.Errorf("a new prior recipe did not retrain the prior:\n%s", log.String())
+	}
+	if !finished(exp, opts) {
+		t.Error("the run with its retrained prior is not finished")
 	}
 }

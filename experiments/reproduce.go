@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -215,13 +216,16 @@ func Reproduce(ctx context.Context, opts ReproduceOptions) error {
 	return nil
 }
 
-// finished reports whether the run of exp under opts has metrics for all its epochs.
+// finished reports whether the run of exp under opts has metrics for all its epochs and was
+// trained with the experiment's current recipe (one whose definition changed since is not
+// finished: Run then reports the change, rather than reproduce skipping it in silence).
 func finished(exp Experiment, opts Options) bool {
 	runsDir := opts.RunsDir
 	if runsDir == "" {
 		runsDir = "runs"
 	}
-	f, err := ReadFinished(filepath.Join(runsDir, exp.Name))
+	dir := filepath.Join(runsDir, exp.Name)
+	f, err := ReadFinished(dir)
 	if err != nil {
 		return false
 	}
@@ -229,7 +233,24 @@ func finished(exp Experiment, opts Options) bool {
 	if want == 0 {
 		want, _ = exp.Params[vaekit.ParamEpochs].(int)
 	}
-	return want > 0 && f.Metrics.Epochs >= want
+	params := maps.Clone(exp.Params)
+	maps.Copy(params, opts.Overrides)
+	return want > 0 && f.Metrics.Epochs >= want && sameRecipe(dir, params) &&
+		(exp.CodePrior == nil || sameRecipe(filepath.Join(dir, codePriorDir), exp.CodePrior))
+}
+
+// sameRecipe reports whether the params.json in dir agrees with params (keys without the root
+// scope's slash) on every parameter that vaekit.RecipeChanges compares.
+func sameRecipe(dir string, params map[string]any) bool {
+	saved, err := readParams(dir)
+	if err != nil {
+		return false
+	}
+	requested := map[string]any{}
+	for k, v := range params {
+		requested["/"+k] = v
+	}
+	return len(vaekit.RecipeChanges(saved, requested)) == 0
 }
 
 // runStamp identifies the state of a run that a results page was made from: its epochs and a

@@ -3,8 +3,10 @@ package experiments
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -154,6 +156,9 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
+	if err := checkRecipe(dir, storeParams(store)); err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
+	}
 	if err := writeJSON(filepath.Join(dir, "params.json"), storeParams(store)); err != nil {
 		return nil, err
 	}
@@ -293,6 +298,42 @@ func storeParams(store *model.Store) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// checkRecipe refuses to resume a run directory whose checkpoint was trained with another
+// recipe than requested (the parameters as params.json records them): the checkpoint's own
+// parameters would win when it loads, and params.json would no longer say what was trained.
+// A directory without a checkpoint or params.json has nothing to protect.
+func checkRecipe(dir string, requested map[string]any) error {
+	if ckpts, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "*.json")); len(ckpts) == 0 {
+		return nil
+	}
+	saved, err := readParams(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if changes := vaekit.RecipeChanges(saved, requested); len(changes) > 0 {
+		return fmt.Errorf("run directory %s was trained with another recipe (%s): rerun it from scratch (run -fresh, reproduce -force) or use another -runs folder",
+			dir, strings.Join(changes, "; "))
+	}
+	return nil
+}
+
+// readParams reads the params.json of a run directory.
+func readParams(dir string) (map[string]any, error) {
+	path := filepath.Join(dir, "params.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var params map[string]any
+	if err := json.Unmarshal(data, &params); err != nil {
+		return nil, fmt.Errorf("%s: %w: expected the JSON object of parameters a vaekit run writes", path, err)
+	}
+	return params, nil
 }
 
 func writeJSON(path string, v any) error {

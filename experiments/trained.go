@@ -2,12 +2,12 @@ package experiments
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
@@ -73,13 +73,16 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	if opts.Epochs > 0 {
 		epochs = opts.Epochs
 	}
-	// The prior models the codes of the VQ-VAE as it was: one trained on the codes of another
-	// epoch of the VQ-VAE is thrown away.
-	if prev, err := os.ReadFile(filepath.Join(dir, "params.json")); err == nil {
-		var p map[string]any
-		key := "/" + priorOfEpochs // params.json holds the store's full parameter paths
-		if json.Unmarshal(prev, &p) == nil && p[key] != float64(t.History.Epochs()) {
-			fmt.Fprintf(log, "code prior: trained on the codes of another epoch of the VQ-VAE (%v): training it again\n", p[key])
+	// The prior models the codes of the VQ-VAE as it was, under the experiment's recipe: one
+	// trained on the codes of another epoch of the VQ-VAE, or with another recipe, is derived
+	// from what no longer is, and is trained again.
+	want := map[string]any{"/" + priorOfEpochs: t.History.Epochs()} // params.json holds full paths
+	for k, v := range t.Experiment.CodePrior {
+		want["/"+k] = v
+	}
+	if saved, err := readParams(dir); err == nil {
+		if changes := vaekit.RecipeChanges(saved, want); len(changes) > 0 {
+			fmt.Fprintf(log, "code prior: trained for another VQ-VAE or recipe (%s): training it again\n", strings.Join(changes, "; "))
 			if err := os.RemoveAll(dir); err != nil {
 				return fmt.Errorf("code prior: %w", err)
 			}

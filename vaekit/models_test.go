@@ -263,6 +263,63 @@ func TestResumeGivesSameHistory(t *testing.T) {
 	}
 }
 
+// A run directory resumes only under the recipe it was started with: changing the architecture
+// or the loss is an error that names the parameter, changing a training parameter is not, and
+// the refused resume leaves the checkpoint as it was.
+func TestResumeRefusesAnotherRecipe(t *testing.T) {
+	train, test := syntheticSet(48, 4), syntheticSet(16, 5)
+	tests := []struct {
+		name    string
+		change  map[string]any
+		wantErr string // "" when the resume must succeed
+	}{
+		{"wider hidden layers", map[string]any{vaekit.ParamMLPHidden: []int{64, 64}}, "mlp_hidden = [64,32], not [64,64]"},
+		{"another loss", map[string]any{vaekit.ParamReconstruction: "mse"}, `reconstruction = "bernoulli", not "mse"`},
+		{"another latent size", map[string]any{vaekit.ParamLatentDim: 3}, "latent_dim = 4, not 3"},
+		{"more epochs, another learning rate", map[string]any{vaekit.ParamEpochs: 2, vaekit.ParamLearningRate: 1e-4}, ""},
+		{"another seed and batch size", map[string]any{vaekit.ParamEpochs: 2, vaekit.ParamSeed: int64(9), vaekit.ParamBatchSize: 8}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fitRecording(t, dir, smallMLP(map[string]any{vaekit.ParamEpochs: 1, vaekit.ParamReconstruction: "bernoulli"}), train, test)
+			before := dirContents(t, filepath.Join(dir, "checkpoint"))
+			tr, _ := newTrainer(t, vae.Model{}, smallMLP(maps.Clone(tt.change)))
+			_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir})
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("resume with %v: %v", tt.change, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("resume with %v: error %v, want one containing %q", tt.change, err, tt.wantErr)
+			}
+			if after := dirContents(t, filepath.Join(dir, "checkpoint")); !maps.Equal(before, after) {
+				t.Errorf("the refused resume changed the checkpoint directory: %v -> %v", before, after)
+			}
+		})
+	}
+}
+
+// dirContents maps the names of the files in dir to their contents.
+func dirContents(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(data)
+	}
+	return out
+}
+
 func TestTrainingParamErrors(t *testing.T) {
 	tests := []struct {
 		params  map[string]any

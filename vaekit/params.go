@@ -1,8 +1,10 @@
 package vaekit
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -117,4 +119,49 @@ func newOptimizer(p TrainingParams) optimizer.Interface {
 	default:
 		return optimizer.Adam().LearningRate(p.LearningRate).Betas(p.AdamBeta1, 0.999).Epsilon(1e-7).Done()
 	}
+}
+
+// resumableParams may differ between a run and its resumption: they steer the training, not
+// what the saved variables mean (ParamFrozenVariables and ParamModel are the checkpoint's own
+// bookkeeping, checked elsewhere).
+var resumableParams = map[string]bool{
+	ParamOptimizer: true, ParamLearningRate: true, ParamBatchSize: true, ParamEpochs: true,
+	ParamSeed: true, ParamBinarize: true, ParamOnNaN: true, ParamAdamBeta1: true,
+	ParamBatchNormBatches: true, ParamFrozenVariables: true, ParamModel: true,
+}
+
+// RecipeChanges lists the parameters that a run was started with (saved) and that requested
+// sets to another value, leaving out the training parameters a resumed run may change
+// (optimizer, learning rate, batch size, epochs, seed, binarization, NaN policy, Adam's beta1,
+// BatchNorm batches). A parameter only one side sets is not a change: checkpoints written
+// before a parameter existed must still load. Each entry reads `name = saved, not requested`,
+// names without the root scope's slash, sorted. Values are compared in their JSON form, so a
+// value read back from JSON (float64, []any) equals the Go value it was written from.
+func RecipeChanges(saved, requested map[string]any) []string {
+	var changes []string
+	for key, want := range requested {
+		name := strings.TrimPrefix(key, "/")
+		if resumableParams[name[strings.LastIndex(name, "/")+1:]] {
+			continue
+		}
+		got, ok := saved[key]
+		if !ok {
+			continue
+		}
+		g, gerr := json.Marshal(got)
+		w, werr := json.Marshal(want)
+		if gerr == nil && werr == nil && string(g) == string(w) {
+			continue
+		}
+		changes = append(changes, fmt.Sprintf("%s = %s, not %s", name, jsonOrSprint(g, gerr, got), jsonOrSprint(w, werr, want)))
+	}
+	slices.Sort(changes)
+	return changes
+}
+
+func jsonOrSprint(data []byte, err error, v any) string {
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -580,6 +581,8 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 	if n := t.store.NumVariables(); n > 0 {
 		return nil, nil, fmt.Errorf("Fit with a run directory (%s) must come first: the store already holds %d variables", dir, n)
 	}
+	// What this call asks for, before the checkpoint's own parameters replace it.
+	requested := maps.Collect(t.store.IterParams())
 	var h *checkpoint.Handler
 	for {
 		var err error
@@ -623,6 +626,11 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 		}
 		if got := model.GetParamOr(t.store.RootScope(), ParamModel, t.model.Name()); got != t.model.Name() {
 			return nil, nil, fmt.Errorf("checkpoint in %s belongs to model %q, not %q: use another run directory", ckptDir, got, t.model.Name())
+		}
+		// Resuming with another architecture or loss would silently train the checkpoint's
+		// recipe under the new one's name (the checkpoint's parameters win when it loads).
+		if changes := RecipeChanges(maps.Collect(t.store.IterParams()), requested); len(changes) > 0 {
+			return nil, nil, fmt.Errorf("checkpoint in %s was trained with another recipe (%s): start it over, or use another run directory", ckptDir, strings.Join(changes, "; "))
 		}
 		read, err := ReadHistory(filepath.Join(dir, "history.csv"))
 		switch {
