@@ -69,22 +69,33 @@ func ModelByName(name string) (vaekit.Model, error) {
 	return nil, fmt.Errorf("unknown model %q: expected one of %v", name, slices.Sorted(maps.Keys(Models)))
 }
 
-// kerasVQVAE is the keras-io VQ-VAE recipe: Conv 32/64 stride 2 to a 7x7x16 grid, 128 codes,
-// beta 0.25, Adam, batch 128, 30 epochs. keras-io's reconstruction loss is the squared error
-// divided by the training-set variance; here it is the squared error summed over pixels (the
-// scale differs by a constant factor; issue 5 compares the two).
-func kerasVQVAE() map[string]any {
+// Pixel variances of the training images scaled to [0, 1], as keras-io's vq_vae computes
+// them (np.var(x_train / 255.0), in float64); TestPixelVariances recomputes them from the data.
+const (
+	mnistPixelVariance   = 0.09493041879725218
+	fashionPixelVariance = 0.12462611721533168
+)
+
+// kerasVQVAE is the keras-io VQ-VAE recipe for a training set whose pixels have the given
+// variance: Conv 32/64 stride 2 to a 7x7x16 grid, 128 codes, beta 0.25, Adam, batch 128, 30
+// epochs, a linear decoder output and the squared error weighed by 1/variance, which is
+// keras-io's loss (mean squared error over the variance, plus the VQ terms as means over the
+// 784 latent values) times 784. Where it had to choose: keras-io feeds pixels shifted to
+// [-0.5, 0.5]; here they stay in [0, 1], which a linear output absorbs in its bias, and the
+// first convolution's bias absorbs everywhere but at the zero-padded borders.
+func kerasVQVAE(pixelVariance float64) map[string]any {
 	return map[string]any{
-		vaekit.ParamConvFilters:    []int{32, 64},
-		vqvae.ParamNumCodes:        128,
-		vqvae.ParamCodeDim:         16,
-		vqvae.ParamBeta:            0.25,
-		vaekit.ParamReconstruction: "mse",
-		vaekit.ParamOptimizer:      "adam",
-		vaekit.ParamLearningRate:   1e-3,
-		vaekit.ParamBatchSize:      128,
-		vaekit.ParamEpochs:         30,
-		vaekit.ParamSeed:           int64(1),
+		vaekit.ParamConvFilters:         []int{32, 64},
+		vqvae.ParamNumCodes:             128,
+		vqvae.ParamCodeDim:              16,
+		vqvae.ParamBeta:                 0.25,
+		vaekit.ParamReconstruction:      "mse_linear",
+		vqvae.ParamReconstructionWeight: 1 / pixelVariance,
+		vaekit.ParamOptimizer:           "adam",
+		vaekit.ParamLearningRate:        1e-3,
+		vaekit.ParamBatchSize:           128,
+		vaekit.ParamEpochs:              30,
+		vaekit.ParamSeed:                int64(1),
 	}
 }
 
@@ -288,9 +299,9 @@ var Registry = []Experiment{
 		Description: "VQ-VAE, 7x7 grid of 16-d codes from 128, on MNIST (keras-io)",
 		Data:        datasets.MNIST,
 		Model:       "vqvae",
-		Params:      kerasVQVAE(),
+		Params:      kerasVQVAE(mnistPixelVariance),
 		CodePrior:   kerasCodePrior(true),
-		Source: "keras-io vq_vae: encoder output 7x7x16, 128 codes, beta 0.25, Adam, batch 128, 30 epochs (reconstruction: see kerasVQVAE); " +
+		Source: "keras-io vq_vae: encoder output 7x7x16, 128 codes, beta 0.25, Adam, batch 128, 30 epochs, linear decoder output, squared error over the pixel variance (see kerasVQVAE); " +
 			"its PixelCNN code prior, here class-conditional (see kerasCodePrior)",
 	},
 	{
@@ -298,7 +309,7 @@ var Registry = []Experiment{
 		Description: "VQ-VAE, 7x7 grid of 16-d codes from 128, on Fashion-MNIST",
 		Data:        datasets.FashionMNIST,
 		Model:       "vqvae",
-		Params:      kerasVQVAE(),
+		Params:      kerasVQVAE(fashionPixelVariance),
 		CodePrior:   kerasCodePrior(false),
 		Source:      "the mnist-vqvae recipe on Fashion-MNIST, with an unconditional code prior",
 	},

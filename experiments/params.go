@@ -62,8 +62,9 @@ var KnownParams = map[string]string{
 	cvae.ParamForm: "cvae", vaekit.ParamNumClasses: "vaekit",
 	vqvae.ParamNumCodes: "vqvae", vqvae.ParamCodeDim: "vqvae", vqvae.ParamBeta: "vqvae",
 	vqvae.ParamCodebookUpdate: "vqvae", vqvae.ParamEMADecay: "vqvae", vqvae.ParamReseedAfter: "vqvae",
-	classifier.ParamHidden: "classifier",
-	pixelcnn.ParamFilters:  "pixelcnn", pixelcnn.ParamFirstKernel: "pixelcnn", pixelcnn.ParamResidualBlocks: "pixelcnn",
+	vqvae.ParamReconstructionWeight: "vqvae",
+	classifier.ParamHidden:          "classifier",
+	pixelcnn.ParamFilters:           "pixelcnn", pixelcnn.ParamFirstKernel: "pixelcnn", pixelcnn.ParamResidualBlocks: "pixelcnn",
 	pixelcnn.ParamConditional: "pixelcnn",
 }
 

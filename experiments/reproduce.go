@@ -80,10 +80,6 @@ func testTerm(term string) func(Metrics, *vaekit.History) (float64, bool) {
 	}
 }
 
-// mnistPixelVariance is the variance of MNIST's training pixels scaled to [0, 1] (standard
-// deviation 0.3081), by which keras-io divides the VQ-VAE's mean squared error.
-const mnistPixelVariance = 0.3081 * 0.3081
-
 const (
 	seedFashion = "seed Fashion-MNIST VAE tutorial, printed training loss (784 x mean BCE + mean KL)"
 	kerasVAE    = "keras-io Variational AutoEncoder example, final training log"

@@ -2,11 +2,14 @@ package experiments
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vaekit/vaekit/datasets"
 )
 
 // Every reproduction names a registered experiment and can read each of its references.
@@ -117,5 +120,30 @@ func TestCommittedResultsPageIsCurrent(t *testing.T) {
 	}
 	if len(stale) > 0 {
 		t.Errorf("docs/RESULTS.md is stale for %v: the runs in runs/reproduce are newer; run `make results`", stale)
+	}
+}
+
+// The pixel variances that weigh the keras-io VQ-VAE's reconstruction are those of the training
+// sets (keras-io: np.var(x_train / 255.0)); the images are float32, hence the tolerance.
+func TestPixelVariances(t *testing.T) {
+	for _, tt := range []struct {
+		data datasets.Name
+		want float64
+	}{{datasets.MNIST, mnistPixelVariance}, {datasets.FashionMNIST, fashionPixelVariance}} {
+		requireData(t, tt.data)
+		set, err := datasets.Load(tt.data, datasets.Train, datasets.Options{Offline: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum, sumSq float64
+		for _, v := range set.Images {
+			sum += float64(v)
+			sumSq += float64(v) * float64(v)
+		}
+		n := float64(len(set.Images))
+		mean := sum / n
+		if got := sumSq/n - mean*mean; math.Abs(got-tt.want) > 1e-6*tt.want {
+			t.Errorf("%s: pixel variance %.10f, the constant says %.10f", tt.data, got, tt.want)
+		}
 	}
 }

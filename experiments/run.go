@@ -346,21 +346,27 @@ func writeJSON(path string, v any) error {
 
 // units says in what units a model's loss terms are, per image.
 func units(m vaekit.Model, store *model.Store) string {
+	root := store.RootScope()
+	recon := "the Bernoulli NLL in nats (binary cross-entropy summed over pixels)"
+	switch model.GetParamOr(root, vaekit.ParamReconstruction, "bernoulli") {
+	case "mse":
+		recon = "the squared error of the sigmoid output, summed over pixels"
+	case "mse_linear":
+		recon = "the squared error of the linear output, summed over pixels"
+	}
 	switch m.(type) {
 	case classifier.Model:
 		return "per image: loss is the cross-entropy in nats, error is 1 for a wrong class (its mean is the error rate)"
 	case gan.Model:
 		return "per image: discriminator and generator are binary cross-entropies in nats (loss is their sum); real_score and fake_score are the discriminator's probability that an image is real"
 	case vqvae.Model:
-		if model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli") == "mse" {
-			return "per image: reconstruction is the squared error summed over pixels; codebook and commitment are squared distances summed over the code grid"
+		weight := ""
+		if w := model.GetParamOr(root, vqvae.ParamReconstructionWeight, 1.0); w != 1 {
+			weight = fmt.Sprintf(" (weighed by %.6g in the loss)", w)
 		}
-		return "per image: reconstruction is the Bernoulli NLL in nats; codebook and commitment are squared distances summed over the code grid"
+		return "per image: reconstruction is " + recon + weight + "; codebook and commitment are squared distances summed over the code grid"
 	}
-	if model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli") == "mse" {
-		return "per image: reconstruction is the squared error summed over pixels, KL in nats"
-	}
-	return "nats per image: reconstruction is the Bernoulli NLL (binary cross-entropy summed over pixels), KL in nats"
+	return "per image: reconstruction is " + recon + ", KL in nats"
 }
 
 // readMetrics reads the metrics.json of a run directory, or returns nil.

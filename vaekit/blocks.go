@@ -2,6 +2,7 @@ package vaekit
 
 import (
 	"fmt"
+	"slices"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/layers"
@@ -35,8 +36,11 @@ const (
 	// ParamConvBatchNorm adds batch normalization after every (transposed) convolution of the
 	// convolutional blocks, before the activation (default false; the seed CVAE uses it).
 	ParamConvBatchNorm = "conv_batchnorm"
-	// ParamReconstruction is the reconstruction loss: "bernoulli" (binary cross-entropy from
-	// logits, nats per image) or "mse" (squared error summed over pixels).
+	// ParamReconstruction is the reconstruction loss and with it the decoder's output:
+	// "bernoulli" (binary cross-entropy from logits, nats per image; images are the sigmoid of
+	// the logits), "mse" (squared error summed over pixels, of the sigmoid of the decoder's
+	// output) or "mse_linear" (squared error of the decoder's output itself, as in keras-io's
+	// vq_vae; images are that output clipped to [0, 1]).
 	ParamReconstruction = "reconstruction"
 	// ParamNumClasses is the number of classes of a class-conditional model or a classifier
 	// (default 10).
@@ -175,14 +179,37 @@ func DecoderLogits(scope *model.Scope, z, cond *Node) *Node {
 	}
 }
 
-// ReconstructionLoss applies ParamReconstruction to decoder logits and target images, per example.
+// Reconstructions Fit and the figures know (ParamReconstruction).
+var Reconstructions = []string{"bernoulli", "mse", "mse_linear"}
+
+// ReconstructionLoss applies ParamReconstruction to the decoder's output and the target
+// images, per example.
 func ReconstructionLoss(scope *model.Scope, logits, targets *Node) *Node {
-	switch kind := model.GetParamOr(scope, ParamReconstruction, "bernoulli"); kind {
+	switch kind := reconstruction(scope); kind {
 	case "bernoulli":
 		return BernoulliNLL(logits, targets)
 	case "mse":
 		return SquaredError(Sigmoid(logits), targets)
-	default:
-		panic(fmt.Errorf("vaekit: parameter %q = %q: expected \"bernoulli\" or \"mse\"", ParamReconstruction, kind))
+	default: // "mse_linear"
+		return SquaredError(logits, targets)
 	}
+}
+
+// DecodedImages turns the decoder's output into images with pixels in [0, 1], as
+// ParamReconstruction says: the sigmoid of logits, or a linear output clipped.
+func DecodedImages(scope *model.Scope, logits *Node) *Node {
+	if reconstruction(scope) == "mse_linear" {
+		return ClipScalar(logits, 0, 1)
+	}
+	return Sigmoid(logits)
+}
+
+// reconstruction reads ParamReconstruction, panicking on a value that is not one of
+// Reconstructions (the panic becomes Fit's error).
+func reconstruction(scope *model.Scope) string {
+	kind := model.GetParamOr(scope, ParamReconstruction, "bernoulli")
+	if !slices.Contains(Reconstructions, kind) {
+		panic(fmt.Errorf("vaekit: parameter %q = %q: expected one of %v", ParamReconstruction, kind, Reconstructions))
+	}
+	return kind
 }

@@ -2,10 +2,12 @@ package vaekit
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 func TestLossesByHand(t *testing.T) {
@@ -101,5 +103,53 @@ func TestNormalQuantiles(t *testing.T) {
 	}
 	if m := NormalQuantiles(3)[1]; m != 0 {
 		t.Errorf("the middle of 3 quantiles is %g, want 0", m)
+	}
+}
+
+// Each ParamReconstruction gives its loss of logits [0, 2, -1] against targets [0.5, 1, 0],
+// worked out by hand, and its images; an unknown one is an error that lists the known ones.
+func TestReconstructionKinds(t *testing.T) {
+	sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	softplus := func(x float64) float64 { return math.Log1p(math.Exp(x)) }
+	sq := func(x float64) float64 { return x * x }
+	tests := []struct {
+		kind       string
+		wantLoss   float64
+		wantImages []float64
+	}{
+		{"bernoulli", math.Ln2 + softplus(-2) + softplus(-1), []float64{0.5, sig(2), sig(-1)}},
+		{"mse", sq(0.5-0.5) + sq(sig(2)-1) + sq(sig(-1)), []float64{0.5, sig(2), sig(-1)}},
+		{"mse_linear", sq(0-0.5) + sq(2-1) + sq(-1-0), []float64{0, 1, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			store := model.NewStore()
+			store.SetParams(map[string]any{ParamReconstruction: tt.kind})
+			out, err := model.CallOnceN(GoBackend(), store, func(scope *model.Scope, logits, targets *Node) []*Node {
+				return []*Node{ReconstructionLoss(scope, logits, targets), DecodedImages(scope, logits)}
+			}, [][]float32{{0, 2, -1}}, [][]float32{{0.5, 1, 0}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss := tensors.MustCopyFlatData[float32](out[0])
+			images := tensors.MustCopyFlatData[float32](out[1])
+			if len(loss) != 1 || math.Abs(float64(loss[0])-tt.wantLoss) > 1e-5 {
+				t.Errorf("loss %v, want %.6f", loss, tt.wantLoss)
+			}
+			for i, want := range tt.wantImages {
+				if math.Abs(float64(images[i])-want) > 1e-6 {
+					t.Errorf("images %v, want %v", images, tt.wantImages)
+					break
+				}
+			}
+		})
+	}
+	store := model.NewStore()
+	store.SetParams(map[string]any{ParamReconstruction: "l1"})
+	_, err := model.CallOnce(GoBackend(), store, func(scope *model.Scope, logits *Node) *Node {
+		return DecodedImages(scope, logits)
+	}, [][]float32{{0}})
+	if err == nil || !strings.Contains(err.Error(), `"reconstruction" = "l1": expected one of [bernoulli mse mse_linear]`) {
+		t.Errorf("unknown reconstruction: error %v", err)
 	}
 }

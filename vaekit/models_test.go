@@ -474,6 +474,34 @@ func TestVQVAETermsAndReconstruction(t *testing.T) {
 	}
 }
 
+// The VQ-VAE's loss is w * reconstruction + codebook + beta * commitment, with the reported
+// reconstruction unweighted, for any ParamReconstruction; a weight that is not positive is an
+// error naming it.
+func TestVQVAEReconstructionWeight(t *testing.T) {
+	set := syntheticSet(6, 16)
+	for _, tt := range []struct {
+		kind   string
+		weight float64
+	}{{"mse_linear", 10.5}, {"mse", 1}, {"bernoulli", 0.5}} {
+		t.Run(fmt.Sprintf("%s-%g", tt.kind, tt.weight), func(t *testing.T) {
+			tr, _ := newTrainer(t, vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16,
+				vqvae.ParamCodeDim: 4, vaekit.ParamReconstruction: tt.kind, vqvae.ParamReconstructionWeight: tt.weight})
+			v, err := tr.Evaluate(set, 6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss, recon, codebook, commitment := v[0], v[1], v[2], v[3]
+			if want := tt.weight*recon + codebook + 0.25*commitment; math.Abs(loss-want) > 1e-5*math.Abs(want) {
+				t.Errorf("loss %v, want %v*%v + %v + 0.25*%v = %v", loss, tt.weight, recon, codebook, commitment, want)
+			}
+		})
+	}
+	tr, _ := newTrainer(t, vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamReconstructionWeight: -1.0})
+	if _, err := tr.Evaluate(set, 6); err == nil || !strings.Contains(err.Error(), `"vq_reconstruction_weight" = -1: expected a positive finite weight`) {
+		t.Errorf("negative weight: error %v", err)
+	}
+}
+
 // The importance-weighted estimate of -log p(x) (of -log p(x|y) for the conditional VAEs) is
 // never above the ELBO-based bound: with k = 1 it estimates the negative ELBO (the evaluated
 // loss), and more samples can only tighten it.

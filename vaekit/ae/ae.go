@@ -72,7 +72,7 @@ func (m Model) Encode(scope *model.Scope, images, _ *Node) *Node {
 
 // Decode implements vaekit.Generator: pixel probabilities for codes z.
 func (Model) Decode(scope *model.Scope, z, _ *Node) *Node {
-	return Sigmoid(vaekit.DecoderLogits(scope, z, nil))
+	return vaekit.DecodedImages(scope, vaekit.DecoderLogits(scope, z, nil))
 }
 
 // Reconstruct implements vaekit.Reconstructor.

@@ -99,7 +99,7 @@ func (Model) Encode(scope *model.Scope, images, labels *Node) *Node {
 
 // Decode implements vaekit.Generator: pixel probabilities for latent points z of classes labels.
 func (Model) Decode(scope *model.Scope, z, labels *Node) *Node {
-	return Sigmoid(vaekit.DecoderLogits(scope, z, condition(scope, labels)))
+	return vaekit.DecodedImages(scope, vaekit.DecoderLogits(scope, z, condition(scope, labels)))
 }
 
 // Reconstruct implements vaekit.Reconstructor.

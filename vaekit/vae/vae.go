@@ -86,7 +86,7 @@ func (Model) Encode(scope *model.Scope, images, _ *Node) *Node {
 
 // Decode implements vaekit.Generator: pixel probabilities for latent points z.
 func (Model) Decode(scope *model.Scope, z, _ *Node) *Node {
-	return Sigmoid(vaekit.DecoderLogits(scope, z, nil))
+	return vaekit.DecodedImages(scope, vaekit.DecoderLogits(scope, z, nil))
 }
 
 // Reconstruct implements vaekit.Reconstructor: the decoded posterior mean (no sampling), the

@@ -59,7 +59,7 @@ func DecodeCodes(backend compute.Backend, store *model.Store, codes []int32, n, 
 	}
 	out, err := model.CallOnce(backend, store, func(scope *model.Scope, codes *Node) *Node {
 		e := Gather(Codebook(scope, codes.Graph()), InsertAxes(codes, -1))
-		return Sigmoid(DecodeLogits(scope, e))
+		return vaekit.DecodedImages(scope, DecodeLogits(scope, e))
 	}, tensors.FromFlatDataAndDimensions(codes, n, gh, gw))
 	if err != nil {
 		return nil, err

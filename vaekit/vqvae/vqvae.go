@@ -6,14 +6,16 @@
 // from the quantised grid. Gradients pass the quantisation unchanged (straight-through). Loss
 // terms, per image:
 //
-//	loss           = reconstruction + codebook + beta * commitment (without codebook under "ema")
+//	loss           = w * reconstruction + codebook + beta * commitment (no codebook under "ema")
 //	reconstruction = under vaekit.ParamReconstruction (Bernoulli NLL or squared error)
+//	w              = ParamReconstructionWeight (default 1)
 //	codebook       = ||sg[z] - e||^2, summed over the grid (moves the codes towards the encoder)
 //	commitment     = ||z - sg[e]||^2, summed over the grid (keeps the encoder near its codes)
 package vqvae
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -42,6 +44,12 @@ const (
 	// training steps with an encoder vector of the current batch (needs "ema": with "loss" the
 	// optimizer owns the codebook). Default 0: never.
 	ParamReseedAfter = "vq_reseed_after"
+	// ParamReconstructionWeight weighs the reconstruction term in the loss (default 1; the
+	// reported reconstruction term is not weighted). keras-io's vq_vae divides its mean squared
+	// error by the training set's pixel variance, and averages the codebook and commitment terms
+	// over its 7x7x16 = 784 latent values, as many as the pixels: its loss is this one with w =
+	// 1/variance, divided by 784.
+	ParamReconstructionWeight = "vq_reconstruction_weight"
 )
 
 // Codebook update modes.
@@ -216,12 +224,15 @@ func (Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 	reconstruction := vaekit.ReconstructionLoss(scope, DecodeLogits(scope, q.Values), images)
 	codebook, commitment := Losses(z, q.Nearest)
 	beta := model.GetParamOr(scope, ParamBeta, 0.25)
-	var loss *Node
-	if mode == UpdateLoss {
-		loss = Add(Add(reconstruction, codebook), MulScalar(commitment, beta))
-	} else {
-		loss = Add(reconstruction, MulScalar(commitment, beta))
+	weight := model.GetParamOr(scope, ParamReconstructionWeight, 1.0)
+	if !(weight > 0) || math.IsInf(weight, 1) {
+		panic(fmt.Errorf("vqvae: parameter %q = %g: expected a positive finite weight", ParamReconstructionWeight, weight))
 	}
+	loss := MulScalar(reconstruction, weight)
+	if mode == UpdateLoss {
+		loss = Add(loss, codebook)
+	}
+	loss = Add(loss, MulScalar(commitment, beta))
 	if mode == UpdateEMA && scope.IsTraining(z.Graph()) {
 		d := z.Shape().Dim(-1)
 		emaUpdate(scope, Reshape(z, -1, d), Reshape(q.Codes, -1), reseedAfter)
@@ -237,5 +248,5 @@ func (Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 // Reconstruct implements vaekit.Reconstructor: the decoded quantised grid.
 func (Model) Reconstruct(scope *model.Scope, images, _ *Node) *Node {
 	q := Quantize(scope, Encode(scope, images))
-	return Sigmoid(DecodeLogits(scope, q.Values))
+	return vaekit.DecodedImages(scope, DecodeLogits(scope, q.Values))
 }
