@@ -229,24 +229,35 @@ func finished(exp Experiment, opts Options) bool {
 	if want == 0 {
 		want, _ = exp.Params[vaekit.ParamEpochs].(int)
 	}
-	params := maps.Clone(exp.Params)
-	maps.Copy(params, opts.Overrides)
-	return want > 0 && f.Metrics.Epochs >= want && sameRecipe(dir, params) &&
-		(exp.CodePrior == nil || sameRecipe(filepath.Join(dir, codePriorDir), exp.CodePrior))
+	return want > 0 && f.Metrics.Epochs >= want && len(recipeChanges(exp, dir, opts.Overrides)) == 0
 }
 
-// sameRecipe reports whether the params.json in dir agrees with params (keys without the root
-// scope's slash) on every parameter that vaekit.RecipeChanges compares.
-func sameRecipe(dir string, params map[string]any) bool {
+// recipeChanges lists how the run in dir differs from the recipe of exp (with overrides) and of
+// its code prior, as vaekit.RecipeChanges words it; a run without params.json differs in
+// everything it cannot show.
+func recipeChanges(exp Experiment, dir string, overrides map[string]any) []string {
+	params := maps.Clone(exp.Params)
+	maps.Copy(params, overrides)
+	changes := changesFrom(dir, params)
+	if exp.CodePrior != nil {
+		for _, c := range changesFrom(filepath.Join(dir, codePriorDir), exp.CodePrior) {
+			changes = append(changes, "code prior "+c)
+		}
+	}
+	return changes
+}
+
+// changesFrom compares the params.json in dir with params (keys without the root scope's slash).
+func changesFrom(dir string, params map[string]any) []string {
 	saved, err := readParams(dir)
 	if err != nil {
-		return false
+		return []string{fmt.Sprintf("no parameters (%v)", err)}
 	}
 	requested := map[string]any{}
 	for k, v := range params {
 		requested["/"+k] = v
 	}
-	return len(vaekit.RecipeChanges(saved, requested)) == 0
+	return vaekit.RecipeChanges(saved, requested)
 }
 
 // runStamp identifies the state of a run that a results page was made from: its epochs and a
@@ -307,6 +318,12 @@ func WriteResults(path, runsDir string) error {
 			}
 			epochs = h.Epochs()
 		}
+		// A run of an earlier definition of the experiment stays on the page, marked, until
+		// it is rerun: its numbers are real, but not of the recipe the table names.
+		olderRecipe := ""
+		if changes := recipeChanges(exp, dir, nil); ran && len(changes) > 0 {
+			olderRecipe = " (run of an older recipe: " + strings.Join(changes, "; ") + ")"
+		}
 		for _, ref := range r.References {
 			refCell, diff := "none published", ""
 			if ref.Source != "" {
@@ -320,7 +337,7 @@ func WriteResults(path, runsDir string) error {
 			if ran {
 				gotCell = "not reached"
 				if got, ok := ref.Of(f.Metrics, h); ok {
-					gotCell = formatNumber(got)
+					gotCell = formatNumber(got) + olderRecipe
 					if ref.Source != "" {
 						diff = fmt.Sprintf("%+.1f%%", 100*(got-ref.Value)/ref.Value)
 					}

@@ -1,7 +1,9 @@
 package experiments
 
 import (
+	"bytes"
 	"context"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
 )
 
 // Every reproduction names a registered experiment and can read each of its references.
@@ -76,6 +79,25 @@ func TestResultsPageFromRunsAndStaleness(t *testing.T) {
 	// Finished runs are skipped by Reproduce; the quick mode runs every reproduction.
 	if !finished(exp, opts) {
 		t.Error("a run with all its epochs is not seen as finished")
+	}
+	// A run of an earlier definition of the experiment (here: its latent size changed since)
+	// stays on the page, marked with the change.
+	changed := exp
+	changed.Params = maps.Clone(exp.Params)
+	changed.Params[vaekit.ParamLatentDim] = 10
+	if got := recipeChanges(changed, filepath.Join(runs, exp.Name), nil); !slices.Equal(got, []string{"latent_dim = 20, not 10"}) {
+		t.Errorf("recipe changes %q, want [latent_dim = 20, not 10]", got)
+	}
+	params := filepath.Join(runs, exp.Name, "params.json")
+	data, _ := os.ReadFile(params)
+	if err := os.WriteFile(params, bytes.Replace(data, []byte(`"/latent_dim": 20`), []byte(`"/latent_dim": 16`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteResults(page, runs); err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := os.ReadFile(page); !strings.Contains(string(text), " (run of an older recipe: latent_dim = 16, not 20) |") {
+		t.Errorf("the page does not mark the run of an older recipe:\n%s", text)
 	}
 }
 
