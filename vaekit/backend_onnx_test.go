@@ -51,6 +51,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 		{"conv-ae-batchnorm", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2,
 			vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu"}, false},
 		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse"}, false},
+		{"vqvae-keras", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse_linear", vqvae.ParamReconstructionWeight: 10.5}, false},
 		{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true}, true},
 		{"classifier", classifier.Model{}, nil, false},
 	}
