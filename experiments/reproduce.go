@@ -253,11 +253,7 @@ func changesFrom(dir string, params map[string]any) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("no parameters (%v)", err)}
 	}
-	requested := map[string]any{}
-	for k, v := range params {
-		requested["/"+k] = v
-	}
-	return vaekit.RecipeChanges(saved, requested)
+	return vaekit.RecipeChanges(saved, storePaths(params))
 }
 
 // runStamp identifies the state of a run that a results page was made from: its epochs and a

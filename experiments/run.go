@@ -156,10 +156,11 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
-	if err := checkRecipe(dir, storeParams(store)); err != nil {
+	recipe := storeParams(store)
+	if err := checkRecipe(dir, recipe); err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
-	if err := writeJSON(filepath.Join(dir, "params.json"), storeParams(store)); err != nil {
+	if err := writeJSON(filepath.Join(dir, "params.json"), recipe); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -296,6 +297,16 @@ func storeParams(store *model.Store) map[string]any {
 			continue // bookkeeping of the checkpoints, not part of the recipe
 		}
 		out[k] = v
+	}
+	return out
+}
+
+// storePaths keys params (names in the root scope) by their full store paths, as params.json
+// and the checkpoints hold them.
+func storePaths(params map[string]any) map[string]any {
+	out := make(map[string]any, len(params))
+	for k, v := range params {
+		out["/"+k] = v
 	}
 	return out
 }

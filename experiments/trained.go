@@ -76,10 +76,8 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	// The prior models the codes of the VQ-VAE as it was, under the experiment's recipe: one
 	// trained on the codes of another epoch of the VQ-VAE, or with another recipe, is derived
 	// from what no longer is, and is trained again.
-	want := map[string]any{"/" + priorOfEpochs: t.History.Epochs()} // params.json holds full paths
-	for k, v := range t.Experiment.CodePrior {
-		want["/"+k] = v
-	}
+	want := storePaths(t.Experiment.CodePrior)
+	want["/"+priorOfEpochs] = t.History.Epochs()
 	if saved, err := readParams(dir); err == nil {
 		if changes := vaekit.RecipeChanges(saved, want); len(changes) > 0 {
 			fmt.Fprintf(log, "code prior: trained for another VQ-VAE or recipe (%s): training it again\n", strings.Join(changes, "; "))
