@@ -104,6 +104,11 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 	case p.BatchNormBatches < 0:
 		return p, fmt.Errorf("parameter %q = %d: expected 0 (keep the moving averages) or more batches", ParamBatchNormBatches, p.BatchNormBatches)
 	}
+	// The reconstruction kind is a model parameter, read when the graph is built; checking it
+	// here too reports a typo before any data is loaded or anything is written.
+	if kind := model.GetParamOr(root, ParamReconstruction, "bernoulli"); !slices.Contains(Reconstructions, kind) {
+		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamReconstruction, kind, Reconstructions)
+	}
 	return p, nil
 }
 

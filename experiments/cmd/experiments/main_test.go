@@ -39,7 +39,7 @@ func TestBadArguments(t *testing.T) {
 		{"zero hidden width", []string{"run", "-runs", runs, "-quick", "-set", "mlp_hidden=0,5", "mnist-mlp-ae"}, `building the model: vaekit: parameter "mlp_hidden" = 0: expected a positive size`},
 		{"negative codebook", []string{"run", "-runs", runs, "-quick", "-set", "vq_num_codes=-3", "mnist-vqvae"}, `building the model: vqvae: parameters "vq_num_codes" = -3 and "vq_code_dim" = 16: expected positive sizes`},
 		{"unknown architecture", []string{"run", "-runs", runs, "-quick", "-set", "architecture=cnn", "mnist-mlp-vae"}, `parameter "architecture" = "cnn": expected "mlp" or "conv"`},
-		{"unknown reconstruction", []string{"run", "-runs", runs, "-quick", "-set", "reconstruction=l1", "mnist-mlp-vae"}, `parameter "reconstruction" = "l1": expected "bernoulli" or "mse"`},
+		{"unknown reconstruction", []string{"run", "-runs", runs, "-quick", "-set", "reconstruction=l1", "mnist-mlp-vae"}, `parameter "reconstruction" = "l1": expected one of [bernoulli mse mse_linear]`},
 		{"unknown cvae form", []string{"run", "-runs", runs, "-quick", "-set", "cvae_form=both", "mnist-prior-cvae"}, `parameter "cvae_form" = "both": expected "concat" or "prior"`},
 		{"re-seeding without ema", []string{"run", "-runs", runs, "-quick", "-set", "vq_reseed_after=5", "mnist-vqvae"}, `parameter "vq_reseed_after" = 5: expected 0, or a positive number of steps with "vq_codebook_update" = "ema"`},
 		{"unknown NaN policy", []string{"run", "-runs", runs, "-quick", "-on-nan", "ignore", "mnist-mlp-vae"}, `parameter "on_nan" = "ignore": expected one of [stop skip]`},
