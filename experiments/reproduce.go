@@ -308,10 +308,7 @@ func WriteResults(path, runsDir string) error {
 		backend, wall, epochs := "", "", 0
 		if ran {
 			backend, _, _ = strings.Cut(f.Metrics.Backend, " (")
-			wall = (time.Duration(f.Metrics.WallSeconds) * time.Second).String()
-			if f.Metrics.WallEstimated {
-				wall = "about " + wall // part of it trained by an interrupted invocation
-			}
+			wall = wallCell(f.Metrics)
 			epochs = h.Epochs()
 		}
 		// A run of an earlier definition of the experiment stays on the page, marked, until
@@ -465,4 +462,16 @@ func StaleResults(path, runsDir string) ([]string, error) {
 		}
 	}
 	return stale, nil
+}
+
+// wallCell is the results table's wall time of a run.
+func wallCell(m Metrics) string {
+	wall := (time.Duration(m.WallSeconds) * time.Second).String()
+	switch {
+	case m.WallUnknown:
+		return "not timed" // trained by invocations interrupted before they wrote metrics
+	case m.WallEstimated:
+		return "about " + wall // part of it trained by an interrupted invocation
+	}
+	return wall
 }

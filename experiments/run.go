@@ -82,8 +82,12 @@ type Metrics struct {
 	WallSeconds   float64            `json:"wall_seconds"`
 	// WallEstimated: some epochs were trained by an invocation that was interrupted before it
 	// wrote metrics.json; their time is counted at the seconds per epoch of a later one.
-	WallEstimated bool   `json:"wall_seconds_estimated,omitempty"`
-	Backend       string `json:"backend"`
+	WallEstimated bool `json:"wall_seconds_estimated,omitempty"`
+	// WallUnknown: every epoch was trained by invocations that were interrupted before they
+	// wrote metrics.json, so no seconds per epoch are known; WallSeconds is only the time of
+	// the invocations that finished (evaluation, figures).
+	WallUnknown bool   `json:"wall_seconds_unknown,omitempty"`
+	Backend     string `json:"backend"`
 	// Extra holds family-specific test figures, each name ending with its unit.
 	Extra map[string]float64 `json:"extra,omitempty"`
 	// ClassFidelity is, for a conditional run, the class-conditional fidelity of each class
@@ -398,7 +402,8 @@ func readMetrics(dir string) *Metrics {
 // (nil if none was written), keeps the timings of the epochs trained before. The wall time adds
 // up over the invocations; the epochs of an interrupted invocation, which wrote no metrics, are
 // counted at this invocation's seconds per epoch, and the wall time marked as estimated. A
-// finished run rerun (which trains nothing) keeps its seconds per epoch.
+// finished run rerun (which trains nothing) keeps its seconds per epoch; a run whose every epoch
+// was trained by interrupted invocations has no timing to go by and is marked WallUnknown.
 func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float64, trainedNow int, prev *Metrics) Metrics {
 	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
 		WallSeconds: wall, Backend: backend}
@@ -420,9 +425,12 @@ func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float
 		metrics.WallEstimated = prev.WallEstimated
 		before -= prev.Epochs
 	}
-	if before > 0 {
+	switch {
+	case before > 0 && metrics.SecondsPerEpo > 0:
 		metrics.WallSeconds += float64(before) * metrics.SecondsPerEpo
 		metrics.WallEstimated = true
+	case before > 0:
+		metrics.WallUnknown = true
 	}
 	return metrics
 }
