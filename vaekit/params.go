@@ -46,7 +46,16 @@ const (
 	// the seed CVAE's test loss read 320 nats with them after 8 epochs, 150 with averages
 	// estimated afresh, against a training loss of 148.
 	ParamBatchNormBatches = "batchnorm_batches"
+	// ParamInitializer is how Fit initializes the weights of a new model: "he_normal" (default,
+	// GoMLX's: N(0, 2/fan_in) kernels, zero biases) or "glorot_uniform" (Keras' default:
+	// uniform in +-sqrt(6/(fan_in+fan_out)), zero biases), for reproducing a Keras source
+	// exactly. Only variables created by the training graph take it; a resumed run keeps its
+	// checkpoint's weights.
+	ParamInitializer = "initializer"
 )
+
+// Initializers Fit knows.
+var Initializers = []string{"he_normal", "glorot_uniform"}
 
 // NaN policies Fit knows.
 var NaNPolicies = []string{"stop", "skip"}
@@ -103,6 +112,9 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		return p, fmt.Errorf("parameter %q = %g: expected a value in [0, 1)", ParamAdamBeta1, p.AdamBeta1)
 	case p.BatchNormBatches < 0:
 		return p, fmt.Errorf("parameter %q = %d: expected 0 (keep the moving averages) or more batches", ParamBatchNormBatches, p.BatchNormBatches)
+	}
+	if init := model.GetParamOr(root, ParamInitializer, "he_normal"); !slices.Contains(Initializers, init) {
+		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamInitializer, init, Initializers)
 	}
 	// The reconstruction kind is a model parameter, read when the graph is built; checking it
 	// here too reports a typo before any data is loaded or anything is written.

@@ -19,6 +19,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/vaekit/vaekit/datasets"
 )
 
@@ -109,6 +110,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer,
 	t := &Trainer{backend: backend, store: store, model: m, params: p}
 	opt := newOptimizer(p)
 	t.train, err = model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
+		scope = initializing(scope)
 		g := images.Graph()
 		store.SetTraining(g, true)
 		terms := m.Loss(scope, images, labels)
@@ -135,6 +137,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer,
 		return nil, err
 	}
 	t.eval, err = model.NewExec(backend, store, func(scope *model.Scope, images, labels, mask *Node) *Node {
+		scope = initializing(scope)
 		terms := m.Loss(scope, images, labels)
 		t.terms = terms.Names()
 		sums := make([]*Node, len(terms))
@@ -147,6 +150,16 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer,
 		return nil, err
 	}
 	return t, nil
+}
+
+// initializing gives scope the initializer ParamInitializer names (checked by
+// ReadTrainingParams), for the variables a training, evaluation or BatchNorm graph creates:
+// whichever of them is built first creates the model's weights.
+func initializing(scope *model.Scope) *model.Scope {
+	if model.GetParamOr(scope, ParamInitializer, "he_normal") == "glorot_uniform" {
+		return scope.WithInitializer(initializer.GlorotUniformFn(scope))
+	}
+	return scope
 }
 
 // Params returns the training parameters the trainer was built with.
@@ -222,6 +235,7 @@ func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, orde
 	if t.bnStats == nil {
 		var err error
 		t.bnStats, err = model.NewExec(t.backend, t.store, func(scope *model.Scope, images, labels *Node) *Node {
+			scope = initializing(scope)
 			g := images.Graph()
 			t.store.SetTraining(g, true)
 			// The model may update other variables in training mode (the random state, a

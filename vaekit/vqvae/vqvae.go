@@ -22,6 +22,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/vaekit/vaekit/vaekit"
 )
 
@@ -50,6 +51,10 @@ const (
 	// over its 7x7x16 = 784 latent values, as many as the pixels: its loss is this one with w =
 	// 1/variance, divided by 784.
 	ParamReconstructionWeight = "vq_reconstruction_weight"
+	// ParamCodebookInitScale, if > 0, initializes the codebook uniformly in [-s, s] (keras-io's
+	// vq_vae: tf.random_uniform_initializer(), s = 0.05) instead of with the store's initializer
+	// (vaekit.ParamInitializer). Default 0.
+	ParamCodebookInitScale = "vq_codebook_init_scale"
 )
 
 // Codebook update modes.
@@ -101,8 +106,19 @@ func DecodeLogits(scope *model.Scope, grid *Node) *Node {
 // Codebook returns the codebook variable's value [K, d]. The quantizer's scope is entered with
 // At, since the loss, the quantization and the moving-average update all reach it in one graph.
 func Codebook(scope *model.Scope, g *Graph) *Node {
+	return codebookVariable(scope).NodeValue(g)
+}
+
+// codebookVariable is the codebook [K, d], created as ParamCodebookInitScale says.
+func codebookVariable(scope *model.Scope) *model.Variable {
 	k, d := sizes(scope)
-	return scope.At("quantizer").VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d)).NodeValue(g)
+	q := scope.At("quantizer")
+	if s := model.GetParamOr(scope, ParamCodebookInitScale, 0.0); s > 0 {
+		q = q.WithInitializer(initializer.RandomUniformFn(q, -s, s))
+	} else if s < 0 || math.IsNaN(s) {
+		panic(fmt.Errorf("vqvae: parameter %q = %g: expected 0 (the store's initializer) or a positive scale", ParamCodebookInitScale, s))
+	}
+	return q.VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d))
 }
 
 // Nearest returns, for every vector of z [..., d], the index of the nearest row of codebook
@@ -172,7 +188,7 @@ func emaUpdate(scope *model.Scope, z, codes *Node, reseedAfter int) {
 	if !(gamma > 0 && gamma < 1) {
 		panic(fmt.Errorf("vqvae: parameter %q = %g: expected a decay in (0, 1)", ParamEMADecay, gamma))
 	}
-	codebookVar := q.VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d))
+	codebookVar := codebookVariable(scope)
 	countVar := q.VariableWithValue("ema_count", ones(k)).SetTrainable(false)
 	e, count := codebookVar.NodeValue(g), countVar.NodeValue(g)
 	oneHot := OneHot(codes, k, dtypes.Float32)               // [n, K]
@@ -216,8 +232,7 @@ func (Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 	mode, reseedAfter := updateMode(scope)
 	if mode == UpdateEMA {
 		// The moving averages own the codebook: the optimizer must not update it.
-		k, d := sizes(scope)
-		scope.At("quantizer").VariableWithShape("codebook", shapes.Make(dtypes.Float32, k, d)).SetTrainable(false)
+		codebookVariable(scope).SetTrainable(false)
 	}
 	z := Encode(scope, images)
 	q := Quantize(scope, z)
