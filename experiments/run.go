@@ -73,13 +73,15 @@ type Result struct {
 
 // Metrics is written to metrics.json.
 type Metrics struct {
-	Experiment    string             `json:"experiment"`
-	Epochs        int                `json:"epochs"`
-	Test          map[string]float64 `json:"test"`
-	Train         map[string]float64 `json:"train"`
-	Units         string             `json:"units"`
-	SecondsPerEpo float64            `json:"seconds_per_epoch"`
-	WallSeconds   float64            `json:"wall_seconds"`
+	Experiment string             `json:"experiment"`
+	Epochs     int                `json:"epochs"`
+	Test       map[string]float64 `json:"test"`
+	Train      map[string]float64 `json:"train"`
+	Units      string             `json:"units"`
+	// SecondsPerEpo is the training loop's time per epoch (a code prior trained after it and
+	// the evaluation are in WallSeconds only).
+	SecondsPerEpo float64 `json:"seconds_per_epoch"`
+	WallSeconds   float64 `json:"wall_seconds"`
 	// WallEstimated: some epochs were trained by an invocation that was interrupted before it
 	// wrote metrics.json; their time is counted at the seconds per epoch of a later one.
 	WallEstimated bool `json:"wall_seconds_estimated,omitempty"`
@@ -189,6 +191,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		return nil
 	}
 	hist, err := trainer.Fit(ctx, trainSet, testSet, fitOpts)
+	fitSeconds := time.Since(start).Seconds()
 	if live != nil && hist != nil {
 		live.finish(hist)
 	}
@@ -203,7 +206,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		}
 	}
 	wall := time.Since(start).Seconds()
-	metrics := newMetrics(exp, hist, backendDesc, wall, trainedNow, prev)
+	metrics := newMetrics(exp, hist, backendDesc, wall, fitSeconds, trainedNow, prev)
 	metrics.Units = units(m, store)
 	if err := t.evaluate(ctx, opts, &metrics); err != nil {
 		return t, fmt.Errorf("experiment %s: %w", exp.Name, err)
@@ -398,13 +401,14 @@ func readMetrics(dir string) *Metrics {
 }
 
 // newMetrics holds the loss terms of the last epoch on both splits and the timings: wall is
-// this invocation's time, in which it trained trainedNow epochs; prev, the run's earlier metrics
+// this invocation's time, of which fit was the training loop's (without a code prior trained
+// after it), which trained trainedNow epochs; prev, the run's earlier metrics
 // (nil if none was written), keeps the timings of the epochs trained before. The wall time adds
 // up over the invocations; the epochs of an interrupted invocation, which wrote no metrics, are
 // counted at this invocation's seconds per epoch, and the wall time marked as estimated. A
 // finished run rerun (which trains nothing) keeps its seconds per epoch; a run whose every epoch
 // was trained by interrupted invocations has no timing to go by and is marked WallUnknown.
-func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float64, trainedNow int, prev *Metrics) Metrics {
+func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall, fit float64, trainedNow int, prev *Metrics) Metrics {
 	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
 		WallSeconds: wall, Backend: backend}
 	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {
@@ -415,7 +419,7 @@ func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall float
 		}
 	}
 	if trainedNow > 0 {
-		metrics.SecondsPerEpo = wall / float64(trainedNow)
+		metrics.SecondsPerEpo = fit / float64(trainedNow)
 	} else if prev != nil {
 		metrics.SecondsPerEpo = prev.SecondsPerEpo
 	}
