@@ -151,6 +151,9 @@ var Reproductions = []Reproduction{
 	{
 		Experiment: "mnist-vqvae",
 		Curve:      "reconstruction",
+		Note: "keras-io logs the mean over each epoch's training batches, vaekit the training set evaluated after the epoch; " +
+			"vaekit starts from GoMLX's He-normal weights and codebook, keras-io from Keras' Glorot-uniform weights and a codebook uniform in +-0.05 " +
+			"(both available: initializer, vq_codebook_init_scale)",
 		References: []Reference{{Metric: "train reconstruction / (784 x pixel variance), epoch 30", Value: 0.0444,
 			Source: "keras-io VQ-VAE example, final training log (MSE over the training-set variance)",
 			Epoch:  30, OnCurve: 0.0444 * 784 * mnistPixelVariance,
