@@ -1,5 +1,7 @@
-# vaekit: every target builds with GOEXPERIMENT=simd, which compiles the pure-Go backend's SIMD
-# matrix products (about 7x faster training on amd64 with Go 1.26).
+# vaekit: every target builds with Go 1.27 (GoMLX v0.28.16 needs it; the go command fetches the
+# toolchain from the module proxy, since a machine's own Go 1.26 ignores go.mod's toolchain line)
+# and with GOEXPERIMENT=simd, which compiles the pure-Go backend's SIMD kernels.
+export GOTOOLCHAIN := go1.27.3
 export GOEXPERIMENT := simd
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

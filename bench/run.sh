@@ -10,7 +10,7 @@ out=${1:?usage: bench/run.sh OUTDIR}
 steps=${BENCH_STEPS:-30} # 10 left the ratios 10-20% apart between two runs
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
-export GOEXPERIMENT=${GOEXPERIMENT:-simd}
+export GOEXPERIMENT=${GOEXPERIMENT:-simd} GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 go test -c -o "$out/vaekit.test" ./vaekit/
 
 cases=(conv-vae mlp-vae mlp-ae conv-dae conv-cvae mlp-cvae-prior vqvae pixelcnn-prior classifier)

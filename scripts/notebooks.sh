@@ -6,6 +6,7 @@
 #   scripts/notebooks.sh quick   # VAEKIT_QUICK=1: small subsets, few steps; executed copies go to $OUT
 #   scripts/notebooks.sh full    # full runs; the notebooks are rewritten in place with their outputs
 set -euo pipefail
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} GOEXPERIMENT=${GOEXPERIMENT:-simd}
 mode=${1:-quick}
 cd "$(dirname "$0")/.."
 export PATH="$PATH:$(go env GOPATH)/bin"
@@ -13,14 +14,14 @@ out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 
 # The kernel: gonb installed by `make tools`, registered with Jupyter, and given the environment
-# every notebook needs (GOEXPERIMENT=simd for the SIMD matrix products; the pure-Go backend
+# every notebook needs (GOTOOLCHAIN=go1.27.3, GOEXPERIMENT=simd for the SIMD kernels; the pure-Go backend
 # unless the caller chose one).
 gonb --install >/dev/null 2>&1
 /usr/bin/python3 - "${GOMLX_BACKEND:-go}" <<'PY'
 import json, os, sys
 path = os.path.expanduser("~/.local/share/jupyter/kernels/gonb/kernel.json")
 spec = json.load(open(path))
-spec["env"] = {**spec.get("env", {}), "GOEXPERIMENT": "simd", "GOMLX_BACKEND": sys.argv[1]}
+spec["env"] = {**spec.get("env", {}), "GOEXPERIMENT": "simd", "GOTOOLCHAIN": os.environ["GOTOOLCHAIN"], "GOMLX_BACKEND": sys.argv[1]}
 json.dump(spec, open(path, "w"), indent=1)
 PY
 

@@ -93,7 +93,8 @@ func GoBackendConfig(config string) string {
 	return config + ",parallelism=-1"
 }
 
-// newGoBackend creates a pure-Go backend. gobackend.New prints a line to standard output when
+// newGoBackend creates a pure-Go backend, wrapped by VariablesAsParameters (since compute v0.1.14
+// the pure-Go backend, like ONNX Runtime, asks for variables as constants). gobackend.New prints a line to standard output when
 // the parallelism is set; it is swallowed, so that notebooks and logs show only vaekit's own
 // description of the backend.
 func newGoBackend(config string) (compute.Backend, error) {
@@ -102,7 +103,11 @@ func newGoBackend(config string) (compute.Backend, error) {
 		os.Stdout = devNull
 		defer func() { os.Stdout = stdout; devNull.Close() }()
 	}
-	return gobackend.New(config)
+	b, err := gobackend.New(config)
+	if err != nil {
+		return nil, err
+	}
+	return VariablesAsParameters(b), nil
 }
 
 func describe(b compute.Backend, config string) string {

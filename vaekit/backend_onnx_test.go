@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
@@ -124,33 +123,6 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// An executor that is not a training graph must read the current value of a variable that is
-// not trainable (BatchNorm's moving averages, the random state), not the value it had when the
-// graph was compiled: ONNX Runtime asks GoMLX to embed such variables as constants, which
-// NewBackend turns off.
-func TestONNXReadsCurrentValuesOfFrozenVariables(t *testing.T) {
-	onnx := onnxBackend(t)
-	store := model.NewStore()
-	frozen := store.RootScope().In("stats").VariableWithValue("mean", []float32{1, 2}).SetTrainable(false)
-	read, err := model.NewExec(onnx, store, func(scope *model.Scope, x *Node) *Node {
-		return Add(x, frozen.NodeValue(x.Graph()))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mean := range [][]float32{{1, 2}, {10, 20}, {-3, 0.5}} {
-		frozen.MustSetValue(tensors.FromValue(mean))
-		out, err := read.Exec([]float32{100, 200})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := tensors.MustCopyFlatData[float32](out[0])
-		if want := []float32{100 + mean[0], 200 + mean[1]}; !slices.Equal(got, want) {
-			t.Errorf("after setting the variable to %v: got %v, want %v", mean, got, want)
-		}
 	}
 }
 
