@@ -96,12 +96,14 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 		t.Prior = &CodePrior{Store: store, History: hist}
 		return nil
 	}
-	fmt.Fprintf(log, "code prior: encoding %d training and %d test images into code grids\n", train.N, t.Test.N)
-	trainCodes, err := vqvae.CodeSet(t.Backend, t.Store, train, 256)
-	if err != nil {
+	var trainCodes, testCodes *datasets.Set
+	err := vaekit.Timed(log, fmt.Sprintf("code prior: encoding %d training and %d test images into code grids", train.N, t.Test.N), func() (err error) {
+		if trainCodes, err = vqvae.CodeSet(t.Backend, t.Store, train, 256); err != nil {
+			return err
+		}
+		testCodes, err = vqvae.CodeSet(t.Backend, t.Store, t.Test, 256)
 		return err
-	}
-	testCodes, err := vqvae.CodeSet(t.Backend, t.Store, t.Test, 256)
+	})
 	if err != nil {
 		return err
 	}
@@ -368,7 +370,11 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		return err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
-		bce, sse, err := vaekit.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
+		var bce, sse float64
+		err := vaekit.Timed(opts.Log, fmt.Sprintf("reconstruction errors of %d test images", test.N), func() (err error) {
+			bce, sse, err = vaekit.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -379,7 +385,7 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		if prev, ok := t.previousExtra(m.Epochs, key); ok {
 			extra[key] = prev // the estimate of this checkpoint with this k is already known
 		} else {
-			nll, err := t.importanceWeightedNLL(test, k)
+			nll, err := t.importanceWeightedNLL(test, k, opts.Log)
 			if err != nil {
 				return err
 			}
@@ -438,13 +444,14 @@ func (t *Trained) nllSamples(opts Options) (int, string) {
 	return k, fmt.Sprintf("test_nll_iw_k%d_nats", k)
 }
 
-// importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance samples.
-func (t *Trained) importanceWeightedNLL(test *datasets.Set, k int) (float64, error) {
+// importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance
+// samples, showing its progress on log.
+func (t *Trained) importanceWeightedNLL(test *datasets.Set, k int, log io.Writer) (float64, error) {
 	var cond vae.Conditioning
 	if _, ok := t.Model.(cvae.Model); ok {
 		cond = cvae.Conditioning
 	}
-	return vae.ImportanceWeightedNLL(t.Backend, t.Store, test, cond, k, 100, min(k, 100), 1)
+	return vae.ImportanceWeightedNLL(t.Backend, t.Store, test, cond, vae.NLLOptions{K: k, Seed: 1, Progress: log})
 }
 
 // previousExtra returns a figure of the run's existing metrics.json if that was written after
@@ -505,11 +512,16 @@ func (t *Trained) sampleQuality(ctx context.Context, opts Options) (classifier.Q
 	if err != nil {
 		return classifier.Quality{}, err
 	}
-	images, err := t.Samples(samplesPerClass(opts)*len(t.Test.ClassNames), 3)
-	if err != nil {
-		return classifier.Quality{}, err
-	}
-	probs, err := classifier.Probabilities(judge.Backend, judge.Store, t.samplesSet(images, nil), 250)
+	var probs [][]float32
+	n := samplesPerClass(opts) * len(t.Test.ClassNames)
+	err = vaekit.Timed(opts.Log, fmt.Sprintf("sample quality: drawing %d samples and classifying them", n), func() error {
+		images, err := t.Samples(n, 3)
+		if err != nil {
+			return err
+		}
+		probs, err = classifier.Probabilities(judge.Backend, judge.Store, t.samplesSet(images, nil), 250)
+		return err
+	})
 	if err != nil {
 		return classifier.Quality{}, err
 	}
@@ -523,11 +535,16 @@ func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fideli
 	if err != nil {
 		return classifier.Fidelity{}, 0, err
 	}
-	images, asked, err := t.ClassSamples(samplesPerClass(opts), 2)
-	if err != nil {
-		return classifier.Fidelity{}, 0, err
-	}
-	predicted, err := classifier.Predict(judge.Backend, judge.Store, t.samplesSet(images, asked), 250)
+	var predicted, asked []int32
+	err = vaekit.Timed(opts.Log, fmt.Sprintf("class fidelity: drawing %d samples per class and classifying them", samplesPerClass(opts)), func() error {
+		images, a, err := t.ClassSamples(samplesPerClass(opts), 2)
+		if err != nil {
+			return err
+		}
+		asked = a
+		predicted, err = classifier.Predict(judge.Backend, judge.Store, t.samplesSet(images, asked), 250)
+		return err
+	})
 	if err != nil {
 		return classifier.Fidelity{}, 0, err
 	}

@@ -532,11 +532,11 @@ func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
 				t.Fatal(err)
 			}
 			backend := vaekit.GoBackend()
-			nll1, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, 1, 8, 1, 1)
+			nll1, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, vae.NLLOptions{K: 1, Batch: 8, Chunk: 1, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
-			nll64, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, 64, 8, 16, 1)
+			nll64, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, vae.NLLOptions{K: 64, Batch: 8, Chunk: 16, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -547,7 +547,7 @@ func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
 			if !(nll64 <= nll1) {
 				t.Errorf("k=64 estimate %.3f above the k=1 estimate %.3f", nll64, nll1)
 			}
-			if _, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, 0, 8, 1, 1); err == nil {
+			if _, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, vae.NLLOptions{K: 0, Batch: 8, Chunk: 1, Seed: 1}); err == nil {
 				t.Error("k=0 accepted")
 			}
 		})

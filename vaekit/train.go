@@ -38,6 +38,9 @@ type Trainer struct {
 	eval    *model.Exec
 	bnStats *model.Exec // built on first use, by EstimateBatchNorm
 	skipped int
+	// Progress, if set, shows the progress of the BatchNorm estimate and of Evaluate (Fit sets
+	// it to FitOptions.Progress).
+	Progress io.Writer
 }
 
 // learningRateVariable is where GoMLX's optimizers keep the learning rate
@@ -257,6 +260,8 @@ func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, orde
 		}
 	}
 	b := newBatcher(set, t.params.BatchSize)
+	phase := NewPhase(t.Progress, "BatchNorm averages", batches, "batches")
+	defer phase.End("")
 	for bt := range b.prefetch(ctx, order, batches) {
 		out, err := t.bnStats.Exec(bt.images, bt.labels)
 		Release(bt.images, bt.labels)
@@ -264,6 +269,7 @@ func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, orde
 			return GraphError(err)
 		}
 		Release(out...)
+		phase.Add(1)
 	}
 	return ctx.Err()
 }
@@ -335,6 +341,8 @@ func (t *Trainer) Evaluate(set *datasets.Set, batchSize int) ([]float64, error) 
 	}
 	b := newBatcher(set, batchSize)
 	var sums []float64
+	phase := NewPhase(t.Progress, "evaluating on "+string(set.Split), set.N, "images")
+	defer phase.End("")
 	for start := 0; start < set.N; start += batchSize {
 		images, labels, mask := b.sequential(start)
 		s, err := t.EvalStep(images, labels, mask)
@@ -342,6 +350,7 @@ func (t *Trainer) Evaluate(set *datasets.Set, batchSize int) ([]float64, error) 
 		if err != nil {
 			return nil, err
 		}
+		phase.Add(min(batchSize, set.N-start))
 		if sums == nil {
 			sums = make([]float64, len(s))
 		}
@@ -386,6 +395,7 @@ var ErrNonFinite = errors.New("loss is not finite")
 func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts FitOptions) (*History, error) {
 	hist := &History{}
 	t.skipped = 0
+	t.Progress = opts.Progress
 	var ckpt *checkpoint.Handler
 	if opts.Dir != "" {
 		var err error
@@ -432,7 +442,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 				first, sums = 0, nil
 			}
 		}
-		bar := newProgress(opts.Progress, fmt.Sprintf("epoch %d/%d", epoch, p.Epochs), stepsPerEpoch)
+		bar := NewPhase(opts.Progress, fmt.Sprintf("epoch %d/%d", epoch, p.Epochs), stepsPerEpoch-first, "steps")
 		b := newBatcher(epochSet, p.BatchSize)
 		order := epochOrder(epochSet.N, p.Seed, epoch)
 		batches := b.prefetch(ctx, order[first*p.BatchSize:], stepsPerEpoch-first)
@@ -479,7 +489,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 				sums[i] += means[i]
 			}
 			sums[len(means)]++
-			bar.step(means[0])
+			bar.Step(fmt.Sprintf("loss %.4g", means[0]))
 			stepsSinceSave++
 			due := (opts.CheckpointSteps > 0 && stepsSinceSave >= opts.CheckpointSteps) ||
 				(opts.CheckpointInterval > 0 && time.Since(lastSave) >= opts.CheckpointInterval)
@@ -516,7 +526,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		}
 		hist.Rows = append(hist.Rows, HistoryRow{Epoch: epoch, Split: "train", Values: means},
 			HistoryRow{Epoch: epoch, Split: "test", Values: testMeans})
-		bar.done(hist)
+		bar.End(epochSummary(hist))
 		if err := t.epochVar().SetValue(tensors.FromScalar(int64(epoch))); err != nil {
 			return hist, err
 		}

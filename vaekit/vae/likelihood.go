@@ -2,6 +2,7 @@ package vae
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 
@@ -17,19 +18,42 @@ import (
 // decoder's inputs (nil for none) and the prior mean of z [batch, latent] (nil for N(0, I)).
 type Conditioning func(scope *model.Scope, labels *Node) (cond, priorMean *Node)
 
+// NLLOptions are the settings of ImportanceWeightedNLL.
+type NLLOptions struct {
+	// K is the number of importance samples per image.
+	K int
+	// Batch images (default 100) and Chunk samples of each (default min(K, 100)) are decoded
+	// at a time.
+	Batch, Chunk int
+	// Seed fixes the draw.
+	Seed uint64
+	// Progress, if set, shows the images done, their rate and the time left.
+	Progress io.Writer
+}
+
 // ImportanceWeightedNLL estimates the test negative log-likelihood -log p(x), in nats per image,
 // with k importance samples per image (Burda, Grosse and Salakhutdinov 2016):
 //
 //	-log p(x) ~= -log (1/k) sum_i p(x | z_i) p(z_i) / q(z_i | x),   z_i ~ q(z | x)
 //
 // With k = 1 it is a one-sample estimate of the negative ELBO; it can only decrease (in
-// expectation) as k grows, towards -log p(x). Images go batch images at a time, samples chunk
-// at a time (memory is batch*chunk decoded images); the log-mean-exp is accumulated in float64.
-// The draw is fixed by seed. The reconstruction term is the model's (vaekit.ParamReconstruction
-// must be "bernoulli" for this to be a likelihood). cond says how the model uses the labels of
-// set (nil for the plain VAE; cvae.Conditioning for the conditional VAEs), and the estimate is
-// then of -log p(x | y).
-func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, cond Conditioning, k, batch, chunk int, seed uint64) (float64, error) {
+// expectation) as k grows, towards -log p(x). Images go opts.Batch images at a time, samples
+// opts.Chunk at a time (memory is Batch*Chunk decoded images); the log-mean-exp is accumulated
+// in float64. The draw is fixed by opts.Seed. The reconstruction term is the model's
+// (vaekit.ParamReconstruction must be "bernoulli" for this to be a likelihood). cond says how
+// the model uses the labels of set (nil for the plain VAE; cvae.Conditioning for the
+// conditional VAEs), and the estimate is then of -log p(x | y).
+//
+// The cost is k decoder passes per image: with k = 5000 on the 10,000 MNIST test images and
+// the 784-512-256-20 MLP, about 54 TFLOP, minutes on two cores; opts.Progress shows them.
+func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, cond Conditioning, opts NLLOptions) (float64, error) {
+	k, batch, chunk := opts.K, opts.Batch, opts.Chunk
+	if batch == 0 {
+		batch = 100
+	}
+	if chunk == 0 {
+		chunk = min(k, 100)
+	}
 	if k <= 0 || batch <= 0 || chunk <= 0 {
 		return 0, fmt.Errorf("importance-weighted NLL: k=%d, batch=%d, chunk=%d: expected positive values", k, batch, chunk)
 	}
@@ -67,9 +91,11 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 	if err != nil {
 		return 0, err
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x1aa))
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x1aa))
 	size := set.ImageSize()
 	var total float64
+	phase := vaekit.NewPhase(opts.Progress, fmt.Sprintf("NLL k=%d", k), set.N, "images")
+	defer phase.End("")
 	for start := 0; start < set.N; start += batch {
 		n := min(batch, set.N-start)
 		maxLog := make([]float64, n)
@@ -109,6 +135,7 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 		for i := range n {
 			total += -(maxLog[i] + math.Log(sumExp[i]) - math.Log(float64(k)))
 		}
+		phase.Add(n)
 	}
 	return total / float64(set.N), nil
 }
