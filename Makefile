@@ -9,8 +9,9 @@ VAEKIT_CACHE ?= $(HOME)/.cache/vaekit
 export VAEKIT_CACHE
 MNIST_DIR := $(VAEKIT_CACHE)/datasets/mnist
 FASHION_SYSTEM_DIR := /usr/share/datasets/fashion-mnist
-# make demo trains the default experiment for DEMO_EPOCHS epochs (one is about eight minutes on two
-# cores with the pure-Go backend); DEMO_STEPS > 0 caps the steps per epoch.
+# make demo trains the default experiment for DEMO_EPOCHS epochs on the default backend (ONNX
+# Runtime for this convolutional model: `make demo` installs it); DEMO_STEPS > 0 caps the steps
+# per epoch.
 DEMO_EPOCHS ?= 1
 DEMO_STEPS ?= 0
 RUNS ?= runs
@@ -58,16 +59,19 @@ $(ORT_LIB):
 tools:
 	$(GO) install tool
 
-## demo: train the Fashion-MNIST convolutional VAE on the pure-Go backend and draw its figures.
-demo: deps data
-	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) run ./experiments/cmd/experiments run \
+## demo: train the Fashion-MNIST convolutional VAE on the default backend and draw its figures.
+demo: deps data onnxruntime
+	$(GO) run ./experiments/cmd/experiments run \
 	  -runs $(RUNS) -epochs $(DEMO_EPOCHS) -max-steps $(DEMO_STEPS) fashion-conv-vae
 	@echo "figures: $(RUNS)/fashion-conv-vae/figures"
 
 ## test: every test, on the pure-Go backend (and the ONNX Runtime equivalence test), with the
 ## data required; then the reproductions and the notebooks, quick.
 test: deps data onnxruntime
-	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 VAEKIT_REQUIRE_ONNX=1 $(GO) test -timeout 60m ./...
+	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 VAEKIT_REQUIRE_ONNX=1 $(GO) test -count=1 -timeout 60m ./...
+	# The command line and the parameter parser under random input: never a panic (bounded time).
+	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime 20s ./experiments/cmd/experiments/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseParam$$' -fuzztime 15s ./vaekit/
 	# Resuming after a kill is bit-exact on ONNX Runtime as well (the backend with its own quirks).
 	GOMLX_BACKEND=onnx VAEKIT_REQUIRE_DATA=1 $(GO) test -short -count=1 -run TestKillAnywhereResumesExactly ./experiments/
 	$(GO) vet ./...
@@ -78,12 +82,12 @@ test: deps data onnxruntime
 ## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
 ## resumable, finished runs skipped), then the results page. QUICK=1: a few steps each, into
 ## runs/reproduce-quick, with the page written there (part of make test).
-reproduce: deps data
+reproduce: deps data onnxruntime
 ifeq ($(QUICK),1)
-	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) run ./experiments/cmd/experiments reproduce -quick -runs $(RUNS)/reproduce-quick
+	$(GO) run ./experiments/cmd/experiments reproduce -quick -runs $(RUNS)/reproduce-quick
 	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce-quick -o $(RUNS)/reproduce-quick/RESULTS.md
 else
-	GOMLX_BACKEND=$${GOMLX_BACKEND:-go} $(GO) run ./experiments/cmd/experiments reproduce -runs $(RUNS)/reproduce
+	$(GO) run ./experiments/cmd/experiments reproduce -runs $(RUNS)/reproduce
 	$(MAKE) results
 endif
 
@@ -114,11 +118,11 @@ jupyter:
 	    jupyter-notebook jupyter-nbconvert python3-nbclient python3-nbformat; }
 
 ## notebooks: execute every notebook with the GoNB kernel in quick mode (what CI checks).
-notebooks: deps data tools jupyter
+notebooks: deps data tools jupyter onnxruntime
 	scripts/notebooks.sh quick
 
 ## notebooks-full: execute every notebook at full settings and save the outputs into it.
-notebooks-full: deps data tools jupyter
+notebooks-full: deps data tools jupyter onnxruntime
 	scripts/notebooks.sh full
 
 vet:

@@ -47,6 +47,16 @@ var ClassNames = map[Name][]string{
 		"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
 }
 
+// Images is the number of images of a split of the standard files (both data sets: 60,000
+// training and 10,000 test images), known before any file is read; Load checks the files'
+// checksums, so a loaded split has this many.
+func Images(split Split) int {
+	if split == Train {
+		return 60000
+	}
+	return 10000
+}
+
 // ParseName checks a data-set name given by a user.
 func ParseName(s string) (Name, error) {
 	for _, n := range Names {

@@ -25,16 +25,22 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s has no history (train it first): %w", dir, err)
 	}
-	backend, _, err := vaekit.NewBackend()
-	if err != nil {
-		return nil, err
-	}
 	store, err := loadStore(filepath.Join(dir, "checkpoint"))
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
 	if got := model.GetParamOr(store.RootScope(), vaekit.ParamModel, ""); got != m.Name() {
 		return nil, fmt.Errorf("run %s holds model %q, not %q", dir, got, m.Name())
+	}
+	// A checkpoint's parameters pass the same checks as a recipe's (a hand-edited or foreign
+	// checkpoint is refused here, not halfway through a figure).
+	params, err := vaekit.CheckParams(m.Name(), storeParams(store))
+	if err != nil {
+		return nil, fmt.Errorf("run %s: checkpoint: %w", dir, err)
+	}
+	backend, _, err := vaekit.NewBackendFor(workload(m.Name(), params))
+	if err != nil {
+		return nil, err
 	}
 	_, test, err := loadData(exp, opts)
 	if err != nil {

@@ -2,81 +2,81 @@ package experiments
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
-	"github.com/vaekit/vaekit/vaekit/ae"
-	"github.com/vaekit/vaekit/vaekit/classifier"
-	"github.com/vaekit/vaekit/vaekit/cvae"
-	"github.com/vaekit/vaekit/vaekit/pixelcnn"
-	"github.com/vaekit/vaekit/vaekit/vae"
-	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
-// ParseSetting parses one "key=value" parameter setting from the command line. The value is
-// read as an int, a float, a bool, a comma-separated list of ints ("32,64"), or else a string,
-// in that order, so that it has the type the model store expects.
+// ParseSetting parses one "key=value" parameter setting from the command line by the
+// parameter's declared kind (vaekit.ParseParam): "mlp_hidden=400" is a list of one,
+// "learning_rate=1" a float; "latent_dim=1.5" and "learning_rate=abc" are refused.
 func ParseSetting(s string) (key string, value any, err error) {
 	key, raw, ok := strings.Cut(s, "=")
 	if !ok || key == "" {
 		return "", nil, fmt.Errorf("parameter setting %q: expected key=value", s)
 	}
-	if i, err := strconv.Atoi(raw); err == nil {
-		return key, i, nil
-	}
-	if f, err := strconv.ParseFloat(raw, 64); err == nil {
-		return key, f, nil
-	}
-	if b, err := strconv.ParseBool(raw); err == nil {
-		return key, b, nil
-	}
-	if strings.Contains(raw, ",") {
-		var ints []int
-		for _, part := range strings.Split(raw, ",") {
-			i, err := strconv.Atoi(strings.TrimSpace(part))
-			if err != nil {
-				return "", nil, fmt.Errorf("parameter %s=%q: a list must hold integers, %q is not one", key, raw, part)
-			}
-			ints = append(ints, i)
-		}
-		return key, ints, nil
-	}
-	return key, raw, nil
+	value, err = vaekit.ParseParam(key, raw)
+	return key, value, err
 }
 
-// KnownParams lists every store parameter an experiment may set, with the package that reads it.
-var KnownParams = map[string]string{
-	vaekit.ParamArchitecture: "vaekit", vaekit.ParamLatentDim: "vaekit", vaekit.ParamImageShape: "vaekit",
-	vaekit.ParamMLPHidden: "vaekit", vaekit.ParamConvFilters: "vaekit", vaekit.ParamConvDense: "vaekit",
-	vaekit.ParamActivation: "vaekit", vaekit.ParamLeakyReluAlpha: "vaekit", vaekit.ParamConvBatchNorm: "vaekit",
-	vaekit.ParamReconstruction: "vaekit", vaekit.ParamOptimizer: "vaekit", vaekit.ParamLearningRate: "vaekit",
-	vaekit.ParamBatchSize: "vaekit", vaekit.ParamEpochs: "vaekit", vaekit.ParamSeed: "vaekit",
-	vaekit.ParamBinarize: "vaekit", vaekit.ParamOnNaN: "vaekit", vaekit.ParamAdamBeta1: "vaekit",
-	vaekit.ParamBatchNormBatches: "vaekit", vaekit.ParamInitializer: "vaekit",
-	vae.ParamBeta:      "vae",
-	ae.ParamCorruption: "ae", ae.ParamNoise: "ae",
-	cvae.ParamForm: "cvae", vaekit.ParamNumClasses: "vaekit",
-	vqvae.ParamNumCodes: "vqvae", vqvae.ParamCodeDim: "vqvae", vqvae.ParamBeta: "vqvae",
-	vqvae.ParamCodebookUpdate: "vqvae", vqvae.ParamEMADecay: "vqvae", vqvae.ParamReseedAfter: "vqvae",
-	vqvae.ParamReconstructionWeight: "vqvae", vqvae.ParamCodebookInitScale: "vqvae",
-	classifier.ParamHidden: "classifier",
-	pixelcnn.ParamFilters:  "pixelcnn", pixelcnn.ParamFirstKernel: "pixelcnn", pixelcnn.ParamResidualBlocks: "pixelcnn",
-	pixelcnn.ParamConditional: "pixelcnn",
-}
-
-// checkParams reports the first parameter that no package reads.
-func checkParams(params map[string]any) error {
-	for _, k := range slices.Sorted(maps.Keys(params)) {
-		// A parameter can be set for one scope only, by its path: "/discriminator/activation".
-		if _, ok := KnownParams[k[strings.LastIndex(k, "/")+1:]]; !ok {
-			return fmt.Errorf("unknown parameter %q: expected one of %s", k, strings.Join(slices.Sorted(maps.Keys(KnownParams)), ", "))
+// preflight checks everything about a run that can be checked before any data is read or
+// anything is written: every parameter (type, range, read by the family) and their
+// combinations, the batch size against the training images, and what the figures need. It
+// returns the parameters as the store holds them (without the image shape, which comes from
+// the data).
+func preflight(exp Experiment, family string, opts Options) (vaekit.Params, error) {
+	merged := map[string]any{}
+	for k, v := range exp.Params {
+		merged[k] = v
+	}
+	if opts.Epochs > 0 {
+		merged[vaekit.ParamEpochs] = opts.Epochs
+	}
+	for k, v := range opts.Overrides {
+		merged[k] = v
+	}
+	params, err := vaekit.CheckParams(family, merged)
+	if err != nil {
+		return nil, err
+	}
+	if exp.CodePrior != nil {
+		if _, err := vaekit.CheckParams("pixelcnn", exp.CodePrior); err != nil {
+			return nil, fmt.Errorf("code prior: %w", err)
 		}
 	}
-	return nil
+	train := datasets.Images(datasets.Train)
+	if exp.TrainOnAll {
+		train += datasets.Images(datasets.Test)
+	}
+	if opts.TrainSubset > 0 {
+		train = min(train, opts.TrainSubset)
+	}
+	if b, _ := params.Get(vaekit.ParamBatchSize, family); b.(int) > train {
+		return nil, fmt.Errorf("parameter %s = %d: larger than the %d training images", vaekit.ParamBatchSize, b, train)
+	}
+	// The label-cluster and interpolation figures of an encoder need a latent plane.
+	if d, ok := params.Get(vaekit.ParamLatentDim, family); ok && family != "gan" && d.(int) < 2 {
+		return nil, fmt.Errorf("parameter %s = %d: the figures of a run need a latent size of at least 2", vaekit.ParamLatentDim, d)
+	}
+	return params, nil
+}
+
+// workload says whether a run's model is convolutional or dense, which decides its default
+// backend (vaekit.NewBackendFor).
+func workload(family string, params vaekit.Params) vaekit.Workload {
+	switch family {
+	case "vqvae", "pixelcnn", "classifier":
+		return vaekit.Convolutional
+	}
+	if arch, _ := params.Get(vaekit.ParamArchitecture, family); arch == vaekit.ArchConv {
+		return vaekit.Convolutional
+	}
+	return vaekit.Dense
 }
 
 // Custom describes an experiment by its parts, for runs given entirely by flags: the model
@@ -97,4 +97,49 @@ func Custom(model, data string, params map[string]any) (Experiment, error) {
 		Params:      params,
 		Source:      "command-line flags",
 	}, nil
+}
+
+// WriteParamTable writes the table of the parameters a user can set, for one model family (or
+// every parameter when family is empty), as aligned text: name, type, allowed values, the
+// families that read it, the default (for the family) and what it does.
+func WriteParamTable(w io.Writer, family string) error {
+	if family != "" {
+		if _, err := ModelByName(family); err != nil && family != "pixelcnn" {
+			return err
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "parameter\ttype\tallowed\tread by\tdefault\twhat it does")
+	for _, s := range vaekit.ParamTable() {
+		if s.Internal || (family != "" && !s.Reads(family)) {
+			continue
+		}
+		readBy := "every family"
+		if len(s.Families) > 0 {
+			readBy = strings.Join(s.Families, ", ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.Allowed(), readBy, defaultText(s, family), s.Doc)
+	}
+	return tw.Flush()
+}
+
+// defaultText is a parameter's default for the family, or every family's when none is given.
+func defaultText(s vaekit.ParamSpec, family string) string {
+	format := func(v any) string {
+		if v == nil {
+			return "-"
+		}
+		if l, ok := v.([]int); ok {
+			return strings.Trim(strings.Join(strings.Fields(fmt.Sprint(l)), ","), "[]")
+		}
+		return fmt.Sprint(v)
+	}
+	if family != "" || len(s.FamilyDefaults) == 0 {
+		return format(s.DefaultFor(family))
+	}
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(s.FamilyDefaults)) {
+		parts = append(parts, f+": "+format(s.FamilyDefaults[f]))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -56,6 +56,9 @@ type Options struct {
 	// SamplesPerClass is the number of samples per class drawn to measure the class-conditional
 	// fidelity of a conditional run (0: 100).
 	SamplesPerClass int
+	// CheckOnly makes Run check what it can before any work (the parameters, the backend, that
+	// the runs folder can be written) and return without reading data or writing anything.
+	CheckOnly bool
 }
 
 // QuickOptions is the quick mode used by tests and CI: two epochs of a few steps on small subsets.
@@ -113,16 +116,23 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	log := opts.Log
 	if log == nil {
 		log = os.Stderr
+		opts.Log = log
 	}
 	m, err := ModelByName(exp.Model)
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
-	if err := checkParams(exp.Params); err != nil {
+	checked, err := preflight(exp, m.Name(), opts)
+	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
-	if err := checkParams(opts.Overrides); err != nil {
+	backend, backendDesc, err := vaekit.NewBackendFor(workload(m.Name(), checked))
+	if err != nil {
 		return nil, err
+	}
+	fmt.Fprintf(log, "backend: %s\n", backendDesc)
+	if opts.CheckOnly {
+		return nil, checkWritable(opts.RunsDir)
 	}
 	if opts.RunsDir == "" {
 		opts.RunsDir = "runs"
@@ -141,22 +151,13 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", dir, err)
 	}
-	backend, backendDesc, err := vaekit.NewBackend()
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(log, "backend: %s\n", backendDesc)
 	trainSet, testSet, err := loadData(exp, opts)
 	if err != nil {
 		return nil, err
 	}
 	store := model.NewStore()
-	params := maps.Clone(exp.Params)
+	params := maps.Clone(map[string]any(checked))
 	params[vaekit.ParamImageShape] = []int{trainSet.Height, trainSet.Width, 1}
-	if opts.Epochs > 0 {
-		params[vaekit.ParamEpochs] = opts.Epochs
-	}
-	maps.Copy(params, opts.Overrides)
 	store.SetParams(params)
 	trainer, err := vaekit.NewTrainer(backend, store, m)
 	if err != nil {
@@ -217,12 +218,44 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err := writeJSON(filepath.Join(dir, "manifest.json"), manifest(exp, trainer, backendDesc, wall)); err != nil {
 		return t, err
 	}
-	t.result.Figures, err = t.Figures()
+	err = vaekit.Timed(log, "drawing the figures", func() (err error) {
+		t.result.Figures, err = t.Figures()
+		return err
+	})
 	if err != nil {
 		return t, err
 	}
 	fmt.Fprintf(log, "figures in %s\n", filepath.Join(dir, "figures"))
 	return t, nil
+}
+
+// checkWritable checks that dir can be made and written: the nearest folder of it that exists
+// takes a file.
+func checkWritable(dir string) error {
+	if dir == "" {
+		dir = "runs"
+	}
+	existing := dir
+	for {
+		info, err := os.Stat(existing)
+		if err == nil {
+			if !info.IsDir() {
+				return fmt.Errorf("runs folder %s: %s is not a directory", dir, existing)
+			}
+			break
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			return fmt.Errorf("runs folder %s: %w", dir, err)
+		}
+		existing = parent
+	}
+	f, err := os.CreateTemp(existing, ".vaekit-check-*")
+	if err != nil {
+		return fmt.Errorf("runs folder %s cannot be written: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // CheckpointInterval is how often a run also checkpoints within an epoch, so that a run killed

@@ -14,10 +14,10 @@ out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 
 # The kernel: gonb installed by `make tools`, registered with Jupyter, and given the environment
-# every notebook needs (GOTOOLCHAIN=go1.27.3, GOEXPERIMENT=simd for the SIMD kernels; the pure-Go backend
-# unless the caller chose one).
+# every notebook needs (GOTOOLCHAIN=go1.27.3, GOEXPERIMENT=simd for the SIMD kernels; GOMLX_BACKEND
+# if the caller chose one, else vaekit's default: ONNX Runtime for convolutional models, pure Go for MLPs).
 gonb --install >/dev/null 2>&1
-/usr/bin/python3 - "${GOMLX_BACKEND:-go}" <<'PY'
+/usr/bin/python3 - "${GOMLX_BACKEND:-}" <<'PY'
 import json, os, sys
 path = os.path.expanduser("~/.local/share/jupyter/kernels/gonb/kernel.json")
 spec = json.load(open(path))

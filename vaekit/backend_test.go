@@ -49,3 +49,37 @@ func TestGoBackendConfigAvoidsTheWorkerPoolDeadlock(t *testing.T) {
 		}
 	}
 }
+
+// Without GOMLX_BACKEND: XLA where a plugin is installed; else MLPs on the pure-Go backend and
+// convolutional models on ONNX Runtime where its library is installed (docs/bench.md).
+func TestDefaultBackend(t *testing.T) {
+	savedXLA, savedONNX, savedLinked := xlaPluginsOnDisk, onnxLibrary, onnxLinked
+	defer func() { xlaPluginsOnDisk, onnxLibrary, onnxLinked = savedXLA, savedONNX, savedLinked }()
+	tests := []struct {
+		name       string
+		xla, onnx  string
+		workload   Workload
+		wantConfig string
+	}{
+		{"mlp, nothing installed", "", "", Dense, "go"},
+		{"conv, nothing installed", "", "", Convolutional, "go"},
+		{"mlp, onnx installed", "", "/lib/libonnxruntime.so", Dense, "go"},
+		{"conv, onnx installed", "", "/lib/libonnxruntime.so", Convolutional, "onnx:cpu"},
+		{"conv, xla plugin", "/lib/pjrt_c_api_cpu_plugin.so", "/lib/libonnxruntime.so", Convolutional, "xla"},
+		{"mlp, xla plugin", "/lib/pjrt_c_api_cpu_plugin.so", "", Dense, "xla"},
+	}
+	for _, tt := range tests {
+		xlaPluginsOnDisk = func() []string {
+			if tt.xla == "" {
+				return nil
+			}
+			return []string{tt.xla}
+		}
+		onnxLibrary = func() string { return tt.onnx }
+		onnxLinked = true
+		config, reason := defaultBackend(tt.workload)
+		if config != tt.wantConfig || !strings.HasPrefix(reason, "default") {
+			t.Errorf("%s: defaultBackend = %q (%s), want %q", tt.name, config, reason, tt.wantConfig)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
@@ -181,4 +182,47 @@ func jsonOrSprint(data []byte, err error, v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(data)
+}
+
+// The parameters of the training loop and of the shared blocks (see the constants' docs).
+func init() {
+	all := []string(nil) // every family
+	coders := []string{"ae", "vae", "cvae", "vqvae", "gan"}
+	DeclareParams(
+		ParamSpec{Name: ParamModel, Kind: KindString, Internal: true, Families: all, Doc: "the model family a checkpoint belongs to"},
+		ParamSpec{Name: ParamFrozenVariables, Kind: KindStrings, Internal: true, Doc: "variables the checkpoint does not train"},
+		ParamSpec{Name: norm.AveragesUpdatesTriggerParam, Kind: KindBool, Internal: true, Doc: "set by GoMLX's BatchNorm in the stores it builds"},
+		ParamSpec{Name: ParamImageShape, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Internal: true, Default: []int{28, 28, 1},
+			Doc: "[height, width, channels] of the images, set from the data set"},
+		ParamSpec{Name: ParamOptimizer, Kind: KindChoice, Choices: Optimizers, Default: "adam", Doc: "the optimizer"},
+		ParamSpec{Name: ParamLearningRate, Kind: KindFloat, Range: Above(0), Default: 1e-3, Doc: "the optimizer's learning rate"},
+		ParamSpec{Name: ParamBatchSize, Kind: KindInt, Range: AtLeast(1), Default: 128, Doc: "images per training step (at most the training images)"},
+		ParamSpec{Name: ParamEpochs, Kind: KindInt, Range: AtLeast(0), Default: 10, Doc: "passes over the training set"},
+		ParamSpec{Name: ParamSeed, Kind: KindInt64, Default: int64(0), Doc: "seeds the initialization, the data order, the sampling and the binarization"},
+		ParamSpec{Name: ParamBinarize, Kind: KindChoice, Choices: Binarizations, Default: "none",
+			Doc: "binary pixels: none, static (threshold 0.5) or dynamic (a fresh Bernoulli draw each epoch)"},
+		ParamSpec{Name: ParamOnNaN, Kind: KindChoice, Choices: NaNPolicies, Default: "stop", Doc: "what a non-finite loss does: stop the run or skip the batch"},
+		ParamSpec{Name: ParamAdamBeta1, Kind: KindFloat, Range: AtLeast(0).Below(1), Default: 0.9, Doc: "Adam's decay of its running mean of gradients"},
+		ParamSpec{Name: ParamBatchNormBatches, Kind: KindInt, Range: AtLeast(0), Default: 100,
+			Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
+		ParamSpec{Name: ParamInitializer, Kind: KindChoice, Choices: Initializers, Default: "he_normal",
+			Doc: "initial weights: he_normal (GoMLX's) or glorot_uniform (Keras')"},
+		ParamSpec{Name: ParamArchitecture, Kind: KindChoice, Choices: []string{ArchMLP, ArchConv}, Families: []string{"ae", "vae", "cvae", "gan"}, Default: ArchMLP,
+			Doc: "encoder and decoder blocks"},
+		ParamSpec{Name: ParamLatentDim, Kind: KindInt, Range: AtLeast(1), Families: []string{"ae", "vae", "cvae", "gan"},
+			FamilyDefaults: map[string]any{"ae": 20, "vae": 20, "cvae": 20, "gan": 2}, Doc: "size of the latent code"},
+		ParamSpec{Name: ParamMLPHidden, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Families: []string{"ae", "vae", "cvae", "gan"}, Default: []int{512, 256},
+			Doc: "hidden widths of the MLP encoder (the decoder mirrors them)"},
+		ParamSpec{Name: ParamConvFilters, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Families: append(coders, "classifier"), Default: []int{32, 64},
+			Doc: "filters of the stride-2 3x3 convolutions of the encoder (the decoder mirrors them)"},
+		ParamSpec{Name: ParamConvDense, Kind: KindInt, Range: AtLeast(0), Families: []string{"ae", "vae", "cvae", "gan"}, Default: 16,
+			Doc: "width of the dense layer after the convolutions (0: none)"},
+		ParamSpec{Name: ParamActivation, Kind: KindChoice, Choices: []string{"relu", "leaky_relu"}, Families: coders, Default: "relu", Doc: "hidden activation"},
+		ParamSpec{Name: ParamLeakyReluAlpha, Kind: KindFloat, Range: AtLeast(0), Families: coders, Default: 0.3, Doc: "slope of leaky_relu below zero (Keras' default)"},
+		ParamSpec{Name: ParamConvBatchNorm, Kind: KindBool, Families: coders, Default: false, Doc: "batch normalization after every (transposed) convolution"},
+		ParamSpec{Name: ParamReconstruction, Kind: KindChoice, Choices: Reconstructions, Families: coders, Default: "bernoulli",
+			Doc: "reconstruction loss: bernoulli (BCE from logits), mse (of the sigmoid) or mse_linear (of the linear output)"},
+		ParamSpec{Name: ParamNumClasses, Kind: KindInt, Range: AtLeast(1), Families: []string{"cvae", "classifier", "pixelcnn"}, Default: 10,
+			Doc: "classes of a class-conditional model or a classifier"},
+	)
 }

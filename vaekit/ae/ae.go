@@ -87,3 +87,23 @@ func (m Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 	reconstruction := vaekit.ReconstructionLoss(scope, logits, images)
 	return vaekit.Terms{{Name: "loss", Value: reconstruction}, {Name: "reconstruction", Value: reconstruction}}
 }
+
+// Corruptions are the values of ParamCorruption.
+var Corruptions = []string{"none", "gaussian", "mask"}
+
+func init() {
+	vaekit.DeclareParams(
+		vaekit.ParamSpec{Name: ParamCorruption, Kind: vaekit.KindChoice, Choices: Corruptions, Families: []string{"ae"}, Default: "none",
+			Doc: "corruption of the training inputs: none (plain AE), gaussian noise or a random mask (denoising AE)"},
+		vaekit.ParamSpec{Name: ParamNoise, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: []string{"ae"}, Default: 0.3,
+			Doc: "corruption strength: the noise's standard deviation, or the masked fraction (at most 1)"},
+	)
+	vaekit.DeclareRule(func(p vaekit.Params, family string) error {
+		kind, _ := p.Get(ParamCorruption, family)
+		noise, _ := p.Get(ParamNoise, family)
+		if kind == "mask" && noise.(float64) > 1 {
+			return fmt.Errorf("parameter %s = %g with %s = mask: expected a fraction in [0, 1]", ParamNoise, noise, ParamCorruption)
+		}
+		return nil
+	})
+}

@@ -190,3 +190,8 @@ func Score(predicted, asked []int32, numClasses int) (Fidelity, error) {
 	f.Overall = float64(allHits) / float64(len(asked))
 	return f, nil
 }
+
+func init() {
+	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamHidden, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: []string{"classifier"}, Default: 128,
+		Doc: "width of the hidden dense layer"})
+}

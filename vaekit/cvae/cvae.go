@@ -116,3 +116,8 @@ func Conditioning(scope *model.Scope, labels *Node) (cond, priorMean *Node) {
 	}
 	return condition(scope, labels), nil
 }
+
+func init() {
+	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamForm, Kind: vaekit.KindChoice, Choices: []string{FormConcat, FormPrior}, Families: []string{"cvae"},
+		Default: FormConcat, Doc: "how the class is given: concat (to encoder and decoder inputs) or prior (a learned prior mean per class)"})
+}

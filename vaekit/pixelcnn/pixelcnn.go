@@ -180,3 +180,19 @@ func (Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 	nll := NLL(Logits(scope, codes, labels), codes)
 	return vaekit.Terms{{Name: "loss", Value: nll}}
 }
+
+func init() {
+	p := []string{"pixelcnn"}
+	vaekit.DeclareParams(
+		vaekit.ParamSpec{Name: ParamFilters, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: p, Default: 64, Doc: "width of the network"},
+		vaekit.ParamSpec{Name: ParamFirstKernel, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: p, Default: 7, Doc: "kernel size of the first, mask-A convolution (odd)"},
+		vaekit.ParamSpec{Name: ParamResidualBlocks, Kind: vaekit.KindInt, Range: vaekit.AtLeast(0), Families: p, Default: 2, Doc: "residual blocks with a 3x3 mask-B convolution"},
+		vaekit.ParamSpec{Name: ParamConditional, Kind: vaekit.KindBool, Families: p, Default: false, Doc: "a class-conditional prior"},
+	)
+	vaekit.DeclareRule(func(params vaekit.Params, family string) error {
+		if k, ok := params.Get(ParamFirstKernel, family); ok && family == "pixelcnn" && k.(int)%2 == 0 {
+			return fmt.Errorf("parameter %s = %d: expected an odd kernel size", ParamFirstKernel, k)
+		}
+		return nil
+	})
+}

@@ -10,13 +10,16 @@
 //	reconstruction = -log p(x|z), summed over pixels (nats)
 //	kl             = KL(q(z|x) || N(0, I)), summed over latent dimensions (nats)
 //
-// With beta = 1, loss is the negative ELBO.
+// With beta = 1, loss is the negative ELBO. ParamKLReduction = "mean" averages the KL over the
+// latent dimensions instead (the Keras tutorial of seed 003 does: its printed and trained KL is
+// the sum divided by the latent size), which is a beta of 1/latent on the summed KL.
 package vae
 
 import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/vaekit/vaekit/vaekit"
 )
 
@@ -24,7 +27,14 @@ import (
 const (
 	// ParamBeta is the weight of the KL term (default 1).
 	ParamBeta = "vae_beta"
+	// ParamKLReduction is how the KL term is reduced over the latent dimensions: "sum"
+	// (default, the KL divergence in nats) or "mean" (the sum divided by the latent size, as
+	// Keras code that calls reduce_mean over batch and latent axes computes it).
+	ParamKLReduction = "vae_kl_reduction"
 )
+
+// KLReductions are the values ParamKLReduction takes.
+var KLReductions = []string{"sum", "mean"}
 
 // DefaultLatentDim is used when vaekit.ParamLatentDim is not set.
 const DefaultLatentDim = 20
@@ -71,6 +81,13 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	logits := vaekit.DecoderLogits(scope, z, cond)
 	reconstruction := vaekit.ReconstructionLoss(scope, logits, images)
 	kl := vaekit.GaussianKLToMean(mean, logVar, priorMean)
+	switch reduction := model.GetParamOr(scope, ParamKLReduction, "sum"); reduction {
+	case "sum":
+	case "mean":
+		kl = DivScalar(kl, float64(mean.Shape().Dim(-1)))
+	default:
+		exceptions.Panicf("parameter %q = %q: expected one of %v", ParamKLReduction, reduction, KLReductions)
+	}
 	beta := model.GetParamOr(scope, ParamBeta, 1.0)
 	return vaekit.Terms{
 		{Name: "loss", Value: vaekit.Objective(reconstruction, kl, beta)},
@@ -93,4 +110,13 @@ func (Model) Decode(scope *model.Scope, z, _ *Node) *Node {
 // usual picture of what the model keeps of an image.
 func (m Model) Reconstruct(scope *model.Scope, images, labels *Node) *Node {
 	return m.Decode(scope, m.Encode(scope, images, labels), labels)
+}
+
+func init() {
+	vaekit.DeclareParams(
+		vaekit.ParamSpec{Name: ParamBeta, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: []string{"vae", "cvae"}, Default: 1.0,
+			Doc: "weight of the KL term (beta-VAE when not 1)"},
+		vaekit.ParamSpec{Name: ParamKLReduction, Kind: vaekit.KindChoice, Choices: KLReductions, Families: []string{"vae", "cvae"}, Default: "sum",
+			Doc: "KL over the latent dimensions: sum (nats) or mean (as Keras' reduce_mean; seed 003)"},
+	)
 }

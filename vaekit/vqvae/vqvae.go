@@ -265,3 +265,33 @@ func (Model) Reconstruct(scope *model.Scope, images, _ *Node) *Node {
 	q := Quantize(scope, Encode(scope, images))
 	return vaekit.DecodedImages(scope, DecodeLogits(scope, q.Values))
 }
+
+func init() {
+	vq := []string{"vqvae"}
+	vaekit.DeclareParams(
+		vaekit.ParamSpec{Name: ParamNumCodes, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: []string{"vqvae", "pixelcnn"}, Default: 128,
+			Doc: "codebook size K"},
+		vaekit.ParamSpec{Name: ParamCodeDim, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: vq, Default: 16, Doc: "size of each code"},
+		vaekit.ParamSpec{Name: ParamBeta, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: vq, Default: 0.25, Doc: "weight of the commitment term"},
+		vaekit.ParamSpec{Name: ParamCodebookUpdate, Kind: vaekit.KindChoice, Choices: []string{UpdateLoss, UpdateEMA}, Families: vq, Default: UpdateLoss,
+			Doc: "how the codes learn: loss (the codebook term) or ema (moving averages)"},
+		vaekit.ParamSpec{Name: ParamEMADecay, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0).Below(1), Families: vq, Default: 0.99, Doc: "decay of the ema codebook update"},
+		vaekit.ParamSpec{Name: ParamReseedAfter, Kind: vaekit.KindInt, Range: vaekit.AtLeast(0), Families: vq, Default: 0,
+			Doc: "re-seed a code unused for that many steps (0: never; needs ema)"},
+		vaekit.ParamSpec{Name: ParamReconstructionWeight, Kind: vaekit.KindFloat, Range: vaekit.Above(0), Families: vq, Default: 1.0,
+			Doc: "weight of the reconstruction term in the loss (keras-io: 1 / pixel variance)"},
+		vaekit.ParamSpec{Name: ParamCodebookInitScale, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: vq, Default: 0.0,
+			Doc: "initialize the codebook uniformly in [-s, s] (0: the store's initializer)"},
+	)
+	vaekit.DeclareRule(func(p vaekit.Params, family string) error {
+		if family != "vqvae" {
+			return nil
+		}
+		mode, _ := p.Get(ParamCodebookUpdate, family)
+		after, _ := p.Get(ParamReseedAfter, family)
+		if after.(int) > 0 && mode != UpdateEMA {
+			return fmt.Errorf("parameter %s = %d needs %s = %s (with %q the optimizer owns the codebook)", ParamReseedAfter, after, ParamCodebookUpdate, UpdateEMA, mode)
+		}
+		return nil
+	})
+}

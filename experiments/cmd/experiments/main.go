@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/vaekit/vaekit/datasets"
@@ -22,20 +23,44 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "experiments:", err)
+	if err := safeRun(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "experiments:", firstLine(err.Error()))
 		os.Exit(1)
 	}
+}
+
+// safeRun is run with any panic that still escapes (a graph that fails to build in a way no
+// check foresaw) turned into an error: a user sees one line, never a stack trace.
+func safeRun(args []string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return run(args)
+}
+
+// firstLine is the first line of a message (flag usage and wrapped graph errors can run long).
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 && !strings.HasPrefix(s, "usage:") {
+		return s[:i]
+	}
+	return s
 }
 
 func usage() error {
 	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-on-nan stop|skip] [-set key=value]... NAME...\n" +
 		"       experiments run -model vae|ae|cvae|vqvae|classifier -dataset mnist|fashion-mnist [-set key=value]... custom\n" +
+		"       experiments params [FAMILY]          (every parameter: type, allowed values, who reads it, default)\n" +
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped)\n" +
 		"       experiments results [-runs DIR] [-o docs/RESULTS.md] (the results page, from the runs)\n" +
 		"       experiments report [-o DIR] RUNDIR... (report.md and report.html with the table and the figures)")
 }
+
+// checkOnlyForTests makes every run a -check run: the fuzz test drives run with random
+// arguments and must never start a training.
+var checkOnlyForTests bool
 
 // settings collects repeated -set key=value flags.
 type settings map[string]any
@@ -56,6 +81,15 @@ func run(args []string) error {
 		return usage()
 	}
 	switch args[0] {
+	case "params":
+		family := ""
+		if len(args) > 2 {
+			return usage()
+		}
+		if len(args) == 2 {
+			family = args[1]
+		}
+		return experiments.WriteParamTable(os.Stdout, family)
 	case "list":
 		width := 0
 		for _, e := range experiments.Registry {
@@ -136,6 +170,8 @@ func run(args []string) error {
 		modelName := fs.String("model", "", "for the experiment named custom: the model family")
 		dataName := fs.String("dataset", "", "for the experiment named custom: mnist or fashion-mnist")
 		onNaN := fs.String("on-nan", "", "what a loss term that is not finite does: stop (the default) or skip the batch")
+		check := fs.Bool("check", false, "check the parameters, the backend and the runs folder, then stop (nothing is read or written)")
+		nllSamples := fs.Int("nll-samples", 0, "cap on the importance samples of the test NLL (0: the experiment's own)")
 		set := settings{}
 		fs.Var(set, "set", "a parameter, key=value (repeatable), applied over the experiment's own; see `go doc` of the Param constants")
 		if err := fs.Parse(args[1:]); err != nil {
@@ -144,8 +180,8 @@ func run(args []string) error {
 		if fs.NArg() == 0 {
 			return usage()
 		}
-		if *epochs < 0 || *maxSteps < 0 {
-			return fmt.Errorf("-epochs %d, -max-steps %d: expected zero or more", *epochs, *maxSteps)
+		if *epochs < 0 || *maxSteps < 0 || *nllSamples < 0 {
+			return fmt.Errorf("-epochs %d, -max-steps %d, -nll-samples %d: expected zero or more", *epochs, *maxSteps, *nllSamples)
 		}
 		opts := experiments.Options{RunsDir: *runsDir, Epochs: *epochs, MaxSteps: *maxSteps, Fresh: *fresh}
 		if *quick {
@@ -154,6 +190,10 @@ func run(args []string) error {
 			opts = q
 		}
 		opts.Data = datasets.Options{Dir: *dataDir, Log: os.Stderr}
+		opts.CheckOnly = *check || checkOnlyForTests
+		if *nllSamples > 0 {
+			opts.MaxNLLSamples = *nllSamples
+		}
 		if *onNaN != "" {
 			set[vaekit.ParamOnNaN] = *onNaN
 		}
