@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 mkdir -p "$out"
 export GOEXPERIMENT=${GOEXPERIMENT:-simd} GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 go test -c -o "$out/vaekit.test" ./vaekit/
+go test -c -o "$out/vae.test" ./vaekit/vae/
 
 cases=(conv-vae mlp-vae mlp-ae conv-dae conv-cvae mlp-cvae-prior vqvae pixelcnn-prior classifier)
 scaling=(mlp-vae conv-vae)
@@ -31,6 +32,8 @@ for backend in "${backends[@]}"; do
     GOMLX_BACKEND=$backend "$out/vaekit.test" -test.run '^$' -test.bench "^BenchmarkTrainStep\$/^$c\$" \
       -test.benchtime "${steps}x" | grep '^Benchmark' | tee -a "$out/$backend.txt"
   done
+  GOMLX_BACKEND=$backend "$out/vae.test" -test.run '^$' -test.bench '^BenchmarkImportanceWeightedNLL$' \
+    -test.benchtime 1x | grep '^Benchmark' | tee -a "$out/$backend.txt"
   for c in "${scaling[@]}"; do
     for b in "${batches[@]}"; do
       GOMLX_BACKEND=$backend "$out/vaekit.test" -test.run '^$' -test.bench "^BenchmarkTrainStepScaling\$/^$c\$/^batch=$b\$" \

@@ -105,7 +105,7 @@ func Pick(paths []string, names ...string) []string {
 }
 
 // notebookNLLSamples caps the importance samples of the test NLL in notebooks: k = 100 takes
-// seconds; the reported k = 5000 takes about 25 minutes for the MNIST MLP VAE on two cores.
+// seconds; the experiments' own k (1000 or 5000) takes minutes (BenchmarkImportanceWeightedNLL).
 const notebookNLLSamples = 100
 
 // OptionsFromEnv is what notebooks use: the full experiment, or the quick mode of QuickOptions

@@ -19,7 +19,8 @@ func TestTableFromBenchOutput(t *testing.T) {
 	}
 	goFile := write("go.txt", "BenchmarkTrainStep/conv-vae-2   10  300000000 ns/op  64.00 batch  400.0 first-step-ms  500.0 peak-MB  213.3 samples/s\n"+
 		"BenchmarkTrainStepScaling/mlp-vae/batch=32-2   10  40000000 ns/op  32.00 batch  120.0 first-step-ms  50.00 peak-MB  800.0 samples/s\n")
-	onnxFile := write("onnx.txt", "BenchmarkTrainStep/conv-vae-2   10  100000000 ns/op  64.00 batch  450.0 first-step-ms  300.0 peak-MB  640.0 samples/s\n")
+	onnxFile := write("onnx.txt", "BenchmarkTrainStep/conv-vae-2   10  100000000 ns/op  64.00 batch  450.0 first-step-ms  300.0 peak-MB  640.0 samples/s\n"+
+		"BenchmarkImportanceWeightedNLL-2   2  5598436442 ns/op  17.86 images/s  9.331 min-per-10k-images\n")
 	torchFile := write("torch.jsonl", `{"name": "conv-vae", "batch": 64, "ms_per_step": 150.0, "first_step_ms": 190, "peak_mb": 400, "scaling": false}`+"\n"+
 		`{"name": "mlp-vae", "batch": 32, "ms_per_step": 20.0, "first_step_ms": 30, "peak_mb": 300, "scaling": true}`+"\n")
 	var out bytes.Buffer
@@ -31,6 +32,7 @@ func TestTableFromBenchOutput(t *testing.T) {
 		"| conv-vae | go | 64 | 213 | 300.0 | 281 | 400 | 500 | 150.0 | 141 | 190 | 400 | 2.00 |",
 		"| conv-vae | onnx | 64 | 640 | 100.0 | 94 | 450 | 300 | 150.0 | 141 | 190 | 400 | 0.67 |",
 		"| mlp-vae | 32 | 800 | - | 1600 |", // PyTorch: 32 images in 20 ms
+		"| onnx | 17.9 | 9.3 |",             // the NLL benchmark's own metrics
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())

@@ -18,6 +18,41 @@ import (
 // decoder's inputs (nil for none) and the prior mean of z [batch, latent] (nil for N(0, I)).
 type Conditioning func(scope *model.Scope, labels *Node) (cond, priorMean *Node)
 
+// BernoulliLogLikelihoods is log p(x | z_i) for s samples z_i of each of b images: logits
+// [b*s, h, w, c] (the s samples of an image together), images [b, h, w, c]; the result is
+// [b, s]. It is -vaekit.BernoulliNLL of the logits and the images repeated s times, written for
+// k = 5000 samples per image, where that graph is most of the estimate's time:
+//
+//	log p(x|z) = sum_p x_p l_p - sum_p softplus(l_p),  softplus(l) = max(l, 0) + log(1 + exp(-|l|))
+//
+// The first sum is one batched product with the images (not a copy of them per sample), and
+// the logarithms of the second are taken of products of up to 64 factors 1 + exp(-|l|), each
+// in (1, 2], so each product stays below 2^64: one logarithm per group of pixels instead of one
+// Log1p per pixel (the pure-Go backend's Log1p is a scalar float64 loop; it was 58% of the
+// estimate). Float32 rounding of the factors and products moves the result by less than 1e-4
+// nats per image (TestBernoulliLogLikelihoods).
+func BernoulliLogLikelihoods(logits, images *Node) *Node {
+	b := images.Shape().Dim(0)
+	pixels := images.Shape().Size() / b
+	s := logits.Shape().Dim(0) / b
+	l := Reshape(logits, b, s, pixels)
+	data := Reshape(images, b, pixels)
+	dot := Einsum("bsp,bp->bs", l, data)
+	positive := ReduceSum(Max(l, ZerosLike(l)), -1)
+	// Products of up to 64 factors in (1, 2] (below 2^64): pixels p, p + stride, p + 2*stride, ...
+	// multiplied along the middle axis.
+	group := 1
+	for g := 64; g > 1; g-- {
+		if pixels%g == 0 {
+			group = g
+			break
+		}
+	}
+	factors := Reshape(OnePlus(Exp(Neg(Abs(l)))), b, s, group, pixels/group)
+	logs := ReduceSum(Log(ReduceMultiply(factors, 2)), -1)
+	return Sub(dot, Add(positive, logs))
+}
+
 // NLLOptions are the settings of ImportanceWeightedNLL.
 type NLLOptions struct {
 	// K is the number of importance samples per image.
@@ -77,9 +112,7 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 			decoderCond = Reshape(BroadcastToDims(InsertAxes(condition, 1), b, s, c), b*s, c)
 		}
 		logits := vaekit.DecoderLogits(scope, Reshape(z, b*s, d), decoderCond)
-		h, w, c := images.Shape().Dim(1), images.Shape().Dim(2), images.Shape().Dim(3)
-		targets := Reshape(BroadcastToDims(InsertAxes(images, 1), b, s, h, w, c), b*s, h, w, c)
-		logPx := Reshape(Neg(vaekit.BernoulliNLL(logits, targets)), b, s)
+		logPx := BernoulliLogLikelihoods(logits, images)
 		fromPrior := z
 		if priorMean != nil {
 			fromPrior = Sub(z, InsertAxes(priorMean, 1))

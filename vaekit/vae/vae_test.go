@@ -2,10 +2,12 @@ package vae_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
@@ -75,5 +77,47 @@ func TestKLReduction(t *testing.T) {
 	}
 	if _, err := terms(t, base, "median"); err == nil || !strings.Contains(err.Error(), `"vae_kl_reduction" = "median": expected one of [sum mean]`) {
 		t.Errorf("KL reduction \"median\": error %v, want one naming the parameter, the value and the choices", err)
+	}
+}
+
+// The grouped form of log p(x|z) agrees with -BernoulliNLL of the repeated images to 1e-4 nats
+// per image plus float32 rounding of the sum (4e-7 of it), for binary and grey targets and logits from -40 to 40.
+func TestBernoulliLogLikelihoods(t *testing.T) {
+	const b, s, h, w = 3, 4, 28, 28
+	rng := rand.New(rand.NewPCG(1, 2))
+	logits := make([]float32, b*s*h*w)
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64() * 12)
+		if i%97 == 0 {
+			logits[i] = 40 * float32(1-2*(i/97%2))
+		}
+	}
+	images := make([]float32, b*h*w)
+	for i := range images {
+		if i < h*w {
+			images[i] = rng.Float32() // grey
+		} else {
+			images[i] = float32(rng.IntN(2))
+		}
+	}
+	repeated := make([]float32, 0, b*s*h*w)
+	for i := range b {
+		for range s {
+			repeated = append(repeated, images[i*h*w:(i+1)*h*w]...)
+		}
+	}
+	lt := tensors.FromFlatDataAndDimensions(logits, b*s, h, w, 1)
+	it := tensors.FromFlatDataAndDimensions(images, b, h, w, 1)
+	rt := tensors.FromFlatDataAndDimensions(repeated, b*s, h, w, 1)
+	backend := vaekit.GoBackend()
+	got := tensors.MustCopyFlatData[float32](graph.MustExecOnce(backend, vae.BernoulliLogLikelihoods, lt, it))
+	want := tensors.MustCopyFlatData[float32](graph.MustExecOnce(backend, vaekit.BernoulliNLL, lt, rt))
+	if len(got) != b*s {
+		t.Fatalf("%d values, want %d", len(got), b*s)
+	}
+	for i := range got {
+		if d := math.Abs(float64(got[i]) + float64(want[i])); d > 1e-4+4e-7*math.Abs(float64(want[i])) || math.IsNaN(d) {
+			t.Errorf("image %d sample %d: log p(x|z) %g, -BernoulliNLL %g (difference %g)", i/s, i%s, got[i], -want[i], d)
+		}
 	}
 }
