@@ -154,7 +154,7 @@ func newGoBackend(config string) (compute.Backend, error) {
 }
 
 func describe(b compute.Backend, config string) string {
-	d := fmt.Sprintf("%s (%s=%q)", b.Name(), BackendEnv, config)
+	d := fmt.Sprintf("%s (%q)", b.Name(), config)
 	if strings.HasPrefix(config, "go") {
 		d += ", SIMD matmul " + SIMDStatus()
 	}
