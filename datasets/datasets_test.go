@@ -240,14 +240,14 @@ func TestBinarization(t *testing.T) {
 	}
 }
 
-// TestRealData checks the installed copies against their known sizes and checksums. It runs
-// when the data is installed (`make data`); VAEKIT_REQUIRE_DATA=1 (set by `make test`) makes
-// missing data a failure instead of a skip.
+// TestRealData checks the installed copies against their known checksums (all four files of
+// each data set) and sizes. It runs when the data is installed (`make data`);
+// VAEKIT_REQUIRE_DATA=1 (set by `make test`) makes missing data a failure instead of a skip.
 func TestRealData(t *testing.T) {
 	for _, name := range Names {
 		for _, split := range []Split{Train, Test} {
 			t.Run(string(name)+"/"+string(split), func(t *testing.T) {
-				s, err := Load(name, split, Options{Offline: true})
+				s, err := Load(name, split, Options{Offline: true, Verify: true})
 				if err != nil {
 					if os.Getenv("VAEKIT_REQUIRE_DATA") == "1" {
 						t.Fatal(err)
@@ -290,4 +290,53 @@ func FuzzReadIDX(f *testing.F) {
 			t.Fatalf("accepted dims %v with %d bytes", dims, len(data))
 		}
 	})
+}
+
+// A changed byte in an installed file is found by Verify and named; without Verify the set
+// loads (the check costs a pass over the files, so it is asked for).
+func TestVerifyFindsAChangedByte(t *testing.T) {
+	dir := t.TempDir()
+	for _, split := range []Split{Test} {
+		sf := files[MNIST][split]
+		for _, f := range []fileInfo{sf.images, sf.labels} {
+			dirs, _, err := searchDirs(MNIST, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var src string
+			for _, d := range dirs {
+				if src = findFile(d, f.base); src != "" {
+					break
+				}
+			}
+			if src == "" {
+				if os.Getenv("VAEKIT_REQUIRE_DATA") == "1" {
+					t.Fatalf("MNIST %s not installed (`make data`)", f.base)
+				}
+				t.Skip("MNIST not installed (`make data`)")
+			}
+			body, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(body) > 2 && body[0] == 0x1f && body[1] == 0x8b {
+				if body, err = gunzip(body); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if f == sf.labels {
+				body[len(body)-1] ^= 1 // the last label: 6 becomes 7, still a valid class
+			}
+			if err := os.WriteFile(filepath.Join(dir, f.base), body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := Load(MNIST, Test, Options{Dir: dir, Offline: true}); err != nil {
+		t.Fatalf("without Verify: %v", err)
+	}
+	_, err := Load(MNIST, Test, Options{Dir: dir, Offline: true, Verify: true})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "t10k-labels-idx1-ubyte")+": SHA-256 of the content is") {
+		t.Errorf("with Verify: error %v, want one naming t10k-labels-idx1-ubyte and its checksum", err)
+	}
 }

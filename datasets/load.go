@@ -34,6 +34,10 @@ type Options struct {
 	Log io.Writer
 	// HTTPClient for downloads; nil uses a client with a 5-minute overall timeout.
 	HTTPClient *http.Client
+	// Verify checks an installed copy against the known SHA-256 of its content (downloads are
+	// always checked) before it is read: a changed byte is an error naming the file. It costs
+	// a pass over the files (about 0.1 s for a training split).
+	Verify bool
 }
 
 // fileInfo describes one of the four IDX files of a data set.
@@ -124,6 +128,20 @@ func Load(name Name, split Split, opts Options) (*Set, error) {
 		imgPath, lblPath := findFile(dir, sf.images.base), findFile(dir, sf.labels.base)
 		if imgPath == "" || lblPath == "" {
 			continue
+		}
+		if opts.Verify {
+			for _, f := range []struct {
+				path string
+				info fileInfo
+			}{{imgPath, sf.images}, {lblPath, sf.labels}} {
+				body, err := os.ReadFile(f.path)
+				if err == nil {
+					err = checkSHA256(body, f.path, f.info.sha256)
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%w (reinstall with %s)", err, installHint[name])
+				}
+			}
 		}
 		return readSet(name, split, dir, imgPath, lblPath)
 	}
@@ -232,7 +250,7 @@ func download(name Name, f fileInfo, cacheDir string, opts Options) error {
 		return fmt.Errorf("download %s: %w", url, err)
 	}
 	if err := checkSHA256(body, url, f.sha256); err != nil {
-		return err
+		return fmt.Errorf("%w: the file was not kept", err)
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return fmt.Errorf("download %s: %w", url, err)
@@ -254,7 +272,7 @@ func checkSHA256(body []byte, source, want string) error {
 	}
 	sum := sha256.Sum256(raw)
 	if got := hex.EncodeToString(sum[:]); got != want {
-		return fmt.Errorf("%s: SHA-256 of the content is %s, expected %s: the file was not kept", source, got, want)
+		return fmt.Errorf("%s: SHA-256 of the content is %s, expected %s", source, got, want)
 	}
 	return nil
 }

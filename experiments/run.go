@@ -315,11 +315,15 @@ func removeAllBut(dir, keep string) error {
 	return nil
 }
 
+// loadData reads the experiment's data, checked against the files' known checksums (a run
+// must not train on a damaged copy).
 func loadData(exp Experiment, opts Options) (trainSet, testSet *datasets.Set, err error) {
-	if trainSet, err = datasets.Load(exp.Data, datasets.Train, opts.Data); err != nil {
+	data := opts.Data
+	data.Verify = true
+	if trainSet, err = datasets.Load(exp.Data, datasets.Train, data); err != nil {
 		return nil, nil, err
 	}
-	if testSet, err = datasets.Load(exp.Data, datasets.Test, opts.Data); err != nil {
+	if testSet, err = datasets.Load(exp.Data, datasets.Test, data); err != nil {
 		return nil, nil, err
 	}
 	if exp.TrainOnAll {
