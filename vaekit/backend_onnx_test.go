@@ -3,6 +3,7 @@
 package vaekit_test
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -45,14 +46,17 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 		model  vaekit.Model
 		params map[string]any
 		codes  bool
+		// tolerance: 10x the largest relative gap measured (GoMLX v0.28.16, compute v0.1.14,
+		// compute-onnx v0.1.13): the BatchNorm model's batch statistics round differently.
+		tolerance float64
 	}{
-		{"conv-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop"}, false},
+		{"conv-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop"}, false, 3e-5},
 		{"conv-ae-batchnorm", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2,
-			vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu"}, false},
-		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse"}, false},
-		{"vqvae-keras", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse_linear", vqvae.ParamReconstructionWeight: 10.5}, false},
-		{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true}, true},
-		{"classifier", classifier.Model{}, nil, false},
+			vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu"}, false, 6e-4},
+		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse"}, false, 1e-6},
+		{"vqvae-keras", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse_linear", vqvae.ParamReconstructionWeight: 10.5}, false, 1.2e-6},
+		{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true}, true, 1e-6},
+		{"classifier", classifier.Model{}, nil, false, 1e-6},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,6 +98,15 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 			if _, err := onnxTrainer.EvalStep(onnxImages, onnxLabels, onnxOnes); err != nil {
 				t.Fatal(err)
 			}
+			maxRel := 0.0 // the largest relative gap seen, logged: the tolerance comes from it
+			check := func(what, term string, got, want float64) {
+				d := math.Abs(got-want) / max(1, math.Abs(want))
+				maxRel = max(maxRel, d)
+				if d > tc.tolerance || math.IsNaN(d) {
+					t.Errorf("%s, %s: ONNX Runtime %.9g, pure Go %.9g (relative gap %.2g, tolerance %.2g)", what, term, got, want, d, tc.tolerance)
+				}
+			}
+			defer func() { t.Logf("largest relative gap %.2g", maxRel) }()
 			for step := range 5 {
 				want, err := goTrainer.TrainStep(images, labels)
 				if err != nil {
@@ -104,9 +117,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i, term := range goTrainer.Terms() {
-					if d := math.Abs(got[i] - want[i]); d > 1e-3*max(1, math.Abs(want[i])) {
-						t.Errorf("step %d, %s: ONNX Runtime %.6g, pure Go %.6g", step, term, got[i], want[i])
-					}
+					check(fmt.Sprintf("step %d", step), term, got[i], want[i])
 				}
 			}
 			want, err := goTrainer.EvalStep(images, labels, ones)
@@ -118,9 +129,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, term := range goTrainer.Terms() {
-				if d := math.Abs(got[i] - want[i]); d > 1e-3*max(1, math.Abs(want[i])) {
-					t.Errorf("evaluation after training, %s: ONNX Runtime %.6g, pure Go %.6g", term, got[i], want[i])
-				}
+				check("evaluation after training", term, got[i], want[i])
 			}
 		})
 	}
