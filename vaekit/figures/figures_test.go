@@ -83,6 +83,13 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 					t.Errorf("%s: the same inputs drew different bytes", first[i])
 				}
 			}
+			// Two draws in the same second would agree even with the clock in the file: the
+			// PDF's dates must be the fixed ones, whatever the time of drawing.
+			for _, key := range []string{"/CreationDate (D:20000101000000)", "/ModDate (D:20000101000000)"} {
+				if !bytes.Contains(a[2], []byte(key)) {
+					t.Errorf("%s lacks %q: a PDF written at another time would differ", first[2], key)
+				}
+			}
 		})
 	}
 }
