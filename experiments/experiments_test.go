@@ -233,13 +233,32 @@ func TestRunRejectsACheckpointOfAnotherRecipe(t *testing.T) {
 	if after, _ := os.ReadFile(paramsPath); !bytes.Equal(before, after) {
 		t.Errorf("the refused run rewrote params.json:\n%s", after)
 	}
-	// A training parameter may change: more epochs resume the run.
+	// A training parameter may change: more epochs resume the run. Resumed, not retrained: the
+	// two epochs already in the history keep their numbers to the last digit, and one more
+	// epoch is added.
+	histPath := filepath.Join(runs, exp.Name, "history.csv")
+	histBefore, err := vaekit.ReadHistory(histPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	more := exp
 	more.Params = maps.Clone(exp.Params)
 	more.Params[vaekit.ParamLearningRate] = 1e-4
 	opts.Epochs = 3
-	if _, err := Run(context.Background(), more, opts); err != nil {
-		t.Errorf("resuming with another learning rate: %v", err)
+	res, err := Run(context.Background(), more, opts)
+	if err != nil {
+		t.Fatalf("resuming with another learning rate: %v", err)
+	}
+	if got, want := len(res.History.Rows), len(histBefore.Rows)+2; got != want {
+		t.Fatalf("history after resuming for a third epoch has %d rows, want %d (train and test of epoch 3 added)", got, want)
+	}
+	for i, row := range histBefore.Rows {
+		if !slices.Equal(res.History.Rows[i].Values, row.Values) || res.History.Rows[i].Epoch != row.Epoch {
+			t.Errorf("row %d (epoch %d %s) changed on resuming: %v, was %v", i, row.Epoch, row.Split, res.History.Rows[i].Values, row.Values)
+		}
+	}
+	if last := res.History.Rows[len(res.History.Rows)-1]; last.Epoch != 3 {
+		t.Errorf("last row is of epoch %d, want 3", last.Epoch)
 	}
 }
 
