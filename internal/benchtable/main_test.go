@@ -60,3 +60,58 @@ func TestMalformedInputsAreNamed(t *testing.T) {
 		}
 	}
 }
+
+// The README's speed table quotes docs/bench.md: every ratio it gives is the page's, so a
+// regenerated page with other numbers fails until the README follows.
+func TestReadmeSpeedTableIsTheBenchPage(t *testing.T) {
+	page, err := os.ReadFile("../../docs/bench.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ratios := map[string]string{} // "model/backend" -> ratio, from the page's first table
+	for _, line := range strings.Split(string(page), "\n") {
+		cells := tableCells(line)
+		if len(cells) == 13 && cells[0] != "model" && !strings.HasPrefix(cells[0], "---") {
+			ratios[cells[0]+"/"+cells[1]] = cells[12]
+		}
+	}
+	if len(ratios) == 0 {
+		t.Fatal("docs/bench.md has no training-step table")
+	}
+	rows := 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		cells := tableCells(line)
+		if len(cells) != 4 {
+			continue
+		}
+		if _, ok := ratios[cells[0]+"/go"]; !ok {
+			continue
+		}
+		rows++
+		for i, backend := range []string{"go", "onnx"} {
+			if got, want := cells[2+i], ratios[cells[0]+"/"+backend]; got != want {
+				t.Errorf("README: %s on %s reads %s, docs/bench.md %s", cells[0], backend, got, want)
+			}
+		}
+	}
+	if rows < 6 {
+		t.Errorf("README quotes %d models of docs/bench.md, want its speed table of 6", rows)
+	}
+}
+
+// tableCells splits a Markdown table row into its trimmed cells (nil for other lines).
+func tableCells(line string) []string {
+	line = strings.TrimSpace(line)
+	if !strings.HasPrefix(line, "|") || !strings.HasSuffix(line, "|") {
+		return nil
+	}
+	cells := strings.Split(line[1:len(line)-1], "|")
+	for i := range cells {
+		cells[i] = strings.TrimSpace(cells[i])
+	}
+	return cells
+}
