@@ -118,6 +118,11 @@ func OptionsFromEnv(runsDir string) Options {
 		opts = QuickOptions(filepath.Join(runsDir, "quick"))
 	}
 	opts.LiveLossCurves = true
+	if gonbui.IsNotebook {
+		// Progress goes to standard output, where each phase is one line redrawn in place;
+		// Jupyter paints standard error as error boxes.
+		opts.Log = os.Stdout
+	}
 	if opts.MaxNLLSamples == 0 {
 		opts.MaxNLLSamples = notebookNLLSamples
 	}

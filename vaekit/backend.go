@@ -62,6 +62,10 @@ func NewBackendFor(w Workload) (backend compute.Backend, description string, err
 	if config == "" {
 		config, reason = defaultBackend(w)
 	}
+	config, shared := withONNXThreads(config)
+	if shared != "" {
+		reason += "; " + shared
+	}
 	b, description, err := newBackend(config)
 	if err != nil {
 		return nil, "", err
