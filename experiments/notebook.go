@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -83,55 +85,110 @@ func explorerIdle() time.Duration {
 	return 10 * time.Minute
 }
 
-// pngImg renders an image grid as an inline <img> element.
-func pngImg(data []byte) string {
-	return fmt.Sprintf(`<img src="data:image/png;base64,%s">`, base64.StdEncoding.EncodeToString(data))
+// pngImg renders an image as an inline <img> element, with a caption under it.
+func pngImg(data []byte, caption string) string {
+	return fmt.Sprintf(`<figure style="margin:0"><img src="data:image/png;base64,%s"><figcaption>%s</figcaption></figure>`,
+		base64.StdEncoding.EncodeToString(data), html.EscapeString(caption))
 }
 
 // controls creates an explorer's widgets in a transient div and returns its id, a channel
 // signalled on every change, and the Done button's channel.
 type controls func() (div string, changes <-chan struct{}, done <-chan int)
 
-// explore runs the loop shared by the explorers: draw the first view, then redraw on every
-// signal of the controls until the Done button, or until no interaction for explorerIdle. The
+// view is what an explorer shows: an image and a caption saying what it is (the current latent
+// point, the class).
+type view struct {
+	png     []byte
+	caption string
+}
+
+// display is the part of GoNB an explorer talks to; tests replace it.
+type display interface {
+	IsNotebook() bool
+	Headless() bool
+	ShowPNG(data []byte, caption string)
+	ShowMarkdown(text string)
+	Update(id, html string)
+	Remove(div string)
+}
+
+// gonbDisplay is the notebook's own output.
+type gonbDisplay struct{}
+
+func (gonbDisplay) IsNotebook() bool { return gonbui.IsNotebook }
+func (gonbDisplay) Headless() bool   { return headless() }
+func (gonbDisplay) ShowPNG(data []byte, caption string) {
+	gonbui.DisplayHTML(pngImg(data, caption))
+}
+func (gonbDisplay) ShowMarkdown(text string) { gonbui.DisplayMarkdown(text) }
+func (gonbDisplay) Update(id, html string)   { gonbui.UpdateHTML(id, html) }
+func (gonbDisplay) Remove(div string)        { dom.Remove(div) }
+
+// explorerSetupTimeout is how long an explorer waits for its controls to connect to the
+// browser: GoNB v0.11.5 gives a widget 500 ms to be acknowledged, and on a busy machine the
+// acknowledgement sometimes never comes; the widgets then never send a value.
+const explorerSetupTimeout = 20 * time.Second
+
+// explore runs the loop shared by the explorers: draw the first view, create the controls,
+// then redraw on every signal of the controls until the Done button, or until no interaction
+// for explorerIdle. It never waits longer than that: controls that do not connect within
+// explorerSetupTimeout (or the idle time, if shorter) end the explorer with a message. The
 // controls are then removed and the last view stays in the notebook as a normal output. (GoNB's
 // dom.Persist would keep the controls too, but it waits for the browser's answer, forever when
 // Jupyter runs headlessly.) Headless, it shows the first view only.
-func explore(setup controls, draw func() ([]byte, error)) error {
-	if !gonbui.IsNotebook {
+func explore(out display, setup controls, draw func() (view, error)) error {
+	if !out.IsNotebook() {
 		fmt.Println("explorers are interactive: run this cell in a Jupyter notebook with the GoNB kernel")
 		return nil
 	}
-	view, err := draw()
+	current, err := draw()
 	if err != nil {
 		return err
 	}
-	if headless() {
-		gonbui.DisplayPng(view)
-		gonbui.DisplayMarkdown("*Run headlessly: the explorer's controls appear when this notebook runs in Jupyter.*")
+	if out.Headless() {
+		out.ShowPNG(current.png, current.caption)
+		out.ShowMarkdown("*Run headlessly: the explorer's controls appear when this notebook runs in Jupyter.*")
 		return nil
 	}
-	div, changes, done := setup()
-	displayID := "vaekit-explore-" + gonbui.UniqueId()
-	gonbui.UpdateHTML(displayID, pngImg(view))
 	idle := explorerIdle()
+	type ready struct {
+		div     string
+		changes <-chan struct{}
+		done    <-chan int
+	}
+	connected := make(chan ready, 1)
+	go func() {
+		div, changes, done := setup()
+		connected <- ready{div, changes, done}
+	}()
+	var c ready
+	select {
+	case c = <-connected:
+	case <-time.After(min(idle, explorerSetupTimeout)):
+		out.ShowPNG(current.png, current.caption)
+		out.ShowMarkdown(fmt.Sprintf("*The explorer's controls did not connect to the notebook within %v (a busy machine can "+
+			"keep them from connecting): this is its first view. Run the cell again to explore.*", min(idle, explorerSetupTimeout)))
+		return nil
+	}
+	displayID := "vaekit-explore-" + gonbui.UniqueId()
+	out.Update(displayID, pngImg(current.png, current.caption))
 loop:
 	for {
 		select {
-		case <-done:
+		case <-c.done:
 			break loop
-		case <-changes:
-			if view, err = draw(); err != nil {
+		case <-c.changes:
+			if current, err = draw(); err != nil {
 				return err
 			}
-			gonbui.UpdateHTML(displayID, pngImg(view))
+			out.Update(displayID, pngImg(current.png, current.caption))
 		case <-time.After(idle):
 			break loop
 		}
 	}
-	gonbui.UpdateHTML(displayID, "")
-	dom.Remove(div)
-	gonbui.DisplayPng(view)
+	out.Update(displayID, "")
+	out.Remove(c.div)
+	out.ShowPNG(current.png, current.caption)
 	return nil
 }
 
@@ -165,6 +222,7 @@ func (t *Trained) ClassExplorer(n int) error {
 	var chosen atomic.Int64
 	setup := func() (string, <-chan struct{}, <-chan int) {
 		div := dom.CreateTransientDiv()
+		dom.Append(div, "class ")
 		selector := widgets.Select(t.Test.ClassNames).AppendTo(div).Done()
 		done := widgets.Button("Done").AppendTo(div).Done()
 		changes := make(chan struct{}, 1)
@@ -172,21 +230,22 @@ func (t *Trained) ClassExplorer(n int) error {
 		return div, changes, done.Listen().C
 	}
 	seed := uint64(0)
-	draw := func() ([]byte, error) {
+	draw := func() (view, error) {
 		class := max(0, min(int(chosen.Load()), len(t.Test.ClassNames)-1))
 		seed++ // new samples on every redraw
 		images, err := t.classSamplesOf(class, n, seed)
 		if err != nil {
-			return nil, err
+			return view{}, err
 		}
 		paths, err := figures.ImageGrid(images, t.Test.Height, t.Test.Width, min(n, 10), nil,
 			fmt.Sprintf("%s: samples of %q", t.Experiment.Name, t.Test.ClassNames[class]), filepath.Join(dir, "class"))
 		if err != nil {
-			return nil, err
+			return view{}, err
 		}
-		return os.ReadFile(paths[0])
+		data, err := os.ReadFile(paths[0])
+		return view{data, fmt.Sprintf("%d new samples of class %q (draw %d); pick another class to redraw", n, t.Test.ClassNames[class], seed)}, err
 	}
-	return explore(setup, draw)
+	return explore(gonbDisplay{}, setup, draw)
 }
 
 // classSamplesOf draws n samples of one class.
@@ -215,28 +274,35 @@ func (t *Trained) LatentExplorer(scale float64) error {
 	if !(scale > 0) {
 		return fmt.Errorf("latent explorer: scale %g: expected a positive number", scale)
 	}
+	// The sliders start at the code of the first test image, not at z = 0 (which some models
+	// decode to a blank image).
 	var z0, z1 atomic.Int64 // slider positions in [-100, 100]
+	if codes, err := vaekit.Encode(t.Backend, t.Store, t.Model, t.Test.Subset(1), 1); err == nil && len(codes) == 1 {
+		z0.Store(int64(max(-100, min(100, math.Round(100*float64(codes[0][0])/scale)))))
+		z1.Store(int64(max(-100, min(100, math.Round(100*float64(codes[0][1])/scale)))))
+	}
 	setup := func() (string, <-chan struct{}, <-chan int) {
 		div := dom.CreateTransientDiv()
-		dom.Append(div, "z[0] ")
-		s0 := widgets.Slider(-100, 100, 0).AppendTo(div).Done()
-		dom.Append(div, " z[1] ")
-		s1 := widgets.Slider(-100, 100, 0).AppendTo(div).Done()
+		dom.Append(div, fmt.Sprintf("z[0] in [%g, %g] ", -scale, scale))
+		s0 := widgets.Slider(-100, 100, int(z0.Load())).AppendTo(div).Done()
+		dom.Append(div, fmt.Sprintf(" z[1] in [%g, %g] ", -scale, scale))
+		s1 := widgets.Slider(-100, 100, int(z1.Load())).AppendTo(div).Done()
 		done := widgets.Button("Done").AppendTo(div).Done()
 		changes := make(chan struct{}, 1)
 		go watch(changes, &z0, s0.Listen().LatestOnly().C)
 		go watch(changes, &z1, s1.Listen().LatestOnly().C)
 		return div, changes, done.Listen().C
 	}
-	draw := func() ([]byte, error) {
+	draw := func() (view, error) {
 		z := []float32{float32(scale * float64(z0.Load()) / 100), float32(scale * float64(z1.Load()) / 100)}
 		images, err := vaekit.Decode(t.Backend, t.Store, t.Model, [][]float32{z}, nil)
 		if err != nil {
-			return nil, err
+			return view{}, err
 		}
-		return enlargedPNG(images[0], t.Test.Height, t.Test.Width, 8)
+		data, err := enlargedPNG(images[0], t.Test.Height, t.Test.Width, 8)
+		return view{data, fmt.Sprintf("the decoder's image of z = (%.2f, %.2f); move the sliders to move z", z[0], z[1])}, err
 	}
-	return explore(setup, draw)
+	return explore(gonbDisplay{}, setup, draw)
 }
 
 // enlargedPNG encodes a grayscale image (values in [0, 1]) as a PNG, each pixel a factor x factor

@@ -199,6 +199,10 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
+	if trainedNow == 0 {
+		fmt.Fprintf(log, "run %s: already trained (%d epochs), loaded from %s; -fresh (Options.Fresh) trains it again\n",
+			exp.Name, trainer.CompletedEpochs(), filepath.Join(dir, "checkpoint"))
+	}
 	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: store, Model: m, History: hist, Test: testSet,
 		result: &Result{Dir: dir, History: hist, Backend: backendDesc}}
 	if exp.CodePrior != nil {
