@@ -48,6 +48,41 @@ type Reproduction struct {
 	// Versus, if set, names another reproduction this one is compared with: the results page
 	// shows both runs' samples side by side and their sample-quality metrics together.
 	Versus string
+	// Log, if set, is the source's per-epoch log: the results page compares every epoch of it
+	// with the run's training history, and draws its points on the curve.
+	Log *SourceLog
+}
+
+// logComparison compares the training history with a source's per-epoch log: for every term,
+// the epochs compared, the largest relative difference and its epoch, and how many epochs are
+// within the term's target, as a Markdown table.
+func logComparison(l *SourceLog, h *vaekit.History) string {
+	var b strings.Builder
+	b.WriteString("| term | epochs compared | largest difference (epoch) | epochs within target | target |\n| --- | --- | --- | --- | --- |\n")
+	for j, term := range l.Terms {
+		n, within, worst, worstEpoch := 0, 0, 0.0, 0
+		for epoch := 1; epoch <= len(l.Epochs); epoch++ {
+			got, ok := trainTerm(term, epoch)(Metrics{}, h)
+			if !ok {
+				continue
+			}
+			want := l.Epochs[epoch-1][j]
+			d := (got - want) / want
+			n++
+			if math.Abs(d) <= l.Targets[j] {
+				within++
+			}
+			if worstEpoch == 0 || math.Abs(d) > math.Abs(worst) {
+				worst, worstEpoch = d, epoch
+			}
+		}
+		largest := "-"
+		if n > 0 {
+			largest = fmt.Sprintf("%+.2f%% (%d)", 100*worst, worstEpoch)
+		}
+		fmt.Fprintf(&b, "| %s | %d of %d | %s | %d of %d | %g%% |\n", term, n, len(l.Epochs), largest, within, n, 100*l.Targets[j])
+	}
+	return b.String()
 }
 
 // trainTerm reads a training-loss term after an epoch (the last one when epoch is 0).
@@ -91,13 +126,16 @@ var Reproductions = []Reproduction{
 		Experiment: "fashion-conv-vae",
 		Curve:      "loss",
 		References: []Reference{
-			{Metric: "train loss, epoch 1", Value: 301.94, Source: seedFashion, Epoch: 1, Of: trainTerm("loss", 1)},
-			{Metric: "train loss, epoch 10", Value: 259.97, Source: seedFashion, Epoch: 10, Of: trainTerm("loss", 10)},
-			{Metric: "train loss, epoch 50", Value: 253.95, Source: seedFashion, Epoch: 50, Of: trainTerm("loss", 50)},
-			{Metric: "train loss, epoch 100", Value: 252.49, Source: seedFashion, Epoch: 100, Of: trainTerm("loss", 100)},
+			{Metric: "train loss, epoch 1", Value: 301.94, Source: seedFashion, Of: trainTerm("loss", 1)},
+			{Metric: "train loss, epoch 10", Value: 259.97, Source: seedFashion, Of: trainTerm("loss", 10)},
+			{Metric: "train loss, epoch 50", Value: 253.95, Source: seedFashion, Of: trainTerm("loss", 50)},
+			{Metric: "train loss, epoch 100", Value: 252.49, Source: seedFashion, Of: trainTerm("loss", 100)},
 			{Metric: "train reconstruction, epoch 100", Value: 248.64, Source: seedFashion, Of: trainTerm("reconstruction", 100)},
-			{Metric: "train KL, epoch 100", Value: 3.85, Source: seedFashion, Of: trainTerm("kl", 100)},
+			{Metric: "train KL (mean over the latent dimensions), epoch 100", Value: 3.85, Source: seedFashion, Of: trainTerm("kl", 100)},
 		},
+		Log: &seed003Log,
+		Note: "Keras' initial weights and the seed's KL (averaged over the two latent dimensions) as in the seed; " +
+			"Keras runs 1094 steps per epoch (its last batch has 48 images), vaekit 1093 full batches",
 	},
 	{
 		Experiment: "mnist-mlp-vae",
@@ -347,6 +385,13 @@ func WriteResults(path, runsDir string) error {
 		}
 		if h.Epochs() > 0 {
 			var points []figures.Point
+			if r.Log != nil {
+				if j := slices.Index(r.Log.Terms, r.Curve); j >= 0 {
+					for e, values := range r.Log.Epochs {
+						points = append(points, figures.Point{X: float64(e + 1), Y: values[j]})
+					}
+				}
+			}
 			for _, ref := range r.References {
 				if ref.Epoch > 0 && ref.Source != "" {
 					y := ref.Value
@@ -363,6 +408,9 @@ func WriteResults(path, runsDir string) error {
 			section := fmt.Sprintf("## %s\n\n%s\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Experiment, r.Experiment)
 			if r.Note != "" {
 				section = fmt.Sprintf("## %s\n\n%s. Note: %s.\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Note, r.Experiment, r.Experiment)
+			}
+			if r.Log != nil {
+				section += fmt.Sprintf("\nEvery epoch against the source's log (%s):\n\n%s", r.Log.Source, logComparison(r.Log, h))
 			}
 			if r.Versus != "" {
 				versus, err := versusSection(runsDir, figDir, r.Versus, r.Experiment)

@@ -169,3 +169,22 @@ func TestPixelVariances(t *testing.T) {
 		}
 	}
 }
+
+// The per-epoch comparison: relative differences worked out by hand on a 3-epoch log.
+func TestLogComparison(t *testing.T) {
+	log := &SourceLog{Source: "s", Terms: []string{"loss", "kl"}, Targets: []float64{0.01, 0.05},
+		Epochs: [][]float64{{300, 4}, {200, 4}, {100, 4}}}
+	h := &vaekit.History{Terms: []string{"loss", "kl"}, Rows: []vaekit.HistoryRow{
+		{Epoch: 1, Split: "train", Values: []float64{303, 4.1}}, {Epoch: 1, Split: "test", Values: []float64{999, 9}},
+		{Epoch: 2, Split: "train", Values: []float64{199, 4.4}},
+	}}
+	got := logComparison(log, h)
+	for _, want := range []string{
+		"| loss | 2 of 3 | +1.00% (1) | 2 of 2 | 1% |", // 303/300 - 1 = +1%, 199/200 - 1 = -0.5%
+		"| kl | 2 of 3 | +10.00% (2) | 1 of 2 | 5% |",  // 4.1/4 - 1 = +2.5%, 4.4/4 - 1 = +10%
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, got)
+		}
+	}
+}
