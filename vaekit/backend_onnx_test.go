@@ -50,7 +50,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 		// compute-onnx v0.1.13): the BatchNorm model's batch statistics round differently.
 		tolerance float64
 	}{
-		{"conv-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop"}, false, 3e-5},
+		{"conv-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop"}, false, 4e-4},
 		{"conv-ae-batchnorm", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2,
 			vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu"}, false, 6e-4},
 		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse"}, false, 1e-6},

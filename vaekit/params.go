@@ -125,13 +125,13 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 	return p, nil
 }
 
-// newOptimizer builds the optimizer named by the parameters. RMSprop follows Keras: rho 0.9 and
-// epsilon 1e-7 (GoMLX's RMSProp additionally corrects the bias of its running average, which
-// only changes the first few steps).
+// newOptimizer builds the optimizer named by the parameters. RMSprop is Keras' (kerasRMSprop:
+// rho 0.9, epsilon 1e-7 under the square root, no bias correction); Adam is GoMLX's, with
+// Keras' epsilon 1e-7.
 func newOptimizer(p TrainingParams) optimizer.Interface {
 	switch p.Optimizer {
 	case "rmsprop":
-		return optimizer.RMSProp().LearningRate(p.LearningRate).Betas(0.9, 0.9).Epsilon(1e-7).Done()
+		return kerasRMSprop{learningRate: p.LearningRate, rho: 0.9, epsilon: 1e-7}
 	case "sgd":
 		return optimizer.StochasticGradientDescent().WithDecay(false).WithLearningRate(p.LearningRate).Done()
 	default:
