@@ -3,8 +3,10 @@ package vaekit
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 )
 
@@ -103,4 +105,47 @@ func (b *batcher) prefetch(ctx context.Context, order []int32, steps int) <-chan
 		}
 	}()
 	return out
+}
+
+// epochOrder is the order of the training examples in an epoch: a permutation that depends
+// only on the seed and the epoch, so a resumed run sees the data in the same order.
+func epochOrder(n int, seed int64, epoch int) []int32 {
+	rng := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)))
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return order
+}
+
+// dynamicBinarized draws a binary copy of set for one epoch, from the seed and the epoch.
+func dynamicBinarized(set *datasets.Set, seed int64, epoch int) *datasets.Set {
+	out := *set
+	out.Images = make([]float32, len(set.Images))
+	datasets.DynamicBinarize(out.Images, set.Images, rand.New(rand.NewPCG(uint64(seed)^0x5eed, uint64(epoch))))
+	return &out
+}
+
+// EvaluationSet returns set as the training loop evaluates it under the store's training
+// parameters: binarized by the static threshold, or by one fixed dynamic draw, when ParamBinarize
+// asks for it, so that metrics computed after training see the same test images as the history.
+func EvaluationSet(store *model.Store, set *datasets.Set) (*datasets.Set, error) {
+	p, err := ReadTrainingParams(store)
+	if err != nil {
+		return nil, err
+	}
+	return binarizeOnce(set, p), nil
+}
+
+// binarizeOnce applies the binarization to an evaluation set: the static threshold, or one
+// fixed dynamic draw (epoch 0 of the seed), so that every epoch is evaluated on the same data.
+func binarizeOnce(set *datasets.Set, p TrainingParams) *datasets.Set {
+	switch p.Binarize {
+	case "static":
+		return set.Binarized(0.5)
+	case "dynamic":
+		return dynamicBinarized(set, p.Seed+1, 0)
+	}
+	return set
 }
