@@ -27,6 +27,95 @@ func split(t *tensors.Tensor, n int) [][]float32 {
 	return out
 }
 
+// Infer runs graph over every example of set, batchSize examples at a time, and returns each
+// example's output as a flat row, with the dimensions of one row. It is the one batched
+// inference loop of vaekit (encoding, reconstruction errors, classifying, code grids): the graph
+// is compiled once (every batch has the same shape, the last one padded), each output copied
+// to the host, the padding dropped, and every batch and output released at once (see Release).
+func Infer[T float32 | int32](backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int,
+	graph func(scope *model.Scope, images, labels *Node) *Node) (rows [][]T, rowDims []int, err error) {
+	exec, err := model.NewExec(backend, store, graph)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows = make([][]T, 0, set.N)
+	err = ForEachBatch(set, batchSize, func(images, labels *tensors.Tensor, n int) error {
+		res, err := exec.Exec(images, labels)
+		if err != nil {
+			return err
+		}
+		defer Release(res...)
+		rowDims = res[0].Shape().Dimensions[1:]
+		flat := tensors.MustCopyFlatData[T](res[0])
+		size := len(flat) / batchSize
+		for i := range n {
+			rows = append(rows, flat[i*size:(i+1)*size:(i+1)*size])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, rowDims, nil
+}
+
+// CodeSet encodes every image of set into its grid of code indices (a Quantizer's), batchSize
+// images at a time, and returns the grids as a data set of their own: one "image" of gh x gw
+// values per input image, each value a code index stored as a float32 (exact below 2^24), with
+// the input's labels and class names. A code prior trains on it through the same loop as every
+// model.
+func CodeSet(backend compute.Backend, store *model.Store, q Quantizer, set *datasets.Set, batchSize int) (*datasets.Set, error) {
+	grids, dims, err := Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+		return ConvertDType(q.CodeGrid(scope, images), images.DType())
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(grids) == 0 {
+		return nil, fmt.Errorf("code set: the set %s/%s is empty", set.Name, set.Split)
+	}
+	out := &datasets.Set{Name: set.Name + "-codes", Split: set.Split, Labels: set.Labels, N: set.N,
+		ClassNames: set.ClassNames, Source: set.Source, Height: dims[0], Width: dims[1]}
+	out.Images = make([]float32, 0, set.N*dims[0]*dims[1])
+	for _, g := range grids {
+		out.Images = append(out.Images, g...)
+	}
+	return out, nil
+}
+
+// DecodeCodes decodes n code grids of gh x gw code indices (grid after grid, row-major) of a
+// Quantizer into images (probabilities in [0, 1]).
+func DecodeCodes(backend compute.Backend, store *model.Store, q Quantizer, codes []int32, n, gh, gw int) ([][]float32, error) {
+	if n <= 0 || len(codes) != n*gh*gw {
+		return nil, fmt.Errorf("decode codes: %d values for %d grids of %dx%d: expected %d", len(codes), n, gh, gw, n*gh*gw)
+	}
+	k := q.NumCodes(store)
+	for i, c := range codes {
+		if c < 0 || int(c) >= k {
+			return nil, fmt.Errorf("decode codes: value %d at %d is not a code index in [0, %d)", c, i, k)
+		}
+	}
+	out, err := model.CallOnce(backend, store, q.DecodeGrid, tensors.FromFlatDataAndDimensions(codes, n, gh, gw))
+	if err != nil {
+		return nil, err
+	}
+	return split(out, n), nil
+}
+
+// CodeCounts returns how often each of a Quantizer's codes is the nearest code over every grid
+// position of every image of set.
+func CodeCounts(backend compute.Backend, store *model.Store, q Quantizer, set *datasets.Set, batchSize int) ([]int, error) {
+	codes, err := CodeSet(backend, store, q, set, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]int, q.NumCodes(store))
+	for _, c := range codes.Images {
+		counts[int(c)]++
+	}
+	return counts, nil
+}
+
 // Reconstruct returns the first n images of set and their reconstructions.
 func Reconstruct(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, n int) (originals, reconstructions [][]float32, err error) {
 	r, ok := m.(Reconstructor)
@@ -55,26 +144,10 @@ func Encode(backend compute.Backend, store *model.Store, m Model, set *datasets.
 	if !ok {
 		return nil, fmt.Errorf("model %q has no encoder", m.Name())
 	}
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
+	codes, _, err := Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, labels *Node) *Node {
 		return enc.Encode(scope, images, labels)
 	})
-	if err != nil {
-		return nil, err
-	}
-	var out [][]float32
-	err = ForEachBatch(set, batchSize, func(images, labels *tensors.Tensor, n int) error {
-		res, err := exec.Exec(images, labels)
-		if err != nil {
-			return err
-		}
-		out = append(out, split(res[0], batchSize)[:n]...)
-		Release(res...)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return codes, err
 }
 
 // Decode decodes latent points z (each of the model's latent size) into images; labels are
@@ -247,33 +320,19 @@ func ReconstructionErrors(backend compute.Backend, store *model.Store, m Model, 
 	if set.N == 0 {
 		return 0, 0, fmt.Errorf("reconstruction errors: the set %s/%s is empty", set.Name, set.Split)
 	}
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
+	recons, _, err := Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, labels *Node) *Node {
 		return r.Reconstruct(scope, images, labels)
 	})
 	if err != nil {
 		return 0, 0, err
 	}
-	size := set.ImageSize()
-	start := 0
-	err = ForEachBatch(set, batchSize, func(images, labels *tensors.Tensor, n int) error {
-		out, err := exec.Exec(images, labels)
-		if err != nil {
-			return err
-		}
-		probs := tensors.MustCopyFlatData[float32](out[0])
-		Release(out...)
-		x := set.Images[start*size : (start+n)*size]
-		for i, v := range x {
-			p := min(max(float64(probs[i]), 1e-7), 1-1e-7)
+	for i, probs := range recons {
+		for j, v := range set.Image(i) {
+			p := min(max(float64(probs[j]), 1e-7), 1-1e-7)
 			bce -= float64(v)*math.Log(p) + (1-float64(v))*math.Log(1-p)
-			d := float64(probs[i]) - float64(v)
+			d := float64(probs[j]) - float64(v)
 			sse += d * d
 		}
-		start += n
-		return nil
-	})
-	if err != nil {
-		return 0, 0, err
 	}
 	return bce / float64(set.N), sse / float64(set.N), nil
 }

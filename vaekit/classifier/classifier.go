@@ -18,7 +18,6 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
@@ -60,49 +59,23 @@ func (Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 
 // Predict returns the most likely class of every image of set, batchSize images at a time.
 func Predict(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([]int32, error) {
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *Node) *Node {
-		return ConvertDType(ArgMax(Logits(scope, images), -1), dtypes.Int32)
+	rows, _, err := vaekit.Infer[int32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+		return InsertAxes(ConvertDType(ArgMax(Logits(scope, images), -1), dtypes.Int32), -1)
 	})
-	if err != nil {
-		return nil, err
+	out := make([]int32, len(rows))
+	for i, r := range rows {
+		out[i] = r[0]
 	}
-	out := make([]int32, 0, set.N)
-	err = vaekit.ForEachBatch(set, batchSize, func(images, _ *tensors.Tensor, n int) error {
-		res, err := exec.Exec(images)
-		if err != nil {
-			return err
-		}
-		out = append(out, tensors.MustCopyFlatData[int32](res[0])[:n]...)
-		vaekit.Release(res...)
-		return nil
-	})
 	return out, err
 }
 
 // Probabilities returns the class probabilities [set.N][classes] of every image of set,
 // batchSize images at a time.
 func Probabilities(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([][]float32, error) {
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *Node) *Node {
+	probs, _, err := vaekit.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
 		return Softmax(Logits(scope, images), -1)
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]float32, 0, set.N)
-	err = vaekit.ForEachBatch(set, batchSize, func(images, _ *tensors.Tensor, n int) error {
-		res, err := exec.Exec(images)
-		if err != nil {
-			return err
-		}
-		flat := tensors.MustCopyFlatData[float32](res[0])
-		vaekit.Release(res...)
-		k := len(flat) / images.Shape().Dim(0)
-		for i := range n {
-			out = append(out, flat[i*k:(i+1)*k])
-		}
-		return nil
-	})
-	return out, err
+	return probs, err
 }
 
 // Quality judges unconditional samples by the classifier's class probabilities p(y|x):
@@ -194,4 +167,12 @@ func Score(predicted, asked []int32, numClasses int) (Fidelity, error) {
 func init() {
 	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamHidden, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: []string{"classifier"}, Default: 128,
 		Doc: "width of the hidden dense layer"})
+}
+
+// ClassLogits implements vaekit.Classifier.
+func (Model) ClassLogits(scope *model.Scope, images *Node) *Node { return Logits(scope, images) }
+
+// Units implements vaekit.Documented.
+func (Model) Units(*model.Store) string {
+	return "per image: loss is the cross-entropy in nats, error is 1 for a wrong class (its mean is the error rate)"
 }
