@@ -38,7 +38,7 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s: checkpoint: %w", dir, err)
 	}
-	backend, _, err := vaekit.NewBackendFor(workload(m.Name(), params))
+	backend, _, err := vaekit.NewBackendFor(workload(m, params))
 	if err != nil {
 		return nil, err
 	}

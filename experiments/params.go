@@ -68,12 +68,13 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 
 // workload says whether a run's model is convolutional or dense, which decides its default
 // backend (vaekit.NewBackendFor).
-func workload(family string, params vaekit.Params) vaekit.Workload {
-	switch family {
-	case "vqvae", "pixelcnn", "classifier":
+func workload(m vaekit.Model, params vaekit.Params) vaekit.Workload {
+	_, quantizes := m.(vaekit.Quantizer) // convolutional encoders, and a PixelCNN code prior
+	_, classifies := m.(vaekit.Classifier)
+	if quantizes || classifies {
 		return vaekit.Convolutional
 	}
-	if arch, _ := params.Get(vaekit.ParamArchitecture, family); arch == vaekit.ArchConv {
+	if arch, _ := params.Get(vaekit.ParamArchitecture, m.Name()); arch == vaekit.ArchConv {
 		return vaekit.Convolutional
 	}
 	return vaekit.Dense

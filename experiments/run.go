@@ -22,9 +22,6 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
-	"github.com/vaekit/vaekit/vaekit/classifier"
-	"github.com/vaekit/vaekit/vaekit/gan"
-	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
 // Options change how an experiment runs, not what it is.
@@ -126,7 +123,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
-	backend, backendDesc, err := vaekit.NewBackendFor(workload(m.Name(), checked))
+	backend, backendDesc, err := vaekit.NewBackendFor(workload(m, checked))
 	if err != nil {
 		return nil, err
 	}
@@ -403,29 +400,12 @@ func writeJSON(path string, v any) error {
 	return atomicfile.Write(path, append(data, '\n'))
 }
 
-// units says in what units a model's loss terms are, per image.
+// units says in what units a model's loss terms are, as the model documents them.
 func units(m vaekit.Model, store *model.Store) string {
-	root := store.RootScope()
-	recon := "the Bernoulli NLL in nats (binary cross-entropy summed over pixels)"
-	switch model.GetParamOr(root, vaekit.ParamReconstruction, "bernoulli") {
-	case "mse":
-		recon = "the squared error of the sigmoid output, summed over pixels"
-	case "mse_linear":
-		recon = "the squared error of the linear output, summed over pixels"
+	if d, ok := m.(vaekit.Documented); ok {
+		return d.Units(store)
 	}
-	switch m.(type) {
-	case classifier.Model:
-		return "per image: loss is the cross-entropy in nats, error is 1 for a wrong class (its mean is the error rate)"
-	case gan.Model:
-		return "per image: discriminator and generator are binary cross-entropies in nats (loss is their sum); real_score and fake_score are the discriminator's probability that an image is real"
-	case vqvae.Model:
-		weight := ""
-		if w := model.GetParamOr(root, vqvae.ParamReconstructionWeight, 1.0); w != 1 {
-			weight = fmt.Sprintf(" (weighed by %.6g in the loss)", w)
-		}
-		return "per image: reconstruction is " + recon + weight + "; codebook and commitment are squared distances summed over the code grid"
-	}
-	return "per image: reconstruction is " + recon + ", KL in nats"
+	return "per image"
 }
 
 // readMetrics reads the metrics.json of a run directory, or returns nil.

@@ -14,10 +14,8 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/classifier"
-	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
-	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -39,11 +37,11 @@ type Trained struct {
 	codeCounts []int   // a VQ-VAE's code counts on the test set, once computed
 }
 
-// testCodeCounts returns how often each code is the nearest one over the test set (a VQ-VAE),
-// computed once for the metrics and the usage figure.
-func (t *Trained) testCodeCounts() ([]int, error) {
+// testCodeCounts returns how often each code is the nearest one over the test set (a
+// vaekit.Quantizer), computed once for the metrics and the usage figure.
+func (t *Trained) testCodeCounts(q vaekit.Quantizer) ([]int, error) {
 	if t.codeCounts == nil {
-		counts, err := vqvae.CodeCounts(t.Backend, t.Store, t.Test, 256)
+		counts, err := vaekit.CodeCounts(t.Backend, t.Store, q, t.Test, 256)
 		if err != nil {
 			return nil, err
 		}
@@ -96,12 +94,16 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 		t.Prior = &CodePrior{Store: store, History: hist}
 		return nil
 	}
+	q, ok := t.Model.(vaekit.Quantizer)
+	if !ok {
+		return fmt.Errorf("a code prior needs a model with discrete codes, not %q", t.Model.Name())
+	}
 	var trainCodes, testCodes *datasets.Set
 	err := vaekit.Timed(log, fmt.Sprintf("code prior: encoding %d training and %d test images into code grids", train.N, t.Test.N), func() (err error) {
-		if trainCodes, err = vqvae.CodeSet(t.Backend, t.Store, train, 256); err != nil {
+		if trainCodes, err = vaekit.CodeSet(t.Backend, t.Store, q, train, 256); err != nil {
 			return err
 		}
-		testCodes, err = vqvae.CodeSet(t.Backend, t.Store, t.Test, 256)
+		testCodes, err = vaekit.CodeSet(t.Backend, t.Store, q, t.Test, 256)
 		return err
 	})
 	if err != nil {
@@ -110,7 +112,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	store := model.NewStore()
 	params := maps.Clone(t.Experiment.CodePrior)
 	params[vaekit.ParamImageShape] = []int{trainCodes.Height, trainCodes.Width, 1}
-	params[vqvae.ParamNumCodes] = model.GetParamOr(t.Store.RootScope(), vqvae.ParamNumCodes, 128)
+	params[vqvae.ParamNumCodes] = q.NumCodes(t.Store) // the parameter the prior reads
 	params[vaekit.ParamNumClasses] = len(train.ClassNames)
 	params[priorOfEpochs] = t.History.Epochs()
 	if opts.Epochs > 0 {
@@ -187,7 +189,11 @@ func (t *Trained) priorSamples(labels []int32, seed uint64) ([][]float32, error)
 	if err != nil {
 		return nil, err
 	}
-	return vqvae.DecodeCodes(t.Backend, t.Store, codes, len(labels), gh, gw)
+	q, ok := t.Model.(vaekit.Quantizer)
+	if !ok {
+		return nil, fmt.Errorf("run %s: a code prior needs a model with discrete codes", t.Dir)
+	}
+	return vaekit.DecodeCodes(t.Backend, t.Store, q, codes, len(labels), gh, gw)
 }
 
 // Figures draws the run's figures into its figures folder and returns the paths (PNG, SVG and
@@ -253,8 +259,8 @@ func (t *Trained) Figures() ([]string, error) {
 			return all, err
 		}
 	}
-	if _, ok := t.Model.(vqvae.Model); ok {
-		if err := add(t.codeFigures(dir)); err != nil {
+	if q, ok := t.Model.(vaekit.Quantizer); ok {
+		if err := add(t.codeFigures(dir, q)); err != nil {
 			return all, err
 		}
 	}
@@ -285,8 +291,8 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 		return nil, err
 	}
 	what := "latent means"
-	if _, ok := t.Model.(vaekit.Generator); !ok || t.Model.Name() == "ae" {
-		what = "latent codes"
+	if _, ok := t.Model.(vaekit.Sampler); !ok {
+		what = "latent codes" // no posterior: an autoencoder's codes
 	}
 	paths, err := figures.LabelClusters(points, set.Labels, set.ClassNames,
 		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), filepath.Join(dir, "label_clusters"))
@@ -318,10 +324,10 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 }
 
 // codeFigures draws the code maps of the first test images and the codebook usage on the test set.
-func (t *Trained) codeFigures(dir string) ([]string, error) {
+func (t *Trained) codeFigures(dir string, q vaekit.Quantizer) ([]string, error) {
 	const shown = 6
 	first := t.Test.Subset(shown)
-	codeSet, err := vqvae.CodeSet(t.Backend, t.Store, first, shown)
+	codeSet, err := vaekit.CodeSet(t.Backend, t.Store, q, first, shown)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +344,7 @@ func (t *Trained) codeFigures(dir string) ([]string, error) {
 	if err != nil {
 		return all, err
 	}
-	counts, err := t.testCodeCounts()
+	counts, err := t.testCodeCounts(q)
 	if err != nil {
 		return all, err
 	}
@@ -355,8 +361,8 @@ func (t *Trained) codeFigures(dir string) ([]string, error) {
 // data set's classifier (trained first if its run is not finished).
 func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error {
 	extra := map[string]float64{}
-	if _, ok := t.Model.(vqvae.Model); ok {
-		counts, err := t.testCodeCounts()
+	if q, ok := t.Model.(vaekit.Quantizer); ok {
+		counts, err := t.testCodeCounts(q)
 		if err != nil {
 			return err
 		}
@@ -397,12 +403,12 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 			extra["code_prior_test_nll_nats"] = t.Prior.History.Value(row, "loss")
 		}
 	}
-	if _, ok := t.Model.(classifier.Model); ok {
+	if _, ok := t.Model.(vaekit.Classifier); ok {
 		if row, ok := t.History.Last("test"); ok {
 			extra["test_accuracy_fraction"] = 1 - t.History.Value(row, "error")
 		}
 	}
-	if t.Generates() && !t.Conditional() && t.Model.Name() != "ae" {
+	if _, ok := t.Model.(vaekit.Sampler); (ok || t.Prior != nil) && !t.Conditional() {
 		q, err := t.sampleQuality(ctx, opts)
 		if err != nil {
 			return err
@@ -433,9 +439,7 @@ func (t *Trained) nllSamples(opts Options) (int, string) {
 	if opts.MaxNLLSamples > 0 {
 		k = min(k, opts.MaxNLLSamples)
 	}
-	switch t.Model.(type) {
-	case vae.Model, cvae.Model:
-	default:
+	if _, ok := t.Model.(vaekit.Likelihood); !ok {
 		return 0, ""
 	}
 	if model.GetParamOr(t.Store.RootScope(), vaekit.ParamReconstruction, "bernoulli") != "bernoulli" {
@@ -447,11 +451,7 @@ func (t *Trained) nllSamples(opts Options) (int, string) {
 // importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance
 // samples, showing its progress on log.
 func (t *Trained) importanceWeightedNLL(test *datasets.Set, k int, log io.Writer) (float64, error) {
-	var cond vae.Conditioning
-	if _, ok := t.Model.(cvae.Model); ok {
-		cond = cvae.Conditioning
-	}
-	return vae.ImportanceWeightedNLL(t.Backend, t.Store, test, cond, vae.NLLOptions{K: k, Seed: 1, Progress: log})
+	return t.Model.(vaekit.Likelihood).ImportanceWeightedNLL(t.Backend, t.Store, test, vaekit.NLLOptions{K: k, Seed: 1, Progress: log})
 }
 
 // previousExtra returns a figure of the run's existing metrics.json if that was written after

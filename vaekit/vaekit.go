@@ -13,6 +13,10 @@ package vaekit
 
 import (
 	"fmt"
+	"io"
+
+	"github.com/gomlx/compute"
+	"github.com/vaekit/vaekit/datasets"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/model"
@@ -87,6 +91,65 @@ type Encoder interface {
 type Generator interface {
 	Decode(scope *model.Scope, z, labels *Node) *Node
 	LatentDim(store *model.Store) int
+}
+
+// Sampler models are Generators with a prior over z to draw new images from (the VAE's and the
+// GAN's N(0, I), the class-prior CVAE's N(mean_c, I)); Prior names it. An autoencoder decodes
+// latent points but has no prior, so its decoded N(0, I) draws are not judged as samples.
+type Sampler interface {
+	Generator
+	Prior() string
+}
+
+// Quantizer models encode an image into a grid of discrete codes (the VQ-VAE): CodeGrid
+// returns the code indices [batch, gh, gw] (int32) of images, DecodeGrid the images
+// (probabilities in [0, 1]) of code grids, NumCodes the codebook size. A code prior (package
+// pixelcnn) learns the distribution of their grids.
+type Quantizer interface {
+	CodeGrid(scope *model.Scope, images *Node) *Node
+	DecodeGrid(scope *model.Scope, codes *Node) *Node
+	NumCodes(store *model.Store) int
+}
+
+// Classifier models predict a class: ClassLogits returns the logits [batch, classes].
+type Classifier interface {
+	ClassLogits(scope *model.Scope, images *Node) *Node
+}
+
+// Likelihood models estimate the test negative log-likelihood -log p(x) (or -log p(x | y)
+// for a conditional model) by importance sampling, in nats per image.
+type Likelihood interface {
+	ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, opts NLLOptions) (float64, error)
+}
+
+// Documented models say in what units their loss terms are, per image (metrics.json and the
+// figures' labels show it).
+type Documented interface {
+	Units(store *model.Store) string
+}
+
+// ReconstructionUnits describes the reconstruction term the store's ParamReconstruction gives.
+func ReconstructionUnits(store *model.Store) string {
+	switch model.GetParamOr(store.RootScope(), ParamReconstruction, "bernoulli") {
+	case "mse":
+		return "the squared error of the sigmoid output, summed over pixels"
+	case "mse_linear":
+		return "the squared error of the linear output, summed over pixels"
+	}
+	return "the Bernoulli NLL in nats (binary cross-entropy summed over pixels)"
+}
+
+// NLLOptions are the settings of an importance-weighted NLL estimate.
+type NLLOptions struct {
+	// K is the number of importance samples per image.
+	K int
+	// Batch images (default 100) and Chunk samples of each (default min(K, 100)) are decoded
+	// at a time.
+	Batch, Chunk int
+	// Seed fixes the draw.
+	Seed uint64
+	// Progress, if set, shows the images done, their rate and the time left.
+	Progress io.Writer
 }
 
 // ConditionalPrior models have a prior over z that depends on the class: PriorMeans returns the

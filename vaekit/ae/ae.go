@@ -107,3 +107,8 @@ func init() {
 		return nil
 	})
 }
+
+// Units implements vaekit.Documented.
+func (Model) Units(store *model.Store) string {
+	return "per image: loss and reconstruction are " + vaekit.ReconstructionUnits(store)
+}

@@ -3,15 +3,33 @@ package classifier_test
 import (
 	"fmt"
 
+	"github.com/vaekit/vaekit/internal/briefly"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 )
 
-// Two samples were asked of each of two classes; the classifier put three in the class asked for.
-func ExampleScore() {
-	f, err := classifier.Score([]int32{0, 1, 1, 1}, []int32{0, 0, 1, 1}, 2)
+// The classifier that judges samples: trained briefly on four classes of squares, it tells
+// them apart.
+func Example() {
+	store, _, test, err := briefly.Train(classifier.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, classifier.ParamHidden: 32}, 3)
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	fmt.Println(f.Overall, f.PerClass)
-	// Output: 0.75 [0.5 1]
+	predicted, err := classifier.Predict(vaekit.GoBackend(), store, test, 16)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	right := 0
+	for i, p := range predicted {
+		if p == test.Labels[i] {
+			right++
+		}
+	}
+	fmt.Println("predictions:", len(predicted))
+	fmt.Println("accuracy above 0.9:", float64(right)/float64(len(predicted)) > 0.9)
+	// Output:
+	// predictions: 64
+	// accuracy above 0.9: true
 }

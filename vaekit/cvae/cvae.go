@@ -15,11 +15,13 @@ package cvae
 import (
 	"fmt"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
@@ -121,3 +123,18 @@ func init() {
 	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamForm, Kind: vaekit.KindChoice, Choices: []string{FormConcat, FormPrior}, Families: []string{"cvae"},
 		Default: FormConcat, Doc: "how the class is given: concat (to encoder and decoder inputs) or prior (a learned prior mean per class)"})
 }
+
+// ImportanceWeightedNLL implements vaekit.Likelihood: -log p(x | y) of the test images with
+// their labels.
+func (Model) ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, opts vaekit.NLLOptions) (float64, error) {
+	return vae.ImportanceWeightedNLL(backend, store, set, Conditioning, opts)
+}
+
+// Prior implements vaekit.Sampler: N(0, I) with label concatenation, N(mean_c, I) with learned
+// class means.
+func (m Model) Prior() string {
+	return "N(mean_c, I) given the class c (mean_c = 0 with label concatenation)"
+}
+
+// Units implements vaekit.Documented.
+func (Model) Units(store *model.Store) string { return vae.Units(store) }

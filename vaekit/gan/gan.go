@@ -85,3 +85,11 @@ func (m Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 		{Name: "fake_score", Value: Sigmoid(fake)},
 	}
 }
+
+// Prior implements vaekit.Sampler: the generator's noise.
+func (Model) Prior() string { return "N(0, I)" }
+
+// Units implements vaekit.Documented.
+func (Model) Units(*model.Store) string {
+	return "per image: discriminator and generator are binary cross-entropies in nats (loss is their sum); real_score and fake_score are the discriminator's probability that an image is real"
+}

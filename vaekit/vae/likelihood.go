@@ -2,7 +2,6 @@ package vae
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 
@@ -53,18 +52,8 @@ func BernoulliLogLikelihoods(logits, images *Node) *Node {
 	return Sub(dot, Add(positive, logs))
 }
 
-// NLLOptions are the settings of ImportanceWeightedNLL.
-type NLLOptions struct {
-	// K is the number of importance samples per image.
-	K int
-	// Batch images (default 100) and Chunk samples of each (default min(K, 100)) are decoded
-	// at a time.
-	Batch, Chunk int
-	// Seed fixes the draw.
-	Seed uint64
-	// Progress, if set, shows the images done, their rate and the time left.
-	Progress io.Writer
-}
+// NLLOptions are the settings of ImportanceWeightedNLL (vaekit.NLLOptions).
+type NLLOptions = vaekit.NLLOptions
 
 // ImportanceWeightedNLL estimates the test negative log-likelihood -log p(x), in nats per image,
 // with k importance samples per image (Burda, Grosse and Salakhutdinov 2016):
@@ -172,3 +161,11 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 	}
 	return total / float64(set.N), nil
 }
+
+// ImportanceWeightedNLL implements vaekit.Likelihood: -log p(x).
+func (Model) ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *datasets.Set, opts vaekit.NLLOptions) (float64, error) {
+	return ImportanceWeightedNLL(backend, store, set, nil, opts)
+}
+
+// Prior implements vaekit.Sampler.
+func (Model) Prior() string { return "N(0, I)" }

@@ -120,3 +120,15 @@ func init() {
 			Doc: "KL over the latent dimensions: sum (nats) or mean (as Keras' reduce_mean; seed 003)"},
 	)
 }
+
+// Units implements vaekit.Documented.
+func (Model) Units(store *model.Store) string { return Units(store) }
+
+// Units describes the VAE's terms (the conditional VAEs share them).
+func Units(store *model.Store) string {
+	kl := "kl is the KL divergence in nats"
+	if model.GetParamOr(store.RootScope(), ParamKLReduction, "sum") == "mean" {
+		kl = "kl is the KL divergence in nats averaged over the latent dimensions"
+	}
+	return "per image: reconstruction is " + vaekit.ReconstructionUnits(store) + "; " + kl
+}

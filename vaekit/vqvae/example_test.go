@@ -3,14 +3,35 @@ package vqvae_test
 import (
 	"fmt"
 
+	"github.com/vaekit/vaekit/internal/briefly"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
-// Perplexity is the number of codes in use in effect: all four equally, one alone.
-func ExamplePerplexity() {
-	fmt.Printf("%.2f %.2f\n", vqvae.Perplexity([]int{5, 5, 5, 5}), vqvae.Perplexity([]int{0, 20, 0, 0}))
-	fmt.Println(vqvae.InUse([]int{0, 20, 0, 0}))
+// A VQ-VAE encodes each image into a 7x7 grid of code indices; the code set of the test images
+// is what a PixelCNN prior trains on.
+func Example() {
+	store, hist, test, err := briefly.Train(vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16},
+		vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4}, 2)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	codes, err := vqvae.CodeSet(vaekit.GoBackend(), store, test, 16)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	counts, _ := vqvae.CodeCounts(vaekit.GoBackend(), store, test, 16)
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	fmt.Println("terms:", hist.Terms)
+	fmt.Printf("code grids: %d of %dx%d\n", codes.N, codes.Height, codes.Width)
+	fmt.Println("codes counted:", total, "in", len(counts), "codes")
 	// Output:
-	// 4.00 1.00
-	// 0.25
+	// terms: [loss reconstruction codebook commitment]
+	// code grids: 64 of 7x7
+	// codes counted: 3136 in 16 codes
 }

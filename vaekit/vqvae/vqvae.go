@@ -295,3 +295,26 @@ func init() {
 		return nil
 	})
 }
+
+// CodeGrid implements vaekit.Quantizer: the nearest code of every encoder output vector.
+func (Model) CodeGrid(scope *model.Scope, images *Node) *Node {
+	return Quantize(scope, Encode(scope, images)).Codes
+}
+
+// DecodeGrid implements vaekit.Quantizer: the decoded images of grids of code indices.
+func (Model) DecodeGrid(scope *model.Scope, codes *Node) *Node {
+	e := Gather(Codebook(scope, codes.Graph()), InsertAxes(codes, -1))
+	return vaekit.DecodedImages(scope, DecodeLogits(scope, e))
+}
+
+// NumCodes implements vaekit.Quantizer.
+func (Model) NumCodes(store *model.Store) int { return numCodes(store) }
+
+// Units implements vaekit.Documented.
+func (Model) Units(store *model.Store) string {
+	weight := ""
+	if w := model.GetParamOr(store.RootScope(), ParamReconstructionWeight, 1.0); w != 1 {
+		weight = fmt.Sprintf(" (weighed by %.6g in the loss)", w)
+	}
+	return "per image: reconstruction is " + vaekit.ReconstructionUnits(store) + weight + "; codebook and commitment are squared distances summed over the code grid"
+}

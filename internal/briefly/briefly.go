@@ -1,0 +1,38 @@
+// Package briefly trains a model for a few epochs on a small synthetic set (testutil.SquaresSet),
+// for the Example functions of the family packages: each shows what its family does once
+// trained, not the training loop (vaekit's ExampleTrainer_Fit shows that).
+package briefly
+
+import (
+	"context"
+	"maps"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/testutil"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// Train trains m with params (over small defaults: batch 32, Adam 3e-3, seed 1) for epochs
+// epochs on 256 squares, on the pure-Go backend, and returns its store, history and test set.
+func Train(m vaekit.Model, params map[string]any, epochs int) (*model.Store, *vaekit.History, *datasets.Set, error) {
+	p := map[string]any{vaekit.ParamBatchSize: 32, vaekit.ParamLearningRate: 3e-3, vaekit.ParamSeed: int64(1),
+		vaekit.ParamEpochs: epochs}
+	if spec, _ := vaekit.LookupParam(vaekit.ParamNumClasses); spec.Reads(m.Name()) {
+		p[vaekit.ParamNumClasses] = 4 // the squares' classes
+	}
+	maps.Copy(p, params)
+	checked, err := vaekit.CheckParams(m.Name(), p)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	store := model.NewStore()
+	store.SetParams(checked)
+	trainer, err := vaekit.NewTrainer(vaekit.GoBackend(), store, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	train, test := testutil.SquaresSet(256, 1), testutil.SquaresSet(64, 2)
+	hist, err := trainer.Fit(context.Background(), train, test, vaekit.FitOptions{})
+	return store, hist, test, err
+}
