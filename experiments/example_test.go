@@ -19,8 +19,8 @@ func ExampleLookup() {
 // WriteTable puts the test metrics of runs side by side, as `experiments table` prints them.
 func ExampleWriteTable() {
 	runs := []*experiments.Finished{
-		{Metrics: experiments.Metrics{Experiment: "mnist-mlp-vae", Epochs: 20, Test: map[string]float64{"loss": 101.4, "kl": 24.4}, SecondsPerEpo: 27.8, Backend: "Go Backend"}},
-		{Metrics: experiments.Metrics{Experiment: "mnist-mlp-ae", Epochs: 20, Test: map[string]float64{"loss": 70.1}, SecondsPerEpo: 25.1, Backend: "Go Backend"}},
+		{Metrics: experiments.Metrics{Experiment: "mnist-mlp-vae", Epochs: 20, Test: map[string]float64{"loss": 101.4, "kl": 24.4}, SecondsPerEpoch: 27.8, Backend: "Go Backend"}},
+		{Metrics: experiments.Metrics{Experiment: "mnist-mlp-ae", Epochs: 20, Test: map[string]float64{"loss": 70.1}, SecondsPerEpoch: 25.1, Backend: "Go Backend"}},
 	}
 	if err := experiments.WriteTable(os.Stdout, runs); err != nil {
 		panic(err)

@@ -121,8 +121,8 @@ func kerasCodePrior(conditional bool) map[string]any {
 	}
 }
 
-// judge is the recipe of the classifiers that score class-conditioned samples.
-func judge() map[string]any {
+// classifierRecipe is the recipe of the classifiers that score samples.
+func classifierRecipe() map[string]any {
 	return map[string]any{
 		vaekit.ParamConvFilters:  []int{32, 64},
 		classifier.ParamHidden:   128,
@@ -134,10 +134,10 @@ func judge() map[string]any {
 	}
 }
 
-// seedConv is the convolutional VAE of the seed Fashion-MNIST tutorial, which is the keras-io VAE
+// kerasConvVAE is the convolutional VAE of the seed Fashion-MNIST tutorial, which is the keras-io VAE
 // example's (Conv 32/64 3x3 stride 2, Dense 16, latent 2, learning rate 1e-3, Keras' default),
 // with the given parameters changed: the two differ in optimizer, batch size and epochs.
-func seedConv(changes map[string]any) map[string]any {
+func kerasConvVAE(changes map[string]any) map[string]any {
 	p := map[string]any{
 		vaekit.ParamArchitecture: vaekit.ArchConv,
 		vaekit.ParamConvFilters:  []int{32, 64},
@@ -150,10 +150,10 @@ func seedConv(changes map[string]any) map[string]any {
 	return p
 }
 
-// seedMLP is the recipe of the seed MNIST VAE (784-512-256-20, Adam 1e-3, batch 128, 20 epochs)
+// mlpVAE is the recipe of the seed MNIST VAE (784-512-256-20, Adam 1e-3, batch 128, 20 epochs)
 // with the given parameters changed: the MNIST baselines and variants share it, so that they
 // differ from the VAE only where they say.
-func seedMLP(changes map[string]any) map[string]any {
+func mlpVAE(changes map[string]any) map[string]any {
 	p := map[string]any{
 		vaekit.ParamArchitecture: vaekit.ArchMLP,
 		vaekit.ParamMLPHidden:    []int{512, 256},
@@ -176,10 +176,10 @@ var Registry = []Experiment{
 		Data:        datasets.FashionMNIST,
 		TrainOnAll:  true,
 		Model:       "vae",
-		// Keras' RMSprop default learning rate 1e-3 (seedConv): the seed does not set it. Keras'
+		// Keras' RMSprop default learning rate 1e-3 (kerasConvVAE): the seed does not set it. Keras'
 		// initial weights (Glorot-uniform kernels), and the seed's KL: reduce_mean over the batch
 		// and the two latent dimensions, so half the summed KL, trained and printed as such.
-		Params: seedConv(map[string]any{vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64, vaekit.ParamEpochs: 100,
+		Params: kerasConvVAE(map[string]any{vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64, vaekit.ParamEpochs: 100,
 			vaekit.ParamInitializer: "glorot_uniform", vae.ParamKLReduction: "mean"}),
 		Source: "seed Fashion-MNIST VAE: Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense 7x7x64, " +
 			"ConvTranspose 64/32 stride 2, Conv 3x3 to 1 channel with sigmoid; RMSprop, batch 64, 100 epochs on all 70,000 images; " +
@@ -191,7 +191,7 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		TrainOnAll:  true,
 		Model:       "vae",
-		Params: seedConv(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30,
+		Params: kerasConvVAE(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30,
 			vaekit.ParamInitializer: "glorot_uniform"}),
 		Source: "keras-io Variational AutoEncoder (fchollet): Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense " +
 			"7x7x64, ConvTranspose 64/32 stride 2, ConvTranspose 3x3 to 1 channel with sigmoid; Adam, batch 128, 30 epochs on " +
@@ -203,7 +203,7 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		TrainOnAll:  true,
 		Model:       "gan",
-		Params: seedConv(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamLearningRate: 2e-4,
+		Params: kerasConvVAE(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamLearningRate: 2e-4,
 			vaekit.ParamAdamBeta1: 0.5, vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30,
 			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamActivation:     "leaky_relu",
 			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamLeakyReluAlpha: 0.2}),
@@ -219,7 +219,7 @@ var Registry = []Experiment{
 		Description: "MLP VAE 784-512-256-20 on MNIST (the seed tutorial)",
 		Data:        datasets.MNIST,
 		Model:       "vae",
-		Params:      seedMLP(nil),
+		Params:      mlpVAE(nil),
 		// No published NLL to compare with: k = 1000 (about 3 minutes on two cores, where
 		// k = 5000 takes 9 to 15; BenchmarkImportanceWeightedNLL). The IWAE paper's k = 5000 is
 		// kept by mnist-binarized-vae, which compares with it.
@@ -231,7 +231,7 @@ var Registry = []Experiment{
 		Description: "MLP VAE 784-200-200-50 on dynamically binarized MNIST, the likelihood benchmark (IWAE paper)",
 		Data:        datasets.MNIST,
 		Model:       "vae",
-		Params: seedMLP(map[string]any{vaekit.ParamMLPHidden: []int{200, 200}, vaekit.ParamLatentDim: 50,
+		Params: mlpVAE(map[string]any{vaekit.ParamMLPHidden: []int{200, 200}, vaekit.ParamLatentDim: 50,
 			vaekit.ParamBinarize: "dynamic", vaekit.ParamEpochs: 50}),
 		NLLSamples: 5000,
 		Source: "Burda, Grosse and Salakhutdinov 2016 (IWAE), VAE with one stochastic layer: 784-200-200-50, test NLL with " +
@@ -269,7 +269,7 @@ var Registry = []Experiment{
 		Description: "beta-VAE (beta 4), MLP 784-512-256-20, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "vae",
-		Params:      seedMLP(map[string]any{vae.ParamBeta: 4.0}),
+		Params:      mlpVAE(map[string]any{vae.ParamBeta: 4.0}),
 		Source: "mnist-mlp-vae with the KL term weighted by beta = 4 (Higgins et al. 2017, beta-VAE): the twin that shows " +
 			"what the KL weight does",
 	},
@@ -278,7 +278,7 @@ var Registry = []Experiment{
 		Description: "conditional VAE (label concatenation), MLP 784-512-256-2, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "cvae",
-		Params:      seedMLP(map[string]any{cvae.ParamForm: cvae.FormConcat, vaekit.ParamLatentDim: 2}),
+		Params:      mlpVAE(map[string]any{cvae.ParamForm: cvae.FormConcat, vaekit.ParamLatentDim: 2}),
 		Source: "the label-concatenation CVAE (Sohn et al. 2015) on the MLP of the seed MNIST VAE, latent 2: the twin of " +
 			"mnist-prior-cvae, differing only in how the class enters, and 10 times cheaper than mnist-conv-cvae on two cores",
 	},
@@ -287,7 +287,7 @@ var Registry = []Experiment{
 		Description: "conditional VAE with a learned prior mean per class, MLP 784-512-256-2, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "cvae",
-		Params:      seedMLP(map[string]any{cvae.ParamForm: cvae.FormPrior, vaekit.ParamLatentDim: 2}),
+		Params:      mlpVAE(map[string]any{cvae.ParamForm: cvae.FormPrior, vaekit.ParamLatentDim: 2}),
 		Source: "class-prior CVAE of the seed notes: KL(q(z|x) || N(mu_y, I)) with a learned mu_y per class. Chosen here: " +
 			"the MLP of the seed MNIST VAE, latent 2 so the class clusters can be seen, Adam 1e-3, batch 128, 20 epochs",
 	},
@@ -296,7 +296,7 @@ var Registry = []Experiment{
 		Description: "autoencoder baseline, MLP 784-512-256-20, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "ae",
-		Params:      seedMLP(nil),
+		Params:      mlpVAE(nil),
 		Source:      "baseline with the architecture and schedule of mnist-mlp-vae, deterministic bottleneck, BCE summed over pixels",
 	},
 	{
@@ -304,7 +304,7 @@ var Registry = []Experiment{
 		Description: "denoising autoencoder baseline (Gaussian noise 0.3), MLP 784-512-256-20, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "ae",
-		Params:      seedMLP(map[string]any{ae.ParamCorruption: "gaussian", ae.ParamNoise: 0.3}),
+		Params:      mlpVAE(map[string]any{ae.ParamCorruption: "gaussian", ae.ParamNoise: 0.3}),
 		Source:      "as mnist-mlp-ae, with inputs corrupted by N(0, 0.3^2) noise (clipped to [0, 1]) while training (Vincent et al. 2008)",
 	},
 	{
@@ -331,7 +331,7 @@ var Registry = []Experiment{
 		Description: "the classifier that scores class-conditioned MNIST samples (conv 32/64, dense 128)",
 		Data:        datasets.MNIST,
 		Model:       "classifier",
-		Params:      judge(),
+		Params:      classifierRecipe(),
 		Source:      "chosen here: Conv 32/64 3x3 stride 2 ReLU, Dense 128, softmax; Adam 1e-3, batch 128, 5 epochs",
 	},
 	{
@@ -339,7 +339,7 @@ var Registry = []Experiment{
 		Description: "the classifier that scores class-conditioned Fashion-MNIST samples (conv 32/64, dense 128)",
 		Data:        datasets.FashionMNIST,
 		Model:       "classifier",
-		Params:      judge(),
+		Params:      classifierRecipe(),
 		Source:      "as mnist-classifier, on Fashion-MNIST",
 	},
 }

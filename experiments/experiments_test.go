@@ -171,7 +171,7 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			if !bytes.Equal(again.History.MarshalCSV(), hist.MarshalCSV()) {
 				t.Errorf("rerunning a finished run changed its history")
 			}
-			if rerun := readMetrics(res.Dir); rerun == nil || rerun.SecondsPerEpo != metrics.SecondsPerEpo || rerun.WallSeconds < metrics.WallSeconds {
+			if rerun := readMetrics(res.Dir); rerun == nil || rerun.SecondsPerEpoch != metrics.SecondsPerEpoch || rerun.WallSeconds < metrics.WallSeconds {
 				t.Errorf("rerunning a finished run changed its timings: %+v, before %+v", rerun, metrics)
 			}
 			for path, b := range before {

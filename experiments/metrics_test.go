@@ -21,14 +21,14 @@ func TestMetricsTimingsOverInvocations(t *testing.T) {
 		wantUnknown           bool
 	}{
 		{"new run", 20, 20, 100, 100, nil, 5, 100, false, false},
-		{"finished run rerun", 20, 0, 3, 3, &Metrics{Epochs: 20, SecondsPerEpo: 5, WallSeconds: 100}, 5, 103, false, false},
+		{"finished run rerun", 20, 0, 3, 3, &Metrics{Epochs: 20, SecondsPerEpoch: 5, WallSeconds: 100}, 5, 103, false, false},
 		// Interrupted after 16 epochs before writing metrics; this invocation trained 4 in 20 s:
 		// the 16 are counted at 5 s each.
 		{"resumed after an interruption", 20, 4, 20, 20, nil, 5, 100, true, false},
-		{"continued to more epochs", 30, 10, 60, 60, &Metrics{Epochs: 20, SecondsPerEpo: 5, WallSeconds: 100}, 6, 160, false, false},
+		{"continued to more epochs", 30, 10, 60, 60, &Metrics{Epochs: 20, SecondsPerEpoch: 5, WallSeconds: 100}, 6, 160, false, false},
 		// A finished 20-epoch run, then an interrupted invocation (epochs 21-25), then this one
 		// (26-30 in 30 s): the 5 lost epochs at 6 s.
-		{"interruption after a finished run", 30, 5, 30, 30, &Metrics{Epochs: 20, SecondsPerEpo: 5, WallSeconds: 100}, 6, 160, true, false},
+		{"interruption after a finished run", 30, 5, 30, 30, &Metrics{Epochs: 20, SecondsPerEpoch: 5, WallSeconds: 100}, 6, 160, true, false},
 		// All 50 epochs trained by an invocation that stopped before writing metrics; this
 		// one only evaluated (2 s): nothing to time the epochs by.
 		// A code prior trained after the model: 60 s of the 100 s were the VQ-VAE's 20 epochs.
@@ -38,9 +38,9 @@ func TestMetricsTimingsOverInvocations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMetrics(Experiment{Name: "x"}, historyOf(tt.epochs), "go", tt.wall, tt.fit, tt.trainedNow, tt.prev)
-			if m.SecondsPerEpo != tt.wantPerEpoch || m.WallSeconds != tt.wantAll || m.WallEstimated != tt.wantEstimated || m.WallUnknown != tt.wantUnknown {
+			if m.SecondsPerEpoch != tt.wantPerEpoch || m.WallSeconds != tt.wantAll || m.WallEstimated != tt.wantEstimated || m.WallUnknown != tt.wantUnknown {
 				t.Errorf("seconds per epoch %g, wall %g, estimated %v, unknown %v; want %g, %g, %v, %v",
-					m.SecondsPerEpo, m.WallSeconds, m.WallEstimated, m.WallUnknown, tt.wantPerEpoch, tt.wantAll, tt.wantEstimated, tt.wantUnknown)
+					m.SecondsPerEpoch, m.WallSeconds, m.WallEstimated, m.WallUnknown, tt.wantPerEpoch, tt.wantAll, tt.wantEstimated, tt.wantUnknown)
 			}
 		})
 	}

@@ -119,7 +119,7 @@ func MetricsTable(runs []*Finished) (header []string, rows [][]string) {
 			row = append(row, cell(r.Metrics.Extra, e))
 		}
 		backend, _, _ := strings.Cut(r.Metrics.Backend, " (")
-		rows = append(rows, append(row, formatNumber(r.Metrics.SecondsPerEpo), backend))
+		rows = append(rows, append(row, formatNumber(r.Metrics.SecondsPerEpoch), backend))
 	}
 	return header, rows
 }

@@ -29,7 +29,7 @@ func fakeRun(t *testing.T, dir string, m Metrics, figures ...string) {
 func TestMetricsTableAndReport(t *testing.T) {
 	root := t.TempDir()
 	fakeRun(t, filepath.Join(root, "a"), Metrics{Experiment: "vae-run", Epochs: 20, Test: map[string]float64{"kl": 24.4, "loss": 101.4, "reconstruction": 77},
-		SecondsPerEpo: 27.8, Backend: `Go Backend (GOMLX_BACKEND="go"), SIMD`}, "samples.png", "loss_curves.png")
+		SecondsPerEpoch: 27.8, Backend: `Go Backend (GOMLX_BACKEND="go"), SIMD`}, "samples.png", "loss_curves.png")
 	fakeRun(t, filepath.Join(root, "b"), Metrics{Experiment: "vq-run", Epochs: 2, Test: map[string]float64{"loss": 198.65, "codebook": 30.29},
 		Extra: map[string]float64{"codes_in_use_fraction": 0.8828125}, Backend: "XLA"}, "code_map.png")
 	var runs []*Finished

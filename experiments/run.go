@@ -78,10 +78,10 @@ type Metrics struct {
 	Test       map[string]float64 `json:"test"`
 	Train      map[string]float64 `json:"train"`
 	Units      string             `json:"units"`
-	// SecondsPerEpo is the training loop's time per epoch (a code prior trained after it and
+	// SecondsPerEpoch is the training loop's time per epoch (a code prior trained after it and
 	// the evaluation are in WallSeconds only).
-	SecondsPerEpo float64 `json:"seconds_per_epoch"`
-	WallSeconds   float64 `json:"wall_seconds"`
+	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
+	WallSeconds     float64 `json:"wall_seconds"`
 	// WallEstimated: some epochs were trained by an invocation that was interrupted before it
 	// wrote metrics.json; their time is counted at the seconds per epoch of a later one.
 	WallEstimated bool `json:"wall_seconds_estimated,omitempty"`
@@ -440,9 +440,9 @@ func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall, fit 
 		}
 	}
 	if trainedNow > 0 {
-		metrics.SecondsPerEpo = fit / float64(trainedNow)
+		metrics.SecondsPerEpoch = fit / float64(trainedNow)
 	} else if prev != nil {
-		metrics.SecondsPerEpo = prev.SecondsPerEpo
+		metrics.SecondsPerEpoch = prev.SecondsPerEpoch
 	}
 	before := max(hist.Epochs()-trainedNow, 0)
 	if prev != nil && prev.Epochs <= before {
@@ -451,8 +451,8 @@ func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall, fit 
 		before -= prev.Epochs
 	}
 	switch {
-	case before > 0 && metrics.SecondsPerEpo > 0:
-		metrics.WallSeconds += float64(before) * metrics.SecondsPerEpo
+	case before > 0 && metrics.SecondsPerEpoch > 0:
+		metrics.WallSeconds += float64(before) * metrics.SecondsPerEpoch
 		metrics.WallEstimated = true
 	case before > 0:
 		metrics.WallUnknown = true

@@ -474,8 +474,8 @@ func samplesPerClass(opts Options) int {
 	return 100
 }
 
-// judge returns the finished run of the data set's classifier, training it first if needed.
-func (t *Trained) judge(ctx context.Context, opts Options) (*Trained, error) {
+// classifierRun returns the finished run of the data set's classifier, training it first if needed.
+func (t *Trained) classifierRun(ctx context.Context, opts Options) (*Trained, error) {
 	judgeExp, err := ClassifierFor(t.Experiment.Data)
 	if err != nil {
 		return nil, err
@@ -508,7 +508,7 @@ func (t *Trained) samplesSet(images [][]float32, labels []int32) *datasets.Set {
 // sampleQuality draws opts.SamplesPerClass (default 100) samples per class of the data set from
 // an unconditional generator and judges them with the data set's classifier (classifier.Quality).
 func (t *Trained) sampleQuality(ctx context.Context, opts Options) (classifier.Quality, error) {
-	judge, err := t.judge(ctx, opts)
+	judge, err := t.classifierRun(ctx, opts)
 	if err != nil {
 		return classifier.Quality{}, err
 	}
@@ -531,7 +531,7 @@ func (t *Trained) sampleQuality(ctx context.Context, opts Options) (classifier.Q
 // fidelity draws opts.SamplesPerClass samples per class (default 100) and scores them with the
 // data set's classifier; it also returns the classifier's test accuracy.
 func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fidelity, float64, error) {
-	judge, err := t.judge(ctx, opts)
+	judge, err := t.classifierRun(ctx, opts)
 	if err != nil {
 		return classifier.Fidelity{}, 0, err
 	}
