@@ -187,6 +187,13 @@ var Reproductions = []Reproduction{
 		Note: "the seed notes publish no number: vaekit's figures only",
 	},
 	{
+		Experiment: "mnist-prior-cvae-8d",
+		Curve:      "loss",
+		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
+			{Metric: "class-conditional fidelity", Of: extra("class_fidelity_fraction", 1)}},
+		Note: "vaekit's variant of mnist-prior-cvae whose classes separate (8-d latent); no published number",
+	},
+	{
 		Experiment: "mnist-vqvae",
 		Curve:      "reconstruction",
 		Note: "keras-io logs the mean over each epoch's training batches, vaekit the training set evaluated after the epoch; " +
