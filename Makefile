@@ -80,20 +80,22 @@ test: deps data onnxruntime
 	$(MAKE) notebooks
 
 ## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
-## resumable, finished runs skipped), then the results page. QUICK=1: a few steps each, into
+## resumable, finished runs skipped), each finished run recorded in docs/records, then the page. QUICK=1: a few steps each, into
 ## runs/reproduce-quick, with the page written there (part of make test).
 reproduce: deps data onnxruntime
 ifeq ($(QUICK),1)
 	$(GO) run ./experiments/cmd/experiments reproduce -quick -runs $(RUNS)/reproduce-quick
-	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce-quick -o $(RUNS)/reproduce-quick/RESULTS.md
+	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce-quick/records -o $(RUNS)/reproduce-quick/RESULTS.md
 else
 	$(GO) run ./experiments/cmd/experiments reproduce -runs $(RUNS)/reproduce
 	$(MAKE) results
 endif
 
-## results: regenerate docs/RESULTS.md (and docs/results/*.png) from the runs in runs/reproduce.
+## results: regenerate docs/RESULTS.md (and docs/results/*.png) from the committed run records in
+## docs/records (`make reproduce` records every run it finishes there; `experiments record RUNDIR`
+## records one by hand). No run directory or checkpoint is needed.
 results: deps
-	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce -o docs/RESULTS.md
+	$(GO) run ./experiments/cmd/experiments results -runs docs/records -o docs/RESULTS.md
 
 test-short: deps
 	GOMLX_BACKEND=go $(GO) test -short ./...

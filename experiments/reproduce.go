@@ -197,8 +197,7 @@ var Reproductions = []Reproduction{
 		Experiment: "mnist-vqvae",
 		Curve:      "reconstruction",
 		Note: "keras-io logs the mean over each epoch's training batches, vaekit the training set evaluated after the epoch; " +
-			"vaekit starts from GoMLX's He-normal weights and codebook, keras-io from Keras' Glorot-uniform weights and a codebook uniform in +-0.05 " +
-			"(both available: initializer, vq_codebook_init_scale)",
+			"both start from Keras' Glorot-uniform weights and a codebook uniform in +-0.05",
 		References: []Reference{{Metric: "train reconstruction / (784 x pixel variance), epoch 30", Value: 0.0444,
 			Source: "keras-io VQ-VAE example, final training log (MSE over the training-set variance)",
 			Epoch:  30, OnCurve: 0.0444 * 784 * mnistPixelVariance,
@@ -217,6 +216,9 @@ type ReproduceOptions struct {
 	// Only, if not empty, names the reproductions to run, in this order (the others are left
 	// alone); an unknown name is an error before anything runs.
 	Only []string
+	// RecordsDir, if set, receives the record of every finished run (Record), the source of
+	// the results page (`make results`).
+	RecordsDir string
 }
 
 // Reproduce runs every reproduction in turn at its full settings (or in quick mode, by
@@ -249,12 +251,21 @@ func Reproduce(ctx context.Context, opts ReproduceOptions) error {
 		}
 		o := opts.Options
 		o.Fresh = opts.Force
+		dir := filepath.Join(o.RunsDir, exp.Name)
 		if !opts.Force && finished(exp, o) {
 			fmt.Fprintf(log, "reproduce: %s is finished, skipped (force to rerun)\n", exp.Name)
-			continue
+		} else {
+			res, err := Run(ctx, exp, o)
+			if err != nil {
+				return err
+			}
+			dir = res.Dir
 		}
-		if _, err := Run(ctx, exp, o); err != nil {
-			return err
+		if opts.RecordsDir != "" {
+			if err := Record(dir, opts.RecordsDir); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "reproduce: %s recorded in %s\n", exp.Name, filepath.Join(opts.RecordsDir, filepath.Base(dir)))
 		}
 	}
 	return nil

@@ -53,8 +53,9 @@ func usage() error {
 		"       experiments run -model vae|ae|cvae|vqvae|classifier -dataset mnist|fashion-mnist [-set key=value]... custom\n" +
 		"       experiments params [FAMILY]          (every parameter: type, allowed values, who reads it, default)\n" +
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
-		"       experiments reproduce [-quick] [-force] [-runs DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped)\n" +
-		"       experiments results [-runs DIR] [-o docs/RESULTS.md] (the results page, from the runs)\n" +
+		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
+		"       experiments record [-o docs/records] RUNDIR... (a finished run's record: what the results page reads, no checkpoint)\n" +
+		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments report [-o DIR] RUNDIR... (report.md and report.html with the table and the figures)")
 }
 
@@ -104,20 +105,43 @@ func run(args []string) error {
 		quick := fs.Bool("quick", false, "quick mode: 2 epochs of 3 steps on small subsets")
 		force := fs.Bool("force", false, "rerun finished experiments from scratch")
 		runsDir := fs.String("runs", "runs/reproduce", "parent folder of the run directories")
+		records := fs.String("records", "", "where the records of finished runs go (default "+experiments.DefaultRecordsDir+"; -quick: RUNS/records)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		opts := experiments.ReproduceOptions{Options: experiments.Options{RunsDir: *runsDir}, Force: *force, Only: fs.Args()}
+		opts := experiments.ReproduceOptions{Options: experiments.Options{RunsDir: *runsDir}, Force: *force, Only: fs.Args(), RecordsDir: *records}
 		if *quick {
 			opts.Options = experiments.QuickOptions(*runsDir)
+		}
+		if opts.RecordsDir == "" {
+			opts.RecordsDir = experiments.DefaultRecordsDir
+			if *quick {
+				opts.RecordsDir = filepath.Join(*runsDir, "records")
+			}
 		}
 		opts.Data = datasets.Options{Log: os.Stderr}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return experiments.Reproduce(ctx, opts)
+	case "record":
+		fs := flag.NewFlagSet("record", flag.ContinueOnError)
+		out := fs.String("o", experiments.DefaultRecordsDir, "the folder of records")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			return usage()
+		}
+		for _, dir := range fs.Args() {
+			if err := experiments.Record(dir, *out); err != nil {
+				return err
+			}
+			fmt.Printf("recorded %s in %s\n", dir, filepath.Join(*out, filepath.Base(filepath.Clean(dir))))
+		}
+		return nil
 	case "results":
 		fs := flag.NewFlagSet("results", flag.ContinueOnError)
-		runsDir := fs.String("runs", "runs/reproduce", "parent folder of the run directories")
+		runsDir := fs.String("runs", experiments.DefaultRecordsDir, "parent folder of the runs or their records")
 		out := fs.String("o", "docs/RESULTS.md", "the results page to write (its figures go into results/ beside it)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err

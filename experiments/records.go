@@ -1,0 +1,76 @@
+package experiments
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// A run's record is what the results page and a report read of a run directory, without what
+// it resumes from: params.json, history.csv, metrics.json, manifest.json, the PNG figures, and
+// the code prior's params.json and history.csv. Records are small enough for git (docs/records):
+// `make results` rebuilds docs/RESULTS.md from them alone, on any clone.
+
+// recordFiles are the files of a run directory (or of its code prior's) that a record keeps.
+var recordFiles = []string{"params.json", "history.csv", "metrics.json", "manifest.json"}
+
+// DefaultRecordsDir is where `experiments reproduce` records the runs it finishes.
+const DefaultRecordsDir = "docs/records"
+
+// Record copies the record of the finished run in dir into recordsDir/<the run's name>,
+// replacing an older record of it whole: the new one is assembled beside it and renamed into
+// place, so a record is never half-written.
+func Record(dir, recordsDir string) error {
+	if _, err := ReadFinished(dir); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	if err := os.MkdirAll(recordsDir, 0o755); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	tmp, err := os.MkdirTemp(recordsDir, ".record-")
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	copies := []string{}
+	for _, sub := range []string{"", codePriorDir} {
+		for _, name := range recordFiles {
+			copies = append(copies, filepath.Join(sub, name))
+		}
+	}
+	figs, err := filepath.Glob(filepath.Join(dir, "figures", "*.png"))
+	if err != nil {
+		return err
+	}
+	for _, f := range figs {
+		copies = append(copies, filepath.Join("figures", filepath.Base(f)))
+	}
+	for _, rel := range copies {
+		data, err := os.ReadFile(filepath.Join(dir, rel))
+		if os.IsNotExist(err) && (strings.HasPrefix(rel, codePriorDir) || rel == "manifest.json") {
+			continue // a run without a code prior; a run of an older vaekit without a manifest
+		}
+		if err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
+		}
+		dst := filepath.Join(tmp, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return err
+		}
+	}
+	final := filepath.Join(recordsDir, filepath.Base(filepath.Clean(dir)))
+	old := final + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(final, old); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("record: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.Rename(old, final) // put the older record back
+		return fmt.Errorf("record: %w", err)
+	}
+	return os.RemoveAll(old)
+}
