@@ -18,14 +18,14 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 		return nil, err
 	}
 	if opts.RunsDir == "" {
-		opts.RunsDir = "runs"
+		opts.RunsDir = DefaultRunsDir
 	}
 	dir := filepath.Join(opts.RunsDir, exp.Name)
-	hist, err := vaekit.ReadHistory(filepath.Join(dir, "history.csv"))
+	hist, err := vaekit.ReadHistory(filepath.Join(dir, vaekit.HistoryFile))
 	if err != nil {
 		return nil, fmt.Errorf("run %s has no history (train it first): %w", dir, err)
 	}
-	store, err := loadStore(filepath.Join(dir, "checkpoint"))
+	store, err := loadStore(filepath.Join(dir, vaekit.CheckpointDir))
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
@@ -50,10 +50,10 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if exp.CodePrior != nil {
 		priorDir := filepath.Join(dir, codePriorDir)
 		prior := &CodePrior{}
-		if prior.History, err = vaekit.ReadHistory(filepath.Join(priorDir, "history.csv")); err != nil {
+		if prior.History, err = vaekit.ReadHistory(filepath.Join(priorDir, vaekit.HistoryFile)); err != nil {
 			return nil, fmt.Errorf("run %s has no trained code prior (run it to the end first): %w", dir, err)
 		}
-		if prior.Store, err = loadStore(filepath.Join(priorDir, "checkpoint")); err != nil {
+		if prior.Store, err = loadStore(filepath.Join(priorDir, vaekit.CheckpointDir)); err != nil {
 			return nil, fmt.Errorf("run %s: code prior: %w", dir, err)
 		}
 		t.Prior = prior

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/vaekit/vaekit/vaekit"
 )
 
 // A run's record is what the results page and a report read of a run directory, without what
@@ -13,7 +15,7 @@ import (
 // `make results` rebuilds docs/RESULTS.md from them alone, on any clone.
 
 // recordFiles are the files of a run directory (or of its code prior's) that a record keeps.
-var recordFiles = []string{"params.json", "history.csv", "metrics.json", "manifest.json"}
+var recordFiles = []string{ParamsFile, vaekit.HistoryFile, MetricsFile, ManifestFile}
 
 // DefaultRecordsDir is where `experiments reproduce` records the runs it finishes.
 const DefaultRecordsDir = "docs/records"
@@ -39,16 +41,16 @@ func Record(dir, recordsDir string) error {
 			copies = append(copies, filepath.Join(sub, name))
 		}
 	}
-	figs, err := filepath.Glob(filepath.Join(dir, "figures", "*.png"))
+	figs, err := filepath.Glob(filepath.Join(dir, FiguresDir, "*.png"))
 	if err != nil {
 		return err
 	}
 	for _, f := range figs {
-		copies = append(copies, filepath.Join("figures", filepath.Base(f)))
+		copies = append(copies, filepath.Join(FiguresDir, filepath.Base(f)))
 	}
 	for _, rel := range copies {
 		data, err := os.ReadFile(filepath.Join(dir, rel))
-		if os.IsNotExist(err) && (strings.HasPrefix(rel, codePriorDir) || rel == "manifest.json") {
+		if os.IsNotExist(err) && (strings.HasPrefix(rel, codePriorDir) || rel == ManifestFile) {
 			continue // a run without a code prior; a run of an older vaekit without a manifest
 		}
 		if err != nil {

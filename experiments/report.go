@@ -25,7 +25,7 @@ type Finished struct {
 
 // ReadFinished reads the metrics.json and lists the figures of a run directory.
 func ReadFinished(dir string) (*Finished, error) {
-	path := filepath.Join(dir, "metrics.json")
+	path := filepath.Join(dir, MetricsFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: no metrics (is it a run directory that finished?): %w", dir, err)
@@ -45,7 +45,7 @@ func ReadFinished(dir string) (*Finished, error) {
 
 // drawnFigures lists the PNG figures of a run directory, in report order.
 func drawnFigures(dir string) ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "figures", "*.png"))
+	paths, err := filepath.Glob(filepath.Join(dir, FiguresDir, "*.png"))
 	if err != nil {
 		return nil, err
 	}

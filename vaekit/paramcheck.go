@@ -88,93 +88,96 @@ func CheckParam(key string, value any) (any, error) {
 	if !ok {
 		return nil, unknownParam(key)
 	}
-	bad := func() error {
-		return fmt.Errorf("parameter %s = %s: expected %s", key, show(value), spec.Allowed())
+	if v, ok := spec.normalize(value); ok {
+		return v, nil
 	}
-	inRange := func(f float64) bool { return spec.Range.Contains(f) }
+	return nil, fmt.Errorf("parameter %s = %s: expected %s", key, show(value), spec.Allowed())
+}
+
+// normalize returns value as the Go type of the parameter's kind, and whether it is allowed.
+func (spec ParamSpec) normalize(value any) (any, bool) {
 	switch spec.Kind {
 	case KindInt, KindInt64:
 		f, ok := integral(value)
-		if !ok || !inRange(f) {
-			return nil, bad()
+		if !ok || !spec.Range.Contains(f) {
+			return nil, false
 		}
 		if spec.Kind == KindInt64 {
-			return int64(f), nil
+			return int64(f), true
 		}
-		return int(f), nil
+		return int(f), true
 	case KindFloat:
 		f, ok := number(value)
-		if !ok || !inRange(f) || math.IsInf(f, 0) {
-			return nil, bad()
-		}
-		return f, nil
+		return f, ok && spec.Range.Contains(f) && !math.IsInf(f, 0)
 	case KindBool:
 		b, ok := value.(bool)
-		if !ok {
-			return nil, bad()
-		}
-		return b, nil
+		return b, ok
 	case KindChoice:
 		s, ok := value.(string)
-		if !ok || !slices.Contains(spec.Choices, s) {
-			return nil, bad()
-		}
-		return s, nil
+		return s, ok && slices.Contains(spec.Choices, s)
 	case KindString:
-		if s, ok := value.(string); ok {
-			return s, nil
-		}
-		return nil, bad()
+		s, ok := value.(string)
+		return s, ok
 	case KindStrings:
-		switch l := value.(type) {
-		case []string:
-			return l, nil
-		case []any:
-			strs := make([]string, len(l))
-			for i, e := range l {
-				s, ok := e.(string)
-				if !ok {
-					return nil, bad()
-				}
-				strs[i] = s
-			}
-			return strs, nil
-		}
-		return nil, bad()
+		return stringList(value)
 	case KindInts:
-		var elems []any
-		switch l := value.(type) {
-		case []int:
-			for _, e := range l {
-				elems = append(elems, e)
-			}
-		case []int64:
-			for _, e := range l {
-				elems = append(elems, e)
-			}
-		case []any:
-			elems = l
-		default:
-			if _, ok := integral(value); ok { // a single number is a list of one
-				elems = []any{value}
-			} else {
-				return nil, bad()
-			}
-		}
-		if spec.NonEmpty && len(elems) == 0 {
-			return nil, bad()
-		}
-		ints := make([]int, len(elems))
-		for i, e := range elems {
-			f, ok := integral(e)
-			if !ok || !inRange(f) {
-				return nil, bad()
-			}
-			ints[i] = int(f)
-		}
-		return ints, nil
+		return spec.ints(value)
 	}
-	return nil, bad()
+	return nil, false
+}
+
+// stringList reads a list of strings ([]string, or []any from JSON).
+func stringList(value any) ([]string, bool) {
+	switch l := value.(type) {
+	case []string:
+		return l, true
+	case []any:
+		strs := make([]string, len(l))
+		for i, e := range l {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			strs[i] = s
+		}
+		return strs, true
+	}
+	return nil, false
+}
+
+// ints reads a list of integers ([]int, []int64, []any from JSON, or a single number as a list
+// of one), each in the parameter's range.
+func (spec ParamSpec) ints(value any) ([]int, bool) {
+	var elems []any
+	switch l := value.(type) {
+	case []int:
+		for _, e := range l {
+			elems = append(elems, e)
+		}
+	case []int64:
+		for _, e := range l {
+			elems = append(elems, e)
+		}
+	case []any:
+		elems = l
+	default:
+		if _, ok := integral(value); !ok {
+			return nil, false
+		}
+		elems = []any{value}
+	}
+	if spec.NonEmpty && len(elems) == 0 {
+		return nil, false
+	}
+	ints := make([]int, len(elems))
+	for i, e := range elems {
+		f, ok := integral(e)
+		if !ok || !spec.Range.Contains(f) {
+			return nil, false
+		}
+		ints[i] = int(f)
+	}
+	return ints, true
 }
 
 // show writes a value for an error message: strings quoted, lists in brackets.

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -23,8 +25,8 @@ var classColors = []color.Color{
 
 // PCA2 projects points (each of the same dimension d >= 2) onto their first two principal
 // components and returns the projections and the fraction of the total variance they explain.
-// The components come from power iteration on the covariance matrix from a fixed start, so the
-// result is deterministic; each component's sign is chosen so that its largest entry is positive.
+// The components are gonum's (stat.PC, a singular value decomposition); each one's sign is chosen
+// so that its largest entry is positive, so the same points always give the same figure.
 func PCA2(points [][]float32) (proj [][2]float64, explained float64, err error) {
 	if len(points) < 2 {
 		return nil, 0, fmt.Errorf("PCA: %d points: expected at least 2", len(points))
@@ -33,66 +35,28 @@ func PCA2(points [][]float32) (proj [][2]float64, explained float64, err error) 
 	if d < 2 {
 		return nil, 0, fmt.Errorf("PCA: points of dimension %d: expected at least 2", d)
 	}
+	data := make([]float64, 0, len(points)*d)
 	mean := make([]float64, d)
 	for i, p := range points {
 		if len(p) != d {
 			return nil, 0, fmt.Errorf("PCA: point %d has %d values, point 0 has %d", i, len(p), d)
 		}
 		for j, v := range p {
-			mean[j] += float64(v)
+			data = append(data, float64(v))
+			mean[j] += float64(v) / float64(len(points))
 		}
 	}
-	for j := range mean {
-		mean[j] /= float64(len(points))
+	var pc stat.PC
+	if !pc.PrincipalComponents(mat.NewDense(len(points), d, data), nil) {
+		return nil, 0, fmt.Errorf("PCA: the decomposition of %d points of dimension %d failed", len(points), d)
 	}
-	cov := make([][]float64, d)
-	for j := range cov {
-		cov[j] = make([]float64, d)
-	}
-	for _, p := range points {
-		for a := range d {
-			da := float64(p[a]) - mean[a]
-			for b := a; b < d; b++ {
-				cov[a][b] += da * (float64(p[b]) - mean[b])
-			}
-		}
-	}
-	var total float64
-	for a := range d {
-		for b := a; b < d; b++ {
-			cov[a][b] /= float64(len(points) - 1)
-			cov[b][a] = cov[a][b]
-		}
-		total += cov[a][a]
-	}
+	vars := pc.VarsTo(nil)
+	var vecs mat.Dense
+	pc.VectorsTo(&vecs)
 	var components [2][]float64
-	var captured float64
 	for c := range 2 {
-		v := make([]float64, d)
-		for j := range v {
-			v[j] = 1 + float64(j)/float64(d) // a fixed start, not orthogonal to a component in practice
-		}
-		if c == 1 {
-			normalize(orthogonalize(v, components[0]))
-		}
-		var lambda float64
-		for range 500 {
-			w := make([]float64, d)
-			for a := range d {
-				for b := range d {
-					w[a] += cov[a][b] * v[b]
-				}
-			}
-			if c == 1 { // deflation: stay orthogonal to the first component
-				w = orthogonalize(w, components[0])
-			}
-			norm := normalize(w)
-			if norm <= 1e-12*total { // no variance left: v (orthogonal, unit) will do, with eigenvalue 0
-				lambda = 0
-				break
-			}
-			v, lambda = w, norm
-		}
+		v := mat.Col(nil, c, &vecs)
+		// One sign per component, for the same figure every time: its largest entry positive.
 		big := 0
 		for j := range v {
 			if math.Abs(v[j]) > math.Abs(v[big]) {
@@ -105,7 +69,6 @@ func PCA2(points [][]float32) (proj [][2]float64, explained float64, err error) 
 			}
 		}
 		components[c] = v
-		captured += lambda
 	}
 	proj = make([][2]float64, len(points))
 	for i, p := range points {
@@ -115,37 +78,14 @@ func PCA2(points [][]float32) (proj [][2]float64, explained float64, err error) 
 			}
 		}
 	}
+	var total float64
+	for _, v := range vars {
+		total += v
+	}
 	if total > 0 {
-		explained = min(captured/total, 1)
+		explained = min((vars[0]+vars[1])/total, 1)
 	}
 	return proj, explained, nil
-}
-
-// orthogonalize removes from v its component along the unit vector u and returns it.
-func orthogonalize(v, u []float64) []float64 {
-	dot := 0.0
-	for j := range v {
-		dot += v[j] * u[j]
-	}
-	for j := range v {
-		v[j] -= dot * u[j]
-	}
-	return v
-}
-
-// normalize scales v to unit length (unless it is zero) and returns its former length.
-func normalize(v []float64) float64 {
-	norm := 0.0
-	for _, x := range v {
-		norm += x * x
-	}
-	norm = math.Sqrt(norm)
-	if norm > 0 {
-		for j := range v {
-			v[j] /= norm
-		}
-	}
-	return norm
 }
 
 // LabelClusters draws the latent points of labelled images as a scatter coloured by class,

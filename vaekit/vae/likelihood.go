@@ -85,31 +85,7 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 		return 0, fmt.Errorf("importance-weighted NLL needs %q = \"bernoulli\", the model has %q", vaekit.ParamReconstruction, kind)
 	}
 	d := vaekit.LatentDim(store.RootScope(), DefaultLatentDim)
-	// logWeights: images [b, h, w, 1], eps [b, s, d] -> log p(x|z) + log p(z) - log q(z|x), [b, s].
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, labels, eps *Node) *Node {
-		b, s := eps.Shape().Dim(0), eps.Shape().Dim(1)
-		var condition, priorMean *Node
-		if cond != nil {
-			condition, priorMean = cond(scope, labels)
-		}
-		mean, logVar := Posterior(scope, images, condition)
-		std := Exp(MulScalar(logVar, 0.5))
-		z := Add(InsertAxes(mean, 1), Mul(InsertAxes(std, 1), eps)) // [b, s, d]
-		var decoderCond *Node
-		if condition != nil { // every sample of an image decodes with its condition
-			c := condition.Shape().Dim(-1)
-			decoderCond = Reshape(BroadcastToDims(InsertAxes(condition, 1), b, s, c), b*s, c)
-		}
-		logits := vaekit.DecoderLogits(scope, Reshape(z, b*s, d), decoderCond)
-		logPx := BernoulliLogLikelihoods(logits, images)
-		fromPrior := z
-		if priorMean != nil {
-			fromPrior = Sub(z, InsertAxes(priorMean, 1))
-		}
-		logPz := MulScalar(ReduceSum(Square(fromPrior), -1), -0.5)                                                      // + const
-		logQz := Sub(MulScalar(ReduceSum(Square(eps), -1), -0.5), InsertAxes(MulScalar(ReduceSum(logVar, -1), 0.5), 1)) // + same const
-		return Add(logPx, Sub(logPz, logQz))
-	})
+	exec, err := model.NewExec(backend, store, logWeights(cond, d))
 	if err != nil {
 		return 0, err
 	}
@@ -160,6 +136,36 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 		phase.Add(n)
 	}
 	return total / float64(set.N), nil
+}
+
+// logWeights is the graph of the log importance weights: images [b, h, w, 1], labels [b] and
+// eps [b, s, d] give log p(x|z) + log p(z) - log q(z|x) of the s samples of each image, [b, s]
+// (the constants of the two Gaussian densities cancel).
+func logWeights(cond Conditioning, d int) func(scope *model.Scope, images, labels, eps *Node) *Node {
+	return func(scope *model.Scope, images, labels, eps *Node) *Node {
+		b, s := eps.Shape().Dim(0), eps.Shape().Dim(1)
+		var condition, priorMean *Node
+		if cond != nil {
+			condition, priorMean = cond(scope, labels)
+		}
+		mean, logVar := Posterior(scope, images, condition)
+		std := Exp(MulScalar(logVar, 0.5))
+		z := Add(InsertAxes(mean, 1), Mul(InsertAxes(std, 1), eps)) // [b, s, d]
+		var decoderCond *Node
+		if condition != nil { // every sample of an image decodes with its condition
+			c := condition.Shape().Dim(-1)
+			decoderCond = Reshape(BroadcastToDims(InsertAxes(condition, 1), b, s, c), b*s, c)
+		}
+		logits := vaekit.DecoderLogits(scope, Reshape(z, b*s, d), decoderCond)
+		logPx := BernoulliLogLikelihoods(logits, images)
+		fromPrior := z
+		if priorMean != nil {
+			fromPrior = Sub(z, InsertAxes(priorMean, 1))
+		}
+		logPz := MulScalar(ReduceSum(Square(fromPrior), -1), -0.5)                                                      // + const
+		logQz := Sub(MulScalar(ReduceSum(Square(eps), -1), -0.5), InsertAxes(MulScalar(ReduceSum(logVar, -1), 0.5), 1)) // + same const
+		return Add(logPx, Sub(logPz, logQz))
+	}
 }
 
 // ImportanceWeightedNLL implements vaekit.Likelihood: -log p(x).

@@ -83,163 +83,198 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "params":
-		family := ""
-		if len(args) > 2 {
-			return usage()
-		}
-		if len(args) == 2 {
-			family = args[1]
-		}
-		return experiments.WriteParamTable(os.Stdout, family)
+		return cmdParams(args)
 	case "list":
-		width := 0
-		for _, e := range experiments.Registry {
-			width = max(width, len(e.Name))
-		}
-		for _, e := range experiments.Registry {
-			fmt.Printf("%-*s  %s\n", width, e.Name, e.Description)
-		}
-		return nil
+		return cmdList(args)
 	case "reproduce":
-		fs := flag.NewFlagSet("reproduce", flag.ContinueOnError)
-		quick := fs.Bool("quick", false, "quick mode: 2 epochs of 3 steps on small subsets")
-		force := fs.Bool("force", false, "rerun finished experiments from scratch")
-		runsDir := fs.String("runs", "runs/reproduce", "parent folder of the run directories")
-		records := fs.String("records", "", "where the records of finished runs go (default "+experiments.DefaultRecordsDir+"; -quick: RUNS/records)")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		opts := experiments.ReproduceOptions{Options: experiments.Options{RunsDir: *runsDir}, Force: *force, Only: fs.Args(), RecordsDir: *records}
-		if *quick {
-			opts.Options = experiments.QuickOptions(*runsDir)
-		}
-		if opts.RecordsDir == "" {
-			opts.RecordsDir = experiments.DefaultRecordsDir
-			if *quick {
-				opts.RecordsDir = filepath.Join(*runsDir, "records")
-			}
-		}
-		opts.Data = datasets.Options{Log: os.Stderr}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return experiments.Reproduce(ctx, opts)
+		return cmdReproduce(args)
 	case "record":
-		fs := flag.NewFlagSet("record", flag.ContinueOnError)
-		out := fs.String("o", experiments.DefaultRecordsDir, "the folder of records")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			return usage()
-		}
-		for _, dir := range fs.Args() {
-			if err := experiments.Record(dir, *out); err != nil {
-				return err
-			}
-			fmt.Printf("recorded %s in %s\n", dir, filepath.Join(*out, filepath.Base(filepath.Clean(dir))))
-		}
-		return nil
+		return cmdRecord(args)
 	case "results":
-		fs := flag.NewFlagSet("results", flag.ContinueOnError)
-		runsDir := fs.String("runs", experiments.DefaultRecordsDir, "parent folder of the runs or their records")
-		out := fs.String("o", "docs/RESULTS.md", "the results page to write (its figures go into results/ beside it)")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-			return err
-		}
-		if err := experiments.WriteResults(*out, *runsDir); err != nil {
-			return err
-		}
-		fmt.Println("wrote", *out)
-		return nil
+		return cmdResults(args)
 	case "table", "report":
-		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-		out := fs.String("o", "report", "report: the folder to write report.md, report.html and the figures into")
-		if err := fs.Parse(args[1:]); err != nil {
+		return cmdTableOrReport(args)
+	case "run":
+		return cmdRun(args)
+	}
+	return usage()
+}
+
+// cmdParams runs `experiments params`.
+func cmdParams(args []string) error {
+	family := ""
+	if len(args) > 2 {
+		return usage()
+	}
+	if len(args) == 2 {
+		family = args[1]
+	}
+	return experiments.WriteParamTable(os.Stdout, family)
+}
+
+// cmdList runs `experiments list`.
+func cmdList(args []string) error {
+	width := 0
+	for _, e := range experiments.Registry {
+		width = max(width, len(e.Name))
+	}
+	for _, e := range experiments.Registry {
+		fmt.Printf("%-*s  %s\n", width, e.Name, e.Description)
+	}
+	return nil
+}
+
+// cmdReproduce runs `experiments reproduce`.
+func cmdReproduce(args []string) error {
+	fs := flag.NewFlagSet("reproduce", flag.ContinueOnError)
+	quick := fs.Bool("quick", false, "quick mode: 2 epochs of 3 steps on small subsets")
+	force := fs.Bool("force", false, "rerun finished experiments from scratch")
+	runsDir := fs.String("runs", filepath.Join(experiments.DefaultRunsDir, "reproduce"), "parent folder of the run directories")
+	records := fs.String("records", "", "where the records of finished runs go (default "+experiments.DefaultRecordsDir+"; -quick: RUNS/records)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	opts := experiments.ReproduceOptions{Options: experiments.Options{RunsDir: *runsDir}, Force: *force, Only: fs.Args(), RecordsDir: *records}
+	if *quick {
+		opts.Options = experiments.QuickOptions(*runsDir)
+	}
+	if opts.RecordsDir == "" {
+		opts.RecordsDir = experiments.DefaultRecordsDir
+		if *quick {
+			opts.RecordsDir = filepath.Join(*runsDir, "records")
+		}
+	}
+	opts.Data = datasets.Options{Log: os.Stderr}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return experiments.Reproduce(ctx, opts)
+}
+
+// cmdRecord runs `experiments record`.
+func cmdRecord(args []string) error {
+	fs := flag.NewFlagSet("record", flag.ContinueOnError)
+	out := fs.String("o", experiments.DefaultRecordsDir, "the folder of records")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usage()
+	}
+	for _, dir := range fs.Args() {
+		if err := experiments.Record(dir, *out); err != nil {
 			return err
 		}
-		if fs.NArg() == 0 {
-			return usage()
-		}
-		var runs []*experiments.Finished
-		for _, dir := range fs.Args() {
-			r, err := experiments.ReadFinished(dir)
-			if err != nil {
-				return err
-			}
-			runs = append(runs, r)
-		}
-		if args[0] == "table" {
-			return experiments.WriteTable(os.Stdout, runs)
-		}
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return fmt.Errorf("report folder: %w", err)
-		}
-		written, err := experiments.WriteReport(*out, runs)
+		fmt.Printf("recorded %s in %s\n", dir, filepath.Join(*out, filepath.Base(filepath.Clean(dir))))
+	}
+	return nil
+}
+
+// cmdResults runs `experiments results`.
+func cmdResults(args []string) error {
+	fs := flag.NewFlagSet("results", flag.ContinueOnError)
+	runsDir := fs.String("runs", experiments.DefaultRecordsDir, "parent folder of the runs or their records")
+	out := fs.String("o", "docs/RESULTS.md", "the results page to write (its figures go into results/ beside it)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	if err := experiments.WriteResults(*out, *runsDir); err != nil {
+		return err
+	}
+	fmt.Println("wrote", *out)
+	return nil
+}
+
+// cmdTableOrReport runs `experiments table` and `experiments report`.
+func cmdTableOrReport(args []string) error {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	out := fs.String("o", "report", "report: the folder to write report.md, report.html and the figures into")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usage()
+	}
+	var runs []*experiments.Finished
+	for _, dir := range fs.Args() {
+		r, err := experiments.ReadFinished(dir)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("wrote %s and %s (%d figures)\n", filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"), len(written)-2)
-		return nil
-	case "run":
-		fs := flag.NewFlagSet("run", flag.ContinueOnError)
-		epochs := fs.Int("epochs", 0, "number of epochs (0: the experiment's own)")
-		maxSteps := fs.Int("max-steps", 0, "cap on the steps per epoch (0: whole epochs)")
-		quick := fs.Bool("quick", os.Getenv("VAEKIT_QUICK") == "1", "quick mode: 2 epochs of 3 steps on small subsets (also VAEKIT_QUICK=1)")
-		fresh := fs.Bool("fresh", false, "delete the run directory and start over instead of resuming")
-		runsDir := fs.String("runs", "runs", "parent folder of the run directories")
-		dataDir := fs.String("data", "", "folder holding the IDX files (default: VAEKIT_DATA_DIR, the cache, system packages)")
-		modelName := fs.String("model", "", "for the experiment named custom: the model family")
-		dataName := fs.String("dataset", "", "for the experiment named custom: mnist or fashion-mnist")
-		onNaN := fs.String("on-nan", "", "what a loss term that is not finite does: stop (the default) or skip the batch")
-		check := fs.Bool("check", false, "check the parameters, the backend and the runs folder, then stop (nothing is read or written)")
-		nllSamples := fs.Int("nll-samples", 0, "cap on the importance samples of the test NLL (0: the experiment's own)")
-		set := settings{}
-		fs.Var(set, "set", "a parameter, key=value (repeatable), applied over the experiment's own; see `go doc` of the Param constants")
-		if err := fs.Parse(args[1:]); err != nil {
+		runs = append(runs, r)
+	}
+	if args[0] == "table" {
+		return experiments.WriteTable(os.Stdout, runs)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("report folder: %w", err)
+	}
+	written, err := experiments.WriteReport(*out, runs)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s and %s (%d figures)\n", filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"), len(written)-2)
+	return nil
+}
+
+// cmdRun runs `experiments run`.
+func cmdRun(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	epochs := fs.Int("epochs", 0, "number of epochs (0: the experiment's own)")
+	maxSteps := fs.Int("max-steps", 0, "cap on the steps per epoch (0: whole epochs)")
+	quick := fs.Bool("quick", os.Getenv("VAEKIT_QUICK") == "1", "quick mode: 2 epochs of 3 steps on small subsets (also VAEKIT_QUICK=1)")
+	fresh := fs.Bool("fresh", false, "delete the run directory and start over instead of resuming")
+	runsDir := fs.String("runs", experiments.DefaultRunsDir, "parent folder of the run directories")
+	dataDir := fs.String("data", "", "folder holding the IDX files (default: VAEKIT_DATA_DIR, the cache, system packages)")
+	modelName := fs.String("model", "", "for the experiment named custom: the model family")
+	dataName := fs.String("dataset", "", "for the experiment named custom: mnist or fashion-mnist")
+	onNaN := fs.String("on-nan", "", "what a loss term that is not finite does: stop (the default) or skip the batch")
+	check := fs.Bool("check", false, "check the parameters, the backend and the runs folder, then stop (nothing is read or written)")
+	nllSamples := fs.Int("nll-samples", 0, "cap on the importance samples of the test NLL (0: the experiment's own)")
+	set := settings{}
+	fs.Var(set, "set", "a parameter, key=value (repeatable), applied over the experiment's own; see `go doc` of the Param constants")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usage()
+	}
+	if *epochs < 0 || *maxSteps < 0 || *nllSamples < 0 {
+		return fmt.Errorf("-epochs %d, -max-steps %d, -nll-samples %d: expected zero or more", *epochs, *maxSteps, *nllSamples)
+	}
+	opts := experiments.Options{RunsDir: *runsDir, Epochs: *epochs, MaxSteps: *maxSteps, Fresh: *fresh}
+	if *quick {
+		q := experiments.QuickOptions(*runsDir)
+		q.Fresh = *fresh
+		opts = q
+	}
+	opts.Data = datasets.Options{Dir: *dataDir, Log: os.Stderr}
+	opts.CheckOnly = *check || checkOnlyForTests
+	if *nllSamples > 0 {
+		opts.MaxNLLSamples = *nllSamples
+	}
+	if *onNaN != "" {
+		set[vaekit.ParamOnNaN] = *onNaN
+	}
+	opts.Overrides = set
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, name := range fs.Args() {
+		var exp experiments.Experiment
+		var err error
+		if name == "custom" {
+			exp, err = experiments.Custom(*modelName, *dataName, map[string]any{})
+		} else {
+			exp, err = experiments.Lookup(name)
+		}
+		if err != nil {
 			return err
 		}
-		if fs.NArg() == 0 {
-			return usage()
+		if _, err := experiments.Run(ctx, exp, opts); err != nil {
+			return err
 		}
-		if *epochs < 0 || *maxSteps < 0 || *nllSamples < 0 {
-			return fmt.Errorf("-epochs %d, -max-steps %d, -nll-samples %d: expected zero or more", *epochs, *maxSteps, *nllSamples)
-		}
-		opts := experiments.Options{RunsDir: *runsDir, Epochs: *epochs, MaxSteps: *maxSteps, Fresh: *fresh}
-		if *quick {
-			q := experiments.QuickOptions(*runsDir)
-			q.Fresh = *fresh
-			opts = q
-		}
-		opts.Data = datasets.Options{Dir: *dataDir, Log: os.Stderr}
-		opts.CheckOnly = *check || checkOnlyForTests
-		if *nllSamples > 0 {
-			opts.MaxNLLSamples = *nllSamples
-		}
-		if *onNaN != "" {
-			set[vaekit.ParamOnNaN] = *onNaN
-		}
-		opts.Overrides = set
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		for _, name := range fs.Args() {
-			var exp experiments.Experiment
-			var err error
-			if name == "custom" {
-				exp, err = experiments.Custom(*modelName, *dataName, map[string]any{})
-			} else {
-				exp, err = experiments.Lookup(name)
-			}
-			if err != nil {
-				return err
-			}
-			if _, err := experiments.Run(ctx, exp, opts); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	return usage()
+	return nil
 }

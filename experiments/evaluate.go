@@ -1,0 +1,219 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
+)
+
+// evaluate computes the test figures particular to a run, each name ending with its unit: for
+// a VQ-VAE the codebook perplexity and the share of codes in use, and the code prior's test NLL;
+// for a classifier its test accuracy; for a conditional run the class-conditional fidelity of its
+// samples, and for an unconditional generator (VAE, GAN, VQ-VAE with an unconditional prior) the
+// confidence, class entropy and score of its samples (classifier.Quality), both judged by the
+// data set's classifier (trained first if its run is not finished).
+func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error {
+	extra := map[string]float64{}
+	if q, ok := t.Model.(vaekit.Quantizer); ok {
+		counts, err := t.testCodeCounts(q)
+		if err != nil {
+			return err
+		}
+		extra["codebook_perplexity_codes"] = vqvae.Perplexity(counts)
+		extra["codes_in_use_fraction"] = vqvae.InUse(counts)
+	}
+	// The test set as the training loop evaluates it (binarized when the run binarizes), drawn
+	// once for the reconstruction errors and the likelihood.
+	test, err := vaekit.EvaluationSet(t.Store, t.Test)
+	if err != nil {
+		return err
+	}
+	if _, ok := t.Model.(vaekit.Reconstructor); ok {
+		var bce, sse float64
+		err := vaekit.Timed(opts.Log, fmt.Sprintf("reconstruction errors of %d test images", test.N), func() (err error) {
+			bce, sse, err = vaekit.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		extra["test_reconstruction_bce_nats"] = bce
+		extra["test_reconstruction_squared_error"] = sse
+	}
+	if k, key := t.nllSamples(opts); k > 0 {
+		if prev, ok := t.previousExtra(m.Epochs, key); ok {
+			extra[key] = prev // the estimate of this checkpoint with this k is already known
+		} else {
+			nll, err := t.importanceWeightedNLL(test, k, opts.Log)
+			if err != nil {
+				return err
+			}
+			extra[key] = nll
+		}
+	}
+	if t.Prior != nil {
+		if row, ok := t.Prior.History.Last("test"); ok {
+			extra["code_prior_test_nll_nats"] = t.Prior.History.Value(row, "loss")
+		}
+	}
+	if _, ok := t.Model.(vaekit.Classifier); ok {
+		if row, ok := t.History.Last("test"); ok {
+			extra["test_accuracy_fraction"] = 1 - t.History.Value(row, "error")
+		}
+	}
+	if _, ok := t.Model.(vaekit.Sampler); (ok || t.Prior != nil) && !t.Conditional() {
+		q, err := t.sampleQuality(ctx, opts)
+		if err != nil {
+			return err
+		}
+		extra["sample_confidence_fraction"] = q.Confidence
+		extra["sample_class_entropy_nats"] = q.ClassEntropy
+		extra["sample_score_classes"] = q.Score
+	}
+	if t.Conditional() {
+		f, accuracy, err := t.fidelity(ctx, opts)
+		if err != nil {
+			return err
+		}
+		extra["class_fidelity_fraction"] = f.Overall
+		extra["classifier_test_accuracy_fraction"] = accuracy
+		m.ClassFidelity = f.PerClass
+	}
+	if len(extra) > 0 {
+		m.Extra = extra
+	}
+	return nil
+}
+
+// nllSamples returns the number of importance samples of the run's test NLL estimate (0: none)
+// and the metric's name, which carries k.
+func (t *Trained) nllSamples(opts Options) (int, string) {
+	k := t.Experiment.NLLSamples
+	if opts.MaxNLLSamples > 0 {
+		k = min(k, opts.MaxNLLSamples)
+	}
+	if _, ok := t.Model.(vaekit.Likelihood); !ok {
+		return 0, ""
+	}
+	if model.GetParamOr(t.Store.RootScope(), vaekit.ParamReconstruction, "bernoulli") != "bernoulli" {
+		return 0, ""
+	}
+	return k, fmt.Sprintf("test_nll_iw_k%d_nats", k)
+}
+
+// importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance
+// samples, showing its progress on log.
+func (t *Trained) importanceWeightedNLL(test *datasets.Set, k int, log io.Writer) (float64, error) {
+	return t.Model.(vaekit.Likelihood).ImportanceWeightedNLL(t.Backend, t.Store, test, vaekit.NLLOptions{K: k, Seed: 1, Progress: log})
+}
+
+// previousExtra returns a figure of the run's existing metrics.json if that was written after
+// the same number of epochs (so for the same checkpoint).
+func (t *Trained) previousExtra(epochs int, key string) (float64, bool) {
+	prev := readMetrics(t.Dir)
+	if prev == nil || prev.Epochs != epochs {
+		return 0, false
+	}
+	v, ok := prev.Extra[key]
+	return v, ok
+}
+
+// samplesPerClass is opts.SamplesPerClass, 100 by default: how many samples per class the
+// classifier judges.
+func samplesPerClass(opts Options) int {
+	if opts.SamplesPerClass > 0 {
+		return opts.SamplesPerClass
+	}
+	return 100
+}
+
+// classifierRun returns the finished run of the data set's classifier, training it first if needed.
+func (t *Trained) classifierRun(ctx context.Context, opts Options) (*Trained, error) {
+	judgeExp, err := ClassifierFor(t.Experiment.Data)
+	if err != nil {
+		return nil, err
+	}
+	judgeOpts := opts
+	judgeOpts.Fresh, judgeOpts.Overrides = false, nil
+	if opts.MaxSteps == 0 {
+		judgeOpts.Epochs = 0 // the classifier keeps its own recipe when a run is given more epochs
+	}
+	judge, err := run(ctx, judgeExp, judgeOpts)
+	if err != nil {
+		return nil, fmt.Errorf("judging the samples of %s: %w", t.Experiment.Name, err)
+	}
+	return judge, nil
+}
+
+// samplesSet wraps generated images as a data set of the run's image shape and classes.
+func (t *Trained) samplesSet(images [][]float32, labels []int32) *datasets.Set {
+	if labels == nil {
+		labels = make([]int32, len(images))
+	}
+	set := &datasets.Set{Name: t.Test.Name, N: len(images), Height: t.Test.Height, Width: t.Test.Width,
+		Labels: labels, ClassNames: t.Test.ClassNames, Images: make([]float32, 0, len(images)*t.Test.ImageSize())}
+	for _, img := range images {
+		set.Images = append(set.Images, img...)
+	}
+	return set
+}
+
+// sampleQuality draws opts.SamplesPerClass (default 100) samples per class of the data set from
+// an unconditional generator and judges them with the data set's classifier (classifier.Quality).
+func (t *Trained) sampleQuality(ctx context.Context, opts Options) (classifier.Quality, error) {
+	judge, err := t.classifierRun(ctx, opts)
+	if err != nil {
+		return classifier.Quality{}, err
+	}
+	var probs [][]float32
+	n := samplesPerClass(opts) * len(t.Test.ClassNames)
+	err = vaekit.Timed(opts.Log, fmt.Sprintf("sample quality: drawing %d samples and classifying them", n), func() error {
+		images, err := t.Samples(n, 3)
+		if err != nil {
+			return err
+		}
+		probs, err = classifier.Probabilities(judge.Backend, judge.Store, t.samplesSet(images, nil), 250)
+		return err
+	})
+	if err != nil {
+		return classifier.Quality{}, err
+	}
+	return classifier.SampleQuality(probs)
+}
+
+// fidelity draws opts.SamplesPerClass samples per class (default 100) and scores them with the
+// data set's classifier; it also returns the classifier's test accuracy.
+func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fidelity, float64, error) {
+	judge, err := t.classifierRun(ctx, opts)
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
+	}
+	var predicted, asked []int32
+	err = vaekit.Timed(opts.Log, fmt.Sprintf("class fidelity: drawing %d samples per class and classifying them", samplesPerClass(opts)), func() error {
+		images, a, err := t.ClassSamples(samplesPerClass(opts), 2)
+		if err != nil {
+			return err
+		}
+		asked = a
+		predicted, err = classifier.Predict(judge.Backend, judge.Store, t.samplesSet(images, asked), 250)
+		return err
+	})
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
+	}
+	f, err := classifier.Score(predicted, asked, len(t.Test.ClassNames))
+	if err != nil {
+		return classifier.Fidelity{}, 0, err
+	}
+	row, ok := judge.History.Last("test")
+	if !ok {
+		return classifier.Fidelity{}, 0, fmt.Errorf("classifier run %s has no test evaluation", judge.Dir)
+	}
+	return f, 1 - judge.History.Value(row, "error"), nil
+}

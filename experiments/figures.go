@@ -1,0 +1,167 @@
+package experiments
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/vqvae"
+)
+
+// Figures draws the run's figures into its figures folder and returns the paths (PNG, SVG and
+// PDF): loss curves; reconstructions of the first test images; samples per class for a
+// conditional run, else samples from the prior; the latent manifold for 2-D latents; the label
+// clusters of the test set's latent points and interpolations between test images; for a
+// VQ-VAE the code maps of test images, the codebook usage and the code prior's loss curves.
+func (t *Trained) Figures() ([]string, error) {
+	dir := filepath.Join(t.Dir, FiguresDir)
+	title := t.Experiment.Name
+	h, w := t.Test.Height, t.Test.Width
+	var all []string
+	add := func(paths []string, err error) error {
+		all = append(all, paths...)
+		return err
+	}
+	if err := add(figures.LossCurves(t.History, title, false, filepath.Join(dir, "loss_curves"))); err != nil {
+		return all, err
+	}
+	if _, ok := t.Model.(vaekit.Reconstructor); ok {
+		originals, recons, err := vaekit.Reconstruct(t.Backend, t.Store, t.Model, t.Test, 10)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.ImageGrid(append(originals, recons...), h, w, len(originals), []string{"original", "reconstruction"},
+			title+": test reconstructions", filepath.Join(dir, "reconstructions"))); err != nil {
+			return all, err
+		}
+	}
+	switch {
+	case t.Conditional():
+		samples, _, err := t.ClassSamples(10, 1)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.ImageGrid(samples, h, w, 10, t.Test.ClassNames, title+": samples per class", filepath.Join(dir, "class_samples"))); err != nil {
+			return all, err
+		}
+	case t.Generates():
+		samples, err := t.Samples(64, 1)
+		if err != nil {
+			return all, err
+		}
+		what := "samples from N(0, I)"
+		if t.Prior != nil {
+			what = "samples through the code prior"
+		}
+		if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": "+what, filepath.Join(dir, "samples"))); err != nil {
+			return all, err
+		}
+	}
+	if gen, ok := t.Model.(vaekit.Generator); ok && gen.LatentDim(t.Store) == 2 {
+		images, z0, z1, err := vaekit.ManifoldGrid(t.Backend, t.Store, t.Model, 20, 2)
+		if err != nil {
+			return all, err
+		}
+		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": latent manifold", filepath.Join(dir, "latent_manifold"))); err != nil {
+			return all, err
+		}
+	}
+	if _, ok := t.Model.(vaekit.Encoder); ok {
+		if err := add(t.latentFigures(dir)); err != nil {
+			return all, err
+		}
+	}
+	if q, ok := t.Model.(vaekit.Quantizer); ok {
+		if err := add(t.codeFigures(dir, q)); err != nil {
+			return all, err
+		}
+	}
+	if t.Prior != nil {
+		if err := add(figures.LossCurves(t.Prior.History, title+": code prior", false, filepath.Join(dir, "code_prior_loss_curves"))); err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}
+
+// DrawnFigures lists the PNG figures already drawn in the run's figures folder (by Run or
+// Figures), without drawing anything: what a notebook cell shows after an earlier one drew them.
+func (t *Trained) DrawnFigures() ([]string, error) {
+	return drawnFigures(t.Dir)
+}
+
+// clusterPoints is the number of test images whose latent points the label-cluster figure shows.
+const clusterPoints = 5000
+
+// latentFigures draws the label clusters of the test set's latent points (PCA above 2-D) and,
+// for models that decode, interpolations between pairs of test images.
+func (t *Trained) latentFigures(dir string) ([]string, error) {
+	var all []string
+	set := t.Test.Subset(clusterPoints)
+	points, err := vaekit.Encode(t.Backend, t.Store, t.Model, set, 500)
+	if err != nil {
+		return nil, err
+	}
+	what := "latent means"
+	if _, ok := t.Model.(vaekit.Sampler); !ok {
+		what = "latent codes" // no posterior: an autoencoder's codes
+	}
+	paths, err := figures.LabelClusters(points, set.Labels, set.ClassNames,
+		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), filepath.Join(dir, "label_clusters"))
+	all = append(all, paths...)
+	if err != nil {
+		return all, err
+	}
+	if _, ok := t.Model.(vaekit.Generator); !ok {
+		return all, nil
+	}
+	const pairs, steps = 4, 10
+	var images [][]float32
+	var rowLabels []string
+	for k := range min(pairs, t.Test.N/2) {
+		i, j := 2*k, 2*k+1
+		path, err := vaekit.LatentInterpolation(t.Backend, t.Store, t.Model, t.Test, i, j, steps)
+		if err != nil {
+			return all, err
+		}
+		images = append(images, path...)
+		rowLabels = append(rowLabels, t.Test.ClassNames[t.Test.Labels[i]]+" to "+t.Test.ClassNames[t.Test.Labels[j]])
+	}
+	if len(images) == 0 {
+		return all, nil
+	}
+	paths, err = figures.ImageGrid(images, t.Test.Height, t.Test.Width, steps, rowLabels,
+		t.Experiment.Name+": latent interpolation between test images", filepath.Join(dir, "interpolation"))
+	return append(all, paths...), err
+}
+
+// codeFigures draws the code maps of the first test images and the codebook usage on the test set.
+func (t *Trained) codeFigures(dir string, q vaekit.Quantizer) ([]string, error) {
+	const shown = 6
+	first := t.Test.Subset(shown)
+	codeSet, err := vaekit.CodeSet(t.Backend, t.Store, q, first, shown)
+	if err != nil {
+		return nil, err
+	}
+	codes := make([]int32, len(codeSet.Images))
+	for i, c := range codeSet.Images {
+		codes[i] = int32(c)
+	}
+	images := make([][]float32, first.N)
+	for i := range images {
+		images[i] = first.Image(i)
+	}
+	all, err := figures.CodeMap(images, codes, first.Height, first.Width, codeSet.Height, codeSet.Width,
+		t.Experiment.Name+": test images and their codes", filepath.Join(dir, "code_map"))
+	if err != nil {
+		return all, err
+	}
+	counts, err := t.testCodeCounts(q)
+	if err != nil {
+		return all, err
+	}
+	paths, err := figures.CodebookUsage(counts, vqvae.Perplexity(counts), vqvae.InUse(counts),
+		t.Experiment.Name+": codebook usage on the test set", filepath.Join(dir, "codebook_usage"))
+	return append(all, paths...), err
+}

@@ -1,0 +1,130 @@
+package experiments
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// Metrics is written to metrics.json.
+type Metrics struct {
+	Experiment string             `json:"experiment"`
+	Epochs     int                `json:"epochs"`
+	Test       map[string]float64 `json:"test"`
+	Train      map[string]float64 `json:"train"`
+	Units      string             `json:"units"`
+	// SecondsPerEpoch is the training loop's time per epoch (a code prior trained after it and
+	// the evaluation are in WallSeconds only).
+	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
+	WallSeconds     float64 `json:"wall_seconds"`
+	// WallEstimated: some epochs were trained by an invocation that was interrupted before it
+	// wrote metrics.json; their time is counted at the seconds per epoch of a later one.
+	WallEstimated bool `json:"wall_seconds_estimated,omitempty"`
+	// WallUnknown: every epoch was trained by invocations that were interrupted before they
+	// wrote metrics.json, so no seconds per epoch are known; WallSeconds is only the time of
+	// the invocations that finished (evaluation, figures).
+	WallUnknown bool   `json:"wall_seconds_unknown,omitempty"`
+	Backend     string `json:"backend"`
+	// Extra holds family-specific test figures, each name ending with its unit.
+	Extra map[string]float64 `json:"extra,omitempty"`
+	// ClassFidelity is, for a conditional run, the class-conditional fidelity of each class
+	// (the share of its samples the classifier assigns to it), in class order.
+	ClassFidelity []float64 `json:"class_fidelity_per_class,omitempty"`
+}
+
+// units says in what units a model's loss terms are, as the model documents them.
+func units(m vaekit.Model, store *model.Store) string {
+	if d, ok := m.(vaekit.Documented); ok {
+		return d.Units(store)
+	}
+	return "per image"
+}
+
+// readMetrics reads the metrics.json of a run directory, or returns nil.
+func readMetrics(dir string) *Metrics {
+	data, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		return nil
+	}
+	var m Metrics
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	return &m
+}
+
+// newMetrics holds the loss terms of the last epoch on both splits and the timings: wall is
+// this invocation's time, of which fit was the training loop's (without a code prior trained
+// after it), which trained trainedNow epochs; prev, the run's earlier metrics
+// (nil if none was written), keeps the timings of the epochs trained before. The wall time adds
+// up over the invocations; the epochs of an interrupted invocation, which wrote no metrics, are
+// counted at this invocation's seconds per epoch, and the wall time marked as estimated. A
+// finished run rerun (which trains nothing) keeps its seconds per epoch; a run whose every epoch
+// was trained by interrupted invocations has no timing to go by and is marked WallUnknown.
+func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall, fit float64, trainedNow int, prev *Metrics) Metrics {
+	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
+		WallSeconds: wall, Backend: backend}
+	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {
+		if row, ok := hist.Last(split); ok {
+			for i, t := range hist.Terms {
+				dst[t] = row.Values[i]
+			}
+		}
+	}
+	if trainedNow > 0 {
+		metrics.SecondsPerEpoch = fit / float64(trainedNow)
+	} else if prev != nil {
+		metrics.SecondsPerEpoch = prev.SecondsPerEpoch
+	}
+	before := max(hist.Epochs()-trainedNow, 0)
+	if prev != nil && prev.Epochs <= before {
+		metrics.WallSeconds += prev.WallSeconds
+		metrics.WallEstimated = prev.WallEstimated
+		before -= prev.Epochs
+	}
+	switch {
+	case before > 0 && metrics.SecondsPerEpoch > 0:
+		metrics.WallSeconds += float64(before) * metrics.SecondsPerEpoch
+		metrics.WallEstimated = true
+	case before > 0:
+		metrics.WallUnknown = true
+	}
+	return metrics
+}
+
+func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall float64) map[string]any {
+	m := map[string]any{
+		"experiment":   exp.Name,
+		"source":       exp.Source,
+		"data":         exp.Data,
+		"train_on_all": exp.TrainOnAll,
+		"backend":      backend,
+		"seed":         trainer.Params().Seed,
+		"go":           runtime.Version(),
+		"goexperiment": os.Getenv("GOEXPERIMENT"),
+		"wall_seconds": wall,
+		"command":      strings.Join(os.Args, " "),
+		"finished_at":  time.Now().UTC().Format(time.RFC3339),
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		mods := map[string]string{}
+		for _, d := range info.Deps {
+			if strings.Contains(d.Path, "gomlx") || strings.Contains(d.Path, "gonum") || strings.Contains(d.Path, "gonb") {
+				mods[d.Path] = d.Version
+			}
+		}
+		m["modules"] = mods
+	}
+	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+		m["git_commit"] = strings.TrimSpace(string(out))
+	}
+	return m
+}
