@@ -2,12 +2,10 @@ package experiments
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
-	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/vaekit/vaekit/vaekit"
 )
 
@@ -70,26 +68,6 @@ func loadStore(dir string) (*model.Store, error) {
 	return store, nil
 }
 
-// Show displays PNG figures inline when running in a GoNB notebook, and prints their paths
-// otherwise. Files that are not PNG (the SVG twins) are skipped.
-func Show(paths ...string) error {
-	for _, p := range paths {
-		if filepath.Ext(p) != ".png" {
-			continue
-		}
-		if !gonbui.IsNotebook {
-			fmt.Println(p)
-			continue
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		gonbui.DisplayPng(data)
-	}
-	return nil
-}
-
 // Pick returns the PNG paths among paths whose figure name (the file name without its extension)
 // is one of names, in the order of names: Show(Pick(paths, "loss_curves", "samples")...).
 func Pick(paths []string, names ...string) []string {
@@ -102,29 +80,4 @@ func Pick(paths []string, names ...string) []string {
 		}
 	}
 	return out
-}
-
-// notebookNLLSamples caps the importance samples of the test NLL in notebooks: k = 100 takes
-// seconds; the experiments' own k (1000 or 5000) takes minutes (BenchmarkImportanceWeightedNLL).
-const notebookNLLSamples = 100
-
-// OptionsFromEnv is what notebooks use: the full experiment, or the quick mode of QuickOptions
-// when the environment variable VAEKIT_QUICK is 1 (set by `make notebooks` for CI), with the loss
-// curves redrawn live in the notebook while training. Quick runs go under runsDir/quick, so that
-// they never resume into, or get resumed by, a full run.
-func OptionsFromEnv(runsDir string) Options {
-	opts := Options{RunsDir: runsDir}
-	if os.Getenv("VAEKIT_QUICK") == "1" {
-		opts = QuickOptions(filepath.Join(runsDir, "quick"))
-	}
-	opts.LiveLossCurves = true
-	if gonbui.IsNotebook {
-		// Progress goes to standard output, where each phase is one line redrawn in place;
-		// Jupyter paints standard error as error boxes.
-		opts.Log = os.Stdout
-	}
-	if opts.MaxNLLSamples == 0 {
-		opts.MaxNLLSamples = notebookNLLSamples
-	}
-	return opts
 }

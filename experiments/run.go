@@ -11,7 +11,6 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 )
@@ -33,9 +32,9 @@ type Options struct {
 	Data datasets.Options
 	// Log receives progress and the paths written; nil: os.Stderr.
 	Log io.Writer
-	// LiveLossCurves, in a GoNB notebook, redraws the loss curves in the cell's output after
-	// every epoch (OptionsFromEnv sets it there).
-	LiveLossCurves bool
+	// NewView, if set, makes the view a run shows its history in while it trains (package
+	// notebook redraws the loss curves in the cell's output after every epoch).
+	NewView func(title string) (EpochView, error)
 	// CheckpointSteps, if > 0, also checkpoints every that many steps within an epoch (besides
 	// every CheckpointInterval, one minute); tests that kill runs use it.
 	CheckpointSteps int
@@ -48,6 +47,12 @@ type Options struct {
 	// CheckOnly makes Run check what it can before any work (the parameters, the backend, that
 	// the runs folder can be written) and return without reading data or writing anything.
 	CheckOnly bool
+}
+
+// EpochView is shown a run's history after every epoch, and once more when training ends.
+type EpochView interface {
+	Update(epoch int, h *vaekit.History) error
+	Finish(h *vaekit.History)
 }
 
 // QuickOptions is the quick mode used by tests and CI: two epochs of a few steps on small subsets.
@@ -186,12 +191,12 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 	start := time.Now()
 	fmt.Fprintf(log, "run %s: %s, %d training and %d test images, into %s\n", exp.Name, exp.Description, trainSet.N, testSet.N, dir)
 	fitOpts := fitOptions(dir, log, opts)
-	var live *liveCurves
-	if opts.LiveLossCurves && gonbui.IsNotebook {
-		if live, err = newLiveCurves(exp.Name); err != nil {
+	var live EpochView
+	if opts.NewView != nil {
+		if live, err = opts.NewView(exp.Name); err != nil {
 			return nil, err
 		}
-		fitOpts.OnEpoch = live.update
+		fitOpts.OnEpoch = live.Update
 	}
 	// The epochs this invocation trains (a resumed run trained the others before): the seconds
 	// per epoch are this invocation's time over them.
@@ -207,7 +212,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 	hist, err := trainer.Fit(ctx, trainSet, testSet, fitOpts)
 	fitSeconds := time.Since(start).Seconds()
 	if live != nil && hist != nil {
-		live.finish(hist)
+		live.Finish(hist)
 	}
 	if err != nil {
 		return nil, err

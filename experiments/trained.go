@@ -190,3 +190,19 @@ func (t *Trained) priorSamples(labels []int32, seed uint64) ([][]float32, error)
 	}
 	return vaekit.DecodeCodes(t.Backend, t.Store, q, codes, len(labels), gh, gw)
 }
+
+// SamplesOfClass draws n samples of one class (a conditional run), new ones for each seed.
+func (t *Trained) SamplesOfClass(class, n int, seed uint64) ([][]float32, error) {
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(class)
+	}
+	if t.Prior != nil {
+		return t.priorSamples(labels, seed)
+	}
+	all, err := vaekit.ClassSamples(t.Backend, t.Store, t.Model, class+1, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	return all[class*n:], nil
+}

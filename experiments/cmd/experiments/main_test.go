@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,4 +120,17 @@ func FuzzArguments(f *testing.F) {
 		t.Setenv("VAEKIT_DATA_DIR", "/no/such/data")
 		_ = run(args) // an error is a fine answer; a panic fails the fuzz test
 	})
+}
+
+// The command line does not link GoNB (package notebook holds everything notebooks need of it).
+func TestCommandLineDoesNotLinkGoNB(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(dep, "janpfeifer/gonb") {
+			t.Errorf("the command line links %s", dep)
+		}
+	}
 }

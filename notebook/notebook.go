@@ -1,4 +1,9 @@
-package experiments
+// Package notebook is what vaekit's GoNB notebooks use beyond the library: the options of a
+// run in a notebook (quick mode from VAEKIT_QUICK, progress on standard output, loss curves
+// redrawn in the cell while it trains), figures shown inline, and interactive explorers built
+// from GoNB widgets. Outside a notebook the curves do nothing, Show prints paths and the
+// explorers say they need one. The command line does not link this package (nor GoNB).
+package notebook
 
 import (
 	"bytes"
@@ -15,6 +20,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/dom"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
+	"github.com/vaekit/vaekit/experiments"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
 )
@@ -23,12 +29,12 @@ import (
 // small interactive explorers built from GoNB widgets. Outside a notebook they do nothing
 // (curves) or say so (explorers), so the same code runs from the command line.
 
-// liveCurves redraws a run's loss curves in one output block of the notebook after every epoch.
+// liveCurves (an experiments.EpochView) redraws a run's loss curves in one output block of the notebook after every epoch.
 type liveCurves struct {
 	title, displayID, dir string
 }
 
-func newLiveCurves(title string) (*liveCurves, error) {
+func newLiveCurves(title string) (experiments.EpochView, error) {
 	dir, err := os.MkdirTemp("", "vaekit-live-")
 	if err != nil {
 		return nil, err
@@ -46,7 +52,7 @@ func (l *liveCurves) draw(h *vaekit.History) ([]byte, error) {
 }
 
 // update replaces the block's content with the curves so far.
-func (l *liveCurves) update(_ int, h *vaekit.History) error {
+func (l *liveCurves) Update(_ int, h *vaekit.History) error {
 	data, err := l.draw(h)
 	if err != nil {
 		return err
@@ -57,7 +63,7 @@ func (l *liveCurves) update(_ int, h *vaekit.History) error {
 
 // finish clears the transient block and shows the final curves as a normal output, which the
 // notebook keeps when saved.
-func (l *liveCurves) finish(h *vaekit.History) {
+func (l *liveCurves) Finish(h *vaekit.History) {
 	defer os.RemoveAll(l.dir)
 	gonbui.UpdateHTML(l.displayID, "")
 	if len(h.Rows) == 0 {
@@ -65,6 +71,7 @@ func (l *liveCurves) finish(h *vaekit.History) {
 	}
 	if data, err := l.draw(h); err == nil {
 		gonbui.DisplayPng(data)
+		flush()
 	}
 }
 
@@ -118,7 +125,9 @@ type gonbDisplay struct{}
 func (gonbDisplay) IsNotebook() bool { return gonbui.IsNotebook }
 func (gonbDisplay) Headless() bool   { return headless() }
 func (gonbDisplay) ShowPNG(data []byte, caption string) {
-	gonbui.DisplayHTML(pngImg(data, caption))
+	gonbui.DisplayPng(data) // a PNG output: saved with the notebook, counted by its check
+	gonbui.DisplayMarkdown("*" + caption + "*")
+	flush()
 }
 func (gonbDisplay) ShowMarkdown(text string) { gonbui.DisplayMarkdown(text) }
 func (gonbDisplay) Update(id, html string)   { gonbui.UpdateHTML(id, html) }
@@ -207,7 +216,7 @@ func watch(changes chan struct{}, latest *atomic.Int64, c <-chan int) {
 // ClassExplorer shows a class selector and, for the chosen class, a grid of n new samples of
 // it; choosing another class redraws the grid. For conditional runs (CVAE, class-conditional
 // code prior).
-func (t *Trained) ClassExplorer(n int) error {
+func ClassExplorer(t *experiments.Trained, n int) error {
 	if !t.Conditional() {
 		return fmt.Errorf("run %s is not class-conditional: the class explorer needs a conditional VAE or a conditional code prior", t.Dir)
 	}
@@ -233,7 +242,7 @@ func (t *Trained) ClassExplorer(n int) error {
 	draw := func() (view, error) {
 		class := max(0, min(int(chosen.Load()), len(t.Test.ClassNames)-1))
 		seed++ // new samples on every redraw
-		images, err := t.classSamplesOf(class, n, seed)
+		images, err := t.SamplesOfClass(class, n, seed)
 		if err != nil {
 			return view{}, err
 		}
@@ -248,25 +257,9 @@ func (t *Trained) ClassExplorer(n int) error {
 	return explore(gonbDisplay{}, setup, draw)
 }
 
-// classSamplesOf draws n samples of one class.
-func (t *Trained) classSamplesOf(class, n int, seed uint64) ([][]float32, error) {
-	labels := make([]int32, n)
-	for i := range labels {
-		labels[i] = int32(class)
-	}
-	if t.Prior != nil {
-		return t.priorSamples(labels, seed)
-	}
-	all, err := vaekit.ClassSamples(t.Backend, t.Store, t.Model, class+1, n, seed)
-	if err != nil {
-		return nil, err
-	}
-	return all[class*n:], nil
-}
-
 // LatentExplorer shows two sliders over a 2-D latent point z in [-scale, scale]^2 and the image
 // the decoder makes of it, redrawn as the sliders move. For models with a 2-D latent space.
-func (t *Trained) LatentExplorer(scale float64) error {
+func LatentExplorer(t *experiments.Trained, scale float64) error {
 	gen, ok := t.Model.(vaekit.Generator)
 	if !ok || gen.LatentDim(t.Store) != 2 {
 		return fmt.Errorf("run %s: the latent explorer needs a model with a 2-D latent space", t.Dir)
@@ -311,4 +304,66 @@ func enlargedPNG(img []float32, h, w, factor int) ([]byte, error) {
 	var buf bytes.Buffer
 	err := png.Encode(&buf, figures.Enlarge(img, h, w, factor))
 	return buf.Bytes(), err
+}
+
+// Show displays PNG figures inline when running in a GoNB notebook, and prints their paths
+// otherwise. Files that are not PNG (the SVG twins) are skipped.
+func Show(paths ...string) error {
+	for _, p := range paths {
+		if filepath.Ext(p) != ".png" {
+			continue
+		}
+		if !gonbui.IsNotebook {
+			fmt.Println(p)
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		gonbui.DisplayPng(data)
+	}
+	flush()
+	return nil
+}
+
+// flush waits (5 s at most) until GoNB has shown everything sent: a cell's program that ends
+// right after a display can otherwise lose it (seen: the second of two figures missing from a
+// notebook run on a busy machine).
+func flush() {
+	if !gonbui.IsNotebook {
+		return
+	}
+	done := make(chan struct{})
+	go func() { gonbui.Sync(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// nllSamples caps the importance samples of the test NLL in notebooks: k = 100 takes seconds;
+// the experiments' own k (1000 or 5000) takes minutes (BenchmarkImportanceWeightedNLL).
+const nllSamples = 100
+
+// Options are a notebook's run options: the full experiment, or the quick mode of
+// experiments.QuickOptions when the environment variable VAEKIT_QUICK is 1 (set by `make
+// notebooks` for CI), with the loss curves redrawn in the cell while it trains and progress on
+// standard output. Quick runs go under runsDir/quick, so that they never resume into, or get
+// resumed by, a full run.
+func Options(runsDir string) experiments.Options {
+	opts := experiments.Options{RunsDir: runsDir}
+	if os.Getenv("VAEKIT_QUICK") == "1" {
+		opts = experiments.QuickOptions(filepath.Join(runsDir, "quick"))
+	}
+	if gonbui.IsNotebook {
+		opts.NewView = newLiveCurves
+		// Progress goes to standard output, where each phase is one line redrawn in place;
+		// Jupyter paints standard error as error boxes.
+		opts.Log = os.Stdout
+	}
+	if opts.MaxNLLSamples == 0 {
+		opts.MaxNLLSamples = nllSamples
+	}
+	return opts
 }

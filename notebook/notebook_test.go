@@ -1,4 +1,4 @@
-package experiments
+package notebook
 
 import (
 	"fmt"
