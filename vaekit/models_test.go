@@ -16,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
@@ -346,54 +347,6 @@ func TestTrainingParamErrors(t *testing.T) {
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
-// A CVAE's samples depend on the class: the same z decoded with two labels gives two images
-// (concat form), and the class-prior form draws around two different learned means.
-func TestCVAEClassChangesTheSample(t *testing.T) {
-	for _, form := range []string{cvae.FormConcat, cvae.FormPrior} {
-		t.Run(form, func(t *testing.T) {
-			tr, store := newTrainer(t, cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: form}))
-			set := syntheticSet(64, 11)
-			b := newBatcherForTest(set)
-			for range 5 {
-				images, labels := b()
-				if _, err := tr.TrainStep(images, labels); err != nil {
-					t.Fatal(err)
-				}
-			}
-			samples, err := vaekit.ClassSamples(vaekit.GoBackend(), store, cvae.Model{}, 4, 1, 7)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The same seed draws the same eps for every class; only the class differs.
-			var diff float64
-			for i := range samples[0] {
-				diff = max(diff, math.Abs(float64(samples[0][i]-samples[1][i])))
-			}
-			if diff < 1e-3 {
-				t.Errorf("classes 0 and 1 decoded to the same image (max pixel difference %g)", diff)
-			}
-			if form == cvae.FormConcat {
-				z := [][]float32{{0.5, -0.5, 1, 0}, {0.5, -0.5, 1, 0}} // smallMLP has latent 4
-				images, err := vaekit.Decode(vaekit.GoBackend(), store, cvae.Model{}, z, []int32{2, 3})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if slices.Equal(images[0], images[1]) {
-					t.Error("the same z with labels 2 and 3 decoded to the same image")
-				}
-			}
-		})
-	}
-}
-
-// newBatcherForTest returns a function giving the first 16 examples of set as a batch.
-func newBatcherForTest(set *datasets.Set) func() (*tensors.Tensor, *tensors.Tensor) {
-	return func() (*tensors.Tensor, *tensors.Tensor) {
-		s := set.Subset(16)
-		return tensors.FromFlatDataAndDimensions(slices.Clone(s.Images), 16, 28, 28, 1), tensors.FromFlatDataAndDimensions(slices.Clone(s.Labels), 16)
-	}
-}
-
 // A process killed while GoMLX writes a checkpoint leaves a truncated newest checkpoint: the run
 // resumes from the one before, trains the lost epoch again and ends with the same history as an
 // uninterrupted run.
@@ -453,52 +406,6 @@ func TestDivergenceStopsCleanly(t *testing.T) {
 	}
 	if h.Epochs() != 1 || tr.CompletedEpochs() != 1 {
 		t.Errorf("after the failed run the checkpoint is at epoch %d (history %d), want 1", tr.CompletedEpochs(), h.Epochs())
-	}
-}
-
-func TestVQVAETermsAndReconstruction(t *testing.T) {
-	tr, store := newTrainer(t, vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4})
-	set := syntheticSet(6, 16)
-	if _, err := tr.Evaluate(set, 4); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"loss", "reconstruction", "codebook", "commitment"}; !slices.Equal(tr.Terms(), want) {
-		t.Errorf("terms = %v, want %v", tr.Terms(), want)
-	}
-	originals, recons, err := vaekit.Reconstruct(vaekit.GoBackend(), store, vqvae.Model{}, set, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recons) != 3 || len(recons[0]) != len(originals[0]) {
-		t.Errorf("Reconstruct gave %d images of %d values", len(recons), len(recons[0]))
-	}
-}
-
-// The VQ-VAE's loss is w * reconstruction + codebook + beta * commitment, with the reported
-// reconstruction unweighted, for any ParamReconstruction; a weight that is not positive is an
-// error naming it.
-func TestVQVAEReconstructionWeight(t *testing.T) {
-	set := syntheticSet(6, 16)
-	for _, tt := range []struct {
-		kind   string
-		weight float64
-	}{{"mse_linear", 10.5}, {"mse", 1}, {"bernoulli", 0.5}} {
-		t.Run(fmt.Sprintf("%s-%g", tt.kind, tt.weight), func(t *testing.T) {
-			tr, _ := newTrainer(t, vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16,
-				vqvae.ParamCodeDim: 4, vaekit.ParamReconstruction: tt.kind, vqvae.ParamReconstructionWeight: tt.weight})
-			v, err := tr.Evaluate(set, 6)
-			if err != nil {
-				t.Fatal(err)
-			}
-			loss, recon, codebook, commitment := v[0], v[1], v[2], v[3]
-			if want := tt.weight*recon + codebook + 0.25*commitment; math.Abs(loss-want) > 1e-5*math.Abs(want) {
-				t.Errorf("loss %v, want %v*%v + %v + 0.25*%v = %v", loss, tt.weight, recon, codebook, commitment, want)
-			}
-		})
-	}
-	tr, _ := newTrainer(t, vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamReconstructionWeight: -1.0})
-	if _, err := tr.Evaluate(set, 6); err == nil || !strings.Contains(err.Error(), `"vq_reconstruction_weight" = -1: expected a positive finite weight`) {
-		t.Errorf("negative weight: error %v", err)
 	}
 }
 
@@ -587,9 +494,8 @@ func TestReconstructionErrors(t *testing.T) {
 func TestLatentInterpolationEnds(t *testing.T) {
 	tr, store := newTrainer(t, vae.Model{}, smallMLP(nil))
 	set := syntheticSet(16, 21)
-	b := newBatcherForTest(set)
 	for range 5 {
-		images, labels := b()
+		images, labels := briefly.Batch(set, 16)
 		if _, err := tr.TrainStep(images, labels); err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,10 @@ package briefly
 import (
 	"context"
 	"maps"
+	"slices"
+	"testing"
 
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/testutil"
@@ -35,4 +38,24 @@ func Train(m vaekit.Model, params map[string]any, epochs int) (*model.Store, *va
 	train, test := testutil.SquaresSet(256, 1), testutil.SquaresSet(64, 2)
 	hist, err := trainer.Fit(context.Background(), train, test, vaekit.FitOptions{})
 	return store, hist, test, err
+}
+
+// Trainer is a trainer of m on the pure-Go backend with params in a new store, for tests; it
+// fails the test on an error.
+func Trainer(tb testing.TB, m vaekit.Model, params map[string]any) (*vaekit.Trainer, *model.Store) {
+	tb.Helper()
+	store := model.NewStore()
+	store.SetParams(params)
+	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr, store
+}
+
+// Batch is the first n examples of set as one batch of images and labels.
+func Batch(set *datasets.Set, n int) (images, labels *tensors.Tensor) {
+	s := set.Subset(n)
+	return tensors.FromFlatDataAndDimensions(slices.Clone(s.Images), n, s.Height, s.Width, 1),
+		tensors.FromFlatDataAndDimensions(slices.Clone(s.Labels), n)
 }
