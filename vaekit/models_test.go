@@ -39,13 +39,7 @@ func smallMLP(extra map[string]any) map[string]any {
 
 func newTrainer(t *testing.T, m vaekit.Model, params map[string]any) (*vaekit.Trainer, *model.Store) {
 	t.Helper()
-	store := model.NewStore()
-	store.SetParams(params)
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, store
+	return briefly.Trainer(t, m, params)
 }
 
 func TestModelShapes(t *testing.T) {

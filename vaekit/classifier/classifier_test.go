@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/classifier"
@@ -49,12 +50,7 @@ func TestScore(t *testing.T) {
 // fit trains m for the given epochs on the squares and returns its store.
 func fit(t *testing.T, m vaekit.Model, params map[string]any, train *datasets.Set) *model.Store {
 	t.Helper()
-	store := model.NewStore()
-	store.SetParams(params)
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, store := briefly.Trainer(t, m, params)
 	if _, err := tr.Fit(context.Background(), train, train.Subset(64), vaekit.FitOptions{}); err != nil {
 		t.Fatal(err)
 	}
