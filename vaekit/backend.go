@@ -122,14 +122,9 @@ var GoBackend = sync.OnceValue(func() compute.Backend {
 })
 
 // GoBackendConfig adds "parallelism=-1" to a pure-Go backend configuration unless it sets the
-// parallelism itself. Why: in github.com/gomlx/compute v0.1.6 the backend runs independent ops
-// in parallel, each holding a slot of a worker pool of 2 x GOMAXPROCS slots, and a matrix
-// product asks the same pool for more workers (workerspool.Pool.Saturate) without giving its
-// own slot up. On two cores, four independent matrix products of one gradient fill the four
-// slots and wait for each other forever (seen here: training hung after a few dozen steps).
-// With no limit on the pool, no op waits for a slot, each matrix product still fans out to
-// GOMAXPROCS workers, and the training step is as fast (measured: conv VAE 370 ms, MLP VAE
-// 51 ms per step, against 602 and 105 ms with "ops_sequential").
+// parallelism itself: with a bounded worker pool, independent matrix products of one gradient
+// can each hold a slot while asking the pool for more workers, and wait for each other forever
+// (docs/DESIGN.md, "The pure-Go backend's worker pool").
 func GoBackendConfig(config string) string {
 	if strings.Contains(config, "parallelism") {
 		return config

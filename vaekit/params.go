@@ -43,9 +43,8 @@ const (
 	// estimates the BatchNorm averages afresh with the epoch's final weights (default 100; 0
 	// keeps the moving averages that training left). Training itself normalizes with each
 	// batch's statistics and is not changed; the averages are what evaluation, sampling and the
-	// checkpoint use. The moving averages (momentum 0.99) lag weights that Adam moves quickly:
-	// the seed CVAE's test loss read 320 nats with them after 8 epochs, 150 with averages
-	// estimated afresh, against a training loss of 148.
+	// checkpoint use: the moving averages (momentum 0.99) lag weights that Adam moves quickly
+	// (docs/DESIGN.md, "BatchNorm averages").
 	ParamBatchNormBatches = "batchnorm_batches"
 	// ParamInitializer is how Fit initializes the weights of a new model: "he_normal" (default,
 	// GoMLX's: N(0, 2/fan_in) kernels, zero biases) or "glorot_uniform" (Keras' default:
