@@ -165,64 +165,95 @@ type trained struct {
 	fitSeconds float64
 }
 
-// train reads the data, checks the recipe against the run directory's, writes params.json and
-// trains (or resumes) the model there.
+// train reads the data and trains (or resumes) the model in the run directory (fitInDir).
 func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.Params, backend compute.Backend, dir string, opts Options) (*trained, error) {
-	log := opts.Log
 	trainSet, testSet, err := loadData(exp, opts)
 	if err != nil {
 		return nil, err
 	}
-	store := model.NewStore()
 	params := maps.Clone(map[string]any(checked))
 	params[vaekit.ParamImageShape] = []int{trainSet.Height, trainSet.Width, 1}
-	store.SetParams(params)
-	trainer, err := vaekit.NewTrainer(backend, store, m)
+	var view EpochView
+	if opts.NewView != nil {
+		if view, err = opts.NewView(exp.Name); err != nil {
+			return nil, err
+		}
+	}
+	f, err := fitInDir(ctx, fitJob{model: m, params: params, backend: backend, dir: dir, train: trainSet, test: testSet, view: view,
+		announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}, opts)
+	if err != nil {
+		return nil, err
+	}
+	if f.epochs == 0 {
+		fmt.Fprintf(opts.Log, "run %s: already trained (%d epochs), loaded from %s; -fresh (Options.Fresh) trains it again\n",
+			exp.Name, f.trainer.CompletedEpochs(), filepath.Join(dir, vaekit.CheckpointDir))
+	}
+	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: f.store, Model: m, History: f.hist, Test: testSet}
+	return &trained{t: t, trainSet: trainSet, trainer: f.trainer, epochs: f.epochs, start: f.start, fitSeconds: f.seconds}, nil
+}
+
+// fitJob is a model to train into a directory: a run's, or its code prior's.
+type fitJob struct {
+	model       vaekit.Model
+	params      map[string]any
+	backend     compute.Backend
+	dir         string
+	train, test *datasets.Set
+	announce    string    // printed when training starts
+	view        EpochView // nil: none
+}
+
+// fitted is what fitInDir trained.
+type fitted struct {
+	store   *model.Store
+	trainer *vaekit.Trainer
+	hist    *vaekit.History
+	epochs  int       // the epochs this call trained (a resumed run trained the others)
+	start   time.Time // when training started
+	seconds float64   // the training loop's time
+}
+
+// fitInDir is the one way a model is trained into a directory, a run or its code prior: a store
+// with the job's parameters, its trainer, the recipe checked against the directory's
+// params.json and written there, then Fit, which keeps the directory's checkpoints and history
+// and resumes from them.
+func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
+	store := model.NewStore()
+	store.SetParams(job.params)
+	trainer, err := vaekit.NewTrainer(job.backend, store, job.model)
 	if err != nil {
 		return nil, err
 	}
 	recipe := storeParams(store)
-	if err := checkRecipe(dir, recipe); err != nil {
+	if err := checkRecipe(job.dir, recipe); err != nil {
 		return nil, err
 	}
-	if err := writeJSON(filepath.Join(dir, ParamsFile), recipe); err != nil {
+	if err := os.MkdirAll(job.dir, 0o755); err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	fmt.Fprintf(log, "run %s: %s, %d training and %d test images, into %s\n", exp.Name, exp.Description, trainSet.N, testSet.N, dir)
-	fitOpts := fitOptions(dir, log, opts)
-	var live EpochView
-	if opts.NewView != nil {
-		if live, err = opts.NewView(exp.Name); err != nil {
-			return nil, err
-		}
-		fitOpts.OnEpoch = live.Update
+	if err := writeJSON(filepath.Join(job.dir, ParamsFile), recipe); err != nil {
+		return nil, err
 	}
-	// The epochs this invocation trains (a resumed run trained the others before): the seconds
-	// per epoch are this invocation's time over them.
-	trainedNow := 0
-	onEpoch := fitOpts.OnEpoch
+	f := &fitted{store: store, trainer: trainer, start: time.Now()}
+	fmt.Fprintln(opts.Log, job.announce)
+	fitOpts := fitOptions(job.dir, opts.Log, opts)
+	// The epochs this call trains: the seconds per epoch are this call's time over them.
 	fitOpts.OnEpoch = func(epoch int, h *vaekit.History) error {
-		trainedNow++
-		if onEpoch != nil {
-			return onEpoch(epoch, h)
+		f.epochs++
+		if job.view != nil {
+			return job.view.Update(epoch, h)
 		}
 		return nil
 	}
-	hist, err := trainer.Fit(ctx, trainSet, testSet, fitOpts)
-	fitSeconds := time.Since(start).Seconds()
-	if live != nil && hist != nil {
-		live.Finish(hist)
+	f.hist, err = trainer.Fit(ctx, job.train, job.test, fitOpts)
+	f.seconds = time.Since(f.start).Seconds()
+	if job.view != nil && f.hist != nil {
+		job.view.Finish(f.hist)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if trainedNow == 0 {
-		fmt.Fprintf(log, "run %s: already trained (%d epochs), loaded from %s; -fresh (Options.Fresh) trains it again\n",
-			exp.Name, trainer.CompletedEpochs(), filepath.Join(dir, vaekit.CheckpointDir))
-	}
-	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: store, Model: m, History: hist, Test: testSet}
-	return &trained{t: t, trainSet: trainSet, trainer: trainer, epochs: trainedNow, start: start, fitSeconds: fitSeconds}, nil
+	return f, nil
 }
 
 // CheckpointInterval is how often a run also checkpoints within an epoch, so that a run killed

@@ -104,7 +104,6 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	if err != nil {
 		return err
 	}
-	store := model.NewStore()
 	params := maps.Clone(t.Experiment.CodePrior)
 	params[vaekit.ParamImageShape] = []int{trainCodes.Height, trainCodes.Width, 1}
 	params[vqvae.ParamNumCodes] = q.NumCodes(t.Store) // the parameter the prior reads
@@ -113,24 +112,13 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	if opts.Epochs > 0 {
 		params[vaekit.ParamEpochs] = opts.Epochs
 	}
-	store.SetParams(params)
-	trainer, err := vaekit.NewTrainer(t.Backend, store, pixelcnn.Model{})
+	f, err := fitInDir(ctx, fitJob{model: pixelcnn.Model{}, params: params, backend: t.Backend, dir: dir, train: trainCodes, test: testCodes,
+		announce: fmt.Sprintf("code prior: PixelCNN over %dx%d grids of %d codes, into %s", trainCodes.Height, trainCodes.Width,
+			params[vqvae.ParamNumCodes], dir)}, opts)
 	if err != nil {
 		return fmt.Errorf("code prior: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("code prior: %w", err)
-	}
-	if err := writeJSON(filepath.Join(dir, ParamsFile), storeParams(store)); err != nil {
-		return err
-	}
-	fmt.Fprintf(log, "code prior: PixelCNN over %dx%d grids of %d codes, into %s\n", trainCodes.Height, trainCodes.Width,
-		params[vqvae.ParamNumCodes], dir)
-	hist, err := trainer.Fit(ctx, trainCodes, testCodes, fitOptions(dir, log, opts))
-	if err != nil {
-		return fmt.Errorf("code prior: %w", err)
-	}
-	t.Prior = &CodePrior{Store: store, History: hist}
+	t.Prior = &CodePrior{Store: f.store, History: f.hist}
 	return nil
 }
 
