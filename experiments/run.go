@@ -124,7 +124,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
 	t, trainSet, trainer, trainedNow, start := tr.t, tr.trainSet, tr.trainer, tr.epochs, tr.start
-	fitSeconds := tr.fitSeconds
+	fitSeconds := tr.seconds
 	t.result = &Result{Dir: dir, History: t.History, Backend: backendDesc}
 	if exp.CodePrior != nil {
 		if err := t.fitCodePrior(ctx, trainSet, opts, log); err != nil {
@@ -156,13 +156,9 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 
 // trained is what train hands back to run.
 type trained struct {
+	*fitted
 	t        *Trained
 	trainSet *datasets.Set // a code prior trains on its codes
-	trainer  *vaekit.Trainer
-	epochs   int       // the epochs this call trained (a resumed run trained the others)
-	start    time.Time // when training started (after the data was read)
-	// fitSeconds is the training loop's time.
-	fitSeconds float64
 }
 
 // train reads the data and trains (or resumes) the model in the run directory (fitInDir).
@@ -189,7 +185,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 			exp.Name, f.trainer.CompletedEpochs(), filepath.Join(dir, vaekit.CheckpointDir))
 	}
 	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: f.store, Model: m, History: f.hist, Test: testSet}
-	return &trained{t: t, trainSet: trainSet, trainer: f.trainer, epochs: f.epochs, start: f.start, fitSeconds: f.seconds}, nil
+	return &trained{fitted: f, t: t, trainSet: trainSet}, nil
 }
 
 // fitJob is a model to train into a directory: a run's, or its code prior's.

@@ -135,10 +135,10 @@ func GoBackendConfig(config string) string {
 	return config + ",parallelism=-1"
 }
 
-// newGoBackend creates a pure-Go backend, wrapped by VariablesAsParameters (since compute v0.1.14
-// the pure-Go backend, like ONNX Runtime, asks for variables as constants). gobackend.New prints a line to standard output when
-// the parallelism is set; it is swallowed, so that notebooks and logs show only vaekit's own
-// description of the backend.
+// newGoBackend creates a pure-Go backend, wrapped by VariablesAsParameters (since compute
+// v0.1.14 the pure-Go backend, like ONNX Runtime, asks for variables as constants).
+// gobackend.New prints a line to standard output when the parallelism is set; it is swallowed,
+// so that notebooks and logs show only vaekit's own description of the backend.
 func newGoBackend(config string) (compute.Backend, error) {
 	stdout := os.Stdout
 	if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {

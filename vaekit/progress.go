@@ -20,8 +20,8 @@ const ShowAfter = 2 * time.Second
 //	NLL k=5000 [=========>          ] 4300/10000 images  24.1/s  2m58s<3m57s
 //
 // Where the line can be redrawn in place (a terminal, or a GoNB notebook cell, whose output
-// area drops a line's text up to its last carriage return) it is redrawn at most 5 times a second; elsewhere (a log
-// file) a line is written at every tenth of the work. Nothing is shown before ShowAfter, so a
+// area drops a line's text up to its last carriage return) it is redrawn at most 5 times a
+// second; elsewhere (a log file) a line is written at every tenth of the work. Nothing is shown before ShowAfter, so a
 // short phase writes nothing at all. A nil writer makes every method a no-op.
 type Phase struct {
 	w            io.Writer
@@ -128,11 +128,8 @@ func (p *Phase) End(summary string) time.Duration {
 	if p.w == nil {
 		return elapsed
 	}
-	if p.shown && p.redraw {
-		fmt.Fprint(p.w, "\r")
-		if p.ansi {
-			fmt.Fprint(p.w, "\033[K")
-		}
+	if p.shown {
+		p.clearLine()
 	}
 	switch {
 	case summary != "":
@@ -141,6 +138,18 @@ func (p *Phase) End(summary string) time.Duration {
 		fmt.Fprintf(p.w, "%s: %d %s in %.1fs\n", p.label, p.n, p.unit, elapsed.Seconds())
 	}
 	return elapsed
+}
+
+// clearLine returns to the start of a line redrawn in place, and clears it where ANSI codes work
+// (in a notebook cell the next text replaces the line anyway). It does nothing in line mode.
+func (p *Phase) clearLine() {
+	if !p.redraw {
+		return
+	}
+	fmt.Fprint(p.w, "\r")
+	if p.ansi {
+		fmt.Fprint(p.w, "\033[K")
+	}
 }
 
 // epochSummary is an epoch's closing line: every term on train and test.
@@ -179,11 +188,8 @@ func Timed(w io.Writer, label string, fn func() error) error {
 		for {
 			select {
 			case <-done:
-				if wrote && p.redraw {
-					fmt.Fprint(w, "\r")
-					if p.ansi {
-						fmt.Fprint(w, "\033[K")
-					}
+				if wrote {
+					p.clearLine()
 				}
 				return
 			case <-tick.C:

@@ -77,10 +77,9 @@ func withONNXThreads(config string) (string, string) {
 	if processes == 1 {
 		return config, ""
 	}
-	sep := ","
 	if config == "onnx" {
-		config, sep = "onnx:cpu", ","
+		config = "onnx:cpu"
 	}
-	return config + sep + "intra_op_num_threads=" + strconv.Itoa(threads),
+	return config + ",intra_op_num_threads=" + strconv.Itoa(threads),
 		fmt.Sprintf("%d intra-op threads: %d vaekit processes run ONNX Runtime on %d cores", threads, processes, runtime.NumCPU())
 }
