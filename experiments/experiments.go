@@ -49,6 +49,47 @@ type Experiment struct {
 	NLLSamples int
 	// Source says where the settings come from and what had to be chosen.
 	Source string
+	// Impl, if set, is the model that trains in place of Models[Model]: a notebook's own code
+	// of the family (WithModel). Its Name must be Model, so the recipe, the checkpoint and
+	// the evaluation read it as that family; what it can do beyond Loss (sample, encode,
+	// quantize) decides its metrics and figures, as for the library's families.
+	Impl vaekit.Model
+}
+
+// WithModel returns exp trained and opened with m in place of the library's family of the
+// same name (Impl); its runs, checkpoints and metrics are written exactly as the recipe's.
+func (exp Experiment) WithModel(m vaekit.Model) Experiment {
+	exp.Impl = m
+	return exp
+}
+
+// Variant returns exp with changes applied to its parameters (after them, as overrides) and a
+// name that lists them ("mnist-mlp-vae[latent_dim=2,vae_beta=4]"), so that its run gets a
+// directory of its own instead of being refused as a changed recipe. No changes: exp itself.
+// The values are checked when the variant runs, as every recipe's.
+func (exp Experiment) Variant(changes map[string]any) Experiment {
+	if len(changes) == 0 {
+		return exp
+	}
+	exp.Params = maps.Clone(exp.Params)
+	var names []string
+	for _, k := range slices.Sorted(maps.Keys(changes)) {
+		exp.Params[k] = changes[k]
+		names = append(names, fmt.Sprintf("%s=%v", k, changes[k]))
+	}
+	exp.Name += "[" + strings.Join(names, ",") + "]"
+	return exp
+}
+
+// model is the family value exp trains: Impl, or the library's family named Model.
+func (exp Experiment) model() (vaekit.Model, error) {
+	if exp.Impl == nil {
+		return ModelByName(exp.Model)
+	}
+	if exp.Impl.Name() != exp.Model {
+		return nil, fmt.Errorf("model value %T is named %q: expected %q, the family of the recipe", exp.Impl, exp.Impl.Name(), exp.Model)
+	}
+	return exp.Impl, nil
 }
 
 // Models maps model names to the families.

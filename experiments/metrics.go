@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,6 +114,9 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 		"wall_seconds": wall,
 		"command":      strings.Join(os.Args, " "),
 		"finished_at":  time.Now().UTC().Format(time.RFC3339),
+	}
+	if exp.Impl != nil {
+		m["model_code"] = fmt.Sprintf("%T", exp.Impl) // a notebook's own code of the family
 	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		mods := map[string]string{}

@@ -11,7 +11,7 @@ import (
 
 // Open reads the run of exp under runsDir (as written by Run with the same Options).
 func Open(exp Experiment, opts Options) (*Trained, error) {
-	m, err := ModelByName(exp.Model)
+	m, err := exp.model()
 	if err != nil {
 		return nil, err
 	}

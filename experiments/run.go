@@ -86,7 +86,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		log = os.Stderr
 		opts.Log = log
 	}
-	m, err := ModelByName(exp.Model)
+	m, err := exp.model()
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}

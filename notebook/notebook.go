@@ -367,3 +367,12 @@ func Options(runsDir string) experiments.Options {
 	}
 	return opts
 }
+
+// Must returns v, or panics with err: a notebook cell's program stops there, and GoNB shows the
+// error under the cell.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -1,0 +1,57 @@
+package experiments
+
+import (
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/vae"
+)
+
+// heavierKL is the VAE with its KL term counted 1.01 times: a model that is not the recipe.
+type heavierKL struct{ vae.Model }
+
+func (heavierKL) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
+	terms := vae.Model{}.Loss(scope, images, labels)
+	terms[0].Value = Add(terms.Get("reconstruction"), MulScalar(terms.Get("kl"), 1.01))
+	return terms
+}
+
+// renamed is the VAE under another family's name.
+type renamed struct{ vae.Model }
+
+func (renamed) Name() string { return "ae" }
+
+// CompareWithRecipe accepts the recipe's own family, and finds a model whose loss differs by a
+// hundredth of its KL term, and one of another family.
+func TestCompareWithRecipeFindsADifferentModel(t *testing.T) {
+	requireData(t, datasets.MNIST)
+	exp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Overrides: map[string]any{vaekit.ParamMLPHidden: []int{32}, vaekit.ParamBatchSize: 16}}
+	same, err := CompareWithRecipe(exp, vae.Model{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := same.Err(); err != nil || same.MaxRelativeDifference() != 0 {
+		t.Errorf("the recipe's own family: difference %g, %v; expected 0 and no error", same.MaxRelativeDifference(), err)
+	}
+	if len(same.Model) != 2 || len(same.Terms) != 3 {
+		t.Errorf("compared %d steps of terms %v: expected 2 steps of loss, reconstruction and kl", len(same.Model), same.Terms)
+	}
+	other, err := CompareWithRecipe(exp, heavierKL{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Err(); err == nil || !strings.Contains(err.Error(), "mnist-mlp-vae") {
+		t.Errorf("KL weighted 1.01: got %v (difference %g), expected an error naming the recipe", err, other.MaxRelativeDifference())
+	}
+	if _, err := CompareWithRecipe(exp, renamed{}, opts); err == nil || !strings.Contains(err.Error(), `named "ae"`) {
+		t.Errorf("a model named ae against a vae recipe: got %v", err)
+	}
+}
