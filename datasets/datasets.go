@@ -101,6 +101,20 @@ func (s *Set) Subset(n int) *Set {
 	return &sub
 }
 
+// Pick returns a new set of the examples at the given indices, in that order (copied).
+func (s *Set) Pick(indices ...int) (*Set, error) {
+	out := &Set{Name: s.Name, Split: s.Split, N: len(indices), Height: s.Height, Width: s.Width, ClassNames: s.ClassNames,
+		Source: s.Source, Images: make([]float32, 0, len(indices)*s.ImageSize()), Labels: make([]int32, 0, len(indices))}
+	for _, i := range indices {
+		if i < 0 || i >= s.N {
+			return nil, fmt.Errorf("pick: example %d of a set of %d: expected an index in [0, %d)", i, s.N, s.N)
+		}
+		out.Images = append(out.Images, s.Image(i)...)
+		out.Labels = append(out.Labels, s.Labels[i])
+	}
+	return out, nil
+}
+
 // Concat joins sets of the same data set and image size, in order (for example train and test,
 // for the tutorials that train on all 70,000 images).
 func Concat(sets ...*Set) (*Set, error) {

@@ -179,9 +179,20 @@ func Decode(backend compute.Backend, store *model.Store, m Model, z [][]float32,
 
 // PriorSamples draws n latent points from N(0, I) with the given seed and decodes them.
 func PriorSamples(backend compute.Backend, store *model.Store, m Model, n int, seed uint64) ([][]float32, error) {
+	return TemperedSamples(backend, store, m, n, seed, 1)
+}
+
+// TemperedSamples draws n latent points from N(0, t^2 I), the prior with its standard deviation
+// scaled by the temperature t, and decodes them. The same seed gives the same directions at
+// every temperature (z = t * eps), so a row of temperatures shows the same draws pulled towards
+// the prior's mean (t < 1: typical, blurrier images) or pushed out (t > 1: rarer ones).
+func TemperedSamples(backend compute.Backend, store *model.Store, m Model, n int, seed uint64, t float64) ([][]float32, error) {
 	gen, ok := m.(Generator)
 	if !ok {
 		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
+	}
+	if !(t >= 0) || math.IsInf(t, 0) {
+		return nil, fmt.Errorf("samples: temperature %g: expected a finite number >= 0", t)
 	}
 	d := gen.LatentDim(store)
 	rng := rand.New(rand.NewPCG(seed, 0x5a3b1e))
@@ -189,10 +200,49 @@ func PriorSamples(backend compute.Backend, store *model.Store, m Model, n int, s
 	for i := range z {
 		z[i] = make([]float32, d)
 		for j := range z[i] {
-			z[i][j] = float32(rng.NormFloat64())
+			z[i][j] = float32(t * rng.NormFloat64())
 		}
 	}
 	return Decode(backend, store, m, z, nil)
+}
+
+// LatentTraversal encodes image i of set and, for each latent dimension in dims, decodes the
+// code with that one coordinate set to each of values (the others kept): one row of
+// len(values) images per dimension, rows in the order of dims. It shows what each dimension of
+// a code controls (the beta-VAE's traversals, Higgins et al. 2017).
+func LatentTraversal(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, i int, dims []int, values []float64) ([][]float32, error) {
+	gen, ok := m.(Generator)
+	if !ok {
+		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
+	}
+	if len(dims) == 0 || len(values) == 0 {
+		return nil, fmt.Errorf("traversal: %d dimensions and %d values: expected at least one of each", len(dims), len(values))
+	}
+	d := gen.LatentDim(store)
+	for _, k := range dims {
+		if k < 0 || k >= d {
+			return nil, fmt.Errorf("traversal: dimension %d: expected one in [0, %d) (the latent size)", k, d)
+		}
+	}
+	one, err := set.Pick(i)
+	if err != nil {
+		return nil, fmt.Errorf("traversal: %w", err)
+	}
+	code, err := Encode(backend, store, m, one, 1)
+	if err != nil {
+		return nil, err
+	}
+	var z [][]float32
+	var labels []int32
+	for _, k := range dims {
+		for _, v := range values {
+			p := slices.Clone(code[0])
+			p[k] = float32(v)
+			z = append(z, p)
+			labels = append(labels, set.Labels[i])
+		}
+	}
+	return Decode(backend, store, m, z, labels)
 }
 
 // ClassSamples draws perClass latent points for each class in [0, numClasses) from the model's
@@ -289,8 +339,10 @@ func LatentInterpolation(backend compute.Backend, store *model.Store, m Model, s
 	if steps < 2 {
 		return nil, fmt.Errorf("interpolate: %d steps: expected at least 2 (the two ends)", steps)
 	}
-	pair := &datasets.Set{Name: set.Name, Split: set.Split, N: 2, Height: set.Height, Width: set.Width, ClassNames: set.ClassNames,
-		Images: append(slices.Clone(set.Image(i)), set.Image(j)...), Labels: []int32{set.Labels[i], set.Labels[j]}}
+	pair, err := set.Pick(i, j)
+	if err != nil {
+		return nil, fmt.Errorf("interpolate: %w", err)
+	}
 	ends, err := Encode(backend, store, m, pair, 2)
 	if err != nil {
 		return nil, err

@@ -625,3 +625,67 @@ func TestResumedRunKeepsUntrainedVariablesUntrained(t *testing.T) {
 		t.Errorf("after resuming, untrained variables %v\nwant %v", got, want)
 	}
 }
+
+// A traversal row whose value is the code's own coordinate decodes to the reconstruction;
+// tempered samples at t = 1 are the prior samples and at t = 0 all the decoded prior mean.
+func TestTraversalAndTemperature(t *testing.T) {
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(nil))
+	set := syntheticSet(16, 21)
+	images, labels := briefly.Batch(set, 16)
+	for range 5 {
+		if _, err := tr.TrainStep(images, labels); err != nil {
+			t.Fatal(err)
+		}
+	}
+	backend := vaekit.GoBackend()
+	maxDiff := func(a, b []float32) (d float64) {
+		for i := range a {
+			d = max(d, math.Abs(float64(a[i]-b[i])))
+		}
+		return d
+	}
+	codes, err := vaekit.Encode(backend, store, vae.Model{}, set, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, recons, err := vaekit.Reconstruct(backend, store, vae.Model{}, set, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := vaekit.LatentTraversal(backend, store, vae.Model{}, set, 5, []int{0, 1}, []float64{-3, float64(codes[5][1]), 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 6 || maxDiff(rows[4], recons[5]) > 1e-5 {
+		t.Fatalf("traversal: %d images; row of dimension 1 at its own value differs from the reconstruction by %g", len(rows), maxDiff(rows[4], recons[5]))
+	}
+	if maxDiff(rows[0], rows[2]) < 1e-4 {
+		t.Error("traversal: dimension 0 at -3 and at 3 decode to the same image")
+	}
+	for _, bad := range []struct {
+		i    int
+		dims []int
+	}{{16, []int{0}}, {0, []int{4}}, {0, nil}} {
+		if _, err := vaekit.LatentTraversal(backend, store, vae.Model{}, set, bad.i, bad.dims, []float64{0}); err == nil {
+			t.Errorf("LatentTraversal(image %d, dims %v): want an error", bad.i, bad.dims)
+		}
+	}
+	prior, err := vaekit.PriorSamples(backend, store, vae.Model{}, 4, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := vaekit.TemperedSamples(backend, store, vae.Model{}, 4, 7, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cold, err := vaekit.TemperedSamples(backend, store, vae.Model{}, 4, 7, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxDiff(one[3], prior[3]) != 0 || maxDiff(cold[0], cold[3]) != 0 || maxDiff(one[0], one[3]) < 1e-4 {
+		t.Errorf("temperature 1 vs prior samples: %g; temperature 0, two samples: %g (expected 0 and 0)", maxDiff(one[3], prior[3]), maxDiff(cold[0], cold[3]))
+	}
+	if _, err := vaekit.TemperedSamples(backend, store, vae.Model{}, 4, 7, -1); err == nil {
+		t.Error("temperature -1: want an error")
+	}
+}

@@ -16,10 +16,14 @@
 package vae
 
 import (
+	"fmt"
+
+	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 )
 
@@ -131,4 +135,32 @@ func Units(store *model.Store) string {
 		kl = "kl is the KL divergence in nats averaged over the latent dimensions"
 	}
 	return "per image: reconstruction is " + vaekit.ReconstructionUnits(store) + "; " + kl
+}
+
+// KLPerDimension returns, for each latent dimension, the KL divergence of q(z_k|x) from the
+// prior's N(0, 1) averaged over the images of set, in nats: the dimensions a trained VAE uses
+// carry a few nats each, the ones it leaves unused (posterior = prior) about 0 (Burda et al.'s
+// active units). Their sum is the model's mean KL term (ParamKLReduction "sum").
+func KLPerDimension(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([]float64, error) {
+	rows, _, err := vaekit.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+		mean, logVar := Posterior(scope, images, nil)
+		// 0.5 * (mean^2 + exp(logVar) - 1 - logVar), per dimension: [batch, latent]
+		return MulScalar(Sub(Add(Square(mean), Exp(logVar)), AddScalar(logVar, 1)), 0.5)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("KL per dimension: the set %s/%s is empty", set.Name, set.Split)
+	}
+	kl := make([]float64, len(rows[0]))
+	for _, r := range rows {
+		for k, v := range r {
+			kl[k] += float64(v)
+		}
+	}
+	for k := range kl {
+		kl[k] /= float64(len(rows))
+	}
+	return kl, nil
 }

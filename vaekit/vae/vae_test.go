@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
@@ -119,5 +120,41 @@ func TestBernoulliLogLikelihoods(t *testing.T) {
 		if d := math.Abs(float64(got[i]) + float64(want[i])); d > 1e-4+4e-7*math.Abs(float64(want[i])) || math.IsNaN(d) {
 			t.Errorf("image %d sample %d: log p(x|z) %g, -BernoulliNLL %g (difference %g)", i/s, i%s, got[i], -want[i], d)
 		}
+	}
+}
+
+// The KL per dimension sums to the model's mean KL term over the same images (which the
+// evaluation computes through the loss), and each is >= 0.
+func TestKLPerDimensionSumsToTheKL(t *testing.T) {
+	store := model.NewStore()
+	store.SetParams(map[string]any{vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: 3, vaekit.ParamBatchSize: 4})
+	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, vae.Model{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images, labels := batch()
+	for range 3 {
+		if _, err := tr.TrainStep(images, labels); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := &datasets.Set{N: 4, Height: 28, Width: 28, Images: tensors.MustCopyFlatData[float32](images), Labels: []int32{0, 1, 2, 3}}
+	perDim, err := vae.KLPerDimension(vaekit.GoBackend(), store, set, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := tr.Evaluate(set, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, k := range perDim {
+		if k < 0 {
+			t.Errorf("KL of a dimension %g < 0", k)
+		}
+		total += k
+	}
+	if kl := sums[slices.Index(tr.Terms(), "kl")]; len(perDim) != 3 || math.Abs(total-kl) > 1e-4*kl {
+		t.Errorf("KL per dimension %v sums to %g: expected %d dimensions summing to the KL term %g", perDim, total, 3, kl)
 	}
 }
