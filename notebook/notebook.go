@@ -376,3 +376,17 @@ func Must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// ShowGrid draws images (28 x 28 pixels in [0, 1]) in rows of cols, with an optional label per
+// row, writes the figure as dir/name.png, .svg and .pdf (where an export cell can take it)
+// and shows it.
+func ShowGrid(dir, name string, images [][]float32, cols int, rowLabels []string, title string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	paths, err := figures.ImageGrid(images, 28, 28, cols, rowLabels, title, filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	return Show(paths...)
+}
