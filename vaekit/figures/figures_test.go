@@ -55,6 +55,9 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 		{"label clusters PCA", func(base string) ([]string, error) {
 			return LabelClusters([][]float32{{0, 0, 1}, {1, 1, 0}, {2, 0, 3}, {1, 2, 2}}, []int32{0, 1, 1, 2}, []string{"a", "b", "c"}, "c", base)
 		}},
+		{"label clusters with class means", func(base string) ([]string, error) {
+			return LabelClustersMarked([][]float32{{0, 0}, {1, 1}, {2, 0}}, []int32{0, 1, 1}, []string{"0", "1"}, [][]float32{{0.1, 0}, {1.5, 0.5}}, "c", base)
+		}},
 		{"codebook usage", func(base string) ([]string, error) { return CodebookUsage([]int{5, 0, 3, 9}, 2.7, 0.75, "u", base) }},
 		{"code map", func(base string) ([]string, error) {
 			return CodeMap([][]float32{ramp(1), ramp(0.5)}, []int32{0, 1, 2, 3, 3, 2, 1, 0}, 4, 4, 2, 2, "codes", base)
@@ -135,5 +138,21 @@ func TestPCA2OfALine(t *testing.T) {
 	}
 	if _, _, err := PCA2([][]float32{{1, 2}, {1}}); err == nil {
 		t.Error("PCA2 of points of different sizes: want an error")
+	}
+}
+
+// Marks come one per class, over 2-D points.
+func TestLabelClustersMarkedRefusesMismatchedMarks(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "c")
+	for name, c := range map[string]struct {
+		points [][]float32
+		marks  [][]float32
+	}{
+		"one mark for two classes": {[][]float32{{0, 0}, {1, 1}}, [][]float32{{0, 0}}},
+		"3-D points":               {[][]float32{{0, 0, 1}, {1, 1, 0}}, [][]float32{{0, 0}, {1, 1}}},
+	} {
+		if _, err := LabelClustersMarked(c.points, []int32{0, 1}, []string{"a", "b"}, c.marks, "c", base); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
 	}
 }

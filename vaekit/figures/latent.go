@@ -92,6 +92,17 @@ func PCA2(points [][]float32) (proj [][2]float64, explained float64, err error) 
 // with a legend of class names. Points of more than two dimensions are projected onto their
 // first two principal components, as the axis labels and the title say.
 func LabelClusters(points [][]float32, labels []int32, classNames []string, title, base string) ([]string, error) {
+	return LabelClustersMarked(points, labels, classNames, nil, title, base)
+}
+
+// LabelClustersMarked is LabelClusters with one marked point per class drawn over the scatter
+// (for example the class-prior CVAE's learned prior means): a large cross in the class's
+// colour, outlined in black, with the class name beside it. Marks need 2-D points (a
+// projection of the marks would not be the model's own coordinates).
+func LabelClustersMarked(points [][]float32, labels []int32, classNames []string, marks [][]float32, title, base string) ([]string, error) {
+	if marks != nil && (len(marks) != len(classNames) || len(points) == 0 || len(points[0]) != 2) {
+		return nil, fmt.Errorf("label clusters %s: %d marks for %d classes: expected one 2-D mark per class, over 2-D points", base, len(marks), len(classNames))
+	}
 	if len(points) == 0 || len(points) != len(labels) {
 		return nil, fmt.Errorf("label clusters %s: %d points and %d labels: expected one label per point", base, len(points), len(labels))
 	}
@@ -137,6 +148,23 @@ func LabelClusters(points [][]float32, labels []int32, classNames []string, titl
 		s.GlyphStyle = draw.GlyphStyle{Color: classColors[c], Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
 		p.Add(s)
 		p.Legend.Add(classNames[c], s)
+	}
+	for c, m := range marks {
+		at := plotter.XYs{{X: float64(m[0]), Y: float64(m[1])}}
+		outline, err := plotter.NewScatter(at)
+		if err != nil {
+			return nil, fmt.Errorf("label clusters %s: %w", base, err)
+		}
+		outline.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(6), Shape: draw.CrossGlyph{}}
+		cross, _ := plotter.NewScatter(at)
+		cross.GlyphStyle = draw.GlyphStyle{Color: classColors[c], Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
+		names, err := plotter.NewLabels(plotter.XYLabels{XYs: at, Labels: []string{classNames[c]}})
+		if err != nil {
+			return nil, fmt.Errorf("label clusters %s: %w", base, err)
+		}
+		names.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(2)}
+		p.Add(outline, cross, names)
+		xy = append(xy, [2]float64{float64(m[0]), float64(m[1])})
 	}
 	// Room on the right for the legend, so that it covers no point.
 	lo, hi := math.Inf(1), math.Inf(-1)
