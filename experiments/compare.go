@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
@@ -62,10 +64,25 @@ func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Compariso
 	defer vaekit.Release(images, labels)
 	stored := maps.Clone(map[string]any(params))
 	stored[vaekit.ParamImageShape] = []int{test.Height, test.Width, 1}
-	c := &Comparison{Experiment: exp.Name}
-	for i, fam := range []vaekit.Model{m, recipe} {
+	c, err := CompareModels(backend, m, recipe, stored, images, labels)
+	if c != nil {
+		c.Experiment = exp.Name
+	}
+	return c, err
+}
+
+// CompareModels trains model and reference side by side for two steps on one batch (images and
+// labels), each from a new store holding params (checked by the trainer) and so the same seed,
+// and returns the loss terms of both: CompareWithRecipe for a recipe, and a notebook's code prior
+// against pixelcnn.Model on code grids.
+func CompareModels(backend compute.Backend, m, reference vaekit.Model, params map[string]any, images, labels *tensors.Tensor) (*Comparison, error) {
+	if m.Name() != reference.Name() {
+		return nil, fmt.Errorf("model value %T is named %q: expected %q, the family of %T", m, m.Name(), reference.Name(), reference)
+	}
+	c := &Comparison{Experiment: reference.Name()}
+	for i, fam := range []vaekit.Model{m, reference} {
 		store := model.NewStore()
-		store.SetParams(stored)
+		store.SetParams(params)
 		trainer, err := vaekit.NewTrainer(backend, store, fam)
 		if err != nil {
 			return nil, err
@@ -81,7 +98,7 @@ func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Compariso
 		if i == 0 {
 			c.Terms, c.Model = trainer.Terms(), steps
 		} else if !slices.Equal(c.Terms, trainer.Terms()) {
-			return nil, fmt.Errorf("%T has the terms %v: expected the recipe's %v", m, c.Terms, trainer.Terms())
+			return nil, fmt.Errorf("%T has the terms %v: expected those of %T, %v", m, c.Terms, reference, trainer.Terms())
 		} else {
 			c.Recipe = steps
 		}

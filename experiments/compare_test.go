@@ -1,6 +1,8 @@
 package experiments
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -53,5 +55,52 @@ func TestCompareWithRecipeFindsADifferentModel(t *testing.T) {
 	}
 	if _, err := CompareWithRecipe(exp, renamed{}, opts); err == nil || !strings.Contains(err.Error(), `named "ae"`) {
 		t.Errorf("a model named ae against a vae recipe: got %v", err)
+	}
+}
+
+// A model value of another family, or a code prior that is not a PixelCNN, is refused before
+// anything is read or written.
+func TestRunRefusesAModelOfAnotherFamily(t *testing.T) {
+	vq, err := Lookup("mnist-vqvae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mlp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		exp  Experiment
+		want string
+	}{
+		"model":      {mlp.WithModel(renamed{}), `named "ae": expected "vae"`},
+		"code prior": {vq.WithCodePrior(vae.Model{}), `named "vae": expected "pixelcnn"`},
+	} {
+		dir := t.TempDir()
+		_, err := Run(context.Background(), c.exp, quick(dir))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, expected an error with %q", name, err, c.want)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%s: %d entries written into the runs folder", name, len(entries))
+		}
+	}
+}
+
+// Variant names its run after the changes, applies them, and leaves the recipe alone.
+func TestVariant(t *testing.T) {
+	exp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := exp.Variant(map[string]any{vaekit.ParamLatentDim: 2, vae.ParamBeta: 0.5})
+	if v.Name != "mnist-mlp-vae[latent_dim=2,vae_beta=0.5]" || v.Params[vaekit.ParamLatentDim] != 2 {
+		t.Errorf("variant %q with latent %v", v.Name, v.Params[vaekit.ParamLatentDim])
+	}
+	if exp.Params[vaekit.ParamLatentDim] == 2 {
+		t.Error("Variant changed the recipe's own parameters")
+	}
+	if same := exp.Variant(nil); same.Name != exp.Name {
+		t.Errorf("no changes: name %q, expected %q", same.Name, exp.Name)
 	}
 }

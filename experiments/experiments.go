@@ -54,6 +54,26 @@ type Experiment struct {
 	// the evaluation read it as that family; what it can do beyond Loss (sample, encode,
 	// quantize) decides its metrics and figures, as for the library's families.
 	Impl vaekit.Model
+	// CodePriorImpl, if set, is the code prior that trains in place of pixelcnn.Model (its Name
+	// must be "pixelcnn"): a notebook's own PixelCNN (WithCodePrior).
+	CodePriorImpl vaekit.Model
+}
+
+// WithCodePrior returns exp with m as its code prior in place of pixelcnn.Model (CodePriorImpl).
+func (exp Experiment) WithCodePrior(m vaekit.Model) Experiment {
+	exp.CodePriorImpl = m
+	return exp
+}
+
+// codePriorModel is the code prior exp trains: CodePriorImpl, or pixelcnn.Model.
+func (exp Experiment) codePriorModel() (vaekit.Model, error) {
+	if exp.CodePriorImpl == nil {
+		return pixelcnn.Model{}, nil
+	}
+	if name := exp.CodePriorImpl.Name(); name != "pixelcnn" {
+		return nil, fmt.Errorf("code prior value %T is named %q: expected \"pixelcnn\"", exp.CodePriorImpl, name)
+	}
+	return exp.CodePriorImpl, nil
 }
 
 // WithModel returns exp trained and opened with m in place of the library's family of the

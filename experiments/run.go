@@ -90,6 +90,9 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
+	if _, err := exp.codePriorModel(); err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
+	}
 	checked, err := preflight(exp, m.Name(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)

@@ -112,7 +112,11 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	if opts.Epochs > 0 {
 		params[vaekit.ParamEpochs] = opts.Epochs
 	}
-	f, err := fitInDir(ctx, fitJob{model: pixelcnn.Model{}, params: params, backend: t.Backend, dir: dir, train: trainCodes, test: testCodes,
+	prior, err := t.Experiment.codePriorModel()
+	if err != nil {
+		return err
+	}
+	f, err := fitInDir(ctx, fitJob{model: prior, params: params, backend: t.Backend, dir: dir, train: trainCodes, test: testCodes,
 		announce: fmt.Sprintf("code prior: PixelCNN over %dx%d grids of %d codes, into %s", trainCodes.Height, trainCodes.Width,
 			params[vqvae.ParamNumCodes], dir)}, opts)
 	if err != nil {
