@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vaekit/vaekit/datasets"
 )
 
 // cell is a notebook cell as nbformat 4 stores it.
@@ -112,6 +114,14 @@ func repoRoot(t *testing.T) string {
 func TestNotebookModelsAreTheRecipes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program per notebook model (about 10 s each)")
+	}
+	for _, name := range []datasets.Name{datasets.MNIST, datasets.FashionMNIST} {
+		if _, err := datasets.Load(name, datasets.Test, datasets.Options{Offline: true}); err != nil {
+			if os.Getenv("VAEKIT_REQUIRE_DATA") == "1" {
+				t.Fatal(err)
+			}
+			t.Skipf("data not installed (run `make data`): %v", err)
+		}
 	}
 	root := repoRoot(t)
 	notebooks, err := filepath.Glob(filepath.Join(root, "notebooks", "*.ipynb"))
