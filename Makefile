@@ -20,8 +20,11 @@ RUNS ?= runs
 ORT_VERSION := 1.30.0
 ORT_SHA256 := ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 ORT_LIB := $(HOME)/.local/lib/onnxruntime/libonnxruntime.so
+# playwright-core drives Debian's chromium in the browser test; installed from npm, pinned.
+PLAYWRIGHT_VERSION := 1.65.1
+PLAYWRIGHT_DIR := $(VAEKIT_CACHE)/browser
 
-.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime
+.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime browser-test
 
 all: test
 
@@ -78,6 +81,7 @@ test: deps data onnxruntime
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(MAKE) reproduce QUICK=1
 	$(MAKE) notebooks
+	$(MAKE) browser-test
 
 ## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
 ## resumable, finished runs skipped), each finished run recorded in docs/records, then the page. QUICK=1: a few steps each, into
@@ -126,6 +130,19 @@ notebooks: deps data tools jupyter onnxruntime
 ## notebooks-full: execute every notebook at full settings and save the outputs into it.
 notebooks-full: deps data tools jupyter onnxruntime
 	scripts/notebooks.sh full
+
+## browser-test: notebooks 03 and 04 in Jupyter Notebook, driven in headless Chromium (Debian's
+## chromium through the npm package playwright-core; no browser is ever downloaded): an explorer's
+## control moved, its image redrawn, Done ends the cell, no output is an error (a few minutes).
+browser-test: deps data tools jupyter onnxruntime $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json /usr/bin/chromium
+	PLAYWRIGHT=$(PLAYWRIGHT_DIR) scripts/browser_test.sh
+
+$(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json:
+	mkdir -p $(PLAYWRIGHT_DIR) && cd $(PLAYWRIGHT_DIR) && npm install --silent --no-audit --no-fund playwright-core@$(PLAYWRIGHT_VERSION)
+
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 vet:
 	$(GO) vet ./...

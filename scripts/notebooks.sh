@@ -6,24 +6,11 @@
 #   scripts/notebooks.sh quick   # VAEKIT_QUICK=1: small subsets, few steps; executed copies go to $OUT
 #   scripts/notebooks.sh full    # full runs; the notebooks are rewritten in place with their outputs
 set -euo pipefail
-export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} GOEXPERIMENT=${GOEXPERIMENT:-simd}
 mode=${1:-quick}
 cd "$(dirname "$0")/.."
-export PATH="$PATH:$(go env GOPATH)/bin"
+source scripts/kernel.sh
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
-
-# The kernel: gonb installed by `make tools`, registered with Jupyter, and given the environment
-# every notebook needs (GOTOOLCHAIN=go1.27.3, GOEXPERIMENT=simd for the SIMD kernels; GOMLX_BACKEND
-# if the caller chose one, else vaekit's default: ONNX Runtime for convolutional models, pure Go for MLPs).
-gonb --install >/dev/null 2>&1
-/usr/bin/python3 - "${GOMLX_BACKEND:-}" <<'PY'
-import json, os, sys
-path = os.path.expanduser("~/.local/share/jupyter/kernels/gonb/kernel.json")
-spec = json.load(open(path))
-spec["env"] = {**spec.get("env", {}), "GOEXPERIMENT": "simd", "GOTOOLCHAIN": os.environ["GOTOOLCHAIN"], "GOMLX_BACKEND": sys.argv[1]}
-json.dump(spec, open(path, "w"), indent=1)
-PY
 
 status=0
 for nb in notebooks/${NOTEBOOKS:-*}.ipynb; do

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The browser test: notebooks 03 (sliders over the latent plane) and 04 (a class selector) run
+# in quick mode in Jupyter Notebook, driven in headless Chromium by scripts/browser_test.mjs,
+# which moves the explorer's control, checks that its image changes, presses Done and checks
+# that the notebook ends without an error. Each runs from a copy (notebooks/browser-test-*.ipynb,
+# deleted after), so that Jupyter's autosave never touches the committed notebook.
+#   PLAYWRIGHT=DIR   the folder where playwright-core is installed (node_modules inside)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/kernel.sh
+: "${PLAYWRIGHT:?set PLAYWRIGHT to the folder holding node_modules/playwright-core (make browser-test does)}"
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+log=$(mktemp)
+copies=()
+cleanup() {
+  [ -n "${server:-}" ] && kill "$server" 2>/dev/null || true
+  rm -f "${copies[@]}"
+}
+trap cleanup EXIT
+# The kernel inherits the server's environment: quick mode, and the widgets live (no
+# VAEKIT_HEADLESS).
+root=()
+[ "$(id -u)" = 0 ] && root=(--allow-root) # CI machines run as root
+VAEKIT_QUICK=1 jupyter notebook --no-browser --ip=127.0.0.1 --port="$port" --NotebookApp.token="$token" \
+  --NotebookApp.open_browser=False --notebook-dir="$PWD" "${root[@]}" >"$log" 2>&1 &
+server=$!
+for i in $(seq 61); do
+  /usr/bin/python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api?token=$token', timeout=2)" 2>/dev/null && break
+  if [ "$i" = 61 ] || ! kill -0 "$server" 2>/dev/null; then
+    echo "browser test: Jupyter did not start:"; cat "$log"; exit 1
+  fi
+  sleep 1
+done
+status=0
+for case in "03-latent-manifolds slider" "04-conditional-vae select"; do
+  read -r name control <<<"$case"
+  copy=notebooks/browser-test-$name.ipynb
+  cp "notebooks/$name.ipynb" "$copy"
+  copies+=("$copy")
+  echo "browser test: $name ($control)"
+  if ! PLAYWRIGHT="$PLAYWRIGHT" node scripts/browser_test.mjs \
+      "http://127.0.0.1:$port/notebooks/$copy?token=$token" "$control"; then
+    status=1
+    tail -30 "$log"
+  fi
+done
+exit $status
