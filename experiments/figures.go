@@ -6,6 +6,7 @@ import (
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -23,7 +24,7 @@ func (t *Trained) Figures() ([]string, error) {
 		all = append(all, paths...)
 		return err
 	}
-	if err := add(figures.LossCurves(t.History, title, false, filepath.Join(dir, "loss_curves"))); err != nil {
+	if err := add(figures.LossCurves(t.History, termAxes(t.Model, t.Store), title, filepath.Join(dir, "loss_curves"))); err != nil {
 		return all, err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
@@ -78,7 +79,7 @@ func (t *Trained) Figures() ([]string, error) {
 		}
 	}
 	if t.Prior != nil {
-		if err := add(figures.LossCurves(t.Prior.History, title+": code prior", false, filepath.Join(dir, "code_prior_loss_curves"))); err != nil {
+		if err := add(figures.LossCurves(t.Prior.History, termAxes(pixelcnn.Model{}, t.Prior.Store), title+": code prior", filepath.Join(dir, "code_prior_loss_curves"))); err != nil {
 			return all, err
 		}
 	}

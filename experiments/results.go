@@ -206,7 +206,11 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		}
 	}
 	base := filepath.Join(figDir, r.Experiment)
-	if _, err := figures.CurveWithReference(h, r.Curve, points, r.Experiment+": training "+r.Curve, base); err != nil {
+	unit := "per image"
+	if m := readMetrics(filepath.Join(runsDir, r.Experiment)); m != nil && m.Axes[r.Curve].Unit != "" {
+		unit = m.Axes[r.Curve].Unit
+	}
+	if _, err := figures.CurveWithReference(h, r.Curve, unit, points, r.Experiment+": training "+r.Curve, base); err != nil {
 		return "", err
 	}
 	section := fmt.Sprintf("## %s\n\n%s\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Experiment, r.Experiment)

@@ -34,7 +34,7 @@ type Options struct {
 	Log io.Writer
 	// NewView, if set, makes the view a run shows its history in while it trains (package
 	// notebook redraws the loss curves in the cell's output after every epoch).
-	NewView func(title string) (EpochView, error)
+	NewView func(title string, axes map[string]vaekit.TermAxis) (EpochView, error)
 	// CheckpointSteps, if > 0, also checkpoints every that many steps within an epoch (besides
 	// every CheckpointInterval, one minute); tests that kill runs use it.
 	CheckpointSteps int
@@ -137,6 +137,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	wall := time.Since(start).Seconds()
 	metrics := newMetrics(exp, t.History, backendDesc, wall, fitSeconds, trainedNow, prev)
 	metrics.Units = units(m, t.Store)
+	metrics.Axes = termAxes(m, t.Store)
 	if err := t.evaluate(ctx, opts, &metrics); err != nil {
 		return t, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
@@ -174,7 +175,9 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 	params[vaekit.ParamImageShape] = []int{trainSet.Height, trainSet.Width, 1}
 	var view EpochView
 	if opts.NewView != nil {
-		if view, err = opts.NewView(exp.Name); err != nil {
+		axesStore := model.NewStore()
+		axesStore.SetParams(params)
+		if view, err = opts.NewView(exp.Name, termAxes(m, axesStore)); err != nil {
 			return nil, err
 		}
 	}
