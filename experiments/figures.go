@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/vaekit/vaekit/vaekit"
@@ -16,7 +17,15 @@ import (
 // clusters of the test set's latent points and interpolations between test images; for a
 // VQ-VAE the code maps of test images, the codebook usage and the code prior's loss curves.
 func (t *Trained) Figures() ([]string, error) {
-	dir := filepath.Join(t.Dir, FiguresDir)
+	return t.FiguresIn(filepath.Join(t.Dir, FiguresDir))
+}
+
+// FiguresIn draws the run's figures (those of Figures) into dir, in the current figure style
+// (figures.SetStyle): a report at another size or resolution, without touching the run's own.
+func (t *Trained) FiguresIn(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	title := t.Experiment.Name
 	h, w := t.Test.Height, t.Test.Width
 	var all []string
