@@ -61,8 +61,13 @@ func TestResultsPageFromRunsAndStaleness(t *testing.T) {
 			t.Errorf("results page lacks %q:\n%s", want, text)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", "mnist-mlp-vae.png")); err != nil {
-		t.Errorf("curve figure: %v", err)
+	for _, fig := range []string{"mnist-mlp-vae.png", "mnist-mlp-vae-samples.png", "mnist-mlp-vae-reconstructions.png"} {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", fig)); err != nil {
+			t.Errorf("figure beside the page: %v", err)
+		}
+		if !strings.Contains(string(text), "(results/"+fig+")") {
+			t.Errorf("the page does not show %s", fig)
+		}
 	}
 	if stale, err := StaleResults(page, runs); err != nil || len(stale) != 0 {
 		t.Errorf("fresh page: stale %v, %v", stale, err)

@@ -217,6 +217,11 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 	if r.Note != "" {
 		section = fmt.Sprintf("## %s\n\n%s. Note: %s.\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Note, r.Experiment, r.Experiment)
 	}
+	pictures, err := qualitativeFigures(runsDir, figDir, r.Experiment)
+	if err != nil {
+		return "", err
+	}
+	section += pictures
 	if r.Log != nil {
 		section += fmt.Sprintf("\nEvery epoch against the source's log (%s):\n\n%s", r.Log.Source, logComparison(r.Log, h))
 	}
@@ -228,6 +233,33 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		section += versus
 	}
 	return section, nil
+}
+
+// qualitativeFigures shows what a run's model makes, beside its curve: its samples (per class
+// for a conditional run), its reconstructions of test images, and its latent manifold or code
+// map, those of them the run drew, each copied beside the page.
+func qualitativeFigures(runsDir, figDir, experiment string) (string, error) {
+	var heads, cells []string
+	for _, kind := range [][]string{{"class_samples", "samples"}, {"reconstructions"}, {"latent_manifold", "code_map"}} {
+		for _, name := range kind {
+			data, err := os.ReadFile(filepath.Join(runsDir, experiment, FiguresDir, name+".png"))
+			if err != nil {
+				continue
+			}
+			file := experiment + "-" + name + ".png"
+			if err := atomicfile.Write(filepath.Join(figDir, file), data); err != nil {
+				return "", err
+			}
+			heads = append(heads, strings.ReplaceAll(name, "_", " "))
+			cells = append(cells, fmt.Sprintf("![%s %s](results/%s)", experiment, name, file))
+			break
+		}
+	}
+	if len(cells) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("\nWhat the model makes:\n\n| %s |\n|%s\n| %s |\n", strings.Join(heads, " | "),
+		strings.Repeat(" --- |", len(heads)), strings.Join(cells, " | ")), nil
 }
 
 // sampleQualityMetrics are the metrics.json extras that judge unconditional samples.
