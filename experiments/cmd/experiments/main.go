@@ -57,6 +57,7 @@ func usage() error {
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
 		"       experiments record [-o docs/records] RUNDIR... (a finished run's record: what the results page reads, no checkpoint)\n" +
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
+		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
 		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md and report.html with the table and the figures, redrawn at that size if given)")
 }
 
@@ -95,6 +96,8 @@ func run(args []string) error {
 		return cmdResults(args)
 	case "table", "report":
 		return cmdTableOrReport(args)
+	case "gallery":
+		return cmdGallery(args)
 	case "run":
 		return cmdRun(args)
 	}
@@ -182,6 +185,23 @@ func cmdResults(args []string) error {
 		return err
 	}
 	if err := experiments.WriteResults(*out, *runsDir); err != nil {
+		return err
+	}
+	fmt.Println("wrote", *out)
+	return nil
+}
+
+// cmdGallery runs `experiments gallery`.
+func cmdGallery(args []string) error {
+	fs := flag.NewFlagSet("gallery", flag.ContinueOnError)
+	out := fs.String("o", "docs/figures.md", "the page to write; the figures go into a folder figures beside it")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usage()
+	}
+	if err := experiments.WriteGallery(*out, fs.Args(), experiments.Options{}); err != nil {
 		return err
 	}
 	fmt.Println("wrote", *out)

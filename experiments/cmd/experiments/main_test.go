@@ -58,6 +58,7 @@ func TestBadArguments(t *testing.T) {
 		{"runs folder cannot be made (run)", []string{"run", "-runs", filepath.Join(notAFolder, "runs"), "mnist-mlp-vae"}, "not a directory"},
 		{"unknown family's parameters", []string{"params", "svm"}, `unknown model "svm"`},
 		{"report too narrow", []string{"report", "-width", "2", "-o", filepath.Join(runs, "report"), runs}, "figure width 2 cm: expected 5 to 60"},
+		{"gallery without runs", []string{"gallery", "-o", filepath.Join(runs, "g.md")}, "usage:"},
 		{"report at 10 dpi", []string{"report", "-dpi", "10", "-o", filepath.Join(runs, "report"), runs}, "figure resolution 10 dpi: expected 50 to 1200"},
 	}
 	for _, tt := range tests {
@@ -179,5 +180,26 @@ func TestReportRedrawsAtTheSizeAsked(t *testing.T) {
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(out, ".redraw-*")); len(leftovers) > 0 {
 		t.Errorf("scratch folders left in the report: %v", leftovers)
+	}
+	// The gallery: one section per figure kind the run draws, each pointing at a drawn file.
+	page := filepath.Join(t.TempDir(), "figures.md")
+	if err := run([]string{"gallery", "-o", page, dir}); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"loss_curves", "reconstructions", "samples", "label_clusters", "interpolation"} {
+		rel := "figures/mnist-mlp-vae/" + kind + ".png"
+		if !strings.Contains(string(text), "("+rel+")") {
+			t.Errorf("the gallery does not show %s", kind)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(page), rel)); err != nil {
+			t.Errorf("gallery figure: %v", err)
+		}
+	}
+	if !strings.Contains(string(text), "Not drawn by these runs: ") {
+		t.Error("the gallery does not say which kinds no run drew")
 	}
 }
