@@ -42,7 +42,7 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 			return all, err
 		}
 		if err := add(figures.ImageGrid(append(originals, recons...), h, w, len(originals), []string{"original", "reconstruction"},
-			title+": test reconstructions", filepath.Join(dir, "reconstructions"))); err != nil {
+			fmt.Sprintf("%s: the first %d test images and their reconstructions", title, len(originals)), filepath.Join(dir, "reconstructions"))); err != nil {
 			return all, err
 		}
 	}
@@ -52,7 +52,7 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		if err != nil {
 			return all, err
 		}
-		if err := add(figures.ImageGrid(samples, h, w, 10, t.Test.ClassNames, title+": samples per class", filepath.Join(dir, "class_samples"))); err != nil {
+		if err := add(figures.ImageGrid(samples, h, w, 10, t.Test.ClassNames, title+": 10 samples of each class asked for", filepath.Join(dir, "class_samples"))); err != nil {
 			return all, err
 		}
 	case t.Generates():
@@ -60,9 +60,9 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		if err != nil {
 			return all, err
 		}
-		what := "samples from N(0, I)"
+		what := "64 samples, z drawn from N(0, I)"
 		if t.Prior != nil {
-			what = "samples through the code prior"
+			what = "64 samples, code grids drawn from the code prior"
 		}
 		if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": "+what, filepath.Join(dir, "samples"))); err != nil {
 			return all, err
@@ -73,7 +73,7 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		if err != nil {
 			return all, err
 		}
-		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": latent manifold", filepath.Join(dir, "latent_manifold"))); err != nil {
+		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": the decoder's images of a 20 x 20 grid of z", filepath.Join(dir, "latent_manifold"))); err != nil {
 			return all, err
 		}
 	}

@@ -314,22 +314,43 @@ func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base 
 	m := mosaic(images, h, w, n, n)
 	st := CurrentStyle()
 	p := newPlot(st, title, "z[0]", "z[1]")
-	// Cell k spans [k, k+1] on both axes; its tick sits at its centre with its z value, all with
-	// one decimal (the values are quantiles or a regular grid, not round numbers).
-	p.Add(plotter.NewImage(m, 0, 0, float64(n), float64(n)))
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
-	ticks := func(values []float64) plot.ConstantTicks {
-		var t plot.ConstantTicks
-		step := max(1, n/6)
-		for k := step / 2; k < n; k += step {
-			t = append(t, plot.Tick{Value: float64(k) + 0.5, Label: strconv.FormatFloat(values[k], 'f', 1, 64)})
+	if step, ok := evenStep(z0); ok && slices.Equal(z0, z1) {
+		// An even grid: the axes are z itself, with round ticks; cell k is centred on z0[k].
+		lo, hi := z0[0]-step/2, z0[n-1]+step/2
+		p.Add(plotter.NewImage(m, lo, lo, hi, hi))
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
+	} else {
+		// Uneven coordinates (quantiles): cell k spans [k, k+1]; its tick sits at its centre with
+		// its z value, all with one decimal.
+		p.Add(plotter.NewImage(m, 0, 0, float64(n), float64(n)))
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
+		ticks := func(values []float64) plot.ConstantTicks {
+			var t plot.ConstantTicks
+			step := max(1, n/6)
+			for k := step / 2; k < n; k += step {
+				t = append(t, plot.Tick{Value: float64(k) + 0.5, Label: strconv.FormatFloat(values[k], 'f', 1, 64)})
+			}
+			return t
 		}
-		return t
+		p.X.Tick.Marker = ticks(z0)
+		p.Y.Tick.Marker = ticks(z1)
 	}
-	p.X.Tick.Marker = ticks(z0)
-	p.Y.Tick.Marker = ticks(z1)
 	side := min(st.width(), 0.8*vg.Centimeter*vg.Length(n)+2*vg.Centimeter)
 	return save([][]*plot.Plot{{p}}, side, side+vg.Points(st.FontSize*2), base)
+}
+
+// evenStep returns the step of evenly spaced increasing values.
+func evenStep(v []float64) (float64, bool) {
+	if len(v) < 2 {
+		return 0, false
+	}
+	step := (v[len(v)-1] - v[0]) / float64(len(v)-1)
+	for i := range v {
+		if math.Abs(v[i]-(v[0]+float64(i)*step)) > 1e-9*math.Max(1, math.Abs(step)) {
+			return 0, false
+		}
+	}
+	return step, step > 0
 }
 
 // Point is a point of a figure, in data coordinates.
