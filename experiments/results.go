@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
@@ -206,10 +207,7 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		}
 	}
 	base := filepath.Join(figDir, r.Experiment)
-	unit := "per image"
-	if m := readMetrics(filepath.Join(runsDir, r.Experiment)); m != nil && m.Axes[r.Curve].Unit != "" {
-		unit = m.Axes[r.Curve].Unit
-	}
+	unit := curveUnit(filepath.Join(runsDir, r.Experiment), exp, r.Curve)
 	if _, err := figures.CurveWithReference(h, r.Curve, unit, points, r.Experiment+": training "+r.Curve, base); err != nil {
 		return "", err
 	}
@@ -233,6 +231,24 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		section += versus
 	}
 	return section, nil
+}
+
+// curveUnit is the unit of a run's term: as its metrics.json records it, or (a run from before
+// term_axes) as the recipe's family describes it under the run's parameters.
+func curveUnit(dir string, exp Experiment, term string) string {
+	if m := readMetrics(dir); m != nil && m.Axes[term].Unit != "" {
+		return m.Axes[term].Unit
+	}
+	if lib, err := ModelByName(exp.Model); err == nil {
+		if params, err := readParams(dir); err == nil {
+			store := model.NewStore()
+			store.SetParams(params)
+			if u := termAxes(lib, store)[term].Unit; u != "" {
+				return u
+			}
+		}
+	}
+	return "per image"
 }
 
 // qualitativeFigures shows what a run's model makes, beside its curve: its samples (per class
