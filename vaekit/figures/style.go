@@ -131,18 +131,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
-	decimals := 0
-	for _, t := range ticks {
-		if t.Label != "" {
-			decimals = max(decimals, decimalsOf(t.Value))
-		}
-	}
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', decimals, 64)
-		}
-	}
-	return ticks
+	return sameFormat(ticks)
 }
 
 // sameDecimals are gonum's 1-2-5 ticks labelled with one number format per axis: as many
@@ -150,7 +139,12 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 type sameDecimals struct{}
 
 func (sameDecimals) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	return sameFormat(plot.DefaultTicks{}.Ticks(lo, hi))
+}
+
+// sameFormat relabels the labelled ticks with one number format: as many decimals as the finest
+// needs.
+func sameFormat(ticks []plot.Tick) []plot.Tick {
 	decimals := 0
 	for _, t := range ticks {
 		if t.Label != "" {
