@@ -99,6 +99,7 @@ endif
 ## docs/records (`make reproduce` records every run it finishes there; `experiments record RUNDIR`
 ## records one by hand). No run directory or checkpoint is needed.
 results: deps
+	rm -rf docs/results
 	$(GO) run ./experiments/cmd/experiments results -runs docs/records -o docs/RESULTS.md
 
 test-short: deps

@@ -35,6 +35,7 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		return err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
+		t.phase("evaluate reconstruction errors")
 		var bce, sse float64
 		err := vaekit.Timed(opts.Log, fmt.Sprintf("reconstruction errors of %d test images", test.N), func() (err error) {
 			bce, sse, err = vaekit.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
@@ -50,6 +51,7 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		if prev, ok := t.previousExtra(m.Epochs, key); ok {
 			extra[key] = prev // the estimate of this checkpoint with this k is already known
 		} else {
+			t.phase("evaluate nll")
 			nll, err := t.importanceWeightedNLL(test, k, opts.Log)
 			if err != nil {
 				return err
@@ -68,6 +70,7 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		}
 	}
 	if _, ok := t.Model.(vaekit.Sampler); (ok || t.Prior != nil) && !t.Conditional() {
+		t.phase("evaluate sample quality")
 		q, err := t.sampleQuality(ctx, opts)
 		if err != nil {
 			return err
@@ -77,6 +80,7 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		extra["sample_score_classes"] = q.Score
 	}
 	if t.Conditional() {
+		t.phase("evaluate fidelity")
 		f, accuracy, err := t.fidelity(ctx, opts)
 		if err != nil {
 			return err

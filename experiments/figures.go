@@ -2,10 +2,12 @@ package experiments
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -15,7 +17,15 @@ import (
 // clusters of the test set's latent points and interpolations between test images; for a
 // VQ-VAE the code maps of test images, the codebook usage and the code prior's loss curves.
 func (t *Trained) Figures() ([]string, error) {
-	dir := filepath.Join(t.Dir, FiguresDir)
+	return t.FiguresIn(filepath.Join(t.Dir, FiguresDir))
+}
+
+// FiguresIn draws the run's figures (those of Figures) into dir, in the current figure style
+// (figures.SetStyle): a report at another size or resolution, without touching the run's own.
+func (t *Trained) FiguresIn(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	title := t.Experiment.Name
 	h, w := t.Test.Height, t.Test.Width
 	var all []string
@@ -23,7 +33,7 @@ func (t *Trained) Figures() ([]string, error) {
 		all = append(all, paths...)
 		return err
 	}
-	if err := add(figures.LossCurves(t.History, title, false, filepath.Join(dir, "loss_curves"))); err != nil {
+	if err := add(figures.LossCurves(t.History, termAxes(t.Model, t.Store), title, t.figure(dir, "loss_curves"))); err != nil {
 		return all, err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
@@ -32,7 +42,7 @@ func (t *Trained) Figures() ([]string, error) {
 			return all, err
 		}
 		if err := add(figures.ImageGrid(append(originals, recons...), h, w, len(originals), []string{"original", "reconstruction"},
-			title+": test reconstructions", filepath.Join(dir, "reconstructions"))); err != nil {
+			fmt.Sprintf("%s: the first %d test images and their reconstructions", title, len(originals)), t.figure(dir, "reconstructions"))); err != nil {
 			return all, err
 		}
 	}
@@ -42,7 +52,7 @@ func (t *Trained) Figures() ([]string, error) {
 		if err != nil {
 			return all, err
 		}
-		if err := add(figures.ImageGrid(samples, h, w, 10, t.Test.ClassNames, title+": samples per class", filepath.Join(dir, "class_samples"))); err != nil {
+		if err := add(figures.ImageGrid(samples, h, w, 10, t.Test.ClassNames, title+": 10 samples of each class asked for", t.figure(dir, "class_samples"))); err != nil {
 			return all, err
 		}
 	case t.Generates():
@@ -50,11 +60,11 @@ func (t *Trained) Figures() ([]string, error) {
 		if err != nil {
 			return all, err
 		}
-		what := "samples from N(0, I)"
+		what := "64 samples, z drawn from N(0, I)"
 		if t.Prior != nil {
-			what = "samples through the code prior"
+			what = "64 samples, code grids drawn from the code prior"
 		}
-		if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": "+what, filepath.Join(dir, "samples"))); err != nil {
+		if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": "+what, t.figure(dir, "samples"))); err != nil {
 			return all, err
 		}
 	}
@@ -63,7 +73,7 @@ func (t *Trained) Figures() ([]string, error) {
 		if err != nil {
 			return all, err
 		}
-		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": latent manifold", filepath.Join(dir, "latent_manifold"))); err != nil {
+		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": the decoder's images of a 20 x 20 grid of z", t.figure(dir, "latent_manifold"))); err != nil {
 			return all, err
 		}
 	}
@@ -78,7 +88,7 @@ func (t *Trained) Figures() ([]string, error) {
 		}
 	}
 	if t.Prior != nil {
-		if err := add(figures.LossCurves(t.Prior.History, title+": code prior", false, filepath.Join(dir, "code_prior_loss_curves"))); err != nil {
+		if err := add(figures.LossCurves(t.Prior.History, termAxes(pixelcnn.Model{}, t.Prior.Store), title+": code prior", t.figure(dir, "code_prior_loss_curves"))); err != nil {
 			return all, err
 		}
 	}
@@ -108,7 +118,7 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 		what = "latent codes" // no posterior: an autoencoder's codes
 	}
 	paths, err := figures.LabelClusters(points, set.Labels, set.ClassNames,
-		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), filepath.Join(dir, "label_clusters"))
+		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), t.figure(dir, "label_clusters"))
 	all = append(all, paths...)
 	if err != nil {
 		return all, err
@@ -132,7 +142,7 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 		return all, nil
 	}
 	paths, err = figures.ImageGrid(images, t.Test.Height, t.Test.Width, steps, rowLabels,
-		t.Experiment.Name+": latent interpolation between test images", filepath.Join(dir, "interpolation"))
+		t.Experiment.Name+": latent interpolation between test images", t.figure(dir, "interpolation"))
 	return append(all, paths...), err
 }
 
@@ -153,7 +163,7 @@ func (t *Trained) codeFigures(dir string, q vaekit.Quantizer) ([]string, error) 
 		images[i] = first.Image(i)
 	}
 	all, err := figures.CodeMap(images, codes, first.Height, first.Width, codeSet.Height, codeSet.Width,
-		t.Experiment.Name+": test images and their codes", filepath.Join(dir, "code_map"))
+		t.Experiment.Name+": test images and their codes", t.figure(dir, "code_map"))
 	if err != nil {
 		return all, err
 	}
@@ -162,6 +172,13 @@ func (t *Trained) codeFigures(dir string, q vaekit.Quantizer) ([]string, error) 
 		return all, err
 	}
 	paths, err := figures.CodebookUsage(counts, vqvae.Perplexity(counts), vqvae.InUse(counts),
-		t.Experiment.Name+": codebook usage on the test set", filepath.Join(dir, "codebook_usage"))
+		t.Experiment.Name+": codebook usage on the test set", t.figure(dir, "codebook_usage"))
 	return append(all, paths...), err
+}
+
+// figure tells the run's trace that the figure name is about to be drawn, and returns its path
+// without extension in dir (an argument of the drawing call, so the trace comes first).
+func (t *Trained) figure(dir, name string) string {
+	t.phase("figure " + name)
+	return filepath.Join(dir, name)
 }

@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,8 +22,14 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 )
 
-// killChildEnv names the runs folder of a child process started by TestKillAnywhereResumesExactly.
-const killChildEnv = "VAEKIT_KILL_TEST_RUNS"
+// The kill test's child process reads its settings from these: the runs folder, the file its
+// run's trace (Options.Trace) is appended to, and the phase after whose start it pauses, so that
+// the test's SIGKILL lands in that phase.
+const (
+	killChildEnv = "VAEKIT_KILL_TEST_RUNS"
+	killTraceEnv = "VAEKIT_KILL_TEST_TRACE"
+	killPauseEnv = "VAEKIT_KILL_TEST_PAUSE"
+)
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(killChildEnv); dir != "" {
@@ -32,12 +39,26 @@ func TestMain(m *testing.M) {
 }
 
 // killChild is the training process the kill test starts: a VAE (so the random state matters)
-// for 3 epochs of 12 steps, checkpointing after every step, then its evaluation and figures.
+// for 3 epochs of 12 steps, checkpointing after every step, then its evaluation (with the MNIST
+// classifier it trains the same way) and figures. Every phase is appended to the trace file as
+// it begins; after a phase starting with the pause prefix it sleeps, to be killed there.
 func killChild(dir string) int {
+	trace, err := os.OpenFile(os.Getenv(killTraceEnv), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	pause := os.Getenv(killPauseEnv)
 	exp, err := Lookup("mnist-mlp-vae")
 	if err == nil {
 		opts := Options{RunsDir: dir, Epochs: 3, TrainSubset: 1536, TestSubset: 256, CheckpointSteps: 1,
-			MaxNLLSamples: 4, Log: io.Discard, Data: datasets.Options{Offline: true}}
+			MaxNLLSamples: 4, SamplesPerClass: 10, Log: io.Discard, Data: datasets.Options{Offline: true},
+			Trace: func(event string) {
+				fmt.Fprintf(trace, "%d %s\n", os.Getpid(), event)
+				if pause != "" && strings.HasPrefix(event, pause) {
+					time.Sleep(2 * time.Second)
+				}
+			}}
 		_, err = Run(context.Background(), exp, opts)
 	}
 	if err != nil {
@@ -47,11 +68,12 @@ func killChild(dir string) int {
 	return 0
 }
 
-// startChild starts a training process writing into the runs folder dir.
-func startChild(t *testing.T, dir string) *exec.Cmd {
+// startChild starts a training process writing into the runs folder dir and its trace into
+// trace, pausing at the start of the phase pause ("" for none).
+func startChild(t *testing.T, dir, trace, pause string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), killChildEnv+"="+dir)
+	cmd.Env = append(os.Environ(), killChildEnv+"="+dir, killTraceEnv+"="+trace, killPauseEnv+"="+pause)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -60,47 +82,105 @@ func startChild(t *testing.T, dir string) *exec.Cmd {
 	return cmd
 }
 
-// Kill anywhere, resume exactly: a run killed with SIGKILL at random moments (during a step, a
-// checkpoint write, the evaluation or a figure write) and restarted each time ends with the
-// same history, metrics, figures and weights, bit for bit, as a run that was never interrupted.
-// The long form kills 20 times, the short form (-short) 3 times.
+// killPhases are the phases the kill test kills the run in, in the order the run reaches them
+// (each a prefix of the trace's events): a training step and a checkpoint write in the first
+// and in a later epoch, the test evaluation and the history write after an epoch, each part of
+// the evaluation (the classifier that judges the samples trains in its own run, killed in too),
+// the metrics and manifest writes, and every figure.
+var killPhases = []string{
+	"mnist-mlp-vae step 3", "mnist-mlp-vae checkpoint 5", "mnist-mlp-vae evaluate 1", "mnist-mlp-vae history 1",
+	"mnist-mlp-vae step 20", "mnist-mlp-vae checkpoint 30", "mnist-mlp-vae evaluate 3", "mnist-mlp-vae history 3",
+	"mnist-mlp-vae evaluate reconstruction errors", "mnist-mlp-vae evaluate nll", "mnist-classifier step 7",
+	"mnist-classifier checkpoint 9", "mnist-classifier evaluate 3", "mnist-mlp-vae evaluate sample quality",
+	"mnist-mlp-vae metrics", "mnist-mlp-vae manifest", "mnist-mlp-vae figure loss_curves",
+	"mnist-mlp-vae figure reconstructions", "mnist-mlp-vae figure samples", "mnist-mlp-vae figure label_clusters",
+	"mnist-mlp-vae figure interpolation",
+}
+
+// traceLine is one event of a child's trace.
+type traceLine struct {
+	pid        int
+	run, event string // the run's name; the event after it ("step 3")
+}
+
+// readTrace parses the trace file.
+func readTrace(t *testing.T, path string) []traceLine {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []traceLine
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		fields := strings.SplitN(line, " ", 3)
+		if len(fields) < 3 {
+			continue
+		}
+		pid, _ := strconv.Atoi(fields[0])
+		out = append(out, traceLine{pid: pid, run: fields[1], event: fields[2]})
+	}
+	return out
+}
+
+// Kill anywhere, resume exactly: a run is killed with SIGKILL in every phase of its life (a
+// training step, a checkpoint write, the evaluation after an epoch, the history write, each part
+// of the final evaluation, including the classifier it trains, the metrics and manifest writes,
+// each figure), restarted after each kill, and must end with the same history, metrics,
+// figures and weights, bit for bit, as a run that was never interrupted. Each kill's phase and
+// step come from the run's own trace, not from timing; every restart must resume each run from
+// its newest complete checkpoint (the last "saved N" of its trace), never from scratch.
 func TestKillAnywhereResumesExactly(t *testing.T) {
 	requireData(t, datasets.MNIST)
-	kills := 20
-	if testing.Short() {
-		kills = 3
-	}
 	root := t.TempDir()
 	reference, killed := filepath.Join(root, "reference"), filepath.Join(root, "killed")
-	if err := startChild(t, reference).Wait(); err != nil {
+	tracePath := filepath.Join(root, "trace")
+	if err := startChild(t, reference, filepath.Join(root, "reference-trace"), "").Wait(); err != nil {
 		t.Fatalf("uninterrupted run: %v", err)
 	}
-	seed := uint64(time.Now().UnixNano())
-	rng := rand.New(rand.NewPCG(seed, 1))
-	delivered, finishedEarly := 0, 0
-	for delivered < kills {
-		cmd := startChild(t, killed)
+	for _, phase := range killPhases {
+		cmd := startChild(t, killed, tracePath, phase)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		delay := time.Duration(200+rng.IntN(2300)) * time.Millisecond
-		select {
-		case err := <-done: // the process ended first: finished, or nothing left to do
-			if err != nil {
-				t.Fatalf("restart after %d kills: %v", delivered, err)
+	wait:
+		for {
+			select {
+			case err := <-done:
+				t.Fatalf("the run ended (%v) without reaching the phase %q", err, phase)
+			case <-time.After(10 * time.Millisecond):
+				for _, l := range readTrace(t, tracePath) {
+					if l.pid == cmd.Process.Pid && strings.HasPrefix(l.run+" "+l.event, phase) {
+						break wait
+					}
+				}
 			}
-			finishedEarly++
-		case <-time.After(delay):
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		t.Logf("killed in %q", phase)
+	}
+	if err := startChild(t, killed, tracePath, "").Wait(); err != nil {
+		t.Fatalf("final resume after %d kills: %v", len(killPhases), err)
+	}
+	// Every start of every run resumed from the newest checkpoint its earlier processes saved.
+	saved := map[string]int{}
+	resumes := 0
+	for _, l := range readTrace(t, tracePath) {
+		var n int
+		if _, err := fmt.Sscanf(l.event, "saved %d", &n); err == nil {
+			saved[l.run] = n
+		}
+		if _, err := fmt.Sscanf(l.event, "resume %d", &n); err == nil {
+			resumes++
+			if n != saved[l.run] {
+				t.Errorf("process %d resumed %s after %d steps; its newest complete checkpoint holds %d", l.pid, l.run, n, saved[l.run])
 			}
-			<-done
-			delivered++
 		}
 	}
-	if err := startChild(t, killed).Wait(); err != nil {
-		t.Fatalf("final resume after %d kills: %v", delivered, err)
+	if resumes < len(killPhases) {
+		t.Errorf("%d resumptions traced for %d kills", resumes, len(killPhases))
 	}
-	t.Logf("%d SIGKILLs at random moments (seed %d), %d restarts that ended before their kill", delivered, seed, finishedEarly)
 
 	ref, got := filepath.Join(reference, "mnist-mlp-vae"), filepath.Join(killed, "mnist-mlp-vae")
 	same := func(rel string) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 )
 
 // Metrics is written to metrics.json.
@@ -39,14 +40,45 @@ type Metrics struct {
 	// ClassFidelity is, for a conditional run, the class-conditional fidelity of each class
 	// (the share of its samples the classifier assigns to it), in class order.
 	ClassFidelity []float64 `json:"class_fidelity_per_class,omitempty"`
+	// Axes says how figures draw each loss term (unit, scale), so that figures drawn from the
+	// run's record alone (the results page) have the run's units.
+	Axes map[string]vaekit.TermAxis `json:"term_axes,omitempty"`
 }
 
-// units says in what units a model's loss terms are, as the model documents them.
+// units says in what units a model's loss terms are, as the model documents them (or the
+// library's family of the same name: a notebook's model of a family has its terms).
 func units(m vaekit.Model, store *model.Store) string {
-	if d, ok := m.(vaekit.Documented); ok {
+	if d, ok := describedBy[vaekit.Documented](m); ok {
 		return d.Units(store)
 	}
 	return "per image"
+}
+
+// termAxes says how figures draw m's loss terms: as m describes them, or as the library's
+// family of the same name does; nil (every term "per image") if neither does.
+func termAxes(m vaekit.Model, store *model.Store) map[string]vaekit.TermAxis {
+	if d, ok := describedBy[vaekit.Described](m); ok {
+		return d.TermAxes(store)
+	}
+	return nil
+}
+
+// describedBy returns m as a D, or else the library's family of m's name (the code prior's
+// for "pixelcnn") as a D.
+func describedBy[D any](m vaekit.Model) (D, bool) {
+	if d, ok := m.(D); ok {
+		return d, true
+	}
+	lib, err := ModelByName(m.Name())
+	if m.Name() == "pixelcnn" {
+		lib, err = pixelcnn.Model{}, nil
+	}
+	if err != nil {
+		var none D
+		return none, false
+	}
+	d, ok := lib.(D)
+	return d, ok
 }
 
 // readMetrics reads the metrics.json of a run directory, or returns nil.

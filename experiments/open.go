@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
@@ -57,6 +58,28 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 		t.Prior = prior
 	}
 	return t, nil
+}
+
+// OpenDir reads back the finished run in dir, whatever its parent folder: its experiment is
+// the registry's of the name in its metrics.json (a variant's, "mnist-mlp-vae[latent_dim=2]",
+// is its recipe's, under the variant's name; its checkpoint holds its parameters).
+func OpenDir(dir string, opts Options) (*Trained, error) {
+	f, err := ReadFinished(dir)
+	if err != nil {
+		return nil, err
+	}
+	name := f.Metrics.Experiment
+	recipe, _, _ := strings.Cut(name, "[")
+	exp, err := Lookup(recipe)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", dir, err)
+	}
+	if filepath.Base(filepath.Clean(dir)) != name {
+		return nil, fmt.Errorf("run %s holds experiment %q: expected its folder to be named so", dir, name)
+	}
+	exp.Name = name
+	opts.RunsDir = filepath.Dir(filepath.Clean(dir))
+	return Open(exp, opts)
 }
 
 // loadStore reads the newest checkpoint of a folder into a new store.

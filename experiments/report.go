@@ -43,6 +43,18 @@ func ReadFinished(dir string) (*Finished, error) {
 	return f, nil
 }
 
+// PNGs returns the PNG files among paths, in report order.
+func PNGs(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if filepath.Ext(p) == ".png" {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return compareFigures(filepath.Base(a), filepath.Base(b)) })
+	return out
+}
+
 // drawnFigures lists the PNG figures of a run directory, in report order.
 func drawnFigures(dir string) ([]string, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, FiguresDir, "*.png"))

@@ -61,8 +61,13 @@ func TestResultsPageFromRunsAndStaleness(t *testing.T) {
 			t.Errorf("results page lacks %q:\n%s", want, text)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", "mnist-mlp-vae.png")); err != nil {
-		t.Errorf("curve figure: %v", err)
+	for _, fig := range []string{"mnist-mlp-vae.png", "mnist-mlp-vae-samples.png", "mnist-mlp-vae-reconstructions.png"} {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", fig)); err != nil {
+			t.Errorf("figure beside the page: %v", err)
+		}
+		if !strings.Contains(string(text), "(results/"+fig+")") {
+			t.Errorf("the page does not show %s", fig)
+		}
 	}
 	if stale, err := StaleResults(page, runs); err != nil || len(stale) != 0 {
 		t.Errorf("fresh page: stale %v, %v", stale, err)
@@ -132,18 +137,60 @@ func TestResultsPageComparesTheGANWithTheVAE(t *testing.T) {
 	}
 }
 
-// docs/RESULTS.md describes the committed records in docs/records, where `make reproduce`
-// records every run it finishes: a record newer than the page means `make results` was not run.
-// (The page of 2026-11-22 predates records: its runs are gone, and a reproduction recorded since
-// is compared here.)
+// docs/RESULTS.md and its figures are exactly what `make results` makes of the committed
+// records in docs/records: regenerated here from the records, every byte of the page and of every
+// figure it draws or copies must match. So a record added without `make results`, or a number
+// edited by hand on the page, fails here.
 func TestCommittedResultsPageIsCurrent(t *testing.T) {
-	stale, err := StaleResults("../docs/RESULTS.md", "../docs/records")
+	t.Chdir("..") // the page names its records folder as `make results` does, from the root
+	tmp := filepath.Join(t.TempDir(), "docs", "RESULTS.md")
+	if err := os.MkdirAll(filepath.Dir(tmp), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteResults(tmp, "docs/records"); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stale) > 0 {
-		t.Errorf("docs/RESULTS.md is stale for %v: the runs in runs/reproduce are newer; run `make results`", stale)
+	got, err := os.ReadFile("docs/RESULTS.md")
+	if err != nil {
+		t.Fatal(err)
 	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range max(len(gl), len(wl)) {
+			if i >= len(gl) || i >= len(wl) || gl[i] != wl[i] {
+				t.Errorf("docs/RESULTS.md is not what the records in docs/records make (run `make results`); first difference, line %d:\n  page:    %q\n  records: %q",
+					i+1, at(gl, i), at(wl, i))
+				break
+			}
+		}
+	}
+	made, err := filepath.Glob(filepath.Join(filepath.Dir(tmp), "results", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range made {
+		a, _ := os.ReadFile(f)
+		b, err := os.ReadFile(filepath.Join("docs", "results", filepath.Base(f)))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("docs/results/%s is not what the records make (run `make results`): %v", filepath.Base(f), err)
+		}
+	}
+	committed, _ := filepath.Glob(filepath.Join("docs", "results", "*"))
+	if len(committed) != len(made) {
+		t.Errorf("docs/results holds %d files, the records make %d: remove the others (`make results` starts it afresh)", len(committed), len(made))
+	}
+}
+
+// at is line i of lines, or "(end of file)".
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(end of file)"
 }
 
 // The pixel variances that weigh the keras-io VQ-VAE's reconstruction are those of the training

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
@@ -206,13 +207,19 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		}
 	}
 	base := filepath.Join(figDir, r.Experiment)
-	if _, err := figures.CurveWithReference(h, r.Curve, points, r.Experiment+": training "+r.Curve, base); err != nil {
+	unit := curveUnit(filepath.Join(runsDir, r.Experiment), exp, r.Curve)
+	if _, err := figures.CurveWithReference(h, r.Curve, unit, points, r.Experiment+": training "+r.Curve, base); err != nil {
 		return "", err
 	}
 	section := fmt.Sprintf("## %s\n\n%s\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Experiment, r.Experiment)
 	if r.Note != "" {
 		section = fmt.Sprintf("## %s\n\n%s. Note: %s.\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Note, r.Experiment, r.Experiment)
 	}
+	pictures, err := qualitativeFigures(runsDir, figDir, r.Experiment)
+	if err != nil {
+		return "", err
+	}
+	section += pictures
 	if r.Log != nil {
 		section += fmt.Sprintf("\nEvery epoch against the source's log (%s):\n\n%s", r.Log.Source, logComparison(r.Log, h))
 	}
@@ -224,6 +231,51 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		section += versus
 	}
 	return section, nil
+}
+
+// curveUnit is the unit of a run's term: as its metrics.json records it, or (a run from before
+// term_axes) as the recipe's family describes it under the run's parameters.
+func curveUnit(dir string, exp Experiment, term string) string {
+	if m := readMetrics(dir); m != nil && m.Axes[term].Unit != "" {
+		return m.Axes[term].Unit
+	}
+	if lib, err := ModelByName(exp.Model); err == nil {
+		if params, err := readParams(dir); err == nil {
+			store := model.NewStore()
+			store.SetParams(params)
+			if u := termAxes(lib, store)[term].Unit; u != "" {
+				return u
+			}
+		}
+	}
+	return "per image"
+}
+
+// qualitativeFigures shows what a run's model makes, beside its curve: its samples (per class
+// for a conditional run), its reconstructions of test images, and its latent manifold or code
+// map, those of them the run drew, each copied beside the page.
+func qualitativeFigures(runsDir, figDir, experiment string) (string, error) {
+	var heads, cells []string
+	for _, kind := range [][]string{{"class_samples", "samples"}, {"reconstructions"}, {"latent_manifold", "code_map"}} {
+		for _, name := range kind {
+			data, err := os.ReadFile(filepath.Join(runsDir, experiment, FiguresDir, name+".png"))
+			if err != nil {
+				continue
+			}
+			file := experiment + "-" + name + ".png"
+			if err := atomicfile.Write(filepath.Join(figDir, file), data); err != nil {
+				return "", err
+			}
+			heads = append(heads, strings.ReplaceAll(name, "_", " "))
+			cells = append(cells, fmt.Sprintf("![%s %s](results/%s)", experiment, name, file))
+			break
+		}
+	}
+	if len(cells) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("\nWhat the model makes:\n\n| %s |\n|%s\n| %s |\n", strings.Join(heads, " | "),
+		strings.Repeat(" --- |", len(heads)), strings.Join(cells, " | ")), nil
 }
 
 // sampleQualityMetrics are the metrics.json extras that judge unconditional samples.

@@ -34,7 +34,7 @@ type Options struct {
 	Log io.Writer
 	// NewView, if set, makes the view a run shows its history in while it trains (package
 	// notebook redraws the loss curves in the cell's output after every epoch).
-	NewView func(title string) (EpochView, error)
+	NewView func(title string, axes map[string]vaekit.TermAxis) (EpochView, error)
 	// CheckpointSteps, if > 0, also checkpoints every that many steps within an epoch (besides
 	// every CheckpointInterval, one minute); tests that kill runs use it.
 	CheckpointSteps int
@@ -44,6 +44,11 @@ type Options struct {
 	// SamplesPerClass is the number of samples per class drawn to measure the class-conditional
 	// fidelity of a conditional run (0: 100).
 	SamplesPerClass int
+	// Trace, if set, is told of every phase of the run as it begins, each event prefixed with
+	// the name of the run it belongs to (a run's classifier and code prior have their own):
+	// the training loop's (vaekit.FitOptions.Trace), then "evaluate ...", "figure NAME",
+	// "metrics" and "manifest". The kill test reads it to know where each kill landed.
+	Trace func(event string)
 	// CheckOnly makes Run check what it can before any work (the parameters, the backend, that
 	// the runs folder can be written) and return without reading data or writing anything.
 	CheckOnly bool
@@ -135,14 +140,18 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		}
 	}
 	wall := time.Since(start).Seconds()
+	t.trace = tracer(opts, exp.Name)
 	metrics := newMetrics(exp, t.History, backendDesc, wall, fitSeconds, trainedNow, prev)
 	metrics.Units = units(m, t.Store)
+	metrics.Axes = termAxes(m, t.Store)
 	if err := t.evaluate(ctx, opts, &metrics); err != nil {
 		return t, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
+	t.phase("metrics")
 	if err := writeJSON(filepath.Join(dir, MetricsFile), metrics); err != nil {
 		return t, err
 	}
+	t.phase("manifest")
 	if err := writeJSON(filepath.Join(dir, ManifestFile), manifest(exp, trainer, backendDesc, wall)); err != nil {
 		return t, err
 	}
@@ -174,11 +183,13 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 	params[vaekit.ParamImageShape] = []int{trainSet.Height, trainSet.Width, 1}
 	var view EpochView
 	if opts.NewView != nil {
-		if view, err = opts.NewView(exp.Name); err != nil {
+		axesStore := model.NewStore()
+		axesStore.SetParams(params)
+		if view, err = opts.NewView(exp.Name, termAxes(m, axesStore)); err != nil {
 			return nil, err
 		}
 	}
-	f, err := fitInDir(ctx, fitJob{model: m, params: params, backend: backend, dir: dir, train: trainSet, test: testSet, view: view,
+	f, err := fitInDir(ctx, fitJob{name: exp.Name, model: m, params: params, backend: backend, dir: dir, train: trainSet, test: testSet, view: view,
 		announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}, opts)
 	if err != nil {
 		return nil, err
@@ -193,6 +204,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 
 // fitJob is a model to train into a directory: a run's, or its code prior's.
 type fitJob struct {
+	name        string // for the trace: the run's name, or "<run>/code_prior"
 	model       vaekit.Model
 	params      map[string]any
 	backend     compute.Backend
@@ -236,6 +248,7 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 	f := &fitted{store: store, trainer: trainer, start: time.Now()}
 	fmt.Fprintln(opts.Log, job.announce)
 	fitOpts := fitOptions(job.dir, opts.Log, opts)
+	fitOpts.Trace = tracer(opts, job.name)
 	// The epochs this call trains: the seconds per epoch are this call's time over them.
 	fitOpts.OnEpoch = func(epoch int, h *vaekit.History) error {
 		f.epochs++
@@ -253,6 +266,15 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// tracer returns the function that tells opts.Trace of the events of the run named name
+// (prefixed with it), or one that does nothing.
+func tracer(opts Options, name string) func(string) {
+	if opts.Trace == nil {
+		return func(string) {}
+	}
+	return func(event string) { opts.Trace(name + " " + event) }
 }
 
 // CheckpointInterval is how often a run also checkpoints within an epoch, so that a run killed

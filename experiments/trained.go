@@ -31,8 +31,16 @@ type Trained struct {
 	// Prior is the code prior of a VQ-VAE run whose experiment has one (nil otherwise).
 	Prior *CodePrior
 
-	result     *Result // what run produced (nil for an opened run)
-	codeCounts []int   // a VQ-VAE's code counts on the test set, once computed
+	result     *Result      // what run produced (nil for an opened run)
+	trace      func(string) // Options.Trace for this run (nil for an opened run)
+	codeCounts []int        // a VQ-VAE's code counts on the test set, once computed
+}
+
+// phase tells the run's trace (Options.Trace) of a phase as it begins.
+func (t *Trained) phase(event string) {
+	if t.trace != nil {
+		t.trace(event)
+	}
 }
 
 // testCodeCounts returns how often each code is the nearest one over the test set (a
@@ -116,7 +124,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	if err != nil {
 		return err
 	}
-	f, err := fitInDir(ctx, fitJob{model: prior, params: params, backend: t.Backend, dir: dir, train: trainCodes, test: testCodes,
+	f, err := fitInDir(ctx, fitJob{name: filepath.Join(t.Experiment.Name, codePriorDir), model: prior, params: params, backend: t.Backend, dir: dir, train: trainCodes, test: testCodes,
 		announce: fmt.Sprintf("code prior: PixelCNN over %dx%d grids of %d codes, into %s", trainCodes.Height, trainCodes.Width,
 			params[vqvae.ParamNumCodes], dir)}, opts)
 	if err != nil {

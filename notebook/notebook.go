@@ -32,19 +32,20 @@ import (
 // liveCurves (an experiments.EpochView) redraws a run's loss curves in one output block of the notebook after every epoch.
 type liveCurves struct {
 	title, displayID, dir string
+	axes                  map[string]vaekit.TermAxis
 }
 
-func newLiveCurves(title string) (experiments.EpochView, error) {
+func newLiveCurves(title string, axes map[string]vaekit.TermAxis) (experiments.EpochView, error) {
 	dir, err := os.MkdirTemp("", "vaekit-live-")
 	if err != nil {
 		return nil, err
 	}
-	return &liveCurves{title: title, displayID: "vaekit-live-" + gonbui.UniqueId(), dir: dir}, nil
+	return &liveCurves{title: title, displayID: "vaekit-live-" + gonbui.UniqueId(), dir: dir, axes: axes}, nil
 }
 
 // draw returns the loss curves of h as PNG bytes.
 func (l *liveCurves) draw(h *vaekit.History) ([]byte, error) {
-	paths, err := figures.LossCurves(h, l.title, false, filepath.Join(l.dir, "live"))
+	paths, err := figures.LossCurves(h, l.axes, l.title, filepath.Join(l.dir, "live"))
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,23 @@ type FitOptions struct {
 	// with the same result. Without a Dir they do nothing.
 	CheckpointInterval time.Duration
 	CheckpointSteps    int
+	// Trace, if set, is told of every phase as it begins: "resume N" (the steps done so far,
+	// from the checkpoint: 0 for a new run), "step N", "checkpoint N" and "saved N" around a
+	// checkpoint write, "batchnorm E", "evaluate E" and "history E" (N counts steps from the
+	// run's start, E epochs). It is the run's own record of how far it got (the kill test reads
+	// it); it must be quick.
+	Trace func(event string)
 }
+
+// trace tells opts.Trace of an event.
+func (r *fitRun) trace(format string, args ...any) {
+	if r.opts.Trace != nil {
+		r.opts.Trace(fmt.Sprintf(format, args...))
+	}
+}
+
+// done is the number of steps from the run's start to step of epoch (1-based).
+func (r *fitRun) done(epoch, step int) int { return (epoch-1)*r.stepsPerEpoch + step }
 
 // ErrNonFinite is wrapped by the error Fit returns when a loss term becomes NaN or infinite.
 var ErrNonFinite = errors.New("loss is not finite")
@@ -68,6 +84,10 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 	start := t.CompletedEpochs()
 	r.hist.truncate(start)
 	resumeStep := r.resumeStep()
+	if r.ckpt != nil && resumeStep > 0 && len(t.savedSums()) == 0 {
+		resumeStep = 0 // the epoch starts over (see below)
+	}
+	r.trace("resume %d", r.done(start+1, resumeStep))
 	for epoch := start + 1; epoch <= r.p.Epochs; epoch++ {
 		epochSet := staticTrain
 		if r.p.Binarize == "dynamic" {
@@ -133,6 +153,7 @@ func (r *fitRun) trainEpoch(ctx context.Context, epoch int, set *datasets.Set, o
 		if !ok {
 			return nil, ctx.Err()
 		}
+		r.trace("step %d", r.done(epoch, step))
 		means, err := r.step(epoch, step, batch)
 		if err != nil {
 			return nil, err
@@ -155,7 +176,7 @@ func (r *fitRun) trainEpoch(ctx context.Context, epoch int, set *datasets.Set, o
 			if err := r.t.saveProgress(step+1, sums); err != nil {
 				return nil, err
 			}
-			if err := r.save(); err != nil {
+			if err := r.save(r.done(epoch, step+1)); err != nil {
 				return nil, err
 			}
 		}
@@ -219,9 +240,11 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 	}
 	// Training normalized with each batch's statistics; evaluation, sampling and the
 	// checkpoint use the BatchNorm averages, estimated afresh with the epoch's final weights.
+	r.trace("batchnorm %d", epoch)
 	if err := t.EstimateBatchNorm(ctx, set, order, r.p.BatchNormBatches); err != nil {
 		return fmt.Errorf("epoch %d: estimating the BatchNorm averages: %w", epoch, err)
 	}
+	r.trace("evaluate %d", epoch)
 	testMeans, err := t.Evaluate(testSet, 0)
 	if err != nil {
 		return err
@@ -238,10 +261,11 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 	if r.ckpt != nil {
 		// History first: if the process dies before the checkpoint is saved, the resumed run
 		// drops the extra rows and repeats the epoch.
+		r.trace("history %d", epoch)
 		if err := r.hist.WriteFile(filepath.Join(r.opts.Dir, HistoryFile)); err != nil {
 			return err
 		}
-		if err := r.save(); err != nil {
+		if err := r.save(r.done(epoch+1, 0)); err != nil {
 			return err
 		}
 	}
@@ -253,12 +277,14 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 	return ctx.Err()
 }
 
-// save writes the checkpoint.
-func (r *fitRun) save() error {
+// save writes the checkpoint of the run after done steps.
+func (r *fitRun) save(done int) error {
+	r.trace("checkpoint %d", done)
 	r.t.recordFrozen()
 	if err := r.ckpt.Save(); err != nil {
 		return fmt.Errorf("saving checkpoint in %s: %w", r.opts.Dir, err)
 	}
+	r.trace("saved %d", done)
 	r.lastSave, r.stepsSinceSave = time.Now(), 0
 	return nil
 }

@@ -689,3 +689,33 @@ func TestTraversalAndTemperature(t *testing.T) {
 		t.Error("temperature -1: want an error")
 	}
 }
+
+// The trace of a Fit names every phase in order, counting steps from the run's start: 2 epochs
+// of 3 steps (batches of 16 of 48 images), checkpointing after every step, then a resumed Fit of
+// one more epoch starts from the 6 steps saved.
+func TestFitTrace(t *testing.T) {
+	train, test := syntheticSet(48, 4), syntheticSet(16, 5)
+	dir := t.TempDir()
+	fit := func(epochs int) []string {
+		var events []string
+		tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}))
+		if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir, CheckpointSteps: 1,
+			Trace: func(e string) { events = append(events, e) }}); err != nil {
+			t.Fatal(err)
+		}
+		return events
+	}
+	epoch := func(e, first int) []string {
+		return []string{fmt.Sprintf("step %d", first), fmt.Sprintf("checkpoint %d", first+1), fmt.Sprintf("saved %d", first+1),
+			fmt.Sprintf("step %d", first+1), fmt.Sprintf("checkpoint %d", first+2), fmt.Sprintf("saved %d", first+2),
+			fmt.Sprintf("step %d", first+2), fmt.Sprintf("batchnorm %d", e), fmt.Sprintf("evaluate %d", e), fmt.Sprintf("history %d", e),
+			fmt.Sprintf("checkpoint %d", first+3), fmt.Sprintf("saved %d", first+3)}
+	}
+	want := append(append([]string{"resume 0"}, epoch(1, 0)...), epoch(2, 3)...)
+	if got := fit(2); !slices.Equal(got, want) {
+		t.Errorf("trace of 2 epochs:\n got %q\nwant %q", got, want)
+	}
+	if got, want := fit(3), append([]string{"resume 6"}, epoch(3, 6)...); !slices.Equal(got, want) {
+		t.Errorf("trace of the resumed third epoch:\n got %q\nwant %q", got, want)
+	}
+}

@@ -112,3 +112,10 @@ func init() {
 func (Model) Units(store *model.Store) string {
 	return "per image: loss and reconstruction are " + vaekit.ReconstructionUnits(store)
 }
+
+// TermAxes implements vaekit.Described: the loss is the reconstruction term.
+func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis {
+	loss := vaekit.ReconstructionAxis(store)
+	loss.SameAs, loss.Why = "reconstruction", "an autoencoder's objective is its reconstruction term"
+	return map[string]vaekit.TermAxis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store)}
+}

@@ -176,3 +176,8 @@ func (Model) ClassLogits(scope *model.Scope, images *Node) *Node { return Logits
 func (Model) Units(*model.Store) string {
 	return "per image: loss is the cross-entropy in nats, error is 1 for a wrong class (its mean is the error rate)"
 }
+
+// TermAxes implements vaekit.Described.
+func (Model) TermAxes(*model.Store) map[string]vaekit.TermAxis {
+	return map[string]vaekit.TermAxis{"loss": {Unit: "nats per image"}, "error": {Unit: "error rate"}}
+}

@@ -138,3 +138,6 @@ func (m Model) Prior() string {
 
 // Units implements vaekit.Documented.
 func (Model) Units(store *model.Store) string { return vae.Units(store) }
+
+// TermAxes implements vaekit.Described: the VAE's.
+func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis { return vae.TermAxes(store) }

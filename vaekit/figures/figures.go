@@ -20,6 +20,7 @@ import (
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -51,6 +52,35 @@ func newPDF(width, height vg.Length) *vgpdf.Canvas {
 
 // save lays plots out in a grid of rows and writes base.png, base.svg and base.pdf.
 func save(rows [][]*plot.Plot, width, height vg.Length, base string) ([]string, error) {
+	return saveWithNote(rows, width, height, "", base)
+}
+
+// saveWithNote is save with a line of text under the plots (a key to the lines), so that no
+// legend covers data.
+func saveWithNote(rows [][]*plot.Plot, width, height vg.Length, note, base string) ([]string, error) {
+	return saveDrawn(width, height, base, func(dc draw.Canvas) {
+		if note != "" {
+			style := text.Style{Color: color.Black, Font: sans(vg.Points(CurrentStyle().FontSize * 0.9)),
+				XAlign: draw.XCenter, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
+			dc.FillText(style, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Min.Y + vg.Millimeter}, note)
+			dc = draw.Crop(dc, 0, 0, style.Height(note)+2*vg.Millimeter, 0)
+		}
+		tiles := draw.Tiles{Rows: len(rows), Cols: len(rows[0]), PadX: vg.Millimeter * 5, PadY: vg.Millimeter * 5,
+			PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 3}
+		canvases := plot.Align(rows, tiles, dc)
+		for i, row := range rows {
+			for j, p := range row {
+				if p != nil {
+					p.Draw(canvases[i][j])
+				}
+			}
+		}
+	})
+}
+
+// saveDrawn writes base.png, base.svg and base.pdf of a figure drawn by drawFig on a canvas of
+// the given size (PNG at the style's resolution).
+func saveDrawn(width, height vg.Length, base string, drawFig func(dc draw.Canvas)) ([]string, error) {
 	var paths []string
 	for _, format := range Formats {
 		path := base + "." + format
@@ -58,22 +88,13 @@ func save(rows [][]*plot.Plot, width, height vg.Length, base string) ([]string, 
 			var canvas vg.CanvasWriterTo
 			switch format {
 			case "png":
-				canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110))}
+				canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(CurrentStyle().DPI))}
 			case "svg":
 				canvas = vgsvg.New(width, height)
 			case "pdf":
 				canvas = newPDF(width, height)
 			}
-			tiles := draw.Tiles{Rows: len(rows), Cols: len(rows[0]), PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
-				PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-			canvases := plot.Align(rows, tiles, draw.New(canvas))
-			for i, row := range rows {
-				for j, p := range row {
-					if p != nil {
-						p.Draw(canvases[i][j])
-					}
-				}
-			}
+			drawFig(draw.New(canvas))
 			_, err := canvas.WriteTo(w)
 			return err
 		})
@@ -85,48 +106,121 @@ func save(rows [][]*plot.Plot, width, height vg.Length, base string) ([]string, 
 	return paths, nil
 }
 
-// LossCurves draws every loss term of a history per epoch, one panel per term, training as a
-// solid line and test as a dashed one. logScale draws the y axes logarithmically.
-func LossCurves(h *vaekit.History, title string, logScale bool, base string) ([]string, error) {
+// LossCurves draws the loss terms of a history per epoch, one panel per term, training as a
+// solid line with dots and test as a dashed line. Each panel's y axis is labelled with its term's
+// unit and is logarithmic where axes says so (terms axes leaves out: "per image", linear). A
+// term that axes says equals another by construction, and does at every point of the history,
+// shares that term's panel, whose title says why. Panels come two per row.
+func LossCurves(h *vaekit.History, axes map[string]vaekit.TermAxis, title, base string) ([]string, error) {
 	if len(h.Rows) == 0 {
 		return nil, fmt.Errorf("loss curves %s: the history is empty", base)
 	}
-	var rows [][]*plot.Plot
+	s := CurrentStyle()
+	var panels []*plot.Plot
 	for ti, term := range h.Terms {
-		p := plot.New()
-		p.Title.Text = term
-		if ti == 0 && title != "" {
-			p.Title.Text = title + ": " + term
+		if merged(h, axes, term) {
+			continue
 		}
-		p.X.Label.Text = "epoch"
-		p.Y.Label.Text = "nats per image"
-		if logScale {
-			p.Y.Scale = plot.LogScale{}
-			p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		axis := axes[term]
+		if axis.Unit == "" {
+			axis.Unit = "per image"
 		}
-		for si, split := range []string{"train", "test"} {
-			xys := termXYs(h, ti, split)
-			if len(xys) == 0 {
-				continue
+		name := term
+		for _, other := range h.Terms {
+			if axes[other].SameAs == term && merged(h, axes, other) {
+				name = fmt.Sprintf("%s = %s\n(%s)", term, other, axes[other].Why)
 			}
-			line, points, err := plotter.NewLinePoints(xys)
-			if err != nil {
-				return nil, fmt.Errorf("loss curves %s, term %s: %w", base, term, err)
-			}
-			line.Color = palette[si]
-			points.Color = palette[si]
-			points.Radius = vg.Points(1.5)
-			if si == 1 {
-				line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-			}
-			p.Add(line, points)
-			p.Legend.Add(split, line, points)
 		}
-		p.Legend.Top = true
-		p.Add(plotter.NewGrid())
-		rows = append(rows, []*plot.Plot{p})
+		if len(panels) == 0 && title != "" {
+			name = title + "\n" + name
+		}
+		p := newPlot(s, name, "epoch", axis.Unit)
+		if err := addCurves(p, h, ti, axis.Log && positive(h, ti)); err != nil {
+			return nil, fmt.Errorf("loss curves %s, term %s: %w", base, term, err)
+		}
+		panels = append(panels, p)
 	}
-	return save(rows, 14*vg.Centimeter, vg.Length(len(rows))*6*vg.Centimeter, base)
+	cols := min(2, len(panels))
+	var rows [][]*plot.Plot
+	for i := 0; i < len(panels); i += cols {
+		row := make([]*plot.Plot, cols)
+		copy(row, panels[i:])
+		rows = append(rows, row)
+	}
+	w := s.width()
+	rowHeight := w * 0.4
+	if cols == 1 {
+		rowHeight = w * 0.55
+	}
+	key := "train: solid line with dots; test: dashed line; one value per epoch"
+	return saveWithNote(rows, w, vg.Length(len(rows))*rowHeight+w*0.05, key, base)
+}
+
+// merged reports whether term is drawn in the panel of the term it equals by construction:
+// axes says so and the history agrees at every point.
+func merged(h *vaekit.History, axes map[string]vaekit.TermAxis, term string) bool {
+	other := axes[term].SameAs
+	ti, oi := slices.Index(h.Terms, term), slices.Index(h.Terms, other)
+	if other == "" || ti < 0 || oi < 0 {
+		return false
+	}
+	for _, r := range h.Rows {
+		if r.Values[ti] != r.Values[oi] {
+			return false
+		}
+	}
+	return true
+}
+
+// positive reports whether every value of term ti is > 0 (a logarithmic axis can show it).
+func positive(h *vaekit.History, ti int) bool {
+	for _, r := range h.Rows {
+		if !(r.Values[ti] > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// addCurves adds term ti's training and test curves to p, on a logarithmic axis if logScale, and
+// pads the axes so that no point sits on the frame.
+func addCurves(p *plot.Plot, h *vaekit.History, ti int, logScale bool) error {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for si, split := range []string{"train", "test"} {
+		xys := termXYs(h, ti, split)
+		if len(xys) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return err
+		}
+		line.Color, points.Color = palette[si], palette[si]
+		line.Width = vg.Points(1.2)
+		points.Radius = vg.Points(1.6)
+		if si == 1 {
+			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+			points.Radius = 0
+		}
+		p.Add(line, points)
+		for _, xy := range xys {
+			lo, hi = min(lo, xy.Y), max(hi, xy.Y)
+		}
+	}
+	p.Add(plotter.NewGrid())
+	epochs := h.Epochs()
+	p.X.Min, p.X.Max = 0.5, float64(max(epochs, 1))+0.5
+	if logScale {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+		p.Y.Min, p.Y.Max = lo/math.Pow(hi/lo, 0.06), hi*math.Pow(hi/lo, 0.06)
+		if hi == lo {
+			p.Y.Min, p.Y.Max = lo/2, hi*2
+		}
+	} else {
+		padRange(&p.Y, lo, hi, 0.06)
+	}
+	return nil
 }
 
 // termXYs are the (epoch, value) points of term number ti on one split of a history.
@@ -138,11 +232,6 @@ func termXYs(h *vaekit.History, ti int, split string) plotter.XYs {
 		}
 	}
 	return xys
-}
-
-var palette = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255},
-	color.RGBA{R: 214, G: 39, B: 40, A: 255},
 }
 
 // mosaic tiles equally sized grayscale images (values in [0, 1]) into one image with rows x
@@ -190,12 +279,13 @@ func ImageGrid(images [][]float32, h, w, cols int, rowLabels []string, title, ba
 	}
 	rows := (len(images) + cols - 1) / cols
 	m := mosaic(images, h, w, rows, cols)
-	p := plot.New()
-	p.Title.Text = title
+	st := CurrentStyle()
+	p := newPlot(st, title, "", "")
 	p.Add(plotter.NewImage(m, 0, 0, float64(cols), float64(rows)))
 	p.HideX()
 	p.X.Min, p.X.Max = 0, float64(cols)
 	p.Y.Min, p.Y.Max = 0, float64(rows)
+	labelSpace := vg.Length(0)
 	if len(rowLabels) > 0 {
 		ticks := make([]plot.Tick, len(rowLabels))
 		for i, l := range rowLabels {
@@ -204,15 +294,13 @@ func ImageGrid(images [][]float32, h, w, cols int, rowLabels []string, title, ba
 		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 		p.Y.Tick.Length = 0
 		p.Y.LineStyle.Width = 0
+		labelSpace = 2.8 * vg.Centimeter
 	} else {
 		p.HideY()
 	}
-	cell := 0.9 * vg.Centimeter
-	labelSpace := vg.Length(0)
-	if len(rowLabels) > 0 {
-		labelSpace = 3 * vg.Centimeter
-	}
-	return save([][]*plot.Plot{{p}}, vg.Length(cols)*cell+labelSpace+vg.Centimeter, vg.Length(rows)*cell+1.5*vg.Centimeter, base)
+	// Cells fill the style's width, up to 1.5 cm each (a few large images stay a sensible size).
+	cell := min(1.5*vg.Centimeter, (st.width()-labelSpace-vg.Centimeter)/vg.Length(cols))
+	return save([][]*plot.Plot{{p}}, vg.Length(cols)*cell+labelSpace+vg.Centimeter, vg.Length(rows)*cell+vg.Points(st.FontSize*4), base)
 }
 
 // LatentManifold draws an n x n grid of images decoded at the latent points
@@ -224,72 +312,102 @@ func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base 
 		return nil, fmt.Errorf("latent manifold %s: need n*n images for n values of z[0] and z[1], got %d, %d, %d", base, len(images), len(z0), len(z1))
 	}
 	m := mosaic(images, h, w, n, n)
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "z[0]"
-	p.Y.Label.Text = "z[1]"
-	// Cell k spans [k, k+1] on both axes; its tick sits at its centre with its z value.
-	p.Add(plotter.NewImage(m, 0, 0, float64(n), float64(n)))
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
-	ticks := func(values []float64) plot.ConstantTicks {
-		var t plot.ConstantTicks
-		step := max(1, n/5)
-		for k := 0; k < n; k += step {
-			t = append(t, plot.Tick{Value: float64(k) + 0.5, Label: strconv.FormatFloat(values[k], 'g', 2, 64)})
+	st := CurrentStyle()
+	p := newPlot(st, title, "z[0]", "z[1]")
+	if step, ok := evenStep(z0); ok && slices.Equal(z0, z1) {
+		// An even grid: the axes are z itself, with round ticks; cell k is centred on z0[k].
+		lo, hi := z0[0]-step/2, z0[n-1]+step/2
+		p.Add(plotter.NewImage(m, lo, lo, hi, hi))
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
+	} else {
+		// Uneven coordinates (quantiles): cell k spans [k, k+1]; its tick sits at its centre with
+		// its z value, all with one decimal.
+		p.Add(plotter.NewImage(m, 0, 0, float64(n), float64(n)))
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
+		ticks := func(values []float64) plot.ConstantTicks {
+			var t plot.ConstantTicks
+			step := max(1, n/6)
+			for k := step / 2; k < n; k += step {
+				t = append(t, plot.Tick{Value: float64(k) + 0.5, Label: strconv.FormatFloat(values[k], 'f', 1, 64)})
+			}
+			return t
 		}
-		return t
+		p.X.Tick.Marker = ticks(z0)
+		p.Y.Tick.Marker = ticks(z1)
 	}
-	p.X.Tick.Marker = ticks(z0)
-	p.Y.Tick.Marker = ticks(z1)
-	side := vg.Length(n)*0.75*vg.Centimeter + 2*vg.Centimeter
-	return save([][]*plot.Plot{{p}}, side, side, base)
+	side := min(st.width(), 0.8*vg.Centimeter*vg.Length(n)+2*vg.Centimeter)
+	return save([][]*plot.Plot{{p}}, side, side+vg.Points(st.FontSize*2), base)
+}
+
+// evenStep returns the step of evenly spaced increasing values.
+func evenStep(v []float64) (float64, bool) {
+	if len(v) < 2 {
+		return 0, false
+	}
+	step := (v[len(v)-1] - v[0]) / float64(len(v)-1)
+	for i := range v {
+		if math.Abs(v[i]-(v[0]+float64(i)*step)) > 1e-9*math.Max(1, math.Abs(step)) {
+			return 0, false
+		}
+	}
+	return step, step > 0
 }
 
 // Point is a point of a figure, in data coordinates.
 type Point struct{ X, Y float64 }
 
-// CurveWithReference draws one loss term of a history per epoch (training solid, test dashed)
-// and reference points (published values at given epochs) as black crosses, so that a
-// reproduction can be read against its source.
-func CurveWithReference(h *vaekit.History, term string, reference []Point, title, base string) ([]string, error) {
+// CurveWithReference draws one loss term of a history per epoch (training solid, test dashed),
+// in unit, and reference points (published values at given epochs) as black crosses inside the
+// frame with their values written beside them, so that a reproduction can be read against its
+// source. A line under the plot is the key.
+func CurveWithReference(h *vaekit.History, term, unit string, reference []Point, title, base string) ([]string, error) {
 	ti := slices.Index(h.Terms, term)
 	if ti < 0 || len(h.Rows) == 0 {
 		return nil, fmt.Errorf("curve %s: the history has no term %q (terms %v)", base, term, h.Terms)
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "epoch"
-	p.Y.Label.Text = term + " per image"
-	for si, split := range []string{"train", "test"} {
-		xys := termXYs(h, ti, split)
-		if len(xys) == 0 {
-			continue
-		}
-		line, err := plotter.NewLine(xys)
-		if err != nil {
-			return nil, fmt.Errorf("curve %s: %w", base, err)
-		}
-		line.Color = palette[si]
-		if si == 1 {
-			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-		}
-		p.Add(line)
-		p.Legend.Add("vaekit "+split, line)
+	st := CurrentStyle()
+	p := newPlot(st, title, "epoch", unit)
+	if err := addCurves(p, h, ti, false); err != nil {
+		return nil, fmt.Errorf("curve %s: %w", base, err)
 	}
+	key := "vaekit: training solid with dots, test dashed"
 	if len(reference) > 0 {
 		xys := make(plotter.XYs, len(reference))
+		labels := make([]string, len(reference))
+		lo, hi := p.Y.Min, p.Y.Max
+		// A long reference (a log of every epoch) is labelled at five points, not all.
+		labelled := func(i int) bool {
+			n := len(reference)
+			return n <= 6 || i == 0 || i == n-1 || i == n/4 || i == n/2 || i == 3*n/4
+		}
 		for i, r := range reference {
 			xys[i] = plotter.XY{X: r.X, Y: r.Y}
+			if labelled(i) {
+				labels[i] = strconv.FormatFloat(r.Y, 'f', 2, 64)
+			}
+			lo, hi = min(lo, r.Y), max(hi, r.Y)
+			p.X.Min, p.X.Max = min(p.X.Min, r.X-0.5), max(p.X.Max, r.X+0.5)
 		}
-		s, err := plotter.NewScatter(xys)
+		padRange(&p.Y, lo, hi, 0.04)
+		sc, err := plotter.NewScatter(xys)
 		if err != nil {
 			return nil, fmt.Errorf("curve %s: %w", base, err)
 		}
-		s.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
-		p.Add(s)
-		p.Legend.Add("reference", s)
+		sc.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
+		if len(reference) > 20 {
+			sc.GlyphStyle.Radius = vg.Points(2)
+		}
+		values, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+		if err != nil {
+			return nil, fmt.Errorf("curve %s: %w", base, err)
+		}
+		for i := range values.TextStyle {
+			values.TextStyle[i].Font = sans(vg.Points(st.FontSize * 0.8))
+		}
+		values.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(4)}
+		p.Add(sc, values)
+		key += "; reference: crosses, with their values"
 	}
-	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
-	return save([][]*plot.Plot{{p}}, 14*vg.Centimeter, 9*vg.Centimeter, base)
+	w := st.width()
+	return saveWithNote([][]*plot.Plot{{p}}, w, w*0.6, key, base)
 }

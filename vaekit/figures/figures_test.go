@@ -41,8 +41,10 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 		name string
 		draw func(base string) ([]string, error)
 	}{
-		{"loss curves", func(base string) ([]string, error) { return LossCurves(hist, "t", false, base) }},
-		{"loss curves, log scale", func(base string) ([]string, error) { return LossCurves(hist, "t", true, base) }},
+		{"loss curves", func(base string) ([]string, error) { return LossCurves(hist, nil, "t", base) }},
+		{"loss curves, log scale", func(base string) ([]string, error) {
+			return LossCurves(hist, map[string]vaekit.TermAxis{"loss": {Unit: "nats per image", Log: true}}, "t", base)
+		}},
 		{"image grid", func(base string) ([]string, error) {
 			return ImageGrid([][]float32{ramp(1), ramp(0.5), ramp(0.2)}, 4, 4, 2, []string{"a", "b"}, "grid", base)
 		}},
@@ -99,7 +101,7 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 
 func TestFigureInputErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := LossCurves(&vaekit.History{}, "", false, filepath.Join(dir, "x")); err == nil {
+	if _, err := LossCurves(&vaekit.History{}, nil, "", filepath.Join(dir, "x")); err == nil {
 		t.Error("LossCurves of an empty history succeeded")
 	}
 	if _, err := ImageGrid(nil, 4, 4, 2, nil, "", filepath.Join(dir, "x")); err == nil {

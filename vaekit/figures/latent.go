@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/gonum/mat"
@@ -14,14 +15,6 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
-
-// classColors is a ten-colour qualitative palette (matplotlib's tab10), one colour per class.
-var classColors = []color.Color{
-	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
-	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
-	color.RGBA{227, 119, 194, 255}, color.RGBA{127, 127, 127, 255}, color.RGBA{188, 189, 34, 255},
-	color.RGBA{23, 190, 207, 255},
-}
 
 // PCA2 projects points (each of the same dimension d >= 2) onto their first two principal
 // components and returns the projections and the fraction of the total variance they explain.
@@ -134,20 +127,24 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 		}
 		perClass[l] = append(perClass[l], plotter.XY{X: xy[i][0], Y: xy[i][1]})
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	st := CurrentStyle()
+	p := newPlot(st, fmt.Sprintf("%s\n%d test images", title, len(points)), xLabel, yLabel)
+	legend := plot.NewLegend()
+	legend.TextStyle.Font = sans(vg.Points(st.FontSize * 0.9))
+	legend.Top, legend.Left = true, true
 	for c, pts := range perClass {
 		if len(pts) == 0 {
 			continue
 		}
-		s, err := plotter.NewScatter(pts)
+		sc, err := plotter.NewScatter(pts)
 		if err != nil {
 			return nil, fmt.Errorf("label clusters %s: %w", base, err)
 		}
-		s.GlyphStyle = draw.GlyphStyle{Color: classColors[c], Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
-		p.Add(s)
-		p.Legend.Add(classNames[c], s)
+		sc.GlyphStyle = draw.GlyphStyle{Color: classColors[c], Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		key := *sc
+		key.GlyphStyle.Radius = vg.Points(3) // larger in the key than in the cloud
+		legend.Add(classNames[c], &key)
 	}
 	for c, m := range marks {
 		at := plotter.XYs{{X: float64(m[0]), Y: float64(m[1])}}
@@ -163,49 +160,101 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 			return nil, fmt.Errorf("label clusters %s: %w", base, err)
 		}
 		names.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(2)}
+		for i := range names.TextStyle {
+			names.TextStyle[i].Font = sans(vg.Points(st.FontSize))
+		}
 		p.Add(outline, cross, names)
 		xy = append(xy, [2]float64{float64(m[0]), float64(m[1])})
 	}
-	// Room on the right for the legend, so that it covers no point.
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, q := range xy {
-		lo, hi = min(lo, q[0]), max(hi, q[0])
+	if len(marks) > 0 {
+		outline := draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
+		legend.Add("learned class mean", glyphKey(outline))
 	}
-	p.X.Max = hi + 0.3*(hi-lo) + 1e-9
-	p.Legend.Left, p.Legend.Top = false, true
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, q := range xy {
+		xlo, xhi, ylo, yhi = min(xlo, q[0]), max(xhi, q[0]), min(ylo, q[1]), max(yhi, q[1])
+	}
+	padRange(&p.X, xlo, xhi, 0.04)
+	padRange(&p.Y, ylo, yhi, 0.04)
 	p.Add(plotter.NewGrid())
-	return save([][]*plot.Plot{{p}}, 18*vg.Centimeter, 14*vg.Centimeter, base)
+	// The key sits in a column of its own right of the axes, so that it covers no point.
+	w := st.width()
+	keyWidth := 3.2 * vg.Centimeter
+	return saveDrawn(w, w*0.8, base, func(dc draw.Canvas) {
+		left := draw.Crop(dc, 0, -keyWidth, 0, 0)
+		p.Draw(draw.Crop(left, vg.Millimeter*2, -vg.Millimeter*2, vg.Millimeter*2, -vg.Millimeter*2))
+		right := draw.Crop(dc, w-keyWidth, 0, 0, -vg.Points(st.FontSize*3))
+		legend.Draw(right)
+	})
+}
+
+// glyphKey is a legend entry drawing one glyph.
+type glyphKey draw.GlyphStyle
+
+func (g glyphKey) Thumbnail(c *draw.Canvas) {
+	c.DrawGlyph(draw.GlyphStyle(g), c.Center())
 }
 
 // CodebookUsage draws how often each code of a VQ-VAE codebook is the nearest code (counts
-// indexed by code), with the perplexity and the share of codes in use in the title.
+// indexed by code), most used first on a logarithmic axis (one background code can take most of
+// the positions), with the perplexity and the share of codes in use in the title; codes never
+// used are counted in the title, not drawn.
 func CodebookUsage(counts []int, perplexity, inUse float64, title, base string) ([]string, error) {
 	if len(counts) == 0 {
 		return nil, fmt.Errorf("codebook usage %s: no codes", base)
 	}
-	values := make(plotter.Values, len(counts))
-	for i, c := range counts {
-		values[i] = float64(c)
+	sorted := slices.Clone(counts)
+	slices.SortFunc(sorted, func(a, b int) int { return b - a })
+	used := 0
+	for used < len(sorted) && sorted[used] > 0 {
+		used++
 	}
-	bars, err := plotter.NewBarChart(values, vg.Length(math.Max(1, 400/float64(len(counts))))*vg.Points(1))
+	if used == 0 {
+		return nil, fmt.Errorf("codebook usage %s: no code is used", base)
+	}
+	st := CurrentStyle()
+	p := newPlot(st, fmt.Sprintf("%s\nperplexity %.1f of %d codes; %d in use (%.0f%%), %d never chosen", title, perplexity, len(counts), used,
+		100*inUse, len(counts)-used), "codes in order of use (rank)", "grid positions (log scale)")
+	// A rank-frequency line (bars would start at 0, which a logarithmic axis cannot show).
+	values := make(plotter.XYs, used)
+	for i := range values {
+		values[i] = plotter.XY{X: float64(i), Y: float64(sorted[i])}
+	}
+	w := st.width()
+	line, points, err := plotter.NewLinePoints(values)
 	if err != nil {
 		return nil, fmt.Errorf("codebook usage %s: %w", base, err)
 	}
-	bars.Color = palette[0]
-	bars.LineStyle.Width = 0
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s (perplexity %.1f of %d codes, %.0f%% in use)", title, perplexity, len(counts), 100*inUse)
-	p.X.Label.Text = "code"
-	p.Y.Label.Text = "grid positions"
-	p.Add(bars)
-	var ticks []plot.Tick
-	step := max(1, len(counts)/8)
-	for i := 0; i < len(counts); i += step {
-		ticks = append(ticks, plot.Tick{Value: float64(i), Label: strconv.Itoa(i)})
+	line.Color, points.Color = palette[0], palette[0]
+	line.StepStyle = plotter.MidStep
+	points.Radius = vg.Points(1.8)
+	p.Add(plotter.NewGrid(), line, points)
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = logTicks{}
+	p.Y.Min, p.Y.Max = math.Max(0.5, values[used-1].Y/2), values[0].Y*2
+	p.X.Min, p.X.Max = -0.6, float64(used)-0.4
+	p.X.Tick.Marker = rankTicks{}
+	return save([][]*plot.Plot{{p}}, w, w*0.55, base)
+}
+
+// rankTicks label ranks (the code of rank r is at x = r - 1) at 1 and at multiples of a 1-2-5
+// step that gives about five labels.
+type rankTicks struct{}
+
+func (rankTicks) Ticks(lo, hi float64) []plot.Tick {
+	n := int(hi) + 1
+	step := 1
+	for _, s := range []int{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000} {
+		step = s
+		if n/s <= 6 {
+			break
+		}
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Y.Tick.Marker = plainTicks{}
-	return save([][]*plot.Plot{{p}}, 18*vg.Centimeter, 8*vg.Centimeter, base)
+	ticks := []plot.Tick{{Value: 0, Label: "1"}}
+	for r := step; r <= n; r += step {
+		ticks = append(ticks, plot.Tick{Value: float64(r - 1), Label: strconv.Itoa(r)})
+	}
+	return ticks
 }
 
 // CodeMap draws a few images (h*w values in [0, 1]) above their VQ-VAE code grids (gh*gw code
@@ -251,14 +300,18 @@ func CodeMap(images [][]float32, codes []int32, h, w, gh, gw int, title, base st
 	if err != nil {
 		return nil, fmt.Errorf("code map %s: %w", base, err)
 	}
+	// Each image is a tile of the style's width; the code indices are sized to fill their cells.
+	st := CurrentStyle()
+	tile := min(4.5*vg.Centimeter, (st.width()-vg.Centimeter)/vg.Length(n))
+	cell := tile / vg.Length(max(gh, gw))
 	for i := range l.TextStyle {
-		l.TextStyle[i].Font.Size = vg.Points(5)
+		l.TextStyle[i].Font = sans(min(cell*0.42, vg.Points(st.FontSize)))
 		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
 	}
 	p.Add(l)
 	p.HideAxes()
+	p.Title.TextStyle.Font = sans(vg.Points(st.FontSize * 1.15))
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(width), 0, float64(height)
-	tile := 3.5 * vg.Centimeter
 	return save([][]*plot.Plot{{p}}, vg.Length(n)*tile+vg.Centimeter, 2*tile+1.5*vg.Centimeter, base)
 }
 
@@ -283,17 +336,4 @@ func codeColor(code int32) color.Color {
 	}
 	light := func(v float64) uint8 { return uint8(255 * (0.55 + 0.45*v)) }
 	return color.RGBA{light(r), light(g), light(b), 255}
-}
-
-// plainTicks are gonum's default ticks labelled without trailing zeros ("5000", not "5000.00").
-type plainTicks struct{}
-
-func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', -1, 64)
-		}
-	}
-	return ticks
 }

@@ -93,3 +93,10 @@ func (Model) Prior() string { return "N(0, I)" }
 func (Model) Units(*model.Store) string {
 	return "per image: discriminator and generator are binary cross-entropies in nats (loss is their sum); real_score and fake_score are the discriminator's probability that an image is real"
 }
+
+// TermAxes implements vaekit.Described.
+func (Model) TermAxes(*model.Store) map[string]vaekit.TermAxis {
+	nats := vaekit.TermAxis{Unit: "nats per image"}
+	score := vaekit.TermAxis{Unit: "probability of real"}
+	return map[string]vaekit.TermAxis{"loss": nats, "discriminator": nats, "generator": nats, "real_score": score, "fake_score": score}
+}

@@ -181,6 +181,11 @@ func (Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 	return vaekit.Terms{{Name: "loss", Value: nll}}
 }
 
+// TermAxes implements vaekit.Described: the negative log-likelihood of a code grid.
+func (Model) TermAxes(*model.Store) map[string]vaekit.TermAxis {
+	return map[string]vaekit.TermAxis{"loss": {Unit: "nats per code grid"}}
+}
+
 func init() {
 	p := []string{"pixelcnn"}
 	vaekit.DeclareParams(

@@ -128,6 +128,22 @@ func init() {
 // Units implements vaekit.Documented.
 func (Model) Units(store *model.Store) string { return Units(store) }
 
+// TermAxes implements vaekit.Described.
+func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis { return TermAxes(store) }
+
+// TermAxes describes the VAE's terms for figures (the conditional VAEs share them).
+func TermAxes(store *model.Store) map[string]vaekit.TermAxis {
+	kl := vaekit.TermAxis{Unit: "nats per image"}
+	if model.GetParamOr(store.RootScope(), ParamKLReduction, "sum") == "mean" {
+		kl.Unit = "nats per latent dimension"
+	}
+	loss := vaekit.ReconstructionAxis(store)
+	if loss.Unit != "nats per image" {
+		loss.Unit = "per image (" + loss.Unit + " + KL)"
+	}
+	return map[string]vaekit.TermAxis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": kl}
+}
+
 // Units describes the VAE's terms (the conditional VAEs share them).
 func Units(store *model.Store) string {
 	kl := "kl is the KL divergence in nats"

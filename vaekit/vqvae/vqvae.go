@@ -318,3 +318,17 @@ func (Model) Units(store *model.Store) string {
 	}
 	return "per image: reconstruction is " + vaekit.ReconstructionUnits(store) + weight + "; codebook and commitment are squared distances summed over the code grid"
 }
+
+// TermAxes implements vaekit.Described. The terms fall by decades over the first epochs, so
+// every axis is logarithmic; codebook and commitment are the same distance.
+func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis {
+	reconstruction := vaekit.ReconstructionAxis(store)
+	reconstruction.Log = true
+	return map[string]vaekit.TermAxis{
+		"loss":           {Unit: "per image (weighted sum)", Log: true},
+		"reconstruction": reconstruction,
+		"codebook":       {Unit: "squared distance per code grid", Log: true},
+		"commitment": {Unit: "squared distance per code grid", Log: true, SameAs: "codebook",
+			Why: "both are ||z - e||² summed over the grid; they differ only in where the gradient goes"},
+	}
+}

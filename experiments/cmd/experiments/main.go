@@ -20,6 +20,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/experiments"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
 func main() {
@@ -56,7 +57,8 @@ func usage() error {
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
 		"       experiments record [-o docs/records] RUNDIR... (a finished run's record: what the results page reads, no checkpoint)\n" +
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
-		"       experiments report [-o DIR] RUNDIR... (report.md and report.html with the table and the figures)")
+		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
+		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md and report.html with the table and the figures, redrawn at that size if given)")
 }
 
 // checkOnlyForTests makes every run a -check run: the fuzz test drives run with random
@@ -94,6 +96,8 @@ func run(args []string) error {
 		return cmdResults(args)
 	case "table", "report":
 		return cmdTableOrReport(args)
+	case "gallery":
+		return cmdGallery(args)
 	case "run":
 		return cmdRun(args)
 	}
@@ -187,12 +191,39 @@ func cmdResults(args []string) error {
 	return nil
 }
 
+// cmdGallery runs `experiments gallery`.
+func cmdGallery(args []string) error {
+	fs := flag.NewFlagSet("gallery", flag.ContinueOnError)
+	out := fs.String("o", "docs/figures.md", "the page to write; the figures go into a folder figures beside it")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usage()
+	}
+	if err := experiments.WriteGallery(*out, fs.Args(), experiments.Options{}); err != nil {
+		return err
+	}
+	fmt.Println("wrote", *out)
+	return nil
+}
+
 // cmdTableOrReport runs `experiments table` and `experiments report`.
 func cmdTableOrReport(args []string) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	out := fs.String("o", "report", "report: the folder to write report.md, report.html and the figures into")
+	width := fs.Float64("width", 0, "report: redraw the figures this many centimetres wide (0: copy the run's own)")
+	dpi := fs.Int("dpi", 0, "report: redraw the figures' PNGs at this resolution (0: copy the run's own)")
+	fontSize := fs.Float64("font", 0, "report: redraw the figures with type of this many points (0: copy the run's own)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	redraw := *width != 0 || *dpi != 0 || *fontSize != 0
+	if redraw {
+		// Checked before any run is read: a bad size is one line, not a half-written report.
+		if err := figures.SetStyle(figures.Style{Width: *width, DPI: *dpi, FontSize: *fontSize}); err != nil {
+			return err
+		}
 	}
 	if fs.NArg() == 0 {
 		return usage()
@@ -211,12 +242,39 @@ func cmdTableOrReport(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("report folder: %w", err)
 	}
+	if redraw {
+		scratch, err := redrawFigures(runs, *out)
+		defer os.RemoveAll(scratch)
+		if err != nil {
+			return err
+		}
+	}
 	written, err := experiments.WriteReport(*out, runs)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s and %s (%d figures)\n", filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"), len(written)-2)
 	return nil
+}
+
+// redrawFigures draws every run's figures again in the current style into a scratch folder under
+// out, and points the runs at them, so that the report copies those instead of the runs' own.
+func redrawFigures(runs []*experiments.Finished, out string) (scratch string, err error) {
+	if scratch, err = os.MkdirTemp(out, ".redraw-"); err != nil {
+		return "", err
+	}
+	for _, r := range runs {
+		t, err := experiments.OpenDir(r.Dir, experiments.Options{})
+		if err != nil {
+			return scratch, err
+		}
+		paths, err := t.FiguresIn(filepath.Join(scratch, r.Metrics.Experiment))
+		if err != nil {
+			return scratch, err
+		}
+		r.Figures = experiments.PNGs(paths)
+	}
+	return scratch, nil
 }
 
 // cmdRun runs `experiments run`.

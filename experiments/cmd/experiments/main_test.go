@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +57,9 @@ func TestBadArguments(t *testing.T) {
 		{"runs folder cannot be made", []string{"run", "-check", "-runs", filepath.Join(notAFolder, "runs"), "mnist-mlp-vae"}, "is not a directory"},
 		{"runs folder cannot be made (run)", []string{"run", "-runs", filepath.Join(notAFolder, "runs"), "mnist-mlp-vae"}, "not a directory"},
 		{"unknown family's parameters", []string{"params", "svm"}, `unknown model "svm"`},
+		{"report too narrow", []string{"report", "-width", "2", "-o", filepath.Join(runs, "report"), runs}, "figure width 2 cm: expected 5 to 60"},
+		{"gallery without runs", []string{"gallery", "-o", filepath.Join(runs, "g.md")}, "usage:"},
+		{"report at 10 dpi", []string{"report", "-dpi", "10", "-o", filepath.Join(runs, "report"), runs}, "figure resolution 10 dpi: expected 50 to 1200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,5 +137,69 @@ func TestCommandLineDoesNotLinkGoNB(t *testing.T) {
 		if strings.Contains(dep, "janpfeifer/gonb") {
 			t.Errorf("the command line links %s", dep)
 		}
+	}
+}
+
+// `report -width -dpi` redraws a run's figures at that size into the report, and leaves the
+// run's own figures as they were.
+func TestReportRedrawsAtTheSizeAsked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a quick run")
+	}
+	if _, err := os.Stat("/usr/share/datasets/fashion-mnist"); err != nil && os.Getenv("VAEKIT_REQUIRE_DATA") != "1" {
+		t.Skip("data not installed (run `make data`)")
+	}
+	runs := t.TempDir()
+	if err := run([]string{"run", "-quick", "-runs", runs, "mnist-mlp-vae"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(runs, "mnist-mlp-vae")
+	own, err := os.ReadFile(filepath.Join(dir, "figures", "samples.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "report")
+	if err := run([]string{"report", "-width", "10", "-dpi", "72", "-o", out, dir}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(out, "figures", "mnist-mlp-vae", "loss_curves.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	width, dpi := 10.0, 72.0
+	if want := int(width / 2.54 * dpi); cfg.Width < want-1 || cfg.Width > want+1 {
+		t.Errorf("redrawn loss curves %d pixels wide, want %d (10 cm at 72 dpi)", cfg.Width, want)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "figures", "samples.png")); !bytes.Equal(after, own) {
+		t.Error("the report changed the run's own figures")
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(out, ".redraw-*")); len(leftovers) > 0 {
+		t.Errorf("scratch folders left in the report: %v", leftovers)
+	}
+	// The gallery: one section per figure kind the run draws, each pointing at a drawn file.
+	page := filepath.Join(t.TempDir(), "figures.md")
+	if err := run([]string{"gallery", "-o", page, dir}); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"loss_curves", "reconstructions", "samples", "label_clusters", "interpolation"} {
+		rel := "figures/mnist-mlp-vae/" + kind + ".png"
+		if !strings.Contains(string(text), "("+rel+")") {
+			t.Errorf("the gallery does not show %s", kind)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(page), rel)); err != nil {
+			t.Errorf("gallery figure: %v", err)
+		}
+	}
+	if !strings.Contains(string(text), "Not drawn by these runs: ") {
+		t.Error("the gallery does not say which kinds no run drew")
 	}
 }

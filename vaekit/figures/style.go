@@ -1,0 +1,180 @@
+package figures
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+	"sync"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/vg"
+)
+
+// Style is the size, resolution and type size of every figure: one owner of how vaekit's
+// figures look. The defaults fit a report's text column on A4 paper (15 cm wide) and stay
+// legible there (9 pt labels); the PNGs have 150 dpi, enough for a screen and a draft, 300 for
+// print. SVG and PDF are vector files: only Width and FontSize apply to them.
+type Style struct {
+	// Width of every figure in centimetres; each figure's height follows from it.
+	Width float64
+	// DPI of the PNG files.
+	DPI int
+	// FontSize of axis labels, tick labels and legends in points; titles are 1.15x larger.
+	FontSize float64
+}
+
+// DefaultStyle is the style figures are drawn in unless SetStyle changes it.
+var DefaultStyle = Style{Width: 15, DPI: 150, FontSize: 9}
+
+var (
+	styleMu sync.Mutex
+	current = DefaultStyle
+)
+
+// SetStyle sets the style of the figures drawn after it, checked first: a width of 5 to 60 cm,
+// 50 to 1200 dpi, type of 5 to 24 points. A zero field keeps the default.
+func SetStyle(s Style) error {
+	if s.Width == 0 {
+		s.Width = DefaultStyle.Width
+	}
+	if s.DPI == 0 {
+		s.DPI = DefaultStyle.DPI
+	}
+	if s.FontSize == 0 {
+		s.FontSize = DefaultStyle.FontSize
+	}
+	switch {
+	case !(s.Width >= 5 && s.Width <= 60):
+		return fmt.Errorf("figure width %g cm: expected 5 to 60", s.Width)
+	case s.DPI < 50 || s.DPI > 1200:
+		return fmt.Errorf("figure resolution %d dpi: expected 50 to 1200", s.DPI)
+	case !(s.FontSize >= 5 && s.FontSize <= 24):
+		return fmt.Errorf("figure font size %g pt: expected 5 to 24", s.FontSize)
+	}
+	styleMu.Lock()
+	defer styleMu.Unlock()
+	current = s
+	return nil
+}
+
+// CurrentStyle is the style figures are drawn in now.
+func CurrentStyle() Style {
+	styleMu.Lock()
+	defer styleMu.Unlock()
+	return current
+}
+
+// width is the style's figure width.
+func (s Style) width() vg.Length { return vg.Length(s.Width) * vg.Centimeter }
+
+// Okabe and Ito's colour-blind-safe palette (blue, vermillion, bluish green, orange, sky blue,
+// reddish purple, yellow, black): lines use the first ones; classes use all eight plus grey and
+// a dark brown, told apart by shape too where it matters.
+var palette = []color.Color{
+	color.RGBA{0, 114, 178, 255}, color.RGBA{213, 94, 0, 255}, color.RGBA{0, 158, 115, 255},
+	color.RGBA{230, 159, 0, 255}, color.RGBA{86, 180, 233, 255}, color.RGBA{204, 121, 167, 255},
+	color.RGBA{240, 228, 66, 255}, color.RGBA{0, 0, 0, 255},
+}
+
+// classColors: one per class, up to ten (the palette, then grey and brown).
+var classColors = append(append([]color.Color{}, palette...), color.RGBA{136, 136, 136, 255}, color.RGBA{120, 70, 20, 255})
+
+// newPlot is a plot in the current style: type sizes, a title, axis labels.
+func newPlot(s Style, title, xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	size := vg.Points(s.FontSize)
+	p.Title.Text = title
+	p.Title.TextStyle.Font = sans(size * 1.15)
+	p.Title.Padding = vg.Points(4)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = sans(size)
+		a.Tick.Label.Font = sans(size * 0.9)
+		a.Tick.Marker = sameDecimals{}
+	}
+	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	p.Legend.TextStyle.Font = sans(size * 0.9)
+	return p
+}
+
+// sans is the figures' typeface (Liberation Sans, which gonum embeds) at a size.
+func sans(size vg.Length) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}
+}
+
+// logTicks label a logarithmic axis at 1, 2 and 5 times the powers of ten in its range (the
+// powers alone when it spans three decades or more; all nine multiples when that leaves fewer
+// than two labels), the others as minor ticks, with one number format per axis.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	labelled := 0
+	for _, all := range []bool{false, true} {
+		ticks, labelled = ticks[:0], 0
+		for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+			for m := 1.0; m <= 9; m++ {
+				v := m * math.Pow(10, e)
+				if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+					continue
+				}
+				t := plot.Tick{Value: v}
+				if all || m == 1 || (m == 2 || m == 5) && hi/lo < 1e3 {
+					t.Label = "x"
+					labelled++
+				}
+				ticks = append(ticks, t)
+			}
+		}
+		if labelled >= 2 {
+			break
+		}
+	}
+	return sameFormat(ticks)
+}
+
+// sameDecimals are gonum's 1-2-5 ticks labelled with one number format per axis: as many
+// decimals as the finest tick needs, the same for all ("0.5, 1.0, 1.5", never "0.5, 1, 1.50").
+type sameDecimals struct{}
+
+func (sameDecimals) Ticks(lo, hi float64) []plot.Tick {
+	return sameFormat(plot.DefaultTicks{}.Ticks(lo, hi))
+}
+
+// sameFormat relabels the labelled ticks with one number format: as many decimals as the finest
+// needs.
+func sameFormat(ticks []plot.Tick) []plot.Tick {
+	decimals := 0
+	for _, t := range ticks {
+		if t.Label != "" {
+			decimals = max(decimals, decimalsOf(t.Value))
+		}
+	}
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', decimals, 64)
+		}
+	}
+	return ticks
+}
+
+// decimalsOf is the number of decimals v needs (at most 6), from its shortest representation.
+func decimalsOf(v float64) int {
+	for d := 0; d < 6; d++ {
+		if r := math.Pow(10, float64(d)); math.Abs(math.Round(v*r)/r-v) <= 1e-9*math.Max(1, math.Abs(v)) {
+			return d
+		}
+	}
+	return 6
+}
+
+// padRange sets an axis's range to [lo, hi] widened by a share of its span on both sides, so
+// that no point or glyph sits on the frame.
+func padRange(a *plot.Axis, lo, hi, share float64) {
+	span := hi - lo
+	if span <= 0 {
+		span = math.Max(math.Abs(hi), 1)
+	}
+	a.Min, a.Max = lo-share*span, hi+share*span
+}

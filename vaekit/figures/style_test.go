@@ -1,0 +1,271 @@
+package figures
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// Ticks of one axis share one number format: as many decimals as the finest needs.
+func TestSameDecimals(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0, 1.6, []string{"0.0", "0.5", "1.0", "1.5"}},
+		{100, 135, []string{"100", "110", "120", "130"}},
+		{-2, 2, []string{"-2", "0", "2"}},
+	} {
+		var got []string
+		for _, tick := range (sameDecimals{}).Ticks(c.lo, c.hi) {
+			if tick.Label != "" {
+				got = append(got, tick.Label)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ticks of [%g, %g]: %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+}
+
+// SetStyle refuses sizes out of range, and the PNG's pixel width is the width in inches
+// times the resolution.
+func TestStyle(t *testing.T) {
+	defer SetStyle(DefaultStyle)
+	for _, bad := range []Style{{Width: 2}, {DPI: 10}, {FontSize: 40}} {
+		if err := SetStyle(bad); err == nil {
+			t.Errorf("SetStyle(%+v): want an error", bad)
+		}
+	}
+	if got := CurrentStyle(); got != DefaultStyle {
+		t.Errorf("after refused styles: %+v, want the default %+v", got, DefaultStyle)
+	}
+	for _, s := range []Style{{Width: 15, DPI: 150}, {Width: 8, DPI: 300}} {
+		if err := SetStyle(s); err != nil {
+			t.Fatal(err)
+		}
+		paths, err := CodebookUsage([]int{5, 0, 3, 9}, 2.7, 0.75, "u", filepath.Join(t.TempDir(), "u"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := decodePNG(t, paths[0])
+		want := int(s.Width / 2.54 * float64(s.DPI))
+		if w := img.Bounds().Dx(); w < want-1 || w > want+1 {
+			t.Errorf("style %+v: PNG %d pixels wide, want %d", s, w, want)
+		}
+	}
+}
+
+// Each panel's axis carries its term's unit; a term equal to another by construction (and in
+// the data) shares that term's panel with the reason written; unequal data keeps both panels.
+func TestLossCurvesPanels(t *testing.T) {
+	equal := &vaekit.History{Terms: []string{"loss", "reconstruction"}, Rows: []vaekit.HistoryRow{
+		{Epoch: 1, Split: "train", Values: []float64{70, 70}}, {Epoch: 2, Split: "train", Values: []float64{65, 65}}}}
+	axes := map[string]vaekit.TermAxis{"loss": {Unit: "nats per image", SameAs: "reconstruction", Why: "the objective is the reconstruction"},
+		"reconstruction": {Unit: "nats per image"}}
+	svg := func(h *vaekit.History) string {
+		paths, err := LossCurves(h, axes, "run", filepath.Join(t.TempDir(), "c"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(paths[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	merged := svg(equal)
+	for _, want := range []string{"reconstruction = loss", "the objective is the reconstruction", "nats per image"} {
+		if !strings.Contains(merged, want) {
+			t.Errorf("equal terms: the figure lacks %q", want)
+		}
+	}
+	unequal := &vaekit.History{Terms: equal.Terms, Rows: []vaekit.HistoryRow{
+		{Epoch: 1, Split: "train", Values: []float64{70, 69}}, {Epoch: 2, Split: "train", Values: []float64{65, 65}}}}
+	if s := svg(unequal); strings.Contains(s, "reconstruction = loss") || strings.Count(s, ">epoch<") != 2 {
+		t.Errorf("unequal terms: merged into one panel, or not two panels (%d epoch axes)", strings.Count(s, ">epoch<"))
+	}
+}
+
+var updateFigures = flag.Bool("update-figures", false, "rewrite the reference images of TestReferenceImages (on purpose only: review the change)")
+
+// Every figure kind, drawn from fixed data in the default style, matches its committed reference
+// image pixel for pixel (testdata/reference/*.png), so a change of style shows in review.
+// Regenerate on purpose: go test ./vaekit/figures -run TestReferenceImages -update-figures.
+func TestReferenceImages(t *testing.T) {
+	defer SetStyle(DefaultStyle)
+	if err := SetStyle(DefaultStyle); err != nil {
+		t.Fatal(err)
+	}
+	hist := &vaekit.History{Terms: []string{"loss", "reconstruction", "kl"}}
+	for e := 1; e <= 8; e++ {
+		f := float64(e)
+		hist.Rows = append(hist.Rows, vaekit.HistoryRow{Epoch: e, Split: "train", Values: []float64{180 - 40/f + 3, 170 - 40/f, 3 + 10/f}},
+			vaekit.HistoryRow{Epoch: e, Split: "test", Values: []float64{178 - 35/f + 3, 168 - 35/f, 3.2 + 9/f}})
+	}
+	vq := &vaekit.History{Terms: []string{"loss", "reconstruction", "codebook", "commitment"}}
+	for e := 1; e <= 6; e++ {
+		d := 2 / float64(e*e)
+		vq.Rows = append(vq.Rows, vaekit.HistoryRow{Epoch: e, Split: "train", Values: []float64{900 / float64(e), 80 / float64(e), d, d}})
+	}
+	vqAxes := map[string]vaekit.TermAxis{"loss": {Unit: "per image", Log: true}, "reconstruction": {Unit: "squared error per image", Log: true},
+		"codebook": {Unit: "squared distance per code grid", Log: true}, "commitment": {Unit: "squared distance per code grid", Log: true,
+			SameAs: "codebook", Why: "both are ||z - e||²"}}
+	digits := make([][]float32, 20)
+	for i := range digits {
+		digits[i] = make([]float32, 28*28)
+		for p := range digits[i] {
+			x, y := p%28-14, p/28-14
+			if r := x*x + y*y; r > 20+3*i && r < 60+5*i {
+				digits[i][p] = 1
+			}
+		}
+	}
+	var points [][]float32
+	var labels []int32
+	for i := range 300 {
+		c := i % 10
+		points = append(points, []float32{float32(c%5) + float32(i%7)*0.08, float32(c/5)*2 + float32(i%11)*0.07})
+		labels = append(labels, int32(c))
+	}
+	classes := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	counts := make([]int, 32)
+	for i := range counts {
+		counts[i] = (i * 37 % 11) * (i % 3) * 10
+	}
+	counts[3] = 5000
+	codes := make([]int32, 3*7*7)
+	for i := range codes {
+		codes[i] = int32(i * 13 % 128)
+	}
+	kinds := map[string]func(base string) ([]string, error){
+		"loss_curves":    func(b string) ([]string, error) { return LossCurves(hist, nil, "vae run", b) },
+		"loss_curves_vq": func(b string) ([]string, error) { return LossCurves(vq, vqAxes, "vq-vae run", b) },
+		"image_grid": func(b string) ([]string, error) {
+			return ImageGrid(digits, 28, 28, 10, []string{"original", "reconstruction"}, "test images above their reconstructions", b)
+		},
+		"manifold": func(b string) ([]string, error) {
+			return LatentManifold(digits[:16], 28, 28, NormalQuantilesForTest(4), NormalQuantilesForTest(4), "latent manifold", b)
+		},
+		"label_clusters": func(b string) ([]string, error) {
+			return LabelClustersMarked(points, labels, classes, [][]float32{{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {0, 2}, {1, 2}, {2, 2}, {3, 2}, {4, 2}},
+				"posterior means", b)
+		},
+		"codebook_usage": func(b string) ([]string, error) { return CodebookUsage(counts, 9.1, 0.6, "codebook usage", b) },
+		"code_map":       func(b string) ([]string, error) { return CodeMap(digits[:3], codes, 28, 28, 7, 7, "codes", b) },
+		"reference_curve": func(b string) ([]string, error) {
+			return CurveWithReference(hist, "loss", "nats per image", []Point{{1, 150}, {4, 172}, {8, 178}}, "against the reference", b)
+		},
+	}
+	dir := t.TempDir()
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range kinds {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		paths, err := kinds[name](filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ref := filepath.Join("testdata", "reference", name+".png")
+		if *updateFigures {
+			data, err := os.ReadFile(paths[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Dir(ref), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(ref, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if _, err := os.Stat(ref); err != nil {
+			t.Errorf("%s: no reference image (%v); create it with -update-figures and review it", name, err)
+			continue
+		}
+		if diff := pixelDifference(decodePNG(t, ref), decodePNG(t, paths[0])); diff != "" {
+			t.Errorf("%s differs from %s: %s; the new image is %s (if the change is meant, rerun with -update-figures)", name, ref, diff, paths[0])
+		}
+	}
+}
+
+// NormalQuantilesForTest are n evenly spread coordinates, as a manifold's axis.
+func NormalQuantilesForTest(n int) []float64 {
+	q := make([]float64, n)
+	for i := range q {
+		q[i] = -1.5 + 3*float64(i)/float64(n-1)
+	}
+	return q
+}
+
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+// pixelDifference describes how two images differ ("" if not at all).
+func pixelDifference(want, got image.Image) string {
+	if want.Bounds() != got.Bounds() {
+		return fmt.Sprintf("size %v, want %v", got.Bounds().Size(), want.Bounds().Size())
+	}
+	differ := 0
+	b := want.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r1, g1, b1, a1 := want.At(x, y).RGBA()
+			r2, g2, b2, a2 := got.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				differ++
+			}
+		}
+	}
+	if differ == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d pixels differ", differ, b.Dx()*b.Dy())
+}
+
+// A logarithmic axis is labelled at 1, 2 and 5 per decade, or at every multiple within a
+// decade too narrow for two of those.
+func TestLogTicks(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0.05, 3, []string{"0.05", "0.10", "0.20", "0.50", "1.00", "2.00"}},
+		{13, 80, []string{"20", "50"}},
+		{21, 48, []string{"30", "40"}},
+		{5, 10000, []string{"10", "100", "1000", "10000"}},
+	} {
+		var got []string
+		for _, tick := range (logTicks{}).Ticks(c.lo, c.hi) {
+			if tick.Label != "" {
+				got = append(got, tick.Label)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("log ticks of [%g, %g]: %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+}
