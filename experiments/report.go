@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
 // Finished is a run directory read back for reporting: its metrics and its PNG figures.
@@ -155,6 +156,51 @@ func WriteTable(w io.Writer, runs []*Finished) error {
 	return tw.Flush()
 }
 
+// ExportReport writes a report (WriteReport) of the trained runs into dir with every figure drawn
+// again in the given style (its size, resolution and type: figures.Style) under
+// dir/figures/<experiment>/, as PNG, SVG and PDF: "export the figures for a report" in one call.
+// The style is checked before anything is drawn; the runs' own figures stay as they are, and the
+// figure style in force before is restored.
+func ExportReport(dir string, style figures.Style, runs ...*Trained) ([]string, error) {
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("export: no runs given")
+	}
+	before := figures.CurrentStyle()
+	if err := figures.SetStyle(style); err != nil {
+		return nil, err
+	}
+	defer figures.SetStyle(before)
+	var finished []*Finished
+	for _, t := range runs {
+		f, err := ReadFinished(t.Dir)
+		if err != nil {
+			return nil, err
+		}
+		paths, err := t.FiguresIn(filepath.Join(dir, "figures", f.Metrics.Experiment))
+		if err != nil {
+			return nil, err
+		}
+		f.Figures = PNGs(paths)
+		finished = append(finished, f)
+	}
+	return WriteReport(dir, finished)
+}
+
+// copyFile copies src to dst whole (nothing to do when they are the same file).
+func copyFile(src, dst string) error {
+	if a, b := filepath.Clean(src), filepath.Clean(dst); a == b {
+		return nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.Write(dst, data)
+}
+
 // WriteReport writes report.md and report.html into dir: the metrics table of the runs, then
 // every run's figures, copied under dir/figures/<experiment>/ so that the folder can be moved or
 // attached as it is. It returns the paths written. Every file is written whole or not at all.
@@ -173,15 +219,8 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		s := section{Name: r.Metrics.Experiment, Dir: r.Dir}
 		for _, src := range r.Figures {
 			rel := filepath.ToSlash(filepath.Join("figures", r.Metrics.Experiment, filepath.Base(src)))
-			data, err := os.ReadFile(src)
-			if err != nil {
-				return written, err
-			}
 			dst := filepath.Join(dir, filepath.FromSlash(rel))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return written, err
-			}
-			if err := atomicfile.Write(dst, data); err != nil {
+			if err := copyFile(src, dst); err != nil {
 				return written, err
 			}
 			written = append(written, dst)

@@ -219,9 +219,10 @@ func cmdTableOrReport(args []string) error {
 		return err
 	}
 	redraw := *width != 0 || *dpi != 0 || *fontSize != 0
+	style := figures.Style{Width: *width, DPI: *dpi, FontSize: *fontSize}
 	if redraw {
 		// Checked before any run is read: a bad size is one line, not a half-written report.
-		if err := figures.SetStyle(figures.Style{Width: *width, DPI: *dpi, FontSize: *fontSize}); err != nil {
+		if err := figures.SetStyle(style); err != nil {
 			return err
 		}
 	}
@@ -242,39 +243,26 @@ func cmdTableOrReport(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("report folder: %w", err)
 	}
+	var written []string
+	var err error
 	if redraw {
-		scratch, err := redrawFigures(runs, *out)
-		defer os.RemoveAll(scratch)
-		if err != nil {
-			return err
+		var trained []*experiments.Trained
+		for _, r := range runs {
+			t, err := experiments.OpenDir(r.Dir, experiments.Options{})
+			if err != nil {
+				return err
+			}
+			trained = append(trained, t)
 		}
+		written, err = experiments.ExportReport(*out, style, trained...)
+	} else {
+		written, err = experiments.WriteReport(*out, runs)
 	}
-	written, err := experiments.WriteReport(*out, runs)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s and %s (%d figures)\n", filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"), len(written)-2)
 	return nil
-}
-
-// redrawFigures draws every run's figures again in the current style into a scratch folder under
-// out, and points the runs at them, so that the report copies those instead of the runs' own.
-func redrawFigures(runs []*experiments.Finished, out string) (scratch string, err error) {
-	if scratch, err = os.MkdirTemp(out, ".redraw-"); err != nil {
-		return "", err
-	}
-	for _, r := range runs {
-		t, err := experiments.OpenDir(r.Dir, experiments.Options{})
-		if err != nil {
-			return scratch, err
-		}
-		paths, err := t.FiguresIn(filepath.Join(scratch, r.Metrics.Experiment))
-		if err != nil {
-			return scratch, err
-		}
-		r.Figures = experiments.PNGs(paths)
-	}
-	return scratch, nil
 }
 
 // cmdRun runs `experiments run`.
