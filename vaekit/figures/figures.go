@@ -128,7 +128,7 @@ func LossCurves(h *vaekit.History, axes map[string]vaekit.TermAxis, title, base 
 		name := term
 		for _, other := range h.Terms {
 			if axes[other].SameAs == term && merged(h, axes, other) {
-				name = fmt.Sprintf("%s = %s\n(%s)", term, other, axes[other].Why)
+				name = term + " = " + other + "\n" + wrap("("+axes[other].Why+")", 44)
 			}
 		}
 		if len(panels) == 0 && title != "" {
@@ -210,6 +210,7 @@ func addCurves(p *plot.Plot, h *vaekit.History, ti int, logScale bool) error {
 	p.Add(plotter.NewGrid())
 	epochs := h.Epochs()
 	p.X.Min, p.X.Max = 0.5, float64(max(epochs, 1))+0.5
+	p.X.Tick.Marker = epochTicks{}
 	if logScale {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}

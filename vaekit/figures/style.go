@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 
 	"gonum.org/v1/plot"
@@ -128,10 +129,49 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 		}
 		if labelled >= 2 {
+			return sameFormat(ticks)
+		}
+	}
+	// Less than a step of one multiple of the decade's power: plain ticks, at their places on
+	// the logarithmic axis.
+	return sameDecimals{}.Ticks(lo, hi)
+}
+
+// epochTicks label whole epochs at multiples of a 1-2-5 step that gives at most six labels.
+type epochTicks struct{}
+
+func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
+	first, last := int(math.Ceil(lo)), int(math.Floor(hi))
+	step := 1
+	for _, s := range []int{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000} {
+		step = s
+		if (last-first)/s+1 <= 6 {
 			break
 		}
 	}
-	return sameFormat(ticks)
+	var ticks []plot.Tick
+	for e := (first + step - 1) / step * step; e <= last; e += step {
+		ticks = append(ticks, plot.Tick{Value: float64(e), Label: strconv.Itoa(e)})
+	}
+	return ticks
+}
+
+// wrap breaks text into lines of at most width characters at spaces.
+func wrap(text string, width int) string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 // sameDecimals are gonum's 1-2-5 ticks labelled with one number format per axis: as many

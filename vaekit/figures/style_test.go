@@ -257,6 +257,8 @@ func TestLogTicks(t *testing.T) {
 		{13, 80, []string{"20", "50"}},
 		{21, 48, []string{"30", "40"}},
 		{5, 10000, []string{"10", "100", "1000", "10000"}},
+		{720, 930, []string{"800", "900"}},
+		{820, 890, []string{"820", "840", "860", "880"}},
 	} {
 		var got []string
 		for _, tick := range (logTicks{}).Ticks(c.lo, c.hi) {
@@ -267,5 +269,26 @@ func TestLogTicks(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("log ticks of [%g, %g]: %q, want %q", c.lo, c.hi, got, c.want)
 		}
+	}
+}
+
+// Epoch axes are labelled at whole epochs; a reason too long for a panel's title is wrapped.
+func TestEpochTicksAndWrap(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   []string
+	}{{0.5, 2.5, []string{"1", "2"}}, {0.5, 20.5, []string{"5", "10", "15", "20"}}, {0.5, 100.5, []string{"20", "40", "60", "80", "100"}}} {
+		var got []string
+		for _, tick := range (epochTicks{}).Ticks(c.lo, c.hi) {
+			if tick.Label != "" {
+				got = append(got, tick.Label)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("epoch ticks of [%g, %g]: %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+	if got := wrap("both are the same distance summed over the grid", 20); got != "both are the same\ndistance summed over\nthe grid" {
+		t.Errorf("wrap: %q", got)
 	}
 }
