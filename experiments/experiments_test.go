@@ -17,6 +17,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -140,6 +141,14 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			}
 			if exp.CodePrior != nil {
 				wantFigures = append(wantFigures, "code_prior_loss_curves")
+			}
+			// The class-prior CVAE's learned means are marked on its scatter; no other model has
+			// class means to mark (the concatenation CVAE's prior is N(0, I) for every class).
+			if svg, err := os.ReadFile(filepath.Join(res.Dir, "figures", "label_clusters.svg")); err == nil {
+				marked := strings.Contains(string(svg), "learned class mean")
+				if want := exp.Params[cvae.ParamForm] == cvae.FormPrior && exp.Params[vaekit.ParamLatentDim] == 2; marked != want {
+					t.Errorf("label clusters mark learned class means: %v, want %v", marked, want)
+				}
 			}
 			before := map[string][]byte{}
 			for _, f := range wantFigures {

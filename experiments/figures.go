@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
@@ -104,6 +106,35 @@ func (t *Trained) DrawnFigures() ([]string, error) {
 // clusterPoints is the number of test images whose latent points the label-cluster figure shows.
 const clusterPoints = 5000
 
+// classMeans returns the prior mean of each class of a model with a 2-D latent whose prior
+// depends on the class (the class-prior CVAE's learned means), to be marked on its scatter; nil
+// for any other model, or when every class has the same prior (the concatenation CVAE's N(0, I)).
+func (t *Trained) classMeans(classes, latent int) ([][]float32, error) {
+	prior, ok := t.Model.(vaekit.ConditionalPrior)
+	if !ok || latent != 2 {
+		return nil, nil
+	}
+	labels := make([]int32, classes)
+	for i := range labels {
+		labels[i] = int32(i)
+	}
+	out, err := model.CallOnce(t.Backend, t.Store, prior.PriorMeans, tensors.FromFlatDataAndDimensions(labels, classes))
+	if err != nil {
+		return nil, err
+	}
+	flat := tensors.MustCopyFlatData[float32](out)
+	var means [][]float32
+	distinct := false
+	for c := range classes {
+		means = append(means, flat[2*c:2*c+2])
+		distinct = distinct || flat[2*c] != flat[0] || flat[2*c+1] != flat[1]
+	}
+	if !distinct {
+		return nil, nil
+	}
+	return means, nil
+}
+
 // latentFigures draws the label clusters of the test set's latent points (PCA above 2-D) and,
 // for models that decode, interpolations between pairs of test images.
 func (t *Trained) latentFigures(dir string) ([]string, error) {
@@ -117,7 +148,11 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 	if _, ok := t.Model.(vaekit.Sampler); !ok {
 		what = "latent codes" // no posterior: an autoencoder's codes
 	}
-	paths, err := figures.LabelClusters(points, set.Labels, set.ClassNames,
+	marks, err := t.classMeans(len(set.ClassNames), len(points[0]))
+	if err != nil {
+		return nil, err
+	}
+	paths, err := figures.LabelClustersMarked(points, set.Labels, set.ClassNames, marks,
 		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), t.figure(dir, "label_clusters"))
 	all = append(all, paths...)
 	if err != nil {

@@ -191,7 +191,7 @@ func TestReportRedrawsAtTheSizeAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, kind := range []string{"loss_curves", "reconstructions", "samples", "label_clusters", "interpolation"} {
-		rel := "figures/mnist-mlp-vae/" + kind + ".png"
+		rel := "figures/mnist-mlp-vae-" + kind + ".png"
 		if !strings.Contains(string(text), "("+rel+")") {
 			t.Errorf("the gallery does not show %s", kind)
 		}
