@@ -28,7 +28,7 @@ const (
 	// ParamConvDense is the width of the dense layer after the convolutions (0: none).
 	// Default 16 (the seed conv VAE).
 	ParamConvDense = "conv_dense"
-	// ParamActivation is the hidden activation: "relu" (default) or "leaky_relu".
+	// ParamActivation is the hidden activation: "relu" (default), "leaky_relu" or "tanh".
 	ParamActivation = "activation"
 	// ParamLeakyReluAlpha is the slope of "leaky_relu" below zero (default 0.3, Keras' default;
 	// PyTorch's is 0.01).
@@ -67,8 +67,10 @@ func activate(scope *model.Scope, x *Node) *Node {
 		return activation.Relu(x)
 	case "leaky_relu":
 		return activation.LeakyReluWith(x, model.GetParamOr(scope, ParamLeakyReluAlpha, 0.3))
+	case "tanh":
+		return Tanh(x)
 	default:
-		panic(fmt.Errorf("vaekit: parameter %q = %q: expected \"relu\" or \"leaky_relu\"", ParamActivation, a))
+		panic(fmt.Errorf("vaekit: parameter %q = %q: expected \"relu\", \"leaky_relu\" or \"tanh\"", ParamActivation, a))
 	}
 }
 

@@ -101,6 +101,9 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 				sums = nil
 			}
 		}
+		if err := t.scheduleLearningRate(epoch); err != nil {
+			return r.hist, err
+		}
 		bar := NewPhase(opts.Progress, fmt.Sprintf("epoch %d/%d", epoch, r.p.Epochs), r.stepsPerEpoch-first, "steps")
 		order := epochOrder(epochSet.N, r.p.Seed, epoch)
 		means, err := r.trainEpoch(ctx, epoch, epochSet, order, first, sums, bar)
@@ -112,6 +115,20 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		}
 	}
 	return r.hist, nil
+}
+
+// scheduleLearningRate sets the optimizer's learning rate for epoch (ParamLearningRateSchedule).
+// The optimizer keeps it in a variable that its first training graph creates with the base
+// rate, which is the first epoch's under every schedule, so only an existing variable is set.
+func (t *Trainer) scheduleLearningRate(epoch int) error {
+	if t.params.Schedule == "constant" {
+		return nil
+	}
+	v := t.store.GetVariable(learningRateVariable)
+	if v == nil {
+		return nil
+	}
+	return v.SetValue(tensors.FromScalar(float32(ScheduledLearningRate(t.params.Schedule, t.params.LearningRate, epoch))))
 }
 
 // fitRun is the state of one Fit: where it saves, the history so far, and when it last saved.

@@ -719,3 +719,38 @@ func TestFitTrace(t *testing.T) {
 		t.Errorf("trace of the resumed third epoch:\n got %q\nwant %q", got, want)
 	}
 }
+
+// The IWAE schedule: stage i lasts 3^i epochs at 10^(-i/7) of the base rate (epochs 1 | 2-4 |
+// 5-13 | 14-40 | ...), and Fit sets the optimizer's rate at each epoch's start, resumed or not.
+func TestLearningRateSchedule(t *testing.T) {
+	for _, c := range []struct {
+		epoch int
+		stage float64
+	}{{1, 0}, {2, 1}, {4, 1}, {5, 2}, {13, 2}, {14, 3}, {40, 3}, {41, 4}, {1093, 6}, {1094, 7}} {
+		if got, want := vaekit.ScheduledLearningRate("iwae", 1e-3, c.epoch), 1e-3*math.Pow(10, -c.stage/7); math.Abs(got-want) > 1e-15 {
+			t.Errorf("epoch %d: rate %g, want %g (stage %g)", c.epoch, got, want, c.stage)
+		}
+	}
+	if got := vaekit.ScheduledLearningRate("constant", 1e-3, 500); got != 1e-3 {
+		t.Errorf("constant schedule at epoch 500: %g", got)
+	}
+	train, test := syntheticSet(32, 4), syntheticSet(16, 5)
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 5, vaekit.ParamLearningRateSchedule: "iwae"}))
+	var rates []float64
+	_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{OnEpoch: func(int, *vaekit.History) error {
+		v, err := store.GetVariable("/optimizers/learning_rate").Value()
+		if err != nil {
+			return err
+		}
+		rates = append(rates, float64(tensors.ToScalar[float32](v)))
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rates {
+		if want := vaekit.ScheduledLearningRate("iwae", 3e-3, i+1); math.Abs(r-want) > 1e-9 {
+			t.Errorf("epoch %d trained at rate %g, want %g", i+1, r, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package vaekit
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -39,6 +40,12 @@ const (
 	// ParamAdamBeta1 is Adam's decay of its running mean of gradients (default 0.9; GANs use 0.5,
 	// after Radford, Metz and Chintala 2016).
 	ParamAdamBeta1 = "adam_beta1"
+	// ParamAdamEpsilon is Adam's epsilon (default 1e-7, Keras'; the IWAE paper uses 1e-4).
+	ParamAdamEpsilon = "adam_epsilon"
+	// ParamLearningRateSchedule is how the learning rate changes over the epochs: "constant"
+	// (default) or "iwae", the schedule of Burda, Grosse and Salakhutdinov (2016): stage i =
+	// 0, 1, 2, ... lasts 3^i epochs at learning_rate x 10^(-i/7).
+	ParamLearningRateSchedule = "learning_rate_schedule"
 	// ParamBatchNormBatches is the number of training batches over which, after every epoch, Fit
 	// estimates the BatchNorm averages afresh with the epoch's final weights (default 100; 0
 	// keeps the moving averages that training left). Training itself normalizes with each
@@ -63,6 +70,24 @@ var NaNPolicies = []string{"stop", "skip"}
 // Optimizers Fit knows.
 var Optimizers = []string{"adam", "rmsprop", "sgd"}
 
+// LearningRateSchedules are the values of ParamLearningRateSchedule.
+var LearningRateSchedules = []string{"constant", "iwae"}
+
+// ScheduledLearningRate is the learning rate of an epoch (1-based) under a schedule: base for
+// "constant"; for "iwae", base x 10^(-i/7) in stage i, which holds the epochs after the
+// (3^i - 1) / 2 of the stages before it.
+func ScheduledLearningRate(schedule string, base float64, epoch int) float64 {
+	if schedule != "iwae" {
+		return base
+	}
+	stage, end := 0, 1 // end: the last epoch of the stage, (3^(stage+1) - 1) / 2
+	for pow := 3; epoch > end; pow *= 3 {
+		stage++
+		end += pow
+	}
+	return base * math.Pow(10, -float64(stage)/7)
+}
+
 // Binarizations Fit knows.
 var Binarizations = []string{"none", "static", "dynamic"}
 
@@ -76,6 +101,9 @@ type TrainingParams struct {
 	Binarize     string
 	OnNaN        string
 	AdamBeta1    float64
+	AdamEpsilon  float64
+	// Schedule is ParamLearningRateSchedule.
+	Schedule string
 	// BatchNormBatches is ParamBatchNormBatches.
 	BatchNormBatches int
 }
@@ -92,6 +120,8 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		Binarize:     model.GetParamOr(root, ParamBinarize, "none"),
 		OnNaN:        model.GetParamOr(root, ParamOnNaN, "stop"),
 		AdamBeta1:    model.GetParamOr(root, ParamAdamBeta1, 0.9),
+		AdamEpsilon:  model.GetParamOr(root, ParamAdamEpsilon, 1e-7),
+		Schedule:     model.GetParamOr(root, ParamLearningRateSchedule, "constant"),
 
 		BatchNormBatches: model.GetParamOr(root, ParamBatchNormBatches, 100),
 	}
@@ -110,6 +140,10 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamOnNaN, p.OnNaN, NaNPolicies)
 	case !(p.AdamBeta1 >= 0 && p.AdamBeta1 < 1):
 		return p, fmt.Errorf("parameter %q = %g: expected a value in [0, 1)", ParamAdamBeta1, p.AdamBeta1)
+	case !(p.AdamEpsilon > 0):
+		return p, fmt.Errorf("parameter %q = %g: expected a positive epsilon", ParamAdamEpsilon, p.AdamEpsilon)
+	case !slices.Contains(LearningRateSchedules, p.Schedule):
+		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamLearningRateSchedule, p.Schedule, LearningRateSchedules)
 	case p.BatchNormBatches < 0:
 		return p, fmt.Errorf("parameter %q = %d: expected 0 (keep the moving averages) or more batches", ParamBatchNormBatches, p.BatchNormBatches)
 	}
@@ -134,7 +168,7 @@ func newOptimizer(p TrainingParams) optimizer.Interface {
 	case "sgd":
 		return optimizer.StochasticGradientDescent().WithDecay(false).WithLearningRate(p.LearningRate).Done()
 	default:
-		return optimizer.Adam().LearningRate(p.LearningRate).Betas(p.AdamBeta1, 0.999).Epsilon(1e-7).Done()
+		return optimizer.Adam().LearningRate(p.LearningRate).Betas(p.AdamBeta1, 0.999).Epsilon(p.AdamEpsilon).Done()
 	}
 }
 
@@ -143,7 +177,7 @@ func newOptimizer(p TrainingParams) optimizer.Interface {
 // bookkeeping, checked elsewhere).
 var resumableParams = map[string]bool{
 	ParamOptimizer: true, ParamLearningRate: true, ParamBatchSize: true, ParamEpochs: true,
-	ParamSeed: true, ParamBinarize: true, ParamOnNaN: true, ParamAdamBeta1: true,
+	ParamSeed: true, ParamBinarize: true, ParamOnNaN: true, ParamAdamBeta1: true, ParamAdamEpsilon: true, ParamLearningRateSchedule: true,
 	ParamBatchNormBatches: true, ParamFrozenVariables: true, ParamModel: true,
 }
 
@@ -202,6 +236,9 @@ func init() {
 			Doc: "binary pixels: none, static (threshold 0.5) or dynamic (a fresh Bernoulli draw each epoch)"},
 		ParamSpec{Name: ParamOnNaN, Kind: KindChoice, Choices: NaNPolicies, Default: "stop", Doc: "what a non-finite loss does: stop the run or skip the batch"},
 		ParamSpec{Name: ParamAdamBeta1, Kind: KindFloat, Range: AtLeast(0).Below(1), Default: 0.9, Doc: "Adam's decay of its running mean of gradients"},
+		ParamSpec{Name: ParamAdamEpsilon, Kind: KindFloat, Range: Above(0), Default: 1e-7, Doc: "Adam's epsilon (Keras' 1e-7; the IWAE paper's 1e-4)"},
+		ParamSpec{Name: ParamLearningRateSchedule, Kind: KindChoice, Choices: LearningRateSchedules, Default: "constant",
+			Doc: "constant, or iwae: stages of 3^i epochs at learning_rate x 10^(-i/7) (Burda et al. 2016)"},
 		ParamSpec{Name: ParamBatchNormBatches, Kind: KindInt, Range: AtLeast(0), Default: 100,
 			Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
 		ParamSpec{Name: ParamInitializer, Kind: KindChoice, Choices: Initializers, Default: "he_normal",
@@ -216,7 +253,7 @@ func init() {
 			Doc: "filters of the stride-2 3x3 convolutions of the encoder (the decoder mirrors them)"},
 		ParamSpec{Name: ParamConvDense, Kind: KindInt, Range: AtLeast(0), Families: []string{"ae", "vae", "cvae", "gan"}, Default: 16,
 			Doc: "width of the dense layer after the convolutions (0: none)"},
-		ParamSpec{Name: ParamActivation, Kind: KindChoice, Choices: []string{"relu", "leaky_relu"}, Families: coders, Default: "relu", Doc: "hidden activation"},
+		ParamSpec{Name: ParamActivation, Kind: KindChoice, Choices: []string{"relu", "leaky_relu", "tanh"}, Families: coders, Default: "relu", Doc: "hidden activation"},
 		ParamSpec{Name: ParamLeakyReluAlpha, Kind: KindFloat, Range: AtLeast(0), Families: coders, Default: 0.3, Doc: "slope of leaky_relu below zero (Keras' default)"},
 		ParamSpec{Name: ParamConvBatchNorm, Kind: KindBool, Families: coders, Default: false, Doc: "batch normalization after every (transposed) convolution"},
 		ParamSpec{Name: ParamReconstruction, Kind: KindChoice, Choices: Reconstructions, Families: coders, Default: "bernoulli",

@@ -2,11 +2,13 @@ package vaekit_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/internal/testutil"
@@ -124,4 +126,33 @@ func ExampleSummary() {
 	// ------------------------------------------------------------------
 	// total                                                       25,252
 	// trainable                                                   25,252
+}
+
+// With activation tanh every hidden unit lies in (-1, 1); with relu none is negative.
+func TestActivations(t *testing.T) {
+	images, _ := briefly.Batch(testutil.SquaresSet(4, 1), 4)
+	for _, c := range []struct {
+		name   string
+		lo, hi float32
+	}{{"tanh", -1, 1}, {"relu", 0, float32(math.Inf(1))}} {
+		wb, err := vaekit.NewWorkbench(vaekit.GoBackend(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{64}, vaekit.ParamActivation: c.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := vaekit.Run(wb, func(scope *model.Scope, images *Node) *Node { return vaekit.EncoderFeatures(scope, images, nil) }, images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		values := tensors.MustCopyFlatData[float32](out[0])
+		negative := false
+		for _, v := range values {
+			if v < c.lo || v > c.hi {
+				t.Fatalf("%s: hidden value %g outside [%g, %g]", c.name, v, c.lo, c.hi)
+			}
+			negative = negative || v < 0
+		}
+		if c.name == "tanh" && !negative {
+			t.Errorf("tanh: no negative hidden value among %d", len(values))
+		}
+	}
 }
