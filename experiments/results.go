@@ -252,11 +252,12 @@ func curveUnit(dir string, exp Experiment, term string) string {
 }
 
 // qualitativeFigures shows what a run's model makes, beside its curve: its samples (per class
-// for a conditional run), its reconstructions of test images, and its latent manifold or code
-// map, those of them the run drew, each copied beside the page.
+// for a conditional run), its reconstructions of test images, its latent manifold or code map,
+// and where its test images lie in its latent space (the label clusters, with a class-prior
+// CVAE's learned means), those of them the run drew, each copied beside the page.
 func qualitativeFigures(runsDir, figDir, experiment string) (string, error) {
 	var heads, cells []string
-	for _, kind := range [][]string{{"class_samples", "samples"}, {"reconstructions"}, {"latent_manifold", "code_map"}} {
+	for _, kind := range [][]string{{"class_samples", "samples"}, {"reconstructions"}, {"latent_manifold", "code_map"}, {"label_clusters"}} {
 		for _, name := range kind {
 			data, err := os.ReadFile(filepath.Join(runsDir, experiment, FiguresDir, name+".png"))
 			if err != nil {
