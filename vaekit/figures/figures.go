@@ -281,7 +281,7 @@ func ImageGrid(images [][]float32, h, w, cols int, rowLabels []string, title, ba
 	rows := (len(images) + cols - 1) / cols
 	m := mosaic(images, h, w, rows, cols)
 	st := CurrentStyle()
-	p := newPlot(st, title, "", "")
+	p := newPlot(st, fitTitle(st, title, st.width()), "", "")
 	p.Add(plotter.NewImage(m, 0, 0, float64(cols), float64(rows)))
 	p.HideX()
 	p.X.Min, p.X.Max = 0, float64(cols)
@@ -314,7 +314,8 @@ func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base 
 	}
 	m := mosaic(images, h, w, n, n)
 	st := CurrentStyle()
-	p := newPlot(st, title, "z[0]", "z[1]")
+	side := min(st.width(), 0.8*vg.Centimeter*vg.Length(n)+2*vg.Centimeter)
+	p := newPlot(st, fitTitle(st, title, side), "z[0]", "z[1]")
 	if step, ok := evenStep(z0); ok && slices.Equal(z0, z1) {
 		// An even grid: the axes are z itself, with round ticks; cell k is centred on z0[k].
 		lo, hi := z0[0]-step/2, z0[n-1]+step/2
@@ -336,7 +337,6 @@ func LatentManifold(images [][]float32, h, w int, z0, z1 []float64, title, base 
 		p.X.Tick.Marker = ticks(z0)
 		p.Y.Tick.Marker = ticks(z1)
 	}
-	side := min(st.width(), 0.8*vg.Centimeter*vg.Length(n)+2*vg.Centimeter)
 	return save([][]*plot.Plot{{p}}, side, side+vg.Points(st.FontSize*2), base)
 }
 

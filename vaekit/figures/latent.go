@@ -128,7 +128,9 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 		perClass[l] = append(perClass[l], plotter.XY{X: xy[i][0], Y: xy[i][1]})
 	}
 	st := CurrentStyle()
-	p := newPlot(st, fmt.Sprintf("%s\n%d test images", title, len(points)), xLabel, yLabel)
+	w := st.width()
+	keyWidth := 3.2 * vg.Centimeter
+	p := newPlot(st, fitTitle(st, title, w-keyWidth), xLabel, yLabel)
 	legend := plot.NewLegend()
 	legend.TextStyle.Font = sans(vg.Points(st.FontSize * 0.9))
 	legend.Top, legend.Left = true, true
@@ -178,8 +180,6 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 	padRange(&p.Y, ylo, yhi, 0.04)
 	p.Add(plotter.NewGrid())
 	// The key sits in a column of its own right of the axes, so that it covers no point.
-	w := st.width()
-	keyWidth := 3.2 * vg.Centimeter
 	return saveDrawn(w, w*0.8, base, func(dc draw.Canvas) {
 		left := draw.Crop(dc, 0, -keyWidth, 0, 0)
 		p.Draw(draw.Crop(left, vg.Millimeter*2, -vg.Millimeter*2, vg.Millimeter*2, -vg.Millimeter*2))

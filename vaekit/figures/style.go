@@ -156,6 +156,17 @@ func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// fitTitle wraps a title to the width of its plot, at the style's title size (a character of
+// Liberation Sans is about half the type size wide).
+func fitTitle(s Style, title string, width vg.Length) string {
+	chars := int(float64(width) / (s.FontSize * 1.15 * 0.55))
+	var lines []string
+	for _, line := range strings.Split(title, "\n") {
+		lines = append(lines, wrap(line, max(chars, 20)))
+	}
+	return strings.Join(lines, "\n")
+}
+
 // wrap breaks text into lines of at most width characters at spaces.
 func wrap(text string, width int) string {
 	var lines []string
