@@ -145,7 +145,7 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			// The class-prior CVAE's learned means are marked on its scatter; no other model has
 			// class means to mark (the concatenation CVAE's prior is N(0, I) for every class).
 			if svg, err := os.ReadFile(filepath.Join(res.Dir, "figures", "label_clusters.svg")); err == nil {
-				marked := strings.Contains(string(svg), "learned class mean")
+				marked := strings.Contains(string(svg), "learned mean")
 				if want := exp.Params[cvae.ParamForm] == cvae.FormPrior && exp.Params[vaekit.ParamLatentDim] == 2; marked != want {
 					t.Errorf("label clusters mark learned class means: %v, want %v", marked, want)
 				}

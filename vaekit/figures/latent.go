@@ -170,7 +170,7 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 	}
 	if len(marks) > 0 {
 		outline := draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
-		legend.Add("learned class mean", glyphKey(outline))
+		legend.Add("learned mean", glyphKey(outline))
 	}
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, q := range xy {
