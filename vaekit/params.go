@@ -184,7 +184,9 @@ var resumableParams = map[string]bool{
 // RecipeChanges lists the parameters that a run was started with (saved) and that requested
 // sets to another value, leaving out the training parameters a resumed run may change
 // (optimizer, learning rate, batch size, epochs, seed, binarization, NaN policy, Adam's beta1,
-// BatchNorm batches). A parameter only one side sets is not a change: checkpoints written
+// BatchNorm batches). A parameter the saved run lacks counts as its declared default (a run
+// from before the parameter existed trained with it), so only another value is a change; a
+// parameter only the saved run sets is not one: checkpoints written
 // before a parameter existed must still load. Each entry reads `name = saved, not requested`,
 // names without the root scope's slash, sorted. Values are compared in their JSON form, so a
 // value read back from JSON (float64, []any) equals the Go value it was written from.
@@ -197,7 +199,15 @@ func RecipeChanges(saved, requested map[string]any) []string {
 		}
 		got, ok := saved[key]
 		if !ok {
-			continue
+			// A run from before the parameter existed (or that left it unset) trained with its
+			// declared default: a request for another value is a change.
+			// Only for the root scope's parameters: a scoped one ("/discriminator/activation") is
+			// kept by the store under its scope, which params.json does not list.
+			spec, known := LookupParam(name)
+			if got = spec.DefaultFor(recipeFamily(saved, requested)); !known || got == nil || strings.Contains(name, "/") ||
+				!spec.Reads(recipeFamily(saved, requested)) {
+				continue
+			}
 		}
 		g, gerr := json.Marshal(got)
 		w, werr := json.Marshal(want)
@@ -208,6 +218,16 @@ func RecipeChanges(saved, requested map[string]any) []string {
 	}
 	slices.Sort(changes)
 	return changes
+}
+
+// recipeFamily is the model family a recipe is for (ParamModel, saved or requested).
+func recipeFamily(saved, requested map[string]any) string {
+	for _, m := range []map[string]any{saved, requested} {
+		if f, ok := m["/"+ParamModel].(string); ok {
+			return f
+		}
+	}
+	return ""
 }
 
 func jsonOrSprint(data []byte, err error, v any) string {

@@ -2,6 +2,7 @@ package vaekit_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -138,4 +139,22 @@ func FuzzParseParam(f *testing.F) {
 			t.Fatalf("ParseParam(%q, %q) = %#v, but CheckParam of it gives %#v, %v", key, raw, v, again, err)
 		}
 	})
+}
+
+// A parameter a saved run lacks is its declared default: asking for another value is a change
+// (a ReLU run is not a finished tanh run), asking for the default is not.
+func TestRecipeChangesCountAMissingParameterAsItsDefault(t *testing.T) {
+	saved := map[string]any{"/model": "vae", "/latent_dim": 50}
+	for _, c := range []struct {
+		requested map[string]any
+		want      []string
+	}{
+		{map[string]any{"/model": "vae", "/activation": "tanh"}, []string{`activation = "relu", not "tanh"`}},
+		{map[string]any{"/model": "vae", "/activation": "relu"}, nil},
+		{map[string]any{"/model": "vae", "/no_such_parameter": 3}, nil},
+	} {
+		if got := vaekit.RecipeChanges(saved, c.requested); !slices.Equal(got, c.want) {
+			t.Errorf("RecipeChanges(%v): %q, want %q", c.requested, got, c.want)
+		}
+	}
 }
