@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/vaekit/vaekit/vaekit"
+	"gonum.org/v1/plot"
 )
 
 // Ticks of one axis share one number format: as many decimals as the finest needs.
@@ -25,12 +26,7 @@ func TestSameDecimals(t *testing.T) {
 		{100, 135, []string{"100", "110", "120", "130"}},
 		{-2, 2, []string{"-2", "0", "2"}},
 	} {
-		var got []string
-		for _, tick := range (sameDecimals{}).Ticks(c.lo, c.hi) {
-			if tick.Label != "" {
-				got = append(got, tick.Label)
-			}
-		}
+		got := labels(sameDecimals{}, c.lo, c.hi)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("ticks of [%g, %g]: %q, want %q", c.lo, c.hi, got, c.want)
 		}
@@ -260,12 +256,7 @@ func TestLogTicks(t *testing.T) {
 		{720, 930, []string{"800", "900"}},
 		{820, 890, []string{"820", "840", "860", "880"}},
 	} {
-		var got []string
-		for _, tick := range (logTicks{}).Ticks(c.lo, c.hi) {
-			if tick.Label != "" {
-				got = append(got, tick.Label)
-			}
-		}
+		got := labels(logTicks{}, c.lo, c.hi)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("log ticks of [%g, %g]: %q, want %q", c.lo, c.hi, got, c.want)
 		}
@@ -278,12 +269,7 @@ func TestEpochTicksAndWrap(t *testing.T) {
 		lo, hi float64
 		want   []string
 	}{{0.5, 2.5, []string{"1", "2"}}, {0.5, 20.5, []string{"5", "10", "15", "20"}}, {0.5, 100.5, []string{"20", "40", "60", "80", "100"}}} {
-		var got []string
-		for _, tick := range (epochTicks{}).Ticks(c.lo, c.hi) {
-			if tick.Label != "" {
-				got = append(got, tick.Label)
-			}
-		}
+		got := labels(epochTicks{}, c.lo, c.hi)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("epoch ticks of [%g, %g]: %q, want %q", c.lo, c.hi, got, c.want)
 		}
@@ -291,4 +277,15 @@ func TestEpochTicksAndWrap(t *testing.T) {
 	if got := wrap("both are the same distance summed over the grid", 20); got != "both are the same\ndistance summed over\nthe grid" {
 		t.Errorf("wrap: %q", got)
 	}
+}
+
+// labels are the labelled ticks a marker puts on [lo, hi].
+func labels(m plot.Ticker, lo, hi float64) []string {
+	var out []string
+	for _, tick := range m.Ticks(lo, hi) {
+		if tick.Label != "" {
+			out = append(out, tick.Label)
+		}
+	}
+	return out
 }
