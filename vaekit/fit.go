@@ -83,9 +83,13 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 	}
 	start := t.CompletedEpochs()
 	r.hist.truncate(start)
-	resumeStep := r.resumeStep()
-	if r.ckpt != nil && resumeStep > 0 && len(t.savedSums()) == 0 {
-		resumeStep = 0 // the epoch starts over (see below)
+	// A checkpoint taken within an epoch resumes it at its step, with the term sums of the steps
+	// before; without the sums the epoch starts over.
+	resumeStep, resumeSums := r.resumeStep(), []float64(nil)
+	if resumeStep > 0 {
+		if resumeSums = t.savedSums(); len(resumeSums) == 0 {
+			resumeStep, resumeSums = 0, nil
+		}
 	}
 	r.trace("resume %d", r.done(start+1, resumeStep))
 	for epoch := start + 1; epoch <= r.p.Epochs; epoch++ {
@@ -94,12 +98,8 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 			epochSet = dynamicBinarized(trainSet, r.p.Seed, epoch)
 		}
 		first, sums := 0, []float64(nil)
-		if epoch == start+1 && resumeStep > 0 {
-			if sums = t.savedSums(); len(sums) > 0 {
-				first = resumeStep
-			} else {
-				sums = nil
-			}
+		if epoch == start+1 {
+			first, sums = resumeStep, resumeSums
 		}
 		if err := t.scheduleLearningRate(epoch); err != nil {
 			return r.hist, err

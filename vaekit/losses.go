@@ -48,12 +48,22 @@ func GaussianKL(mean, logVar *Node) *Node {
 // GaussianKLToMean is KL(N(mean, exp(logVar)) || N(priorMean, I)) per example; a nil priorMean
 // is the standard normal prior.
 func GaussianKLToMean(mean, logVar, priorMean *Node) *Node {
+	return MulScalar(sumPerExample(twiceKLPerDimension(mean, logVar, priorMean)), 0.5)
+}
+
+// GaussianKLPerDimension is KL(N(mean, exp(logVar)) || N(priorMean, I)) of every latent
+// dimension, [batch, latent] (nil priorMean: N(0, I)); GaussianKLToMean is its sum.
+func GaussianKLPerDimension(mean, logVar, priorMean *Node) *Node {
+	return MulScalar(twiceKLPerDimension(mean, logVar, priorMean), 0.5)
+}
+
+// twiceKLPerDimension is exp(logVar) + (mean - priorMean)^2 - 1 - logVar per dimension.
+func twiceKLPerDimension(mean, logVar, priorMean *Node) *Node {
 	diff := mean
 	if priorMean != nil {
 		diff = Sub(mean, priorMean)
 	}
-	perDim := Sub(Add(Exp(logVar), Square(diff)), OnePlus(logVar))
-	return MulScalar(sumPerExample(perDim), 0.5)
+	return Sub(Add(Exp(logVar), Square(diff)), OnePlus(logVar))
 }
 
 // Reparameterize draws z = mean + exp(logVar/2) * eps with eps ~ N(0, I), using the store's

@@ -34,9 +34,9 @@ var (
 	current = DefaultStyle
 )
 
-// SetStyle sets the style of the figures drawn after it, checked first: a width of 5 to 60 cm,
-// 50 to 1200 dpi, type of 5 to 24 points. A zero field keeps the default.
-func SetStyle(s Style) error {
+// Checked returns s with its zero fields set to the defaults, or an error naming the value out
+// of range: a width of 5 to 60 cm, 50 to 1200 dpi, type of 5 to 24 points.
+func (s Style) Checked() (Style, error) {
 	if s.Width == 0 {
 		s.Width = DefaultStyle.Width
 	}
@@ -48,11 +48,21 @@ func SetStyle(s Style) error {
 	}
 	switch {
 	case !(s.Width >= 5 && s.Width <= 60):
-		return fmt.Errorf("figure width %g cm: expected 5 to 60", s.Width)
+		return s, fmt.Errorf("figure width %g cm: expected 5 to 60", s.Width)
 	case s.DPI < 50 || s.DPI > 1200:
-		return fmt.Errorf("figure resolution %d dpi: expected 50 to 1200", s.DPI)
+		return s, fmt.Errorf("figure resolution %d dpi: expected 50 to 1200", s.DPI)
 	case !(s.FontSize >= 5 && s.FontSize <= 24):
-		return fmt.Errorf("figure font size %g pt: expected 5 to 24", s.FontSize)
+		return s, fmt.Errorf("figure font size %g pt: expected 5 to 24", s.FontSize)
+	}
+	return s, nil
+}
+
+// SetStyle sets the style of the figures drawn after it, checked first (Checked); a zero field
+// keeps the default.
+func SetStyle(s Style) error {
+	s, err := s.Checked()
+	if err != nil {
+		return err
 	}
 	styleMu.Lock()
 	defer styleMu.Unlock()

@@ -160,8 +160,7 @@ func Units(store *model.Store) string {
 func KLPerDimension(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([]float64, error) {
 	rows, _, err := vaekit.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
 		mean, logVar := Posterior(scope, images, nil)
-		// 0.5 * (mean^2 + exp(logVar) - 1 - logVar), per dimension: [batch, latent]
-		return MulScalar(Sub(Add(Square(mean), Exp(logVar)), AddScalar(logVar, 1)), 0.5)
+		return vaekit.GaussianKLPerDimension(mean, logVar, nil)
 	})
 	if err != nil {
 		return nil, err

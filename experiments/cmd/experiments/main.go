@@ -222,7 +222,7 @@ func cmdTableOrReport(args []string) error {
 	style := figures.Style{Width: *width, DPI: *dpi, FontSize: *fontSize}
 	if redraw {
 		// Checked before any run is read: a bad size is one line, not a half-written report.
-		if err := figures.SetStyle(style); err != nil {
+		if _, err := style.Checked(); err != nil {
 			return err
 		}
 	}
