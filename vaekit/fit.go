@@ -25,6 +25,12 @@ type FitOptions struct {
 	Progress io.Writer
 	// OnEpoch, if set, is called after every epoch has been evaluated and saved.
 	OnEpoch func(epoch int, h *History) error
+	// OnResume, if set, is called when Fit starts from a checkpoint saved at the end of an
+	// epoch (> 0), before it trains on (or returns, when that was the last epoch), with the
+	// weights OnEpoch saw for it: the work OnEpoch does after the save, which a kill may have
+	// cut short, can be finished there (the variables load from the checkpoint as its graphs
+	// create them, as in a graph after Fit). A checkpoint saved within an epoch does not call it.
+	OnResume func(epoch int, h *History) error
 	// MaxSteps, if > 0, stops each epoch after that many steps (quick mode for tests and CI).
 	MaxSteps int
 	// CheckpointInterval and CheckpointSteps, if > 0, also save a checkpoint within an epoch,
@@ -92,6 +98,11 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		}
 	}
 	r.trace("resume %d", r.done(start+1, resumeStep))
+	if opts.OnResume != nil && start > 0 && r.savedStep() == 0 {
+		if err := opts.OnResume(start, r.hist); err != nil {
+			return r.hist, err
+		}
+	}
 	for epoch := start + 1; epoch <= r.p.Epochs; epoch++ {
 		epochSet := staticTrain
 		if r.p.Binarize == "dynamic" {
@@ -146,6 +157,15 @@ type fitRun struct {
 // resumeStep is the number of steps of the next epoch that a checkpoint taken within it has
 // done (0: none, or the steps per epoch changed with MaxSteps and the epoch starts over).
 func (r *fitRun) resumeStep() int {
+	if step := r.savedStep(); step < r.stepsPerEpoch {
+		return step
+	}
+	return 0
+}
+
+// savedStep is the number of steps of the next epoch done when the checkpoint was saved (0 for
+// one saved at an epoch's end).
+func (r *fitRun) savedStep() int {
 	if r.ckpt == nil {
 		return 0
 	}
@@ -153,10 +173,7 @@ func (r *fitRun) resumeStep() int {
 	if err != nil {
 		return 0
 	}
-	if step := int(tensors.ToScalar[int64](v)); step < r.stepsPerEpoch {
-		return step
-	}
-	return 0
+	return int(tensors.ToScalar[int64](v))
 }
 
 // trainEpoch runs the steps first.. of an epoch, with sums the term sums of the steps before

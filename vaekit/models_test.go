@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -720,6 +721,58 @@ func TestFitTrace(t *testing.T) {
 	}
 }
 
+// OnResume is called once when Fit starts from the checkpoint of an epoch's end, with the
+// epoch OnEpoch last saw and the same weights, and not when it starts from a checkpoint saved
+// within an epoch (its weights are not an epoch's).
+func TestOnResume(t *testing.T) {
+	train, test := syntheticSet(96, 4), syntheticSet(16, 5) // 6 steps per epoch
+	dir := t.TempDir()
+	type call struct {
+		epoch   int
+		weights map[string][]float32
+	}
+	fit := func(ctx context.Context, epochs int, trace func(string)) (onEpoch, onResume []call, err error) {
+		tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}))
+		_, err = tr.Fit(ctx, train, test, vaekit.FitOptions{Dir: dir, CheckpointSteps: 1, Trace: trace,
+			OnEpoch: func(e int, _ *vaekit.History) error {
+				onEpoch = append(onEpoch, call{e, variableValues(store)})
+				return nil
+			},
+			OnResume: func(e int, _ *vaekit.History) error {
+				// The checkpoint's variables load as a graph creates them.
+				if _, err := tr.Evaluate(test, 0); err != nil {
+					return err
+				}
+				onResume = append(onResume, call{e, variableValues(store)})
+				return nil
+			}})
+		return onEpoch, onResume, err
+	}
+	onEpoch, onResume, err := fit(context.Background(), 2, nil)
+	if err != nil || len(onEpoch) != 2 || len(onResume) != 0 {
+		t.Fatalf("a new run of 2 epochs: OnEpoch %d times, OnResume %d times, err %v; want 2, 0, nil", len(onEpoch), len(onResume), err)
+	}
+	_, again, err := fit(context.Background(), 2, nil)
+	if err != nil || len(again) != 1 || again[0].epoch != 2 || !reflect.DeepEqual(again[0].weights, onEpoch[1].weights) {
+		t.Fatalf("the finished run opened again: OnResume %d times (%v), err %v; want once, for epoch 2, with epoch 2's weights", len(again), again, err)
+	}
+	// Stopped after two steps of epoch 3 were checkpointed (14 steps in all): the batch loader
+	// may hand over two more before it sees the cancellation, and the next start resumes within
+	// the epoch.
+	ctx, cancel := context.WithCancel(context.Background())
+	_, resumed, err := fit(ctx, 3, func(e string) {
+		if e == "saved 14" {
+			cancel()
+		}
+	})
+	if err == nil || len(resumed) != 1 || resumed[0].epoch != 2 {
+		t.Fatalf("the run continued to 3 epochs and stopped within epoch 3: OnResume %v, err %v; want once for epoch 2 and an error", resumed, err)
+	}
+	if _, within, err := fit(context.Background(), 3, nil); err != nil || len(within) != 0 {
+		t.Fatalf("started from a checkpoint within epoch 3: OnResume %d times, err %v; want none", len(within), err)
+	}
+}
+
 // The IWAE schedule: stage i lasts 3^i epochs at 10^(-i/7) of the base rate (epochs 1 | 2-4 |
 // 5-13 | 14-40 | ...), and Fit sets the optimizer's rate at each epoch's start, resumed or not.
 func TestLearningRateSchedule(t *testing.T) {
@@ -733,6 +786,16 @@ func TestLearningRateSchedule(t *testing.T) {
 	}
 	if got := vaekit.ScheduledLearningRate("constant", 1e-3, 500); got != 1e-3 {
 		t.Errorf("constant schedule at epoch 500: %g", got)
+	}
+	for _, c := range []struct {
+		schedule string
+		epochs   int
+		want     []int
+	}{{"iwae", 1093, []int{1, 4, 13, 40, 121, 364, 1093}}, {"iwae", 50, []int{1, 4, 13, 40, 50}}, {"iwae", 4, []int{1, 4}},
+		{"iwae", 1, []int{1}}, {"constant", 20, []int{20}}} {
+		if got := vaekit.ScheduleStageEnds(c.schedule, c.epochs); !slices.Equal(got, c.want) {
+			t.Errorf("stage ends of %s over %d epochs: %v, want %v", c.schedule, c.epochs, got, c.want)
+		}
 	}
 	train, test := syntheticSet(32, 4), syntheticSet(16, 5)
 	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 5, vaekit.ParamLearningRateSchedule: "iwae"}))

@@ -88,6 +88,19 @@ func ScheduledLearningRate(schedule string, base float64, epoch int) float64 {
 	return base * math.Pow(10, -float64(stage)/7)
 }
 
+// ScheduleStageEnds are the epochs, up to epochs, after which a schedule's stage ends and the
+// learning rate changes, then epochs itself (the last stage cut there): for "iwae" and 1093
+// epochs 1, 4, 13, 40, 121, 364, 1093; for "constant" only epochs.
+func ScheduleStageEnds(schedule string, epochs int) []int {
+	var ends []int
+	if schedule == "iwae" {
+		for end, pow := 1, 3; end < epochs; end, pow = end+pow, pow*3 {
+			ends = append(ends, end)
+		}
+	}
+	return append(ends, epochs)
+}
+
 // Binarizations Fit knows.
 var Binarizations = []string{"none", "static", "dynamic"}
 
