@@ -60,6 +60,8 @@ func save(rows [][]*plot.Plot, width, height vg.Length, base string) ([]string, 
 func saveWithNote(rows [][]*plot.Plot, width, height vg.Length, note, base string) ([]string, error) {
 	return saveDrawn(width, height, base, func(dc draw.Canvas) {
 		if note != "" {
+			// A key longer than the figure is wide goes on more lines.
+			note := wrap(note, int(float64(dc.Max.X-dc.Min.X)/(CurrentStyle().FontSize*0.9*0.55)))
 			style := text.Style{Color: color.Black, Font: sans(vg.Points(CurrentStyle().FontSize * 0.9)),
 				XAlign: draw.XCenter, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
 			dc.FillText(style, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Min.Y + vg.Millimeter}, note)

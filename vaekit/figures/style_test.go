@@ -158,6 +158,11 @@ func TestReferenceImages(t *testing.T) {
 		},
 		"codebook_usage": func(b string) ([]string, error) { return CodebookUsage(counts, 9.1, 0.6, "codebook usage", b) },
 		"code_map":       func(b string) ([]string, error) { return CodeMap(digits[:3], codes, 28, 28, 7, 7, "codes", b) },
+		"trend": func(b string) ([]string, error) {
+			stages := []Point{{1, 131.2}, {4, 106.9}, {13, 97.3}, {40, 92.8}, {121, 90.4}, {364, 89.2}, {1093, 88.6}}
+			return Trend([]Series{{"test NLL, k = 500, at each stage's end", stages}, {"k = 5000 after the last epoch", []Point{{1093, 87.9}}}},
+				[]Level{{86.76, "the IWAE paper, 86.76"}}, "nats per image", "likelihood against passes", b)
+		},
 		"reference_curve": func(b string) ([]string, error) {
 			return CurveWithReference(hist, "loss", "nats per image", []Point{{1, 150}, {4, 172}, {8, 178}}, "against the reference", b)
 		},
@@ -288,4 +293,21 @@ func labels(m plot.Ticker, lo, hi float64) []string {
 		}
 	}
 	return out
+}
+
+// Trend refuses what it cannot draw, naming it.
+func TestTrendRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		series []Series
+		want   string
+	}{
+		{nil, "0 series, expected 1 to 8"},
+		{[]Series{{"empty", nil}}, `series "empty" has no point`},
+		{[]Series{{"early", []Point{{0, 100}}}}, `series "early" has a point at epoch 0, expected 1 or later`},
+	} {
+		if _, err := Trend(c.series, nil, "nats", "t", filepath.Join(dir, "trend")); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Trend(%v): error %v, want one containing %q", c.series, err, c.want)
+		}
+	}
 }
