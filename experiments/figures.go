@@ -14,7 +14,7 @@ import (
 )
 
 // Figures draws the run's figures into its figures folder and returns the paths (PNG, SVG and
-// PDF): loss curves; reconstructions of the first test images; samples per class for a
+// PDF): loss curves; the test NLL against the epochs, for a run with an NLL curve; reconstructions of the first test images; samples per class for a
 // conditional run, else samples from the prior; the latent manifold for 2-D latents; the label
 // clusters of the test set's latent points and interpolations between test images; for a
 // VQ-VAE the code maps of test images, the codebook usage and the code prior's loss curves.
@@ -36,6 +36,9 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		return err
 	}
 	if err := add(figures.LossCurves(t.History, termAxes(t.Model, t.Store), title, t.figure(dir, "loss_curves"))); err != nil {
+		return all, err
+	}
+	if err := add(t.nllCurveFigure(dir)); err != nil {
 		return all, err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
@@ -95,6 +98,20 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		}
 	}
 	return all, nil
+}
+
+// nllCurveFigure draws the run's test NLL against the epochs it trained, with its final
+// estimate, if it has an NLL curve (Experiment.NLLCurveSamples).
+func (t *Trained) nllCurveFigure(dir string) ([]string, error) {
+	points, err := ReadNLLCurve(t.Dir)
+	if err != nil || len(points) == 0 {
+		return nil, err
+	}
+	k, final := 0, 0.0
+	if m := readMetrics(t.Dir); m != nil {
+		k, final, _ = finalNLL(*m)
+	}
+	return drawNLLCurve(points, k, final, 0, "", t.Experiment.Name+": the test NLL while it trained", t.figure(dir, "nll_curve"))
 }
 
 // DrawnFigures lists the PNG figures already drawn in the run's figures folder (by Run or

@@ -10,12 +10,13 @@ import (
 )
 
 // A run's record is what the results page and a report read of a run directory, without what
-// it resumes from: params.json, history.csv, metrics.json, manifest.json, the PNG figures, and
-// the code prior's params.json and history.csv. Records are small enough for git (docs/records):
-// `make results` rebuilds docs/RESULTS.md from them alone, on any clone.
+// it resumes from: params.json, history.csv, metrics.json, manifest.json, nll_curve.csv (if it
+// has one), the PNG figures, and the code prior's params.json and history.csv. Records are
+// small enough for git (docs/records): `make results` rebuilds docs/RESULTS.md from them alone,
+// on any clone.
 
 // recordFiles are the files of a run directory (or of its code prior's) that a record keeps.
-var recordFiles = []string{ParamsFile, vaekit.HistoryFile, MetricsFile, ManifestFile}
+var recordFiles = []string{ParamsFile, vaekit.HistoryFile, MetricsFile, ManifestFile, NLLCurveFile}
 
 // DefaultRecordsDir is where `experiments reproduce` records the runs it finishes.
 const DefaultRecordsDir = "docs/records"
@@ -50,8 +51,8 @@ func Record(dir, recordsDir string) error {
 	}
 	for _, rel := range copies {
 		data, err := os.ReadFile(filepath.Join(dir, rel))
-		if os.IsNotExist(err) && (strings.HasPrefix(rel, codePriorDir) || rel == ManifestFile) {
-			continue // a run without a code prior; a run of an older vaekit without a manifest
+		if os.IsNotExist(err) && (strings.HasPrefix(rel, codePriorDir) || rel == ManifestFile || filepath.Base(rel) == NLLCurveFile) {
+			continue // a run without a code prior or an NLL curve; a run of an older vaekit without a manifest
 		}
 		if err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)

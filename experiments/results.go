@@ -175,7 +175,7 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 		return "", "", nil
 	}
 	if h.Epochs() > 0 {
-		if section, err = reproductionSection(r, exp, h, runsDir, figDir); err != nil {
+		if section, err = reproductionSection(r, exp, h, f.Metrics, runsDir, figDir, sources); err != nil {
 			return "", "", err
 		}
 	}
@@ -188,7 +188,7 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 
 // reproductionSection draws a reproduction's curve with the source's points and writes its
 // section of the page.
-func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runsDir, figDir string) (string, error) {
+func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, m Metrics, runsDir, figDir string, sources *sourceNumbers) (string, error) {
 	var points []figures.Point
 	if r.Log != nil {
 		if j := slices.Index(r.Log.Terms, r.Curve); j >= 0 {
@@ -220,6 +220,11 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		return "", err
 	}
 	section += pictures
+	curve, err := nllCurveSection(r, m, runsDir, figDir, sources)
+	if err != nil {
+		return "", err
+	}
+	section += curve
 	if r.Log != nil {
 		section += fmt.Sprintf("\nEvery epoch against the source's log (%s):\n\n%s", r.Log.Source, logComparison(r.Log, h))
 	}
@@ -231,6 +236,48 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, runs
 		section += versus
 	}
 	return section, nil
+}
+
+// nllCurveSection draws a run's test NLL against the epochs it trained (its NLL curve, if it
+// has one) with its final estimate and the published value, and lists the estimates.
+func nllCurveSection(r Reproduction, m Metrics, runsDir, figDir string, sources *sourceNumbers) (string, error) {
+	points, err := ReadNLLCurve(filepath.Join(runsDir, r.Experiment))
+	if err != nil || len(points) == 0 {
+		return "", err
+	}
+	finalK, final, _ := finalNLL(m)
+	ref, refLabel := 0.0, ""
+	for _, rf := range r.References {
+		if strings.HasPrefix(rf.Metric, "test NLL") && rf.Source != "" {
+			ref, refLabel = rf.Value, fmt.Sprintf("published [%d]", sources.number(rf.Source))
+			break
+		}
+	}
+	file := r.Experiment + "-nll_curve"
+	if _, err := drawNLLCurve(points, finalK, final, ref, refLabel, r.Experiment+": the test NLL while it trained", filepath.Join(figDir, file)); err != nil {
+		return "", err
+	}
+	var rows strings.Builder
+	for _, p := range points {
+		fmt.Fprintf(&rows, "| %d | %d | %s |\n", p.Epoch, p.K, formatNumber(p.NLL))
+	}
+	if finalK > 0 && finalK != points[len(points)-1].K {
+		fmt.Fprintf(&rows, "| %d | %d | %s |\n", points[len(points)-1].Epoch, finalK, formatNumber(final))
+	}
+	return fmt.Sprintf("\nThe test NLL while it trained (%d test images, after each stage of the learning rate):\n\n![%s NLL curve](results/%s.png)\n\n"+
+		"| epoch | k | test NLL (nats) |\n| ---: | ---: | ---: |\n%s", points[0].Images, r.Experiment, file, rows.String()), nil
+}
+
+// finalNLL is the test NLL estimate of a run's metrics with the most importance samples k (ok:
+// it has one).
+func finalNLL(m Metrics) (k int, nll float64, ok bool) {
+	for key, v := range m.Extra {
+		var kk int
+		if n, _ := fmt.Sscanf(key, "test_nll_iw_k%d_nats", &kk); n == 1 && kk > k {
+			k, nll, ok = kk, v, true
+		}
+	}
+	return k, nll, ok
 }
 
 // curveUnit is the unit of a run's term: as its metrics.json records it, or (a run from before

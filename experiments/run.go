@@ -189,8 +189,16 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 			return nil, err
 		}
 	}
-	f, err := fitInDir(ctx, fitJob{name: exp.Name, model: m, params: params, backend: backend, dir: dir, train: trainSet, test: testSet, view: view,
-		announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}, opts)
+	job := fitJob{name: exp.Name, model: m, params: params, backend: backend, dir: dir, train: trainSet, test: testSet, view: view,
+		announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}
+	curve, err := newNLLCurve(exp, m, params, backend, dir, testSet, opts)
+	if err != nil {
+		return nil, err
+	}
+	if curve != nil {
+		job.afterEpoch = curve.after
+	}
+	f, err := fitInDir(ctx, job, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +220,9 @@ type fitJob struct {
 	train, test *datasets.Set
 	announce    string    // printed when training starts
 	view        EpochView // nil: none
+	// afterEpoch, if set, runs after each epoch's checkpoint, and again for the epoch a run
+	// resumes after (a kill may have cut it short): it must do nothing when its work is done.
+	afterEpoch func(store *model.Store, epoch int) error
 }
 
 // fitted is what fitInDir trained.
@@ -252,10 +263,18 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 	// The epochs this call trains: the seconds per epoch are this call's time over them.
 	fitOpts.OnEpoch = func(epoch int, h *vaekit.History) error {
 		f.epochs++
+		if job.afterEpoch != nil {
+			if err := job.afterEpoch(store, epoch); err != nil {
+				return err
+			}
+		}
 		if job.view != nil {
 			return job.view.Update(epoch, h)
 		}
 		return nil
+	}
+	if job.afterEpoch != nil {
+		fitOpts.OnResume = func(epoch int, _ *vaekit.History) error { return job.afterEpoch(store, epoch) }
 	}
 	f.hist, err = trainer.Fit(ctx, job.train, job.test, fitOpts)
 	f.seconds = time.Since(f.start).Seconds()

@@ -1,0 +1,74 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// A run with an NLL curve estimates the test NLL after each stage of its schedule and after its
+// last epoch (quick mode: epochs 1 and 2 of the IWAE schedule); the last estimate is the final
+// metric's (same weights, k, seed and images); an estimate lost to a kill after its epoch's
+// checkpoint is made when the run starts again; the run's figure and the results page's are
+// drawn, with the estimates listed, and the record keeps the curve.
+func TestNLLCurve(t *testing.T) {
+	exp, runs := quickRunOf(t, "mnist-binarized-vae")
+	dir := filepath.Join(runs, exp.Name)
+	points, err := ReadNLLCurve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := quick(runs)
+	if len(points) != 2 || points[0].Epoch != 1 || points[1].Epoch != 2 {
+		t.Fatalf("NLL curve %+v: want estimates after epochs 1 and 2", points)
+	}
+	for _, p := range points {
+		if p.K != opts.MaxNLLSamples || p.Images != opts.TestSubset || !(p.NLL > 0) {
+			t.Errorf("estimate %+v: want k = %d over %d images, a positive NLL", p, opts.MaxNLLSamples, opts.TestSubset)
+		}
+	}
+	m := readMetrics(dir)
+	if k, final, ok := finalNLL(*m); !ok || k != points[1].K || final != points[1].NLL {
+		t.Errorf("the final metric (k = %d) is %v, the curve's estimate after the last epoch %v; want the same number", k, final, points[1].NLL)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FiguresDir, "nll_curve.png")); err != nil {
+		t.Errorf("no NLL curve figure: %v", err)
+	}
+	// Killed after the last checkpoint, before the estimate was written.
+	if err := writeNLLCurve(dir, points[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), exp, opts); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadNLLCurve(dir)
+	if err != nil || !reflect.DeepEqual(again, points) {
+		t.Errorf("after the restart the curve is %+v (%v), want %+v", again, err, points)
+	}
+	page := filepath.Join(t.TempDir(), "RESULTS.md")
+	if err := WriteResults(page, runs); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(page)
+	for _, want := range []string{"![mnist-binarized-vae NLL curve](results/mnist-binarized-vae-nll_curve.png)",
+		"| epoch | k | test NLL (nats) |", fmt.Sprintf("| 1 | 4 | %s |", formatNumber(points[0].NLL)),
+		fmt.Sprintf("| 2 | 4 | %s |", formatNumber(points[1].NLL))} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the results page lacks %q:\n%s", want, text)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", "mnist-binarized-vae-nll_curve.png")); err != nil {
+		t.Errorf("the page's NLL curve: %v", err)
+	}
+	records := t.TempDir()
+	if err := Record(dir, records); err != nil {
+		t.Fatal(err)
+	}
+	if recorded, err := ReadNLLCurve(filepath.Join(records, exp.Name)); err != nil || !reflect.DeepEqual(recorded, points) {
+		t.Errorf("the record's curve is %+v (%v), want %+v", recorded, err, points)
+	}
+}
