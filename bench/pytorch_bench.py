@@ -137,6 +137,9 @@ class VQVAE(nn.Module):
 
 
 class MaskedConv(nn.Conv2d):
+    """A masked k x k convolution written the usual PyTorch way: the whole kernel times the mask,
+    so all k*k taps are computed (49 for 7 x 7), the masked ones as zeros."""
+
     def __init__(self, cin, cout, k, kind):
         super().__init__(cin, cout, k, padding=k // 2)
         mask = torch.zeros(k, k)
@@ -148,18 +151,62 @@ class MaskedConv(nn.Conv2d):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
 
+class MaskedConvTaps(nn.Module):
+    """The same masked convolution computing only the taps the mask keeps, as vaekit's
+    MaskedConv2D does: a (k/2) x k convolution over the rows above and a 1 x (k/2) convolution
+    (1 x (k/2 + 1) for mask B) over the pixels to the left: 24 taps of 49 for 7 x 7 A, 5 of 9
+    for 3 x 3 B."""
+
+    def __init__(self, cin, cout, k, kind):
+        super().__init__()
+        self.k, self.left = k, k // 2 + (1 if kind == "B" else 0)
+        self.above = nn.Parameter(torch.empty(cout, cin, k // 2, k))
+        self.row = nn.Parameter(torch.empty(cout, cin, 1, self.left))
+        self.bias = nn.Parameter(torch.zeros(cout))
+        nn.init.kaiming_uniform_(self.above, a=5 ** 0.5)
+        nn.init.kaiming_uniform_(self.row, a=5 ** 0.5)
+
+    def kernel(self):
+        """The k x k kernel with the masked taps zero (for the check against MaskedConv)."""
+        w = self.above.new_zeros(self.above.shape[0], self.above.shape[1], self.k, self.k)
+        w[:, :, :self.k // 2] = self.above
+        w[:, :, self.k // 2, :self.left] = self.row[:, :, 0]
+        return w
+
+    def forward(self, x):
+        h, w, r = x.shape[2], x.shape[3], self.k // 2
+        # Output row i sees input rows i-r .. i-1; output column j sees columns j-r .. j-r+left-1.
+        above = F.conv2d(F.pad(x, (r, r, r, 0)), self.above)[:, :, :h]
+        row = F.conv2d(F.pad(x, (r, 0, 0, 0)), self.row)[:, :, :, :w]
+        return above + row + self.bias[None, :, None, None]
+
+
+def check_masked_taps():
+    """MaskedConvTaps computes the masked convolution: the same outputs as the whole kernel with
+    the mask (the bench refuses to time a twin that computes something else)."""
+    torch.manual_seed(0)
+    for k, kind in ((7, "A"), (3, "B")):
+        taps = MaskedConvTaps(5, 4, k, kind)
+        x = torch.randn(2, 5, 7, 7)
+        want = F.conv2d(x, taps.kernel(), taps.bias, padding=k // 2)
+        got = taps(x)
+        if not torch.allclose(got, want, atol=1e-5):
+            raise SystemExit(f"MaskedConvTaps {k}x{k} {kind} differs from the masked kernel by {(got - want).abs().max():.3g}")
+
+
 class PixelCNN(nn.Module):
     """vaekit's class-conditioned code prior: embedding 64, masked 7x7 (A), 2 residual blocks
-    with masked 3x3 (B) at 32 channels, 1x1 head, 128 logits per position."""
+    with masked 3x3 (B) at 32 channels, 1x1 head, 128 logits per position. Its masked layers
+    compute the taps the masks keep, as vaekit's do (masked=MaskedConv: all of them)."""
 
-    def __init__(self):
+    def __init__(self, masked=MaskedConvTaps):
         super().__init__()
         self.embed = nn.Embedding(128, 64)
-        self.first = MaskedConv(64, 64, 7, "A")
+        self.first = masked(64, 64, 7, "A")
         self.first_class = nn.Embedding(10, 64)
         self.blocks = nn.ModuleList()
         for _ in range(2):
-            self.blocks.append(nn.ModuleDict({"reduce": nn.Conv2d(64, 32, 1), "masked": MaskedConv(32, 32, 3, "B"),
+            self.blocks.append(nn.ModuleDict({"reduce": nn.Conv2d(64, 32, 1), "masked": masked(32, 32, 3, "B"),
                                               "cls": nn.Embedding(10, 32), "expand": nn.Conv2d(32, 64, 1)}))
         self.head = nn.Conv2d(64, 64, 1)
         self.logits = nn.Conv2d(64, 128, 1)
@@ -203,6 +250,8 @@ CASES = {
     "mlp-cvae-prior": (PriorCVAE, adam, 128),
     "vqvae": (VQVAE, adam, 128),
     "pixelcnn-prior": (PixelCNN, adam, 128),
+    # PyTorch only: the masked layers as usually written, every tap of the kernel computed.
+    "pixelcnn-prior-all-taps": (lambda: PixelCNN(MaskedConv), adam, 128),
     "classifier": (Classifier, adam, 128),
 }
 
@@ -212,7 +261,8 @@ def bench(name, steps):
     batch = int(os.environ.get("BENCH_BATCH", batch))
     model = make_model()
     opt = make_opt(model.parameters())
-    if name == "pixelcnn-prior":
+    if name.startswith("pixelcnn-prior"):
+        check_masked_taps()
         x = torch.randint(0, 128, (batch, 7, 7))
     else:
         x = torch.rand(batch, 1, 28, 28)

@@ -44,7 +44,8 @@ done
 
 : > "$out/torch.jsonl"
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
-  for c in "${cases[@]}"; do
+  # pixelcnn-prior-all-taps: PyTorch's usual masked layers, every tap computed (docs/bench.md says why).
+  for c in "${cases[@]}" pixelcnn-prior-all-taps; do
     OMP_WAIT_POLICY=PASSIVE BENCH_THREADS=$(nproc) /usr/bin/python3 bench/pytorch_bench.py "$steps" "$c" | tee -a "$out/torch.jsonl"
   done
   for c in "${scaling[@]}"; do

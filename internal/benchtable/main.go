@@ -79,6 +79,7 @@ func run(args []string, w io.Writer) error {
 		results = append(results, rs...)
 	}
 	writeSteps(w, results, torch)
+	writeMaskedTaps(w, results, torch)
 	writeDefaultAndNLL(w, results)
 	writeScaling(w, results, backends, torch)
 	return nil
@@ -155,6 +156,39 @@ func writeSteps(w io.Writer, results []result, torch []torchResult) {
 	}
 	if len(torch) == 0 {
 		fmt.Fprintln(w, "\nPyTorch was not measured (python3-torch not installed).")
+	}
+}
+
+// writeMaskedTaps says what the PixelCNN rows time: vaekit's masked layers compute only the
+// taps their masks keep, and so does the PyTorch twin of the table; PyTorch's usual form (the
+// whole kernel times the mask), measured too, computes them all.
+func writeMaskedTaps(w io.Writer, results []result, torch []torchResult) {
+	same, ok1 := torchOf(torch, "pixelcnn-prior", 0, false)
+	all, ok2 := torchOf(torch, "pixelcnn-prior-all-taps", 0, false)
+	if !ok1 || !ok2 {
+		return
+	}
+	fmt.Fprint(w, "\n## The PixelCNN's masked convolutions\n\nvaekit's masked layers compute only the taps their masks keep "+
+		"(24 of the 7 x 7 mask A's 49, 5 of the 3 x 3 mask B's 9; pixelcnn.MaskedConv2D), and the PyTorch twin of the pixelcnn-prior "+
+		"row above computes the same taps (bench/pytorch_bench.py MaskedConvTaps: a (k/2) x k convolution over the rows above "+
+		"and a 1 x (k/2) one over the pixels to the left, checked against the masked kernel before it is timed). "+
+		"The usual PyTorch form, the whole kernel times the mask, computes every tap:\n\n"+
+		"| PyTorch masked layers | taps computed (7 x 7 A, 3 x 3 B) | ms/step | ratio of vaekit to it |\n|---|---|---:|---|\n")
+	var vaekit []result
+	for _, r := range results {
+		if r.model == "pixelcnn-prior" && !r.scaling && !r.nll {
+			vaekit = append(vaekit, r)
+		}
+	}
+	for _, t := range []struct {
+		what, taps string
+		r          torchResult
+	}{{"the kept taps (the table's twin)", "24, 5", same}, {"whole kernel times the mask", "49, 9", all}} {
+		var ratios []string
+		for _, r := range vaekit {
+			ratios = append(ratios, fmt.Sprintf("%s %.2f", r.backend, r.msPerStep()/t.r.MsPerStep))
+		}
+		fmt.Fprintf(w, "| %s | %s | %.1f | %s |\n", t.what, t.taps, t.r.MsPerStep, strings.Join(ratios, ", "))
 	}
 }
 

@@ -40,6 +40,30 @@ func TestTableFromBenchOutput(t *testing.T) {
 	}
 }
 
+// The PixelCNN section gives both PyTorch forms of its masked layers with vaekit's ratio to
+// each: the twin of the table that computes the kept taps, and the whole masked kernel.
+func TestMaskedTapsSection(t *testing.T) {
+	dir := t.TempDir()
+	goFile := filepath.Join(dir, "go.txt")
+	torchFile := filepath.Join(dir, "torch.jsonl")
+	os.WriteFile(goFile, []byte("BenchmarkTrainStep/pixelcnn-prior-2   10  120000000 ns/op  128.0 batch  300.0 first-step-ms  400.0 peak-MB  1066 samples/s\n"), 0o644)
+	os.WriteFile(torchFile, []byte(`{"name": "pixelcnn-prior", "batch": 128, "ms_per_step": 100.0, "first_step_ms": 190, "peak_mb": 300, "scaling": false}`+"\n"+
+		`{"name": "pixelcnn-prior-all-taps", "batch": 128, "ms_per_step": 80.0, "first_step_ms": 190, "peak_mb": 300, "scaling": false}`+"\n"), 0o644)
+	var out bytes.Buffer
+	if err := run([]string{"-torch", torchFile, "go=" + goFile}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| pixelcnn-prior | go | 128 | 1066 | 120.0 |", "| 100.0 | 47 | 190 | 300 | 1.20 |", // the main table pairs the same taps: 469 steps of 0.1 s
+		"| the kept taps (the table's twin) | 24, 5 | 100.0 | go 1.20 |",
+		"| whole kernel times the mask | 49, 9 | 80.0 | go 1.50 |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestMalformedInputsAreNamed(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "go.txt")
