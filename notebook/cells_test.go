@@ -186,3 +186,45 @@ func runCells(t *testing.T, root string, files map[string]string) string {
 	}
 	return string(out)
 }
+
+// Each notebook's floor of images (metadata vaekit.min_images, which scripts/check_notebook.py
+// holds every run of it to) is the number of images its committed outputs show: a floor below
+// it would let a run that lost a figure pass.
+func TestNotebookImageFloorsAreWhatTheyShow(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "notebooks", "[0-9]*.ipynb"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no notebooks: %v", err)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nb struct {
+			Cells []struct {
+				Outputs []struct {
+					Data map[string]json.RawMessage `json:"data"`
+				} `json:"outputs"`
+			} `json:"cells"`
+			Metadata struct {
+				Vaekit struct {
+					MinImages *int `json:"min_images"`
+				} `json:"vaekit"`
+			} `json:"metadata"`
+		}
+		if err := json.Unmarshal(data, &nb); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		shown := 0
+		for _, c := range nb.Cells {
+			for _, o := range c.Outputs {
+				if _, ok := o.Data["image/png"]; ok {
+					shown++
+				}
+			}
+		}
+		if floor := nb.Metadata.Vaekit.MinImages; floor == nil || *floor != shown {
+			t.Errorf("%s shows %d images; its metadata vaekit.min_images is %v, want %d", filepath.Base(p), shown, floor, shown)
+		}
+	}
+}
