@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path"
 	"slices"
 	"strings"
 
@@ -210,15 +211,12 @@ func RecipeChanges(saved, requested map[string]any) []string {
 		if resumableParams[name[strings.LastIndex(name, "/")+1:]] {
 			continue
 		}
-		got, ok := saved[key]
+		got, ok := savedValue(saved, key)
 		if !ok {
 			// A run from before the parameter existed (or that left it unset) trained with its
 			// declared default: a request for another value is a change.
-			// Only for the root scope's parameters: a scoped one ("/discriminator/activation") is
-			// kept by the store under its scope, which params.json does not list.
-			spec, known := LookupParam(name)
-			if got = spec.DefaultFor(recipeFamily(saved, requested)); !known || got == nil || strings.Contains(name, "/") ||
-				!spec.Reads(recipeFamily(saved, requested)) {
+			spec, known := LookupParam(name[strings.LastIndex(name, "/")+1:])
+			if got = spec.DefaultFor(recipeFamily(saved, requested)); !known || got == nil || !spec.Reads(recipeFamily(saved, requested)) {
 				continue
 			}
 		}
@@ -231,6 +229,22 @@ func RecipeChanges(saved, requested map[string]any) []string {
 	}
 	slices.Sort(changes)
 	return changes
+}
+
+// savedValue is the value a run with the saved parameters read for key: a scoped parameter
+// ("/discriminator/activation") the run did not set is read from the scopes above it, up to the
+// root ("/activation"), as the store does.
+func savedValue(saved map[string]any, key string) (any, bool) {
+	scope, name := path.Split(key)
+	for {
+		if v, ok := saved[scope+name]; ok {
+			return v, true
+		}
+		if scope == "/" || scope == "" {
+			return nil, false
+		}
+		scope, _ = path.Split(strings.TrimSuffix(scope, "/"))
+	}
 }
 
 // recipeFamily is the model family a recipe is for (ParamModel, saved or requested).
