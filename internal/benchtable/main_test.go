@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -97,10 +100,14 @@ func TestReadmeSpeedTableIsTheBenchPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	ratios := map[string]string{} // "model/backend" -> ratio, from the page's first table
+	ms := map[string]float64{}    // "model/backend" -> ms/step
 	for _, line := range strings.Split(string(page), "\n") {
 		cells := tableCells(line)
 		if len(cells) == 13 && cells[0] != "model" && !strings.HasPrefix(cells[0], "---") {
 			ratios[cells[0]+"/"+cells[1]] = cells[12]
+			if v, err := strconv.ParseFloat(cells[4], 64); err == nil {
+				ms[cells[0]+"/"+cells[1]] = v
+			}
 		}
 	}
 	if len(ratios) == 0 {
@@ -124,6 +131,31 @@ func TestReadmeSpeedTableIsTheBenchPage(t *testing.T) {
 	}
 	if rows < 6 {
 		t.Errorf("README quotes %d models of docs/bench.md, want its speed table of 6", rows)
+	}
+	// The sentence that sums the page up: the MLPs' ratios on the pure-Go backend, and how many
+	// times faster ONNX Runtime trains each convolutional model than the pure-Go backend.
+	claim := regexp.MustCompile(strings.ReplaceAll(`trains the MLP families ([\d.]+) to ([\d.]+) times PyTorch's step time, and ONNX Runtime trains the convolutional ones ([\d.]+) to ([\d.]+) times faster than it`, " ", `\s+`))
+	m := claim.FindStringSubmatch(string(readme))
+	if m == nil {
+		t.Fatalf("README lacks the sentence %q", claim)
+	}
+	mlp, conv := []float64{}, []float64{}
+	for key, r := range ratios {
+		model, backend, _ := strings.Cut(key, "/")
+		if v, err := strconv.ParseFloat(r, 64); err == nil && backend == "go" && strings.HasPrefix(model, "mlp-") {
+			mlp = append(mlp, v)
+		}
+		if onnx, ok := ms[model+"/onnx"]; ok && backend == "go" && !strings.HasPrefix(model, "mlp-") {
+			conv = append(conv, ms[key]/onnx)
+		}
+	}
+	if len(mlp) == 0 || len(conv) == 0 {
+		t.Fatalf("docs/bench.md has %d MLP ratios and %d convolutional models on both backends", len(mlp), len(conv))
+	}
+	for i, want := range []float64{slices.Min(mlp), slices.Max(mlp), slices.Min(conv), slices.Max(conv)} {
+		if got := m[1+i]; got != strconv.FormatFloat(want, 'f', 2, 64) {
+			t.Errorf("README's %q: number %d is %s, docs/bench.md gives %.2f", m[0], i+1, got, want)
+		}
 	}
 }
 
