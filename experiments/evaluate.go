@@ -52,7 +52,7 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 			extra[key] = prev // the estimate of this checkpoint with this k is already known
 		} else {
 			t.phase("evaluate nll")
-			nll, err := t.importanceWeightedNLL(test, k, opts.Log)
+			nll, err := t.importanceWeightedNLL(ctx, test, k, opts.Log)
 			if err != nil {
 				return err
 			}
@@ -113,8 +113,8 @@ func (t *Trained) nllSamples(opts Options) (int, string) {
 
 // importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance
 // samples, showing its progress on log.
-func (t *Trained) importanceWeightedNLL(test *datasets.Set, k int, log io.Writer) (float64, error) {
-	return t.Model.(vaekit.Likelihood).ImportanceWeightedNLL(t.Backend, t.Store, test, vaekit.NLLOptions{K: k, Seed: 1, Progress: log})
+func (t *Trained) importanceWeightedNLL(ctx context.Context, test *datasets.Set, k int, log io.Writer) (float64, error) {
+	return t.Model.(vaekit.Likelihood).ImportanceWeightedNLL(t.Backend, t.Store, test, vaekit.NLLOptions{K: k, Seed: 1, Progress: log, Context: ctx})
 }
 
 // previousExtra returns a figure of the run's existing metrics.json if that was written after

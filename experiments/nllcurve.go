@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -96,11 +97,12 @@ type nllCurve struct {
 	test    *datasets.Set // as the run evaluates it
 	log     io.Writer
 	trace   func(string)
+	ctx     context.Context // stops an estimate when the run is interrupted
 }
 
 // newNLLCurve is the NLL curve of a run of exp with params in dir, or nil when the experiment
 // asks for none or its model has no Bernoulli likelihood.
-func newNLLCurve(exp Experiment, m vaekit.Model, params map[string]any, backend compute.Backend, dir string, test *datasets.Set, opts Options) (*nllCurve, error) {
+func newNLLCurve(ctx context.Context, exp Experiment, m vaekit.Model, params map[string]any, backend compute.Backend, dir string, test *datasets.Set, opts Options) (*nllCurve, error) {
 	k := exp.NLLCurveSamples
 	if opts.MaxNLLSamples > 0 {
 		k = min(k, opts.MaxNLLSamples)
@@ -123,7 +125,7 @@ func newNLLCurve(exp Experiment, m vaekit.Model, params map[string]any, backend 
 		return nil, err
 	}
 	return &nllCurve{dir: dir, epochs: vaekit.ScheduleStageEnds(p.Schedule, p.Epochs), k: k, model: like, backend: backend,
-		test: evalSet, log: opts.Log, trace: tracer(opts, exp.Name)}, nil
+		test: evalSet, log: opts.Log, trace: tracer(opts, exp.Name), ctx: ctx}, nil
 }
 
 // after estimates the NLL with the weights in store after epoch, if that is one of the curve's
@@ -140,7 +142,7 @@ func (c *nllCurve) after(store *model.Store, epoch int) error {
 		return nil
 	}
 	c.trace(fmt.Sprintf("nll curve %d", epoch))
-	nll, err := c.model.ImportanceWeightedNLL(c.backend, store, c.test, vaekit.NLLOptions{K: c.k, Seed: 1, Progress: c.log})
+	nll, err := c.model.ImportanceWeightedNLL(c.backend, store, c.test, vaekit.NLLOptions{K: c.k, Seed: 1, Progress: c.log, Context: c.ctx})
 	if err != nil {
 		return fmt.Errorf("the test NLL after epoch %d: %w", epoch, err)
 	}

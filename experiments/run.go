@@ -191,7 +191,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 	}
 	job := fitJob{name: exp.Name, model: m, params: params, backend: backend, dir: dir, train: trainSet, test: testSet, view: view,
 		announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}
-	curve, err := newNLLCurve(exp, m, params, backend, dir, testSet, opts)
+	curve, err := newNLLCurve(ctx, exp, m, params, backend, dir, testSet, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -452,6 +452,13 @@ func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
 			if _, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, vae.NLLOptions{K: 0, Batch: 8, Chunk: 1, Seed: 1}); err == nil {
 				t.Error("k=0 accepted")
 			}
+			// An interrupted run's estimate stops at the next batch of images.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			if _, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, vae.NLLOptions{K: 64, Batch: 8, Seed: 1, Context: ctx}); !errors.Is(err, context.Canceled) ||
+				!strings.Contains(err.Error(), "stopped after 0 of 32 images") {
+				t.Errorf("with its context cancelled: error %v, want one that stopped after 0 of 32 images, wrapping context.Canceled", err)
+			}
 		})
 	}
 }

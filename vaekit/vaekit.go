@@ -12,6 +12,7 @@
 package vaekit
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -150,6 +151,9 @@ type NLLOptions struct {
 	Seed uint64
 	// Progress, if set, shows the images done, their rate and the time left.
 	Progress io.Writer
+	// Context, if set, stops the estimate between batches of images once it is done (an
+	// interrupted run must not wait minutes for the estimate to end), returning its error.
+	Context context.Context
 }
 
 // ConditionalPrior models have a prior over z that depends on the class: PriorMeans returns the

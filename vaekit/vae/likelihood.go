@@ -95,6 +95,9 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 	phase := vaekit.NewPhase(opts.Progress, fmt.Sprintf("NLL k=%d", k), set.N, "images")
 	defer phase.End("")
 	for start := 0; start < set.N; start += batch {
+		if opts.Context != nil && opts.Context.Err() != nil {
+			return 0, fmt.Errorf("importance-weighted NLL stopped after %d of %d images: %w", start, set.N, opts.Context.Err())
+		}
 		n := min(batch, set.N-start)
 		maxLog := make([]float64, n)
 		sumExp := make([]float64, n)
