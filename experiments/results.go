@@ -208,7 +208,7 @@ func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, m Me
 	}
 	base := filepath.Join(figDir, r.Experiment)
 	unit := curveUnit(filepath.Join(runsDir, r.Experiment), exp, r.Curve)
-	if _, err := figures.CurveWithReference(h, r.Curve, unit, points, r.Experiment+": training "+r.Curve, base); err != nil {
+	if _, err := figures.CurveWithReference(h, r.Curve, unit, points, r.Experiment+": "+r.Curve+" per epoch, training and test", base); err != nil {
 		return "", err
 	}
 	section := fmt.Sprintf("## %s\n\n%s\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Experiment, r.Experiment)
