@@ -71,9 +71,63 @@ func Conv2DTapsPadded(x, kernel *Node, taps [][2]int, stride, top, bottom, left,
 		}
 		rows[n] = Reshape(Slice(kernel, AxisElem(t[0]), AxisElem(t[1])), c, out)
 	}
-	patches, ho, wo := im2colTaps(x, kh, kw, taps, stride, [4]int{top, bottom, left, right})
-	y := MatMul(patches, Concatenate(rows, 0))
-	return Reshape(y, x.Shape().Dim(0), ho, wo, out)
+	pad := [4]int{top, bottom, left, right}
+	conv := func(x *Node) *Node {
+		patches, ho, wo := im2colTaps(x, kh, kw, taps, stride, pad)
+		return Reshape(MatMul(patches, Concatenate(rows, 0)), x.Shape().Dim(0), ho, wo, out)
+	}
+	if stride != 1 {
+		return conv(x)
+	}
+	// The input gradient of a stride-1 convolution over some taps is the convolution of the
+	// padded output gradient with the taps mirrored and the kernel's channels swapped: computed
+	// so, it costs what the forward pass costs (windows, one product), where the gradient of
+	// im2col is one full-size Pad per tap, summed.
+	y := conv(StopGradient(x))
+	return withInputGradient(y, x, func(dy *Node) *Node {
+		return tapsInputGradient(dy, rows, taps, pad, x.Shape().Dim(1), x.Shape().Dim(2))
+	})
+}
+
+// tapsInputGradient is the gradient with respect to the input x [b, h, w, c] of the stride-1
+// convolution over taps (i, j) with padding pad (top, bottom, left, right) and kernel rows
+// rows[t] [c, out], given the output gradient dy [b, ho, wo, out]: since y[p, q] = sum_t
+// x[p+i-top, q+j-left] W_t, dx[a, b] = sum_t dy[a+top-i, b+left-j] W_t^T (zero outside dy).
+func tapsInputGradient(dy *Node, rows []*Node, taps [][2]int, pad [4]int, h, w int) *Node {
+	b, ho, wo, out := dy.Shape().Dim(0), dy.Shape().Dim(1), dy.Shape().Dim(2), dy.Shape().Dim(3)
+	c := rows[0].Shape().Dim(0)
+	// dy padded so that every tap's window of h x w lies inside it.
+	var pt, pb, pl, pr int
+	for _, t := range taps {
+		pt, pb = max(pt, t[0]-pad[0]), max(pb, pad[0]-t[0]+h-ho)
+		pl, pr = max(pl, t[1]-pad[2]), max(pr, pad[2]-t[1]+w-wo)
+	}
+	if pt+pb+pl+pr > 0 {
+		dy = Pad(dy, ScalarZero(dy.Graph(), dy.DType()), compute.PadAxis{}, compute.PadAxis{Start: pt, End: pb},
+			compute.PadAxis{Start: pl, End: pr}, compute.PadAxis{})
+	}
+	windows := make([]*Node, len(taps))
+	rowsT := make([]*Node, len(taps))
+	for n, t := range taps {
+		r, q := pad[0]-t[0]+pt, pad[2]-t[1]+pl
+		windows[n] = Slice(dy, AxisRange(), AxisRange(r, r+h), AxisRange(q, q+w), AxisRange())
+		rowsT[n] = Transpose(rows[n], 0, 1) // [out, c]
+	}
+	dx := MatMul(Reshape(Concatenate(windows, -1), b*h*w, len(taps)*out), Concatenate(rowsT, 0))
+	return Reshape(dx, b, h, w, c)
+}
+
+// withInputGradient returns y, which was computed from StopGradient(x), with dx(dy) as the
+// gradient of x: the output gradient dy reaches y's other inputs (the kernel) by their own
+// gradients, and x by dx. y and x travel through one identity node with a custom gradient.
+func withInputGradient(y, x *Node, dx func(dy *Node) *Node) *Node {
+	ny, nx := y.Shape().Size(), x.Shape().Size()
+	u := Concatenate([]*Node{Reshape(y, ny), Reshape(x, nx)}, 0)
+	u = IdentityWithCustomGradient(u, func(_, v *Node) *Node {
+		dy := Reshape(Slice(v, AxisRange(0, ny)), y.Shape().Dimensions...)
+		return Concatenate([]*Node{Reshape(dy, ny), Reshape(dx(dy), nx)}, 0)
+	})
+	return Reshape(Slice(u, AxisRange(0, ny)), y.Shape().Dimensions...)
 }
 
 func checkConvShapes(op string, x, kernel *Node) {

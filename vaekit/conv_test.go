@@ -216,3 +216,52 @@ func TestConv2DTapsPaddedIsMaskedConv(t *testing.T) {
 		})
 	}
 }
+
+// A stride-1 convolution over some taps takes its input gradient from the convolution of the
+// output gradient with the mirrored taps (withInputGradient, tapsInputGradient): the value, the
+// input gradient and the kernel gradient equal those of the plain im2col form, for the PixelCNN's
+// masks and an asymmetric padding.
+func TestTapsInputGradient(t *testing.T) {
+	tests := []struct {
+		name string
+		x, k []int // shapes
+		taps [][2]int
+		pad  [4]int
+	}{
+		{"mask B 3x3", []int{2, 6, 5, 3}, []int{2, 3, 3, 4}, [][2]int{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}}, [4]int{1, 0, 1, 1}},
+		{"mask A 5x5", []int{2, 7, 7, 2}, []int{3, 5, 2, 3}, [][2]int{{0, 0}, {0, 4}, {1, 2}, {2, 0}, {2, 1}}, [4]int{2, 0, 2, 2}},
+		{"uneven padding", []int{1, 5, 6, 2}, []int{3, 3, 2, 2}, [][2]int{{0, 2}, {1, 0}, {2, 2}}, [4]int{0, 2, 1, 0}},
+	}
+	backend := GoBackend()
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, k := randomTensor(rng, tt.x...), randomTensor(rng, tt.k...)
+			kh, kw, c, out := tt.k[0], tt.k[1], tt.k[2], tt.k[3]
+			plain := func(x, k *Node) *Node {
+				patches, ho, wo := im2colTaps(x, kh, kw, tt.taps, 1, tt.pad)
+				rows := make([]*Node, len(tt.taps))
+				for n, tp := range tt.taps {
+					rows[n] = Reshape(Slice(k, AxisElem(tp[0]), AxisElem(tp[1])), c, out)
+				}
+				return Reshape(MatMul(patches, Concatenate(rows, 0)), x.Shape().Dim(0), ho, wo, out)
+			}
+			custom := func(x, k *Node) *Node {
+				return Conv2DTapsPadded(x, k, tt.taps, 1, tt.pad[0], tt.pad[1], tt.pad[2], tt.pad[3])
+			}
+			run := func(f func(x, k *Node) *Node) []*tensors.Tensor {
+				return MustExecOnceN(backend, func(x, k *Node) []*Node {
+					y := f(x, k)
+					u := Cos(Iota(x.Graph(), y.Shape(), 3)) // a fixed cotangent
+					return append([]*Node{y}, Gradient(ReduceAllSum(Mul(y, u)), x, k)...)
+				}, x, k)
+			}
+			got, want := run(custom), run(plain)
+			for i, what := range []string{"value", "input gradient", "kernel gradient"} {
+				if d := maxAbsDiff(t, got[i], want[i]); d > 1e-4 {
+					t.Errorf("%s differs from the plain form's by %g", what, d)
+				}
+			}
+		})
+	}
+}
