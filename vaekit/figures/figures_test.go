@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vaekit/vaekit/vaekit"
 )
@@ -64,6 +65,9 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 		{"code map", func(base string) ([]string, error) {
 			return CodeMap([][]float32{ramp(1), ramp(0.5)}, []int32{0, 1, 2, 3, 3, 2, 1, 0}, 4, 4, 2, 2, "codes", base)
 		}},
+		{"trend", func(base string) ([]string, error) {
+			return Trend([]Series{{"a", []Point{{1, 3}, {4, 2}}}}, []Level{{1.5, "b"}}, "nats", "t", base)
+		}},
 	}
 	for _, d := range draws {
 		t.Run(d.name, func(t *testing.T) {
@@ -96,6 +100,31 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A figure drawn again in another second of the clock is the same file, in every format (a
+// PDF records its creation time unless it is fixed).
+func TestFiguresDoNotDependOnTheClock(t *testing.T) {
+	hist := &vaekit.History{Terms: []string{"loss"}, Rows: []vaekit.HistoryRow{{Epoch: 1, Split: "train", Values: []float64{3}}}}
+	dir := t.TempDir()
+	first, err := LossCurves(hist, nil, "t", filepath.Join(dir, "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Unix()
+	for time.Now().Unix() == start {
+		time.Sleep(10 * time.Millisecond)
+	}
+	second, err := LossCurves(hist, nil, "t", filepath.Join(dir, "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := readAll(t, first), readAll(t, second)
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			t.Errorf("%s and %s, drawn a second apart, differ", first[i], second[i])
+		}
 	}
 }
 
