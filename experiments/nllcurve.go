@@ -142,7 +142,11 @@ func (c *nllCurve) after(store *model.Store, epoch int) error {
 		return nil
 	}
 	c.trace(fmt.Sprintf("nll curve %d", epoch))
-	nll, err := c.model.ImportanceWeightedNLL(c.backend, store, c.test, vaekit.NLLOptions{K: c.k, Seed: 1, Progress: c.log, Context: c.ctx})
+	backend, store, err := nllOn(c.backend, store, c.dir, c.log)
+	if err != nil {
+		return err
+	}
+	nll, err := c.model.ImportanceWeightedNLL(backend, store, c.test, vaekit.NLLOptions{K: c.k, Seed: 1, Progress: c.log, Context: c.ctx})
 	if err != nil {
 		return fmt.Errorf("the test NLL after epoch %d: %w", epoch, err)
 	}

@@ -3,11 +3,14 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/vaekit/vaekit/vaekit"
 )
 
 // A run with an NLL curve estimates the test NLL after each stage of its schedule and after its
@@ -70,5 +73,55 @@ func TestNLLCurve(t *testing.T) {
 	}
 	if recorded, err := ReadNLLCurve(filepath.Join(records, exp.Name)); err != nil || !reflect.DeepEqual(recorded, points) {
 		t.Errorf("the record's curve is %+v (%v), want %+v", recorded, err, points)
+	}
+}
+
+// Without GOMLX_BACKEND, an MLP trains on the pure-Go backend and its NLL is estimated on ONNX
+// Runtime where that is installed (vaekit.BackendForWork), from the weights of the run's
+// checkpoint: the estimate says so and agrees with the pure-Go backend's on the same weights.
+func TestNLLOnTheEstimatesOwnBackend(t *testing.T) {
+	t.Setenv(vaekit.BackendEnv, "onnx:cpu")
+	if _, _, err := vaekit.NewBackend(); err != nil {
+		if os.Getenv("VAEKIT_REQUIRE_ONNX") == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("ONNX Runtime not installed (`make onnxruntime`): %v", err)
+	}
+	t.Setenv(vaekit.BackendEnv, "")
+	exp, err := Lookup("mnist-binarized-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireData(t, exp.Data)
+	runs := t.TempDir()
+	opts := quick(runs)
+	var log strings.Builder
+	opts.Log = &log
+	if _, err := Run(context.Background(), exp, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "NLL on onnxruntime") || !strings.Contains(log.String(), "backend: Go Backend") {
+		t.Errorf("the run did not train on the pure-Go backend and estimate its NLL on ONNX Runtime:\n%s", log.String())
+	}
+	dir := filepath.Join(runs, exp.Name)
+	k, onONNX, ok := finalNLL(*readMetrics(dir))
+	if !ok {
+		t.Fatal("no NLL in metrics.json")
+	}
+	t.Setenv(vaekit.BackendEnv, "go")
+	tr, err := Open(exp, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := vaekit.EvaluationSet(tr.Store, tr.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onGo, err := tr.Model.(vaekit.Likelihood).ImportanceWeightedNLL(tr.Backend, tr.Store, test, vaekit.NLLOptions{K: k, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(onONNX-onGo) / onGo; d > 1e-5 {
+		t.Errorf("NLL (k = %d) %.6f on ONNX Runtime, %.6f on the pure-Go backend: relative gap %.2g", k, onONNX, onGo, d)
 	}
 }

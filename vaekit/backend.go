@@ -30,6 +30,10 @@ const (
 	Convolutional Workload = iota
 	// Dense models: MLP encoders and decoders.
 	Dense
+	// LikelihoodEstimate is the importance-weighted NLL: a decoder run k times for every test image,
+	// whose large matrix products ONNX Runtime runs faster than the pure-Go backend, also for
+	// an MLP (docs/bench.md, "Importance-weighted NLL").
+	LikelihoodEstimate
 )
 
 // onnxLibrary is set by backend_onnx.go: the path of ONNX Runtime's library if it is
@@ -73,6 +77,35 @@ func NewBackendFor(w Workload) (backend compute.Backend, description string, err
 	return b, description + "; " + reason, nil
 }
 
+// BackendForWork returns the backend for work w of a run whose models are on backend run: run
+// itself when GOMLX_BACKEND is set or w's default backend (NewBackendFor) is of the same kind;
+// else w's default backend, made once per process, with a line saying which and why. Tensors
+// belong to one backend: the caller moves the variables over (by reading the checkpoint again).
+func BackendForWork(w Workload, run compute.Backend) (b compute.Backend, description string, err error) {
+	if os.Getenv(BackendEnv) != "" {
+		return run, "", nil
+	}
+	config, _ := defaultBackend(w)
+	kind, _, _ := strings.Cut(config, ":")
+	if strings.HasPrefix(run.Name(), kind) {
+		return run, "", nil
+	}
+	made, _ := workBackends.LoadOrStore(w, sync.OnceValues(func() (workBackend, error) {
+		b, d, err := NewBackendFor(w)
+		return workBackend{b, d}, err
+	}))
+	wb, err := made.(func() (workBackend, error))()
+	return wb.backend, wb.description, err
+}
+
+// workBackends holds the backends BackendForWork made, by workload.
+var workBackends sync.Map
+
+type workBackend struct {
+	backend     compute.Backend
+	description string
+}
+
 // defaultBackend is the configuration NewBackendFor uses when GOMLX_BACKEND is not set, and why.
 func defaultBackend(w Workload) (config, reason string) {
 	switch {
@@ -80,6 +113,8 @@ func defaultBackend(w Workload) (config, reason string) {
 		return "xla", "default: a PJRT plugin for XLA is installed"
 	case w == Dense:
 		return "go", "default for MLPs, which the pure-Go backend trains fastest (docs/bench.md)"
+	case onnxLinked && onnxLibrary != nil && onnxLibrary() != "" && w == LikelihoodEstimate:
+		return "onnx:cpu", "default for the importance-weighted NLL: ONNX Runtime is installed and runs its products fastest (docs/bench.md)"
 	case onnxLinked && onnxLibrary != nil && onnxLibrary() != "":
 		return "onnx:cpu", "default for convolutional models: ONNX Runtime is installed and trains them fastest (docs/bench.md)"
 	}

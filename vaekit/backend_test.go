@@ -67,6 +67,9 @@ func TestDefaultBackend(t *testing.T) {
 		{"conv, onnx installed", "", "/lib/libonnxruntime.so", Convolutional, "onnx:cpu"},
 		{"conv, xla plugin", "/lib/pjrt_c_api_cpu_plugin.so", "/lib/libonnxruntime.so", Convolutional, "xla"},
 		{"mlp, xla plugin", "/lib/pjrt_c_api_cpu_plugin.so", "", Dense, "xla"},
+		{"nll, nothing installed", "", "", LikelihoodEstimate, "go"},
+		{"nll, onnx installed", "", "/lib/libonnxruntime.so", LikelihoodEstimate, "onnx:cpu"},
+		{"nll, xla plugin", "/lib/pjrt_c_api_cpu_plugin.so", "/lib/libonnxruntime.so", LikelihoodEstimate, "xla"},
 	}
 	for _, tt := range tests {
 		xlaPluginsOnDisk = func() []string {
