@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"maps"
 	"strings"
 	"testing"
 )
@@ -39,5 +40,15 @@ func TestWriteParamTable(t *testing.T) {
 	}
 	if strings.Contains(all.String(), "image_shape") {
 		t.Errorf("the table lists the internal image_shape")
+	}
+}
+
+// A recipe's parameters keyed by their store paths: a root parameter gets its slash, a scoped
+// one ("/discriminator/activation", as the GAN's recipe writes it) keeps its path.
+func TestStorePaths(t *testing.T) {
+	got := storePaths(map[string]any{"latent_dim": 2, "/discriminator/activation": "leaky_relu"})
+	want := map[string]any{"/latent_dim": 2, "/discriminator/activation": "leaky_relu"}
+	if !maps.Equal(got, want) {
+		t.Errorf("storePaths: %v, want %v", got, want)
 	}
 }

@@ -120,12 +120,16 @@ func storeParams(store *model.Store) map[string]any {
 	return out
 }
 
-// storePaths keys params (names in the root scope) by their full store paths, as params.json
-// and the checkpoints hold them.
+// storePaths keys params (names in the root scope, or paths of a scope such as
+// "/discriminator/activation") by their full store paths, as params.json and the checkpoints
+// hold them.
 func storePaths(params map[string]any) map[string]any {
 	out := make(map[string]any, len(params))
 	for k, v := range params {
-		out["/"+k] = v
+		if !strings.HasPrefix(k, "/") {
+			k = "/" + k
+		}
+		out[k] = v
 	}
 	return out
 }

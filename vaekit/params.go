@@ -235,7 +235,7 @@ func RecipeChanges(saved, requested map[string]any) []string {
 // ("/discriminator/activation") the run did not set is read from the scopes above it, up to the
 // root ("/activation"), as the store does.
 func savedValue(saved map[string]any, key string) (any, bool) {
-	scope, name := path.Split(key)
+	scope, name := path.Split(path.Clean("/" + key))
 	for {
 		if v, ok := saved[scope+name]; ok {
 			return v, true
