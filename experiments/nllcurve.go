@@ -46,6 +46,9 @@ func ReadNLLCurve(dir string) ([]NLLPoint, error) {
 	}
 	var points []NLLPoint
 	for i, row := range rows {
+		if len(row) != 4 {
+			return nil, fmt.Errorf("%s line %d: %d fields, expected 4 (epoch,k,images,nll_nats)", filepath.Join(dir, NLLCurveFile), i+1, len(row))
+		}
 		if i == 0 {
 			continue // the header
 		}

@@ -125,3 +125,19 @@ func TestNLLOnTheEstimatesOwnBackend(t *testing.T) {
 		t.Errorf("NLL (k = %d) %.6f on ONNX Runtime, %.6f on the pure-Go backend: relative gap %.2g", k, onONNX, onGo, d)
 	}
 }
+
+// A damaged NLL curve is an error naming the file and the line, never a panic.
+func TestReadNLLCurveRefusesDamage(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"epoch,k\n1,4\n", "line 1: 2 fields, expected 4"},
+		{"epoch,k,images,nll_nats\n1,4,256,x\n", "line 2"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, NLLCurveFile), []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadNLLCurve(dir); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), NLLCurveFile) {
+			t.Errorf("ReadNLLCurve(%q): error %v, want one naming %s and %q", c.text, err, NLLCurveFile, c.want)
+		}
+	}
+}
