@@ -86,8 +86,9 @@ func BackendForWork(w Workload, run compute.Backend) (b compute.Backend, descrip
 		return run, "", nil
 	}
 	config, _ := defaultBackend(w)
+	// Backend names: "Go Backend", "onnxruntime", "xla"; configurations: "go", "onnx:cpu", "xla".
 	kind, _, _ := strings.Cut(config, ":")
-	if strings.HasPrefix(run.Name(), kind) {
+	if strings.HasPrefix(strings.ToLower(run.Name()), kind) {
 		return run, "", nil
 	}
 	made, _ := workBackends.LoadOrStore(w, sync.OnceValues(func() (workBackend, error) {

@@ -86,3 +86,22 @@ func TestDefaultBackend(t *testing.T) {
 		}
 	}
 }
+
+// Work whose default backend is of the run's kind stays on the run's backend (the pure-Go
+// backend is named "Go Backend", its configuration "go"), and so does all work when
+// GOMLX_BACKEND is set.
+func TestBackendForWorkKeepsTheRunsBackend(t *testing.T) {
+	savedXLA, savedONNX, savedLinked := xlaPluginsOnDisk, onnxLibrary, onnxLinked
+	defer func() { xlaPluginsOnDisk, onnxLibrary, onnxLinked = savedXLA, savedONNX, savedLinked }()
+	xlaPluginsOnDisk, onnxLibrary = nil, func() string { return "" } // nothing installed
+	run := GoBackend()
+	t.Setenv(BackendEnv, "")
+	if b, d, err := BackendForWork(LikelihoodEstimate, run); err != nil || b != run || d != "" {
+		t.Errorf("no ONNX Runtime: BackendForWork gave %v (%q, %v), want the run's pure-Go backend", b, d, err)
+	}
+	onnxLibrary, onnxLinked = func() string { return "/lib/libonnxruntime.so" }, true
+	t.Setenv(BackendEnv, "go")
+	if b, _, err := BackendForWork(LikelihoodEstimate, run); err != nil || b != run {
+		t.Errorf("GOMLX_BACKEND=go: BackendForWork gave %v (%v), want the run's backend", b, err)
+	}
+}
