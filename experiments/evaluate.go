@@ -97,20 +97,33 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 	return nil
 }
 
+// nllMetric is the name, in metrics.json's extras, of a test NLL estimate with k samples.
+const nllMetric = "test_nll_iw_k%d_nats"
+
 // nllSamples returns the number of importance samples of the run's test NLL estimate (0: none)
 // and the metric's name, which carries k.
 func (t *Trained) nllSamples(opts Options) (int, string) {
-	k := t.Experiment.NLLSamples
+	k := likelihoodSamples(t.Experiment.NLLSamples, t.Model, t.Store.RootScope(), opts)
+	if k == 0 {
+		return 0, ""
+	}
+	return k, fmt.Sprintf(nllMetric, k)
+}
+
+// likelihoodSamples is the number of importance samples of an NLL estimate asked for with k,
+// capped by opts.MaxNLLSamples; 0 when the model m (with the parameters of scope) has no
+// Bernoulli likelihood to estimate.
+func likelihoodSamples(k int, m vaekit.Model, scope *model.Scope, opts Options) int {
 	if opts.MaxNLLSamples > 0 {
 		k = min(k, opts.MaxNLLSamples)
 	}
-	if _, ok := t.Model.(vaekit.Likelihood); !ok {
-		return 0, ""
+	if _, ok := m.(vaekit.Likelihood); !ok || k <= 0 {
+		return 0
 	}
-	if model.GetParamOr(t.Store.RootScope(), vaekit.ParamReconstruction, "bernoulli") != "bernoulli" {
-		return 0, ""
+	if model.GetParamOr(scope, vaekit.ParamReconstruction, "bernoulli") != "bernoulli" {
+		return 0
 	}
-	return k, fmt.Sprintf("test_nll_iw_k%d_nats", k)
+	return k
 }
 
 // importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance

@@ -14,10 +14,11 @@ import (
 )
 
 // Figures draws the run's figures into its figures folder and returns the paths (PNG, SVG and
-// PDF): loss curves; the test NLL against the epochs, for a run with an NLL curve; reconstructions of the first test images; samples per class for a
-// conditional run, else samples from the prior; the latent manifold for 2-D latents; the label
-// clusters of the test set's latent points and interpolations between test images; for a
-// VQ-VAE the code maps of test images, the codebook usage and the code prior's loss curves.
+// PDF): loss curves; the test NLL against the epochs, for a run with an NLL curve;
+// reconstructions of the first test images; samples per class for a conditional run, else
+// samples from the prior; the latent manifold for 2-D latents; the label clusters of the test
+// set's latent points and interpolations between test images; for a VQ-VAE the code maps of
+// test images, the codebook usage and the code prior's loss curves.
 func (t *Trained) Figures() ([]string, error) {
 	return t.FiguresIn(filepath.Join(t.Dir, FiguresDir))
 }

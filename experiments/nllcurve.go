@@ -106,17 +106,10 @@ type nllCurve struct {
 // newNLLCurve is the NLL curve of a run of exp with params in dir, or nil when the experiment
 // asks for none or its model has no Bernoulli likelihood.
 func newNLLCurve(ctx context.Context, exp Experiment, m vaekit.Model, params map[string]any, backend compute.Backend, dir string, test *datasets.Set, opts Options) (*nllCurve, error) {
-	k := exp.NLLCurveSamples
-	if opts.MaxNLLSamples > 0 {
-		k = min(k, opts.MaxNLLSamples)
-	}
-	like, ok := m.(vaekit.Likelihood)
-	if k <= 0 || !ok {
-		return nil, nil
-	}
 	store := model.NewStore()
 	store.SetParams(params)
-	if model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli") != "bernoulli" {
+	k := likelihoodSamples(exp.NLLCurveSamples, m, store.RootScope(), opts)
+	if k == 0 {
 		return nil, nil
 	}
 	p, err := vaekit.ReadTrainingParams(store)
@@ -127,7 +120,7 @@ func newNLLCurve(ctx context.Context, exp Experiment, m vaekit.Model, params map
 	if err != nil {
 		return nil, err
 	}
-	return &nllCurve{dir: dir, epochs: vaekit.ScheduleStageEnds(p.Schedule, p.Epochs), k: k, model: like, backend: backend,
+	return &nllCurve{dir: dir, epochs: vaekit.ScheduleStageEnds(p.Schedule, p.Epochs), k: k, model: m.(vaekit.Likelihood), backend: backend,
 		test: evalSet, log: opts.Log, trace: tracer(opts, exp.Name), ctx: ctx}, nil
 }
 
@@ -160,6 +153,12 @@ func (c *nllCurve) after(store *model.Store, epoch int) error {
 	return writeNLLCurve(c.dir, append(points, NLLPoint{Epoch: epoch, K: c.k, Images: c.test.N, NLL: nll}))
 }
 
+// separateFinal reports whether a run's final NLL estimate, with finalK samples (0: none), is
+// shown beside its curve: with the k of the curve's estimates it is the curve's last point.
+func separateFinal(points []NLLPoint, finalK int) bool {
+	return finalK > 0 && finalK != points[len(points)-1].K
+}
+
 // drawNLLCurve draws a run's NLL curve with its final estimate (finalK samples, 0: none) and a
 // published value (ref, 0: none), into base.
 func drawNLLCurve(points []NLLPoint, finalK int, final float64, ref float64, refSource, title, base string) ([]string, error) {
@@ -168,7 +167,7 @@ func drawNLLCurve(points []NLLPoint, finalK int, final float64, ref float64, ref
 		curve[i] = figures.Point{X: float64(p.Epoch), Y: p.NLL}
 	}
 	series := []figures.Series{{Name: fmt.Sprintf("test NLL, k = %d, after each stage of the learning rate", points[0].K), Points: curve}}
-	if finalK > 0 && finalK != points[len(points)-1].K { // else the final estimate is the curve's last
+	if separateFinal(points, finalK) {
 		series = append(series, figures.Series{Name: fmt.Sprintf("k = %d after the last epoch", finalK),
 			Points: []figures.Point{{X: float64(points[len(points)-1].Epoch), Y: final}}})
 	}

@@ -106,7 +106,7 @@ var Reproductions = []Reproduction{
 		Experiment: "mnist-mlp-vae",
 		Curve:      "loss",
 		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
-			{Metric: "test NLL, k = 1000", Of: extra("test_nll_iw_k1000_nats", 1)}},
+			{Metric: "test NLL, k = 1000", Of: extra(fmt.Sprintf(nllMetric, 1000), 1)}},
 		Note: "the seed prints its per-epoch loss but publishes no final number: vaekit's figures only",
 	},
 	{
@@ -126,7 +126,7 @@ var Reproductions = []Reproduction{
 		Curve:      "loss",
 		References: []Reference{{Metric: "test NLL, k = 5000", Value: 86.76,
 			Source: "Burda, Grosse and Salakhutdinov 2016 (IWAE), table 1: VAE, one stochastic layer, k = 1",
-			Of:     extra("test_nll_iw_k5000_nats", 1)}},
+			Of:     extra(fmt.Sprintf(nllMetric, 5000), 1)}},
 		Note: "the paper's stages 0 to 6 (1,093 passes) of its 0 to 7 (3,280): see the experiment's source",
 	},
 	{

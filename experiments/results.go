@@ -261,7 +261,7 @@ func nllCurveSection(r Reproduction, m Metrics, runsDir, figDir string, sources 
 	for _, p := range points {
 		fmt.Fprintf(&rows, "| %d | %d | %s |\n", p.Epoch, p.K, formatNumber(p.NLL))
 	}
-	if finalK > 0 && finalK != points[len(points)-1].K {
+	if separateFinal(points, finalK) {
 		fmt.Fprintf(&rows, "| %d | %d | %s |\n", points[len(points)-1].Epoch, finalK, formatNumber(final))
 	}
 	return fmt.Sprintf("\nThe test NLL while it trained (%d test images, after each stage of the learning rate):\n\n![%s NLL curve](results/%s.png)\n\n"+
@@ -273,7 +273,7 @@ func nllCurveSection(r Reproduction, m Metrics, runsDir, figDir string, sources 
 func finalNLL(m Metrics) (k int, nll float64, ok bool) {
 	for key, v := range m.Extra {
 		var kk int
-		if n, _ := fmt.Sscanf(key, "test_nll_iw_k%d_nats", &kk); n == 1 && kk > k {
+		if n, _ := fmt.Sscanf(key, nllMetric, &kk); n == 1 && kk > k {
 			k, nll, ok = kk, v, true
 		}
 	}
