@@ -198,25 +198,26 @@ var resumableParams = map[string]bool{
 // RecipeChanges lists the parameters that a run was started with (saved) and that requested
 // sets to another value, leaving out the training parameters a resumed run may change
 // (optimizer, learning rate, batch size, epochs, seed, binarization, NaN policy, Adam's beta1,
-// BatchNorm batches). A parameter the saved run lacks counts as its declared default (a run
-// from before the parameter existed trained with it), so only another value is a change; a
-// parameter only the saved run sets is not one: checkpoints written
-// before a parameter existed must still load. Each entry reads `name = saved, not requested`,
-// names without the root scope's slash, sorted. Values are compared in their JSON form, so a
-// value read back from JSON (float64, []any) equals the Go value it was written from.
+// BatchNorm batches). A parameter the saved run lacks counts as what that run read for it: a
+// scoped one from the scopes above it, else its declared default (a run from before the
+// parameter existed trained with it), so only another value is a change; a parameter only the
+// saved run sets is not one: checkpoints written before a parameter existed must still load.
+// Each entry reads `name = saved, not requested`, names without the root scope's slash,
+// sorted. Values are compared in their JSON form, so a value read back from JSON (float64,
+// []any) equals the Go value it was written from.
 func RecipeChanges(saved, requested map[string]any) []string {
 	var changes []string
+	family := recipeFamily(saved, requested)
 	for key, want := range requested {
 		name := strings.TrimPrefix(key, "/")
-		if resumableParams[name[strings.LastIndex(name, "/")+1:]] {
+		leaf := name[strings.LastIndex(name, "/")+1:] // the parameter, without its scope
+		if resumableParams[leaf] {
 			continue
 		}
 		got, ok := savedValue(saved, key)
 		if !ok {
-			// A run from before the parameter existed (or that left it unset) trained with its
-			// declared default: a request for another value is a change.
-			spec, known := LookupParam(name[strings.LastIndex(name, "/")+1:])
-			if got = spec.DefaultFor(recipeFamily(saved, requested)); !known || got == nil || !spec.Reads(recipeFamily(saved, requested)) {
+			spec, known := LookupParam(leaf)
+			if got = spec.DefaultFor(family); !known || got == nil || !spec.Reads(family) {
 				continue
 			}
 		}
