@@ -195,12 +195,50 @@ func wrap(text string, width int) string {
 	return strings.Join(append(lines, line), "\n")
 }
 
-// sameDecimals are gonum's 1-2-5 ticks labelled with one number format per axis: as many
+// sameDecimals are 1-2-5 ticks (niceTicks) labelled with one number format per axis: as many
 // decimals as the finest tick needs, the same for all ("0.5, 1.0, 1.5", never "0.5, 1, 1.50").
 type sameDecimals struct{}
 
 func (sameDecimals) Ticks(lo, hi float64) []plot.Tick {
-	return sameFormat(plot.DefaultTicks{}.Ticks(lo, hi))
+	return sameFormat(niceTicks(lo, hi))
+}
+
+// maxLabels is the most labelled ticks niceTicks puts on an axis: enough to read a value off at
+// report size, few enough that the labels of a short y-axis never crowd.
+const maxLabels = 5
+
+// niceTicks labels the multiples of the smallest step of 1, 2 or 5 times a power of ten that
+// gives at most maxLabels labels in [lo, hi], with minor ticks at a fifth of a 1 or 5 step and
+// a quarter of a 2 step. gonum's own ticks also take steps of 2.5, 3 and 4 times a power of ten
+// ("150, 210, 270" on a loss axis), which a reader cannot interpolate at a glance.
+func niceTicks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return []plot.Tick{{Value: lo, Label: "x"}}
+	}
+	step, minors := 0.0, 0
+	for e := math.Floor(math.Log10(hi-lo)) - 1; step == 0; e++ {
+		for _, m := range []struct {
+			mantissa float64
+			minors   int
+		}{{1, 5}, {2, 4}, {5, 5}} {
+			s := m.mantissa * math.Pow(10, e)
+			if math.Floor(hi/s+1e-9)-math.Ceil(lo/s-1e-9)+1 <= maxLabels {
+				step, minors = s, m.minors
+				break
+			}
+		}
+	}
+	var ticks []plot.Tick
+	minor := step / float64(minors)
+	for i := math.Ceil(lo/minor - 1e-9); i <= math.Floor(hi/minor+1e-9); i++ {
+		v := i * minor
+		t := plot.Tick{Value: v}
+		if k := math.Round(v / step); math.Abs(v-k*step) <= 1e-9*step {
+			t.Value, t.Label = k*step+0, "x" // exact multiples (+0 turns -0 into 0), so that 0 is "0", not 1e-17
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }
 
 // sameFormat relabels the labelled ticks with one number format: as many decimals as the finest

@@ -16,7 +16,8 @@ import (
 	"gonum.org/v1/plot"
 )
 
-// Ticks of one axis share one number format: as many decimals as the finest needs.
+// Ticks step by 1, 2 or 5 times a power of ten, at most maxLabels of them labelled, and share one
+// number format: as many decimals as the finest needs.
 func TestSameDecimals(t *testing.T) {
 	for _, c := range []struct {
 		lo, hi float64
@@ -24,7 +25,11 @@ func TestSameDecimals(t *testing.T) {
 	}{
 		{0, 1.6, []string{"0.0", "0.5", "1.0", "1.5"}},
 		{100, 135, []string{"100", "110", "120", "130"}},
-		{-2, 2, []string{"-2", "0", "2"}},
+		{-2, 2, []string{"-2", "-1", "0", "1", "2"}},
+		// gonum's own ticks label 150, 210, 270 here (a step of 60).
+		{125, 280, []string{"150", "200", "250"}},
+		{-0.013, 0.0021, []string{"-0.010", "-0.005", "0.000"}},
+		{0.5, 0.5004, []string{"0.5000", "0.5001", "0.5002", "0.5003", "0.5004"}},
 	} {
 		got := labels(sameDecimals{}, c.lo, c.hi)
 		if !slices.Equal(got, c.want) {
