@@ -236,13 +236,30 @@ func im2colTaps(x *Node, kh, kw int, taps [][2]int, stride int, pad [4]int) (pat
 	if kh == 1 && kw == 1 && stride == 1 {
 		return Reshape(x, b*ho*wo, c), ho, wo
 	}
-	phases := Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
+	if stride == 1 {
+		windows := make([]*Node, 0, len(taps))
+		for _, t := range taps {
+			windows = append(windows, Slice(x, AxisRange(), AxisRange(t[0], t[0]+ho), AxisRange(t[1], t[1]+wo), AxisRange()))
+		}
+		return Reshape(Concatenate(windows, -1), b*ho*wo, len(taps)*c), ho, wo
+	}
+	// Each phase is taken out once and the taps' windows from it: the gradient of a window is
+	// then a Pad to a phase's size, summed per phase, and only the (at most stride^2) phases are
+	// padded to the input's size, where windows taken straight from the input would each be
+	// padded to its whole size (9 full-size Pads and sums for a 3x3 kernel instead of 4).
+	all := Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
+	phases := map[[2]int]*Node{}
 	windows := make([]*Node, 0, len(taps))
 	for _, t := range taps {
 		i, j := t[0], t[1]
-		windows = append(windows, Reshape(Slice(phases, AxisRange(),
-			AxisRange(i/stride, i/stride+ho), AxisElem(i%stride),
-			AxisRange(j/stride, j/stride+wo), AxisElem(j%stride), AxisRange()), b, ho, wo, c))
+		key := [2]int{i % stride, j % stride}
+		phase, ok := phases[key]
+		if !ok {
+			phase = Reshape(Slice(all, AxisRange(), AxisRange(), AxisElem(key[0]), AxisRange(), AxisElem(key[1]), AxisRange()),
+				b, hs/stride, ws/stride, c)
+			phases[key] = phase
+		}
+		windows = append(windows, Slice(phase, AxisRange(), AxisRange(i/stride, i/stride+ho), AxisRange(j/stride, j/stride+wo), AxisRange()))
 	}
 	return Reshape(Concatenate(windows, -1), b*ho*wo, len(taps)*c), ho, wo
 }
