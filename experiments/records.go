@@ -77,3 +77,18 @@ func Record(dir, recordsDir string) error {
 	}
 	return os.RemoveAll(old)
 }
+
+// RedrawFigures draws the figures of the finished run in dir again from its checkpoint, in the
+// current figure style, over its own (each figure file replaced whole), so that its record shows
+// a style changed since it was trained: the figures depend only on the checkpoint and the test
+// set, so nothing else changes (TestQuickRunsWriteEverythingAndResume redraws them byte for byte).
+func RedrawFigures(dir string, opts Options) error {
+	t, err := OpenDir(dir, opts)
+	if err != nil {
+		return fmt.Errorf("redraw: %w", err)
+	}
+	if _, err := t.Figures(); err != nil {
+		return fmt.Errorf("redraw %s: %w", dir, err)
+	}
+	return nil
+}

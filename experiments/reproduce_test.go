@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"context"
+	"image/png"
 	"maps"
 	"math"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
 // Every reproduction names a registered experiment and can read each of its references.
@@ -285,5 +287,54 @@ func TestRecordMakesTheSamePage(t *testing.T) {
 	}
 	if err := Record(t.TempDir(), records); err == nil {
 		t.Error("recording a folder that is not a finished run succeeded")
+	}
+}
+
+// A record made with -redraw shows the figures in the current style; the run's history and
+// metrics stay as they were.
+func TestRecordRedrawnShowsTheCurrentStyle(t *testing.T) {
+	exp, runs := quickRunOf(t, "mnist-mlp-vae")
+	dir := filepath.Join(runs, exp.Name)
+	keep := map[string][]byte{}
+	for _, name := range []string{vaekit.HistoryFile, MetricsFile} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep[name] = b
+	}
+	defer figures.SetStyle(figures.DefaultStyle)
+	style := figures.DefaultStyle
+	style.DPI = 100
+	if err := figures.SetStyle(style); err != nil {
+		t.Fatal(err)
+	}
+	records := filepath.Join(t.TempDir(), "records")
+	if err := RedrawFigures(dir, quick(runs)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Record(dir, records); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(records, exp.Name, FiguresDir, "loss_curves.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Width in centimetres / 2.54 inches x DPI pixels.
+	if want := int(math.Round(style.Width / 2.54 * float64(style.DPI))); cfg.Width != want {
+		t.Errorf("the recorded loss curves are %d pixels wide, want %d (%g cm at %d dpi)", cfg.Width, want, style.Width, style.DPI)
+	}
+	for name, b := range keep {
+		if now, _ := os.ReadFile(filepath.Join(dir, name)); !bytes.Equal(now, b) {
+			t.Errorf("redrawing the figures changed the run's %s", name)
+		}
+	}
+	if err := RedrawFigures(t.TempDir(), quick(runs)); err == nil || !strings.Contains(err.Error(), "redraw") {
+		t.Errorf("redrawing a folder that is not a finished run: error = %v", err)
 	}
 }

@@ -55,7 +55,7 @@ func usage() error {
 		"       experiments params [FAMILY]          (every parameter: type, allowed values, who reads it, default)\n" +
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
-		"       experiments record [-o docs/records] RUNDIR... (a finished run's record: what the results page reads, no checkpoint)\n" +
+		"       experiments record [-o docs/records] [-redraw] RUNDIR... (a finished run's record: what the results page reads, no checkpoint; -redraw: its figures drawn again first)\n" +
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
 		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md and report.html with the table and the figures, redrawn at that size if given)")
@@ -158,6 +158,7 @@ func cmdReproduce(args []string) error {
 func cmdRecord(args []string) error {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	out := fs.String("o", experiments.DefaultRecordsDir, "the folder of records")
+	redraw := fs.Bool("redraw", false, "first draw the run's figures again from its checkpoint, in the current figure style")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -165,6 +166,11 @@ func cmdRecord(args []string) error {
 		return usage()
 	}
 	for _, dir := range fs.Args() {
+		if *redraw {
+			if err := experiments.RedrawFigures(dir, experiments.Options{}); err != nil {
+				return err
+			}
+		}
 		if err := experiments.Record(dir, *out); err != nil {
 			return err
 		}
