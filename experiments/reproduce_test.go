@@ -3,7 +3,6 @@ package experiments
 import (
 	"bytes"
 	"context"
-	"image/png"
 	"maps"
 	"math"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
 )
@@ -316,18 +316,10 @@ func TestRecordRedrawnShowsTheCurrentStyle(t *testing.T) {
 	if err := Record(dir, records); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(records, exp.Name, FiguresDir, "loss_curves.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg, err := png.DecodeConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testutil.PNGWidth(t, filepath.Join(records, exp.Name, FiguresDir, "loss_curves.png"))
 	// Width in centimetres / 2.54 inches x DPI pixels.
-	if want := int(math.Round(style.Width / 2.54 * float64(style.DPI))); cfg.Width != want {
-		t.Errorf("the recorded loss curves are %d pixels wide, want %d (%g cm at %d dpi)", cfg.Width, want, style.Width, style.DPI)
+	if want := int(math.Round(style.Width / 2.54 * float64(style.DPI))); got != want {
+		t.Errorf("the recorded loss curves are %d pixels wide, want %d (%g cm at %d dpi)", got, want, style.Width, style.DPI)
 	}
 	for name, b := range keep {
 		if now, _ := os.ReadFile(filepath.Join(dir, name)); !bytes.Equal(now, b) {

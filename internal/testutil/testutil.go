@@ -2,7 +2,10 @@
 package testutil
 
 import (
+	"image/png"
 	"math/rand/v2"
+	"os"
+	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/vaekit/vaekit/datasets"
@@ -40,4 +43,19 @@ func SquaresSet(n int, seed uint64) *datasets.Set {
 		}
 	}
 	return s
+}
+
+// PNGWidth is the width in pixels of the PNG file at path; a missing or unreadable file fails t.
+func PNGWidth(t testing.TB, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return cfg.Width
 }

@@ -2,12 +2,13 @@ package main
 
 import (
 	"bytes"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vaekit/vaekit/internal/testutil"
 )
 
 // Every wrong argument gets one error that names what was wrong and what is allowed, before any
@@ -162,18 +163,10 @@ func TestReportRedrawsAtTheSizeAsked(t *testing.T) {
 	if err := run([]string{"report", "-width", "10", "-dpi", "72", "-o", out, dir}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(out, "figures", "mnist-mlp-vae", "loss_curves.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cfg, err := png.DecodeConfig(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testutil.PNGWidth(t, filepath.Join(out, "figures", "mnist-mlp-vae", "loss_curves.png"))
 	width, dpi := 10.0, 72.0
-	if want := int(width / 2.54 * dpi); cfg.Width < want-1 || cfg.Width > want+1 {
-		t.Errorf("redrawn loss curves %d pixels wide, want %d (10 cm at 72 dpi)", cfg.Width, want)
+	if want := int(width / 2.54 * dpi); got < want-1 || got > want+1 {
+		t.Errorf("redrawn loss curves %d pixels wide, want %d (10 cm at 72 dpi)", got, want)
 	}
 	if after, _ := os.ReadFile(filepath.Join(dir, "figures", "samples.png")); !bytes.Equal(after, own) {
 		t.Error("the report changed the run's own figures")
