@@ -236,30 +236,29 @@ func im2colTaps(x *Node, kh, kw int, taps [][2]int, stride int, pad [4]int) (pat
 	if kh == 1 && kw == 1 && stride == 1 {
 		return Reshape(x, b*ho*wo, c), ho, wo
 	}
-	if stride == 1 {
-		windows := make([]*Node, 0, len(taps))
-		for _, t := range taps {
-			windows = append(windows, Slice(x, AxisRange(), AxisRange(t[0], t[0]+ho), AxisRange(t[1], t[1]+wo), AxisRange()))
-		}
-		return Reshape(Concatenate(windows, -1), b*ho*wo, len(taps)*c), ho, wo
-	}
 	// Each phase is taken out once and the taps' windows from it: the gradient of a window is
 	// then a Pad to a phase's size, summed per phase, and only the (at most stride^2) phases are
 	// padded to the input's size, where windows taken straight from the input would each be
-	// padded to its whole size (9 full-size Pads and sums for a 3x3 kernel instead of 4).
-	all := Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
+	// padded to its whole size (9 full-size Pads and sums for a 3x3 kernel instead of 4). At
+	// stride 1 the one phase is x itself.
 	phases := map[[2]int]*Node{}
+	phase := func(p, q int) *Node {
+		if stride == 1 {
+			return x
+		}
+		n, ok := phases[[2]int{p, q}]
+		if !ok {
+			all := Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
+			n = Reshape(Slice(all, AxisRange(), AxisRange(), AxisElem(p), AxisRange(), AxisElem(q), AxisRange()), b, hs/stride, ws/stride, c)
+			phases[[2]int{p, q}] = n
+		}
+		return n
+	}
 	windows := make([]*Node, 0, len(taps))
 	for _, t := range taps {
 		i, j := t[0], t[1]
-		key := [2]int{i % stride, j % stride}
-		phase, ok := phases[key]
-		if !ok {
-			phase = Reshape(Slice(all, AxisRange(), AxisRange(), AxisElem(key[0]), AxisRange(), AxisElem(key[1]), AxisRange()),
-				b, hs/stride, ws/stride, c)
-			phases[key] = phase
-		}
-		windows = append(windows, Slice(phase, AxisRange(), AxisRange(i/stride, i/stride+ho), AxisRange(j/stride, j/stride+wo), AxisRange()))
+		windows = append(windows, Slice(phase(i%stride, j%stride), AxisRange(),
+			AxisRange(i/stride, i/stride+ho), AxisRange(j/stride, j/stride+wo), AxisRange()))
 	}
 	return Reshape(Concatenate(windows, -1), b*ho*wo, len(taps)*c), ho, wo
 }
