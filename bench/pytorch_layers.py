@@ -1,10 +1,12 @@
 """The layers of vaekit's BenchmarkConvLayers in PyTorch: forward plus gradient (in the input and
 the kernel) of sum(y^2) for each convolution of the seed conv VAE (batch 64) and of the
-classifier (batch 128), on the same threads as bench/run.sh. Prints one line per layer, ms per
-call, so that a training step's gap to PyTorch can be traced to a layer.
+classifier (batch 128), with threads equal to the cores as bench/pytorch_bench.py (BENCH_THREADS
+overrides). Prints one line per layer, ms per call, so that a training step's gap to PyTorch can
+be traced to a layer.
 
-    OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch_layers.py [CALLS]
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/pytorch_layers.py [CALLS]
 """
+import os
 import sys
 import time
 
@@ -44,6 +46,7 @@ def layer_ms(batch, side, cin, cout, stride, transposed, calls):
 
 if __name__ == "__main__":
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     torch.manual_seed(1)
     for name, *shape in LAYERS:
         print(f"{name}\t{layer_ms(*shape, calls):.2f} ms", flush=True)
