@@ -190,11 +190,41 @@ func (t *Trained) classifierRun(ctx context.Context, opts Options) (*Trained, er
 	if opts.MaxSteps == 0 {
 		judgeOpts.Epochs = 0 // the classifier keeps its own recipe when a run is given more epochs
 	}
+	if newView := opts.NewView; newView != nil {
+		// The judge's curves are shown when it trains; read back, it is shown nothing, so that
+		// a notebook whose runs share one judge does not repeat its curves under every run.
+		judgeOpts.NewView = func(title string, axes map[string]vaekit.TermAxis) (EpochView, error) {
+			v, err := newView(title, axes)
+			if err != nil {
+				return nil, err
+			}
+			return &trainingOnlyView{view: v}, nil
+		}
+	}
 	judge, err := run(ctx, judgeExp, judgeOpts)
 	if err != nil {
 		return nil, fmt.Errorf("judging the samples of %s: %w", t.Experiment.Name, err)
 	}
 	return judge, nil
+}
+
+// trainingOnlyView passes a run's history on to its view only when the run trains: a run read
+// back from its directory finishes with an empty history (its terms, no rows).
+type trainingOnlyView struct {
+	view    EpochView
+	trained bool
+}
+
+func (v *trainingOnlyView) Update(epoch int, h *vaekit.History) error {
+	v.trained = true
+	return v.view.Update(epoch, h)
+}
+
+func (v *trainingOnlyView) Finish(h *vaekit.History) {
+	if !v.trained {
+		h = &vaekit.History{Terms: h.Terms}
+	}
+	v.view.Finish(h)
 }
 
 // samplesSet wraps generated images as a data set of the run's image shape and classes.

@@ -393,3 +393,64 @@ func TestCodePriorFollowsItsVQVAE(t *testing.T) {
 		t.Error("the run with its retrained prior is not finished")
 	}
 }
+
+// viewLog records what a run's views were shown: per view title, the epochs updated and the
+// rows of the history each Finish got.
+type viewLog struct {
+	mu     sync.Mutex
+	events map[string][]string
+}
+
+type loggedView struct {
+	log   *viewLog
+	title string
+}
+
+func (l *viewLog) add(title, event string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events[title] = append(l.events[title], event)
+}
+
+func (v loggedView) Update(epoch int, _ *vaekit.History) error {
+	v.log.add(v.title, fmt.Sprintf("update %d", epoch))
+	return nil
+}
+
+func (v loggedView) Finish(h *vaekit.History) {
+	v.log.add(v.title, fmt.Sprintf("finish %d rows", len(h.Rows)))
+}
+
+// A run shows its curves while it trains and again when read back; the judge classifier of a
+// conditional run shows them only when it trains, so that two runs sharing a judge (notebook 4
+// trains two CVAEs in one cell) do not show its curves twice.
+func TestViewsShowTheJudgeOnlyWhenItTrains(t *testing.T) {
+	exp, err := Lookup("mnist-prior-cvae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireData(t, exp.Data)
+	opts := quick(t.TempDir())
+	for _, tc := range []struct {
+		pass string
+		want map[string][]string
+	}{
+		{"trains both", map[string][]string{
+			"mnist-prior-cvae": {"update 1", "update 2", "finish 4 rows"},
+			"mnist-classifier": {"update 1", "update 2", "finish 4 rows"}}},
+		{"reads both back", map[string][]string{
+			"mnist-prior-cvae": {"finish 4 rows"},
+			"mnist-classifier": {"finish 0 rows"}}},
+	} {
+		log := &viewLog{events: map[string][]string{}}
+		opts.NewView = func(title string, _ map[string]vaekit.TermAxis) (EpochView, error) {
+			return loggedView{log: log, title: title}, nil
+		}
+		if _, err := Run(context.Background(), exp, opts); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.EqualFunc(log.events, tc.want, slices.Equal) {
+			t.Errorf("%s: views were shown %v, want %v", tc.pass, log.events, tc.want)
+		}
+	}
+}

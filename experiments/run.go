@@ -54,7 +54,9 @@ type Options struct {
 	CheckOnly bool
 }
 
-// EpochView is shown a run's history after every epoch, and once more when training ends.
+// EpochView is shown a run's history after every epoch, and once more when training ends (a run
+// read back from its directory: Finish only, with its history; the judge classifier's view then
+// gets a history without rows, and should show nothing).
 type EpochView interface {
 	Update(epoch int, h *vaekit.History) error
 	Finish(h *vaekit.History)

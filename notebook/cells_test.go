@@ -223,8 +223,11 @@ func TestNotebookImageFloorsAreWhatTheyShow(t *testing.T) {
 				}
 			}
 		}
-		if floor := nb.Metadata.Vaekit.MinImages; floor == nil || *floor != shown {
-			t.Errorf("%s shows %d images; its metadata vaekit.min_images is %v, want %d", filepath.Base(p), shown, floor, shown)
+		switch floor := nb.Metadata.Vaekit.MinImages; {
+		case floor == nil:
+			t.Errorf("%s shows %d images; its metadata has no vaekit.min_images, want %d", filepath.Base(p), shown, shown)
+		case *floor != shown:
+			t.Errorf("%s shows %d images; its metadata vaekit.min_images is %d, want %d", filepath.Base(p), shown, *floor, shown)
 		}
 	}
 }
