@@ -100,7 +100,12 @@ var Reproductions = []Reproduction{
 		},
 		Log: &seed003Log,
 		Note: "Keras' initial weights and the seed's KL (averaged over the two latent dimensions) as in the seed; " +
-			"Keras runs 1094 steps per epoch (its last batch has 48 images), vaekit 1093 full batches",
+			"Keras runs 1094 steps per epoch (its last batch has 48 images), vaekit 1093 full batches. Epoch 1's KL, the one " +
+			"epoch outside 5%, is the initial weights': it is the mean over the epoch in which the KL moves most, and from " +
+			"initializer seeds 1, 2 and 3 the first epoch ends at a KL of 4.49, 3.77 and 5.11 (the seed's 3.63) and a loss of " +
+			"304.75, 297.71 and 299.52 (301.94), the second at a KL of 3.42, 3.52 and 3.74 (3.55) and a loss of 273.93, 270.78 " +
+			"and 274.25 (273.59). From epoch 3 on vaekit's loss stays 0.1% to 0.6% below the seed's: one run on each side, and " +
+			"the initial weights alone move epoch 2's loss by 1.3%; seed 1, the recipe's, is the run above",
 	},
 	{
 		Experiment: "mnist-mlp-vae",
