@@ -52,7 +52,11 @@ func TestWallCell(t *testing.T) {
 		want    string
 	}{
 		{Metrics{WallSeconds: 7727.9}, "2h8m47s"},
-		{Metrics{WallSeconds: 100, WallEstimated: true}, "about 1m40s"},
+		{Metrics{WallSeconds: 100, WallEstimated: true}, "about 2m"},
+		{Metrics{WallSeconds: 8765.0, WallEstimated: true}, "about 2h26m"},
+		{Metrics{WallSeconds: 3651, WallEstimated: true}, "about 1h1m"},
+		{Metrics{WallSeconds: 3570, WallEstimated: true}, "about 1h0m"},
+		{Metrics{WallSeconds: 42, WallEstimated: true}, "about 42s"},
 		{Metrics{WallSeconds: 0.1, WallUnknown: true}, "not timed"},
 	}
 	for _, tt := range tests {

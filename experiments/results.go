@@ -407,7 +407,13 @@ func wallCell(m Metrics) string {
 	case m.WallUnknown:
 		return "not timed" // trained by invocations interrupted before they wrote metrics
 	case m.WallEstimated:
-		return "about " + wall // part of it trained by an interrupted invocation
+		// Part of it trained by an interrupted invocation: its time is known to about a minute
+		// (CheckpointInterval), so seconds would claim a precision the estimate does not have.
+		d := time.Duration(m.WallSeconds * float64(time.Second))
+		if d < time.Minute {
+			return "about " + wall
+		}
+		return "about " + strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 	}
 	return wall
 }
