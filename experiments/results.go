@@ -402,18 +402,17 @@ func StaleResults(path, runsDir string) ([]string, error) {
 
 // wallCell is the results table's wall time of a run.
 func wallCell(m Metrics) string {
-	wall := (time.Duration(m.WallSeconds) * time.Second).String()
+	d := time.Duration(m.WallSeconds * float64(time.Second))
+	wall := d.Truncate(time.Second).String()
 	switch {
 	case m.WallUnknown:
 		return "not timed" // trained by invocations interrupted before they wrote metrics
-	case m.WallEstimated:
+	case m.WallEstimated && d >= time.Minute:
 		// Part of it trained by an interrupted invocation: its time is known to about a minute
 		// (CheckpointInterval), so seconds would claim a precision the estimate does not have.
-		d := time.Duration(m.WallSeconds * float64(time.Second))
-		if d < time.Minute {
-			return "about " + wall
-		}
 		return "about " + strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	case m.WallEstimated:
+		return "about " + wall
 	}
 	return wall
 }

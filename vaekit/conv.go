@@ -242,13 +242,16 @@ func im2colTaps(x *Node, kh, kw int, taps [][2]int, stride int, pad [4]int) (pat
 	// padded to its whole size (9 full-size Pads and sums for a 3x3 kernel instead of 4). At
 	// stride 1 the one phase is x itself.
 	phases := map[[2]int]*Node{}
+	var all *Node // x with each phase on its own axes, built once, when a phase is first taken
 	phase := func(p, q int) *Node {
 		if stride == 1 {
 			return x
 		}
 		n, ok := phases[[2]int{p, q}]
 		if !ok {
-			all := Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
+			if all == nil {
+				all = Reshape(x, b, hs/stride, stride, ws/stride, stride, c)
+			}
 			n = Reshape(Slice(all, AxisRange(), AxisRange(), AxisElem(p), AxisRange(), AxisElem(q), AxisRange()), b, hs/stride, ws/stride, c)
 			phases[[2]int{p, q}] = n
 		}
