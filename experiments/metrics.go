@@ -3,6 +3,7 @@ package experiments
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,7 +143,6 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 		"backend":      backend,
 		"seed":         trainer.Params().Seed,
 		"go":           runtime.Version(),
-		"goexperiment": os.Getenv("GOEXPERIMENT"),
 		"wall_seconds": wall,
 		"command":      strings.Join(os.Args, " "),
 		"finished_at":  time.Now().UTC().Format(time.RFC3339),
@@ -150,7 +150,20 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 	if exp.Impl != nil {
 		m["model_code"] = fmt.Sprintf("%T", exp.Impl) // a notebook's own code of the family
 	}
-	if info, ok := debug.ReadBuildInfo(); ok {
+	info, ok := debug.ReadBuildInfo()
+	var settings []debug.BuildSetting
+	if ok {
+		settings = info.Settings
+	}
+	head := func() string {
+		out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	maps.Copy(m, buildFacts(settings, os.Getenv("GOEXPERIMENT"), head))
+	if ok {
 		mods := map[string]string{}
 		for _, d := range info.Deps {
 			if strings.Contains(d.Path, "gomlx") || strings.Contains(d.Path, "gonum") || strings.Contains(d.Path, "gonb") {
@@ -159,8 +172,35 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 		}
 		m["modules"] = mods
 	}
-	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
-		m["git_commit"] = strings.TrimSpace(string(out))
-	}
 	return m
+}
+
+// buildFacts are the manifest's lines on the code that trained: the commit and GOEXPERIMENT a
+// binary was built with (go build stamps them into it), not the repository's HEAD when the run
+// finished, which for a run resumed after a rebuild, or a binary built elsewhere, is other code.
+// A program without the stamp (go run, go test, a GoNB cell) falls back to the GOEXPERIMENT
+// in its environment and to head(), the HEAD of the working directory's repository at the
+// finish, named as such ("" leaves it out).
+func buildFacts(settings []debug.BuildSetting, envExperiment string, head func() string) map[string]any {
+	facts := map[string]any{"goexperiment": envExperiment}
+	revision, modified := "", false
+	for _, s := range settings {
+		switch s.Key {
+		case "GOEXPERIMENT":
+			facts["goexperiment"] = s.Value
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if revision != "" {
+		facts["git_commit"] = revision
+		if modified {
+			facts["git_commit"] = revision + " with uncommitted changes"
+		}
+	} else if h := head(); h != "" {
+		facts["git_head_at_finish"] = h
+	}
+	return facts
 }

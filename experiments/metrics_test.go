@@ -1,6 +1,8 @@
 package experiments
 
 import (
+	"maps"
+	"runtime/debug"
 	"testing"
 
 	"github.com/vaekit/vaekit/vaekit"
@@ -62,6 +64,33 @@ func TestWallCell(t *testing.T) {
 	for _, tt := range tests {
 		if got := wallCell(tt.metrics); got != tt.want {
 			t.Errorf("wallCell(%+v) = %q, want %q", tt.metrics, got, tt.want)
+		}
+	}
+}
+
+// The manifest names the code that trained: the commit and GOEXPERIMENT stamped into the
+// binary, else the environment's GOEXPERIMENT and the HEAD at the finish, under its own name.
+func TestBuildFacts(t *testing.T) {
+	const rev = "c8a796e0000000000000000000000000000000aa"
+	head := func() string { return "4242" }
+	tests := []struct {
+		name     string
+		settings []debug.BuildSetting
+		env      string
+		head     func() string
+		want     map[string]any
+	}{
+		{"stamped binary", []debug.BuildSetting{{Key: "GOEXPERIMENT", Value: "simd"}, {Key: "vcs.revision", Value: rev},
+			{Key: "vcs.modified", Value: "false"}}, "", head,
+			map[string]any{"goexperiment": "simd", "git_commit": rev}},
+		{"stamped from a changed tree", []debug.BuildSetting{{Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "true"}},
+			"simd", head, map[string]any{"goexperiment": "simd", "git_commit": rev + " with uncommitted changes"}},
+		{"no stamp (go run, a notebook)", nil, "simd", head, map[string]any{"goexperiment": "simd", "git_head_at_finish": "4242"}},
+		{"no stamp, no repository", nil, "", func() string { return "" }, map[string]any{"goexperiment": ""}},
+	}
+	for _, tt := range tests {
+		if got := buildFacts(tt.settings, tt.env, tt.head); !maps.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
