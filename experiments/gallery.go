@@ -22,6 +22,8 @@ var figureKinds = []struct{ name, about string }{
 	{"code_map", "Test images above their VQ-VAE code grids, one colour and number per code"},
 	{"codebook_usage", "How often each code is chosen on the test set, by rank, on a log scale"},
 	{"code_prior_loss_curves", "The PixelCNN code prior's negative log-likelihood per code grid"},
+	{"nll_curve", "The test negative log-likelihood (importance-weighted, k samples per image) after each stage of the " +
+		"learning-rate schedule, against the epoch on a log scale, with the final estimate at a larger k"},
 }
 
 // WriteGallery draws the figures of the finished runs in dirs in the current style

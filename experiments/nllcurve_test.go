@@ -67,6 +67,14 @@ func TestNLLCurve(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(page), "results", "mnist-binarized-vae-nll_curve.png")); err != nil {
 		t.Errorf("the page's NLL curve: %v", err)
 	}
+	gallery := filepath.Join(t.TempDir(), "figures.md")
+	if err := WriteGallery(gallery, []string{dir}, opts); err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := os.ReadFile(gallery); !strings.Contains(string(text), "## nll curve") ||
+		!strings.Contains(string(text), "(figures/mnist-binarized-vae-nll_curve.png)") {
+		t.Errorf("the gallery does not show the NLL curve:\n%s", text)
+	}
 	records := t.TempDir()
 	if err := Record(dir, records); err != nil {
 		t.Fatal(err)
