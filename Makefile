@@ -15,6 +15,9 @@ FASHION_SYSTEM_DIR := /usr/share/datasets/fashion-mnist
 DEMO_EPOCHS ?= 1
 DEMO_STEPS ?= 0
 RUNS ?= runs
+# A run's manifest.json names the commit its binary was built from; go run stamps it only when
+# asked, and can only in a git checkout (a source tarball has no commit to name).
+STAMP := $(if $(wildcard .git),-buildvcs=true)
 # ONNX Runtime's CPU library for GOMLX_BACKEND=onnx, from the npm package onnxruntime-node (its
 # linux/x64 build), checksummed, into the directory where GoMLX's ONNX backend looks for it.
 ORT_VERSION := 1.30.0
@@ -64,7 +67,7 @@ tools:
 
 ## demo: train the Fashion-MNIST convolutional VAE on the default backend and draw its figures.
 demo: deps data onnxruntime
-	$(GO) run ./experiments/cmd/experiments run \
+	$(GO) run $(STAMP) ./experiments/cmd/experiments run \
 	  -runs $(RUNS) -epochs $(DEMO_EPOCHS) -max-steps $(DEMO_STEPS) fashion-conv-vae
 	@echo "figures: $(RUNS)/fashion-conv-vae/figures"
 
@@ -88,10 +91,10 @@ test: deps data onnxruntime
 ## runs/reproduce-quick, with the page written there (part of make test).
 reproduce: deps data onnxruntime
 ifeq ($(QUICK),1)
-	$(GO) run ./experiments/cmd/experiments reproduce -quick -runs $(RUNS)/reproduce-quick
+	$(GO) run $(STAMP) ./experiments/cmd/experiments reproduce -quick -runs $(RUNS)/reproduce-quick
 	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce-quick/records -o $(RUNS)/reproduce-quick/RESULTS.md
 else
-	$(GO) run ./experiments/cmd/experiments reproduce -runs $(RUNS)/reproduce
+	$(GO) run $(STAMP) ./experiments/cmd/experiments reproduce -runs $(RUNS)/reproduce
 	$(MAKE) results
 endif
 
