@@ -155,6 +155,9 @@ func LossCurves(h *vaekit.History, axes map[string]vaekit.TermAxis, title, base 
 		rowHeight = w * 0.55
 	}
 	key := "train: solid line with dots; test: dashed line; one value per epoch"
+	if !dotted(h) {
+		key = "train: solid line; test: dashed line; one value per epoch"
+	}
 	return saveWithNote(rows, w, vg.Length(len(rows))*rowHeight+w*0.05, key, base)
 }
 
@@ -200,6 +203,9 @@ func addCurves(p *plot.Plot, h *vaekit.History, ti int, logScale bool) error {
 		line.Color, points.Color = palette[si], palette[si]
 		line.Width = vg.Points(1.2)
 		points.Radius = vg.Points(1.6)
+		if !dotted(h) {
+			points.Radius = 0
+		}
 		if si == 1 {
 			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 			points.Radius = 0
@@ -225,6 +231,10 @@ func addCurves(p *plot.Plot, h *vaekit.History, ti int, logScale bool) error {
 	}
 	return nil
 }
+
+// dotted reports whether a history's training curves get a dot per epoch: up to 200 epochs,
+// above which the dots merge into a thick band that hides the line.
+func dotted(h *vaekit.History) bool { return h.Epochs() <= 200 }
 
 // termXYs are the (epoch, value) points of term number ti on one split of a history.
 func termXYs(h *vaekit.History, ti int, split string) plotter.XYs {
@@ -374,6 +384,9 @@ func CurveWithReference(h *vaekit.History, term, unit string, reference []Point,
 		return nil, fmt.Errorf("curve %s: %w", base, err)
 	}
 	key := "vaekit: training solid with dots, test dashed"
+	if !dotted(h) {
+		key = "vaekit: training solid, test dashed"
+	}
 	if len(reference) > 0 {
 		xys := make(plotter.XYs, len(reference))
 		labels := make([]string, len(reference))

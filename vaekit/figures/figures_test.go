@@ -187,3 +187,16 @@ func TestLabelClustersMarkedRefusesMismatchedMarks(t *testing.T) {
 		}
 	}
 }
+
+// Up to 200 epochs a training curve has a dot per epoch; above, the dots would merge into a band.
+func TestDottedUpTo200Epochs(t *testing.T) {
+	for _, c := range []struct {
+		epochs int
+		want   bool
+	}{{1, true}, {100, true}, {200, true}, {201, false}, {1093, false}} {
+		h := &vaekit.History{Terms: []string{"loss"}, Rows: []vaekit.HistoryRow{{Epoch: c.epochs, Split: "train", Values: []float64{1}}}}
+		if got := dotted(h); got != c.want {
+			t.Errorf("dotted after %d epochs = %v, want %v", c.epochs, got, c.want)
+		}
+	}
+}
