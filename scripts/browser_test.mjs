@@ -27,8 +27,10 @@ try {
   const selector = control === "slider" ? "input[type=range]" : "select";
   const input = page.locator(`.output_area ${selector}`).first();
   await input.waitFor({ timeout: 600_000 });
+  // The explorer's first image follows its first draw, after the control appears: once (s12 CI,
+  // a slower run of the notebook) that took over 60 s, so the wait allows 300.
   const image = page.locator(".output_area figure img").last();
-  await image.waitFor({ timeout: 60_000 });
+  await image.waitFor({ timeout: 300_000 });
   const before = await image.getAttribute("src");
   log(`explorer ready (${control}); changing it`);
   const start = Date.now();
