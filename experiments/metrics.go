@@ -150,10 +150,16 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 	if exp.Impl != nil {
 		m["model_code"] = fmt.Sprintf("%T", exp.Impl) // a notebook's own code of the family
 	}
-	info, ok := debug.ReadBuildInfo()
 	var settings []debug.BuildSetting
-	if ok {
+	if info, ok := debug.ReadBuildInfo(); ok {
 		settings = info.Settings
+		mods := map[string]string{}
+		for _, d := range info.Deps {
+			if strings.Contains(d.Path, "gomlx") || strings.Contains(d.Path, "gonum") || strings.Contains(d.Path, "gonb") {
+				mods[d.Path] = d.Version
+			}
+		}
+		m["modules"] = mods
 	}
 	head := func() string {
 		out, err := exec.Command("git", "rev-parse", "HEAD").Output()
@@ -163,15 +169,6 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 		return strings.TrimSpace(string(out))
 	}
 	maps.Copy(m, buildFacts(settings, os.Getenv("GOEXPERIMENT"), head))
-	if ok {
-		mods := map[string]string{}
-		for _, d := range info.Deps {
-			if strings.Contains(d.Path, "gomlx") || strings.Contains(d.Path, "gonum") || strings.Contains(d.Path, "gonb") {
-				mods[d.Path] = d.Version
-			}
-		}
-		m["modules"] = mods
-	}
 	return m
 }
 
