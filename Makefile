@@ -88,9 +88,10 @@ test: deps data onnxruntime
 
 ## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
 ## resumable, finished runs skipped), each finished run recorded in docs/records, then the page. QUICK=1: a few steps each, into
-## runs/reproduce-quick, with the page written there (part of make test).
+## runs/reproduce-quick (emptied first, so every call trains), with the page written there (part of make test).
 reproduce: deps data onnxruntime
 ifeq ($(QUICK),1)
+	rm -rf $(RUNS)/reproduce-quick
 	$(GO) run $(STAMP) ./experiments/cmd/experiments reproduce -quick -runs $(RUNS)/reproduce-quick
 	$(GO) run ./experiments/cmd/experiments results -runs $(RUNS)/reproduce-quick/records -o $(RUNS)/reproduce-quick/RESULTS.md
 else
@@ -127,7 +128,8 @@ jupyter:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    jupyter-notebook jupyter-nbconvert python3-nbclient python3-nbformat; }
 
-## notebooks: execute every notebook with the GoNB kernel in quick mode (what CI checks).
+## notebooks: execute every notebook with the GoNB kernel in quick mode (what CI checks), from
+## scratch (the quick runs of an earlier call deleted), then notebook 02 again over its runs.
 notebooks: deps data tools jupyter onnxruntime
 	scripts/notebooks.sh quick
 

@@ -190,15 +190,19 @@ func (t *Trained) classifierRun(ctx context.Context, opts Options) (*Trained, er
 	if opts.MaxSteps == 0 {
 		judgeOpts.Epochs = 0 // the classifier keeps its own recipe when a run is given more epochs
 	}
-	if newView := opts.NewView; newView != nil {
-		// The judge's curves are shown when it trains; read back, it is shown nothing, so that
-		// a notebook whose runs share one judge does not repeat its curves under every run.
+	if newView, first := opts.NewView, opts.FirstShowing; newView != nil && first != nil {
+		// Several runs of a data set share its judge: its curves are shown under the first run
+		// of a session that asks for it, whether it trains there or is read back.
+		runsDir := judgeOpts.RunsDir
+		if runsDir == "" {
+			runsDir = DefaultRunsDir
+		}
+		judgeDir := filepath.Join(runsDir, judgeExp.Name)
 		judgeOpts.NewView = func(title string, axes map[string]vaekit.TermAxis) (EpochView, error) {
-			v, err := newView(title, axes)
-			if err != nil {
-				return nil, err
+			if !first(judgeDir) {
+				return hiddenView{}, nil
 			}
-			return &trainingOnlyView{view: v}, nil
+			return newView(title, axes)
 		}
 	}
 	judge, err := run(ctx, judgeExp, judgeOpts)
@@ -208,24 +212,11 @@ func (t *Trained) classifierRun(ctx context.Context, opts Options) (*Trained, er
 	return judge, nil
 }
 
-// trainingOnlyView passes a run's history on to its view only when the run trains: a run read
-// back from its directory finishes with an empty history (its terms, no rows).
-type trainingOnlyView struct {
-	view    EpochView
-	trained bool
-}
+// hiddenView shows nothing: the view of a shared run already shown in this session.
+type hiddenView struct{}
 
-func (v *trainingOnlyView) Update(epoch int, h *vaekit.History) error {
-	v.trained = true
-	return v.view.Update(epoch, h)
-}
-
-func (v *trainingOnlyView) Finish(h *vaekit.History) {
-	if !v.trained {
-		h = &vaekit.History{Terms: h.Terms}
-	}
-	v.view.Finish(h)
-}
+func (hiddenView) Update(int, *vaekit.History) error { return nil }
+func (hiddenView) Finish(*vaekit.History)            {}
 
 // samplesSet wraps generated images as a data set of the run's image shape and classes.
 func (t *Trained) samplesSet(images [][]float32, labels []int32) *datasets.Set {

@@ -421,27 +421,41 @@ func (v loggedView) Finish(h *vaekit.History) {
 	v.log.add(v.title, fmt.Sprintf("finish %d rows", len(h.Rows)))
 }
 
-// A run shows its curves while it trains and again when read back; the judge classifier of a
-// conditional run shows them only when it trains, so that two runs sharing a judge (notebook 4
+// A run shows its curves while it trains and again when read back. The judge classifier that
+// several runs share shows its curves once per session (a notebook's kernel), under the first run
+// that uses it, whether it trains there or is read back: a notebook rerun over its finished runs
+// shows the same page as its first run, and two runs sharing a judge in one session (notebook 4
 // trains two CVAEs in one cell) do not show its curves twice.
-func TestViewsShowTheJudgeOnlyWhenItTrains(t *testing.T) {
+func TestViewsShowTheSharedJudgeOncePerSession(t *testing.T) {
 	exp, err := Lookup("mnist-prior-cvae")
 	if err != nil {
 		t.Fatal(err)
 	}
 	requireData(t, exp.Data)
 	opts := quick(t.TempDir())
+	var shown map[string]bool // the runs shown in this session
 	for _, tc := range []struct {
-		pass string
-		want map[string][]string
+		pass       string
+		newSession bool
+		want       map[string][]string
 	}{
-		{"trains both", map[string][]string{
+		{"first session trains both", true, map[string][]string{
 			"mnist-prior-cvae": {"update 1", "update 2", "finish 4 rows"},
 			"mnist-classifier": {"update 1", "update 2", "finish 4 rows"}}},
-		{"reads both back", map[string][]string{
+		{"a new session reads both back", true, map[string][]string{
 			"mnist-prior-cvae": {"finish 4 rows"},
-			"mnist-classifier": {"finish 0 rows"}}},
+			"mnist-classifier": {"finish 4 rows"}}},
+		{"the same session again", false, map[string][]string{
+			"mnist-prior-cvae": {"finish 4 rows"}}},
 	} {
+		if tc.newSession {
+			shown = map[string]bool{}
+		}
+		opts.FirstShowing = func(dir string) bool {
+			first := !shown[dir]
+			shown[dir] = true
+			return first
+		}
 		log := &viewLog{events: map[string][]string{}}
 		opts.NewView = func(title string, _ map[string]vaekit.TermAxis) (EpochView, error) {
 			return loggedView{log: log, title: title}, nil

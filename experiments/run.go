@@ -35,6 +35,12 @@ type Options struct {
 	// NewView, if set, makes the view a run shows its history in while it trains (package
 	// notebook redraws the loss curves in the cell's output after every epoch).
 	NewView func(title string, axes map[string]vaekit.TermAxis) (EpochView, error)
+	// FirstShowing, if set with NewView, is asked before the view of a run that several runs
+	// share (the data set's classifier, which judges the samples of every run on that data set)
+	// is made: it reports whether the run in dir has not yet been shown in this session (package
+	// notebook: this kernel), so the shared run's curves appear once, under the first run that
+	// uses it, whether it trains there or is read back. Nil: shown under every run, as any run.
+	FirstShowing func(dir string) bool
 	// CheckpointSteps, if > 0, also checkpoints every that many steps within an epoch (besides
 	// every CheckpointInterval, one minute); tests that kill runs use it.
 	CheckpointSteps int
@@ -55,8 +61,7 @@ type Options struct {
 }
 
 // EpochView is shown a run's history after every epoch, and once more when training ends (a run
-// read back from its directory: Finish only, with its history; the judge classifier's view then
-// gets a history without rows, and should show nothing).
+// read back from its directory: Finish only, with its history, so a rerun shows the same curves).
 type EpochView interface {
 	Update(epoch int, h *vaekit.History) error
 	Finish(h *vaekit.History)

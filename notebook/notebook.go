@@ -7,13 +7,17 @@ package notebook
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html"
 	"image/png"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -359,6 +363,7 @@ func Options(runsDir string) experiments.Options {
 	}
 	if gonbui.IsNotebook {
 		opts.NewView = newLiveCurves
+		opts.FirstShowing = firstShowing
 		// Progress goes to standard output, where each phase is one line redrawn in place;
 		// Jupyter paints standard error as error boxes.
 		opts.Log = os.Stdout
@@ -367,6 +372,34 @@ func Options(runsDir string) experiments.Options {
 		opts.MaxNLLSamples = nllSamples
 	}
 	return opts
+}
+
+// shownHere are the shared runs this program has shown (firstShowing).
+var shownHere sync.Map
+
+// firstShowing reports whether the run in dir has not yet been shown in this kernel session
+// (experiments.Options.FirstShowing). GoNB runs every cell as a program of its own, in one
+// temporary folder per kernel (GONB_TMP_DIR), which keeps a marker per run shown; a restarted
+// kernel starts with none, so "Restart & Run All" over finished runs shows the same page as the
+// run that trained them.
+func firstShowing(dir string) bool {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	if _, seen := shownHere.LoadOrStore(dir, true); seen {
+		return false
+	}
+	tmp := os.Getenv("GONB_TMP_DIR")
+	if tmp == "" {
+		return true
+	}
+	marker := filepath.Join(tmp, fmt.Sprintf("vaekit-shown-%x", sha256.Sum256([]byte(dir))))
+	f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return !errors.Is(err, fs.ErrExist) // a folder that cannot be written: show it
+	}
+	f.Close()
+	return true
 }
 
 // Must returns v, or panics with err: a notebook cell's program stops there, and GoNB shows the

@@ -2,6 +2,7 @@ package notebook
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,34 @@ func TestExplorerRedrawsUntilDone(t *testing.T) {
 	}
 	if out.updates < 3 {
 		t.Errorf("%d updates of the view, want the first view and 2 redraws", out.updates)
+	}
+}
+
+// A shared run is shown once per kernel: GoNB runs each cell as a program of its own (here: the
+// in-process memory cleared), so the marker in the kernel's GONB_TMP_DIR carries it between
+// cells; a restarted kernel (a new GONB_TMP_DIR) shows it again.
+func TestFirstShowingOncePerKernel(t *testing.T) {
+	kernel1, kernel2 := t.TempDir(), t.TempDir()
+	dir := filepath.Join(t.TempDir(), "mnist-classifier")
+	for _, tc := range []struct {
+		step   string
+		kernel string
+		dir    string
+		want   bool
+	}{
+		{"first cell", kernel1, dir, true},
+		{"second cell, same kernel", kernel1, dir, false},
+		{"another run", kernel1, dir + "-other", true},
+		{"restarted kernel", kernel2, dir, true},
+		{"restarted kernel, next cell", kernel2, dir, false},
+	} {
+		t.Setenv("GONB_TMP_DIR", tc.kernel)
+		shownHere.Clear() // a new cell is a new program
+		if got := firstShowing(tc.dir); got != tc.want {
+			t.Errorf("%s: firstShowing = %v, want %v", tc.step, got, tc.want)
+		}
+		if tc.want && firstShowing(tc.dir) {
+			t.Errorf("%s: shown twice in one cell", tc.step)
+		}
 	}
 }

@@ -1,33 +1,43 @@
 #!/usr/bin/env bash
 # Executes every notebook under notebooks/ headlessly through Jupyter with the GoNB kernel, the
-# way a user's Jupyter runs it. A notebook fails when a cell errors, when it shows fewer images
-# than its metadata asks for, or when it takes longer than its quick-mode budget
-# (scripts/check_notebook.py); any failure makes this script exit non-zero.
-#   scripts/notebooks.sh quick   # VAEKIT_QUICK=1: small subsets, few steps; executed copies go to $OUT
+# way a user's Jupyter runs it (scripts/check_notebook.py judges each run):
+#   scripts/notebooks.sh quick   # VAEKIT_QUICK=1: small subsets, few steps; executed copies go to
+#                                # $OUT. Each cell must show at least the images the committed
+#                                # notebook's cell shows. The quick runs of an earlier call are
+#                                # deleted first, so every call trains from scratch; then one
+#                                # notebook (AGAIN, default 02-vae; AGAIN= skips) runs a second
+#                                # time, reading back what the first trained, and must show the
+#                                # same images byte for byte.
 #   scripts/notebooks.sh full    # full runs; the notebooks are rewritten in place with their outputs
+# Any failure makes this script exit non-zero. NOTEBOOKS=03-* selects notebooks.
 set -euo pipefail
 mode=${1:-quick}
 cd "$(dirname "$0")/.."
 source scripts/kernel.sh
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
+again=${AGAIN-02-vae}
 
+# execute NOTEBOOK EXECUTED LOG: runs it in $mode.
+execute() {
+  local args
+  if [ "$mode" = full ]; then args=(--inplace); else args=(--output "$2"); fi
+  # VAEKIT_HEADLESS: no browser, so the widget explorers show their first view only.
+  VAEKIT_HEADLESS=1 VAEKIT_QUICK=$([ "$mode" = full ] && echo 0 || echo 1) \
+    jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
+    --ExecutePreprocessor.kernel_name=gonb "${args[@]}" "$1" >"$3" 2>&1
+}
+
+if [ "$mode" != full ]; then
+  rm -rf notebooks/runs/*/quick
+fi
 status=0
 for nb in notebooks/${NOTEBOOKS:-*}.ipynb; do
   name=$(basename "$nb")
+  executed=$([ "$mode" = full ] && echo "$nb" || echo "$out/$name")
   start=$(date +%s)
-  if [ "$mode" = full ]; then
-    args=(--inplace)
-    executed=$nb
-  else
-    args=(--output "$out/$name")
-    executed=$out/$name
-  fi
-  # VAEKIT_HEADLESS: no browser, so the widget explorers show their first view only.
-  if VAEKIT_HEADLESS=1 VAEKIT_QUICK=$([ "$mode" = full ] && echo 0 || echo 1) \
-      jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
-      --ExecutePreprocessor.kernel_name=gonb "${args[@]}" "$nb" >"$out/$name.log" 2>&1; then
-    if check=$(/usr/bin/python3 scripts/check_notebook.py "$executed" $(( $(date +%s) - start )) "$mode"); then
+  if execute "$nb" "$executed" "$out/$name.log"; then
+    if check=$(/usr/bin/python3 scripts/check_notebook.py "$executed" $(( $(date +%s) - start )) "$mode" "$nb"); then
       echo "ok   $name ($check)"
     else
       echo "FAIL $check"; status=1
@@ -36,4 +46,22 @@ for nb in notebooks/${NOTEBOOKS:-*}.ipynb; do
     echo "FAIL $name: see $out/$name.log"; tail -20 "$out/$name.log"; status=1
   fi
 done
+
+# A second run of a notebook over the runs the first left shows the same page.
+first=$out/$again.ipynb
+if [ "$mode" != full ] && [ -n "$again" ] && [ -f "$first" ]; then
+  second=$out/$again.again.ipynb
+  start=$(date +%s)
+  if execute "notebooks/$again.ipynb" "$second" "$second.log"; then
+    if ! grep -q 'already trained' "$second"; then
+      echo "FAIL $again.ipynb, second run: no run was read back (no 'already trained' in its outputs)"; status=1
+    elif check=$(/usr/bin/python3 scripts/check_notebook.py --same "$first" "$second"); then
+      echo "ok   $again.ipynb run again over its runs ($check, $(( $(date +%s) - start )) s)"
+    else
+      echo "FAIL $check"; status=1
+    fi
+  else
+    echo "FAIL $again.ipynb, second run: see $second.log"; tail -20 "$second.log"; status=1
+  fi
+fi
 exit $status
