@@ -20,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
 // The kill test's child process reads its settings from these: the runs folder, the file its
@@ -40,7 +41,9 @@ func TestMain(m *testing.M) {
 
 // killChild is the training process the kill test starts: a VAE (so the random state matters)
 // for 3 epochs of 12 steps, checkpointing after every step, then its evaluation (with the MNIST
-// classifier it trains the same way) and figures. Every phase is appended to the trace file as
+// classifier it trains the same way) and figures. Its KL weight follows a cyclical schedule of 5
+// steps with free bits (the history's kl_weight column then tells whether a resumed run went on
+// from the step it stopped at). Every phase is appended to the trace file as
 // it begins; after a phase starting with the pause prefix it sleeps, to be killed there.
 func killChild(dir string) int {
 	trace, err := os.OpenFile(os.Getenv(killTraceEnv), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -53,6 +56,7 @@ func killChild(dir string) int {
 	if err == nil {
 		opts := Options{RunsDir: dir, Epochs: 3, TrainSubset: 1536, TestSubset: 256, CheckpointSteps: 1,
 			MaxNLLSamples: 4, SamplesPerClass: 10, Log: io.Discard, Data: datasets.Options{Offline: true},
+			Overrides: map[string]any{vae.ParamKLSchedule: "cyclical", vae.ParamKLScheduleLength: 5, vae.ParamFreeBits: 0.05},
 			Trace: func(event string) {
 				fmt.Fprintf(trace, "%d %s\n", os.Getpid(), event)
 				if pause != "" && strings.HasPrefix(event, pause) {

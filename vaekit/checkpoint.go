@@ -71,11 +71,16 @@ func (t *Trainer) saveProgress(step int, sums []float64) error {
 }
 
 // epochVar returns the epoch counter, loading it from an attached checkpoint or creating it.
-func (t *Trainer) epochVar() *model.Variable {
-	if v := t.store.GetVariable(epochVariable); v != nil {
+func (t *Trainer) epochVar() *model.Variable { return EpochCounter(t.store) }
+
+// EpochCounter returns the store's count of completed epochs (an int64 scalar, checkpointed
+// with the weights), loading it from an attached checkpoint or creating it at 0. A graph that
+// reads it (a KL schedule by epochs) sees the epochs completed before the current one.
+func EpochCounter(store *model.Store) *model.Variable {
+	if v := store.GetVariable(epochVariable); v != nil {
 		return v.SetTrainable(false) // a variable read back from a checkpoint comes back trainable
 	}
-	return t.store.RootScope().In("vaekit").VariableWithValue("epoch", int64(0)).SetTrainable(false)
+	return store.RootScope().In("vaekit").VariableWithValue("epoch", int64(0)).SetTrainable(false)
 }
 
 // ParamFrozenVariables is the store parameter, saved with every checkpoint, listing the paths of

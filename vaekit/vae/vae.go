@@ -10,6 +10,10 @@
 //	reconstruction = -log p(x|z), summed over pixels (nats)
 //	kl             = KL(q(z|x) || N(0, I)), summed over latent dimensions (nats)
 //
+// A KL schedule multiplies the KL by a weight that grows over training, and free bits floor the
+// KL of each group of latent dimensions (schedule.go: two cures for posterior collapse, with the
+// terms kl_weight and free_bits_shortfall they add).
+//
 // With beta = 1, loss is the negative ELBO. ParamKLReduction = "mean" averages the KL over the
 // latent dimensions instead (the Keras tutorial of seed 003 does: its printed and trained KL is
 // the sum divided by the latent size), which is a beta of 1/latent on the summed KL.
@@ -84,20 +88,51 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	z := vaekit.Reparameterize(scope, mean, logVar)
 	logits := vaekit.DecoderLogits(scope, z, cond)
 	reconstruction := vaekit.ReconstructionLoss(scope, logits, images)
-	kl := vaekit.GaussianKLToMean(mean, logVar, priorMean)
+	weight := klWeight(scope, images.Graph(), mean.DType())
+	var kl, shortfall *Node
+	if lambda := model.GetParamOr(scope, ParamFreeBits, 0.0); lambda > 0 {
+		perDim := vaekit.GaussianKLPerDimension(mean, logVar, priorMean)
+		kl, shortfall = ReduceSum(perDim, 1), freeBitsShortfall(scope, perDim)
+	} else {
+		kl = vaekit.GaussianKLToMean(mean, logVar, priorMean)
+	}
 	switch reduction := model.GetParamOr(scope, ParamKLReduction, "sum"); reduction {
 	case "sum":
 	case "mean":
 		kl = DivScalar(kl, float64(mean.Shape().Dim(-1)))
+		if shortfall != nil {
+			shortfall = DivScalar(shortfall, float64(mean.Shape().Dim(-1)))
+		}
 	default:
 		exceptions.Panicf("parameter %q = %q: expected one of %v", ParamKLReduction, reduction, KLReductions)
 	}
 	beta := model.GetParamOr(scope, ParamBeta, 1.0)
-	return vaekit.Terms{
-		{Name: "loss", Value: vaekit.Objective(reconstruction, kl, beta)},
+	if weight == nil && shortfall == nil {
+		return vaekit.Terms{
+			{Name: "loss", Value: vaekit.Objective(reconstruction, kl, beta)},
+			{Name: "reconstruction", Value: reconstruction},
+			{Name: "kl", Value: kl},
+		}
+	}
+	weighted := kl
+	if shortfall != nil {
+		weighted = Add(kl, shortfall)
+	}
+	if weight != nil {
+		weighted = Mul(weighted, weight)
+	}
+	terms := vaekit.Terms{
+		{Name: "loss", Value: vaekit.Objective(reconstruction, weighted, beta)},
 		{Name: "reconstruction", Value: reconstruction},
 		{Name: "kl", Value: kl},
 	}
+	if weight != nil {
+		terms = append(terms, vaekit.Term{Name: "kl_weight", Value: BroadcastToDims(weight, kl.Shape().Dim(0))})
+	}
+	if shortfall != nil {
+		terms = append(terms, vaekit.Term{Name: "free_bits_shortfall", Value: shortfall})
+	}
+	return terms
 }
 
 // Encode implements vaekit.Encoder: the posterior mean.
@@ -141,7 +176,15 @@ func TermAxes(store *model.Store) map[string]vaekit.TermAxis {
 	if loss.Unit != "nats per image" {
 		loss.Unit = "per image (" + loss.Unit + " + KL)"
 	}
-	return map[string]vaekit.TermAxis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": kl}
+	axes := map[string]vaekit.TermAxis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": kl}
+	scope := store.RootScope()
+	if model.GetParamOr(scope, ParamKLSchedule, "constant") != "constant" {
+		axes["kl_weight"] = vaekit.TermAxis{Unit: "weight of the KL term (0 to 1)"}
+	}
+	if model.GetParamOr(scope, ParamFreeBits, 0.0) > 0 {
+		axes["free_bits_shortfall"] = vaekit.TermAxis{Unit: kl.Unit}
+	}
+	return axes
 }
 
 // Units describes the VAE's terms (the conditional VAEs share them).
