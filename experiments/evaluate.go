@@ -49,6 +49,9 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		extra["test_reconstruction_bce_nats"] = bce
 		extra["test_reconstruction_squared_error"] = sse
 	}
+	if err := t.posteriorDiagnostics(test, m, extra); err != nil {
+		return err
+	}
 	if k, key := t.nllSamples(opts); k > 0 {
 		if prev, ok := t.previousExtra(m.Epochs, key); ok {
 			extra[key] = prev // the estimate of this checkpoint with this k is already known

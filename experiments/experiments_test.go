@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -97,6 +99,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 				if nll := metrics.Extra["code_prior_test_nll_nats"]; !(nll > 0) {
 					t.Errorf("metrics.json: code prior test NLL %v, want a positive number of nats", nll)
 				}
+			}
+			if exp.Model == "vae" || exp.Model == "cvae" {
+				checkPosteriorDiagnostics(t, exp, res.Dir, metrics)
 			}
 			conditional := exp.Model == "cvae" || exp.CodePrior[pixelcnn.ParamConditional] == true
 			generates := exp.Model != "classifier" && exp.Model != "ae" && (exp.Model != "vqvae" || exp.CodePrior != nil)
@@ -466,5 +471,43 @@ func TestViewsShowTheSharedJudgeOncePerSession(t *testing.T) {
 		if !maps.EqualFunc(log.events, tc.want, slices.Equal) {
 			t.Errorf("%s: views were shown %v, want %v", tc.pass, log.events, tc.want)
 		}
+	}
+}
+
+// checkPosteriorDiagnostics checks a VAE-family run's diagnostics of posterior collapse: one KL
+// per latent dimension, summing to the test KL term (divided by the latent size under the "mean"
+// reduction); the active units, the dimensions whose posterior mean varies by more than 0.01;
+// I(x; z) between 0 and ln(images) (up to the estimate's noise); and their figure.
+func checkPosteriorDiagnostics(t *testing.T, exp Experiment, dir string, metrics Metrics) {
+	t.Helper()
+	p := metrics.Posterior
+	if p == nil {
+		t.Fatal("metrics.json has no posterior diagnostics")
+	}
+	d := len(p.KLPerDimension)
+	if want, ok := exp.Params[vaekit.ParamLatentDim]; (ok && d != want.(int)) || d == 0 || len(p.MeanVariance) != d {
+		t.Fatalf("posterior diagnostics of %d dimensions (%d variances), want the latent size %v", d, len(p.MeanVariance), want)
+	}
+	sum, active := 0.0, 0
+	for j, kl := range p.KLPerDimension {
+		sum += kl
+		if p.MeanVariance[j] > p.ActiveThreshold {
+			active++
+		}
+	}
+	if exp.Params[vae.ParamKLReduction] == "mean" {
+		sum /= float64(d)
+	}
+	if kl := metrics.Test["kl"]; math.Abs(sum-kl) > 1e-3*math.Max(kl, 1) {
+		t.Errorf("KL per dimension sums to %g, the test KL term is %g", sum, kl)
+	}
+	if got := metrics.Extra["test_active_units_dimensions"]; got != float64(active) || p.ActiveThreshold != 0.01 {
+		t.Errorf("active units %v, want %d (variances %v over %g)", got, active, p.MeanVariance, p.ActiveThreshold)
+	}
+	if mi := metrics.Extra["test_mutual_information_nats"]; !(mi > -0.5 && mi < math.Log(float64(p.MutualInformationImages))+0.5) {
+		t.Errorf("I(x; z) = %v nats over %d images, want within [0, ln %d] up to noise", mi, p.MutualInformationImages, p.MutualInformationImages)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FiguresDir, "kl_per_dimension.png")); err != nil {
+		t.Errorf("no KL-per-dimension figure: %v", err)
 	}
 }

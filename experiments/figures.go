@@ -14,7 +14,8 @@ import (
 )
 
 // Figures draws the run's figures into its figures folder and returns the paths (PNG, SVG and
-// PDF): loss curves; the test NLL against the epochs, for a run with an NLL curve;
+// PDF): loss curves; the test NLL against the epochs, for a run with an NLL curve; the KL of
+// each latent dimension with the active units marked, for a model with a Gaussian posterior;
 // reconstructions of the first test images; samples per class for a conditional run, else
 // samples from the prior; the latent manifold for 2-D latents; the label clusters of the test
 // set's latent points and interpolations between test images; for a VQ-VAE the code maps of
@@ -40,6 +41,9 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		return all, err
 	}
 	if err := add(t.nllCurveFigure(dir)); err != nil {
+		return all, err
+	}
+	if err := add(t.klPerDimensionFigure(dir)); err != nil {
 		return all, err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {

@@ -10,21 +10,6 @@ import (
 	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
-// figureKinds are the figures a run draws, in the gallery's order, with what each shows.
-var figureKinds = []struct{ name, about string }{
-	{"loss_curves", "Every loss term per epoch, training and test, each on its own axis with its unit; terms equal by construction share a panel"},
-	{"reconstructions", "Test images above what the model rebuilds of them"},
-	{"samples", "New images decoded from draws of the model's prior"},
-	{"class_samples", "New images of each class asked for, one row per class (conditional models)"},
-	{"latent_manifold", "The decoder's image of every point of a grid over a 2-D latent plane, at quantiles of N(0, 1)"},
-	{"label_clusters", "Test images' latent points coloured by class (principal components above two dimensions)"},
-	{"interpolation", "Images decoded along the straight line between the codes of two test images"},
-	{"code_map", "Test images above their VQ-VAE code grids, one colour and number per code"},
-	{"codebook_usage", "How often each code is chosen on the test set, by rank, on a log scale"},
-	{"code_prior_loss_curves", "The PixelCNN code prior's negative log-likelihood per code grid"},
-	{"nll_curve", "The test negative log-likelihood (importance-weighted, k samples per image) after each stage of the " +
-		"learning-rate schedule, against the epoch on a log scale, with the final estimate at a larger k"},
-}
 
 // WriteGallery draws the figures of the finished runs in dirs in the current style
 // (figures.CurrentStyle) into a folder "figures" beside path and writes the page at path: one

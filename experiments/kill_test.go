@@ -94,9 +94,9 @@ func startChild(t *testing.T, dir, trace, pause string) *exec.Cmd {
 var killPhases = []string{
 	"mnist-mlp-vae step 3", "mnist-mlp-vae checkpoint 5", "mnist-mlp-vae evaluate 1", "mnist-mlp-vae history 1",
 	"mnist-mlp-vae step 20", "mnist-mlp-vae checkpoint 30", "mnist-mlp-vae evaluate 3", "mnist-mlp-vae history 3",
-	"mnist-mlp-vae evaluate reconstruction errors", "mnist-mlp-vae evaluate nll", "mnist-classifier step 7",
+	"mnist-mlp-vae evaluate reconstruction errors", "mnist-mlp-vae evaluate posterior", "mnist-mlp-vae evaluate nll", "mnist-classifier step 7",
 	"mnist-classifier checkpoint 9", "mnist-classifier evaluate 3", "mnist-mlp-vae evaluate sample quality",
-	"mnist-mlp-vae metrics", "mnist-mlp-vae manifest", "mnist-mlp-vae figure loss_curves",
+	"mnist-mlp-vae metrics", "mnist-mlp-vae manifest", "mnist-mlp-vae figure loss_curves", "mnist-mlp-vae figure kl_per_dimension",
 	"mnist-mlp-vae figure reconstructions", "mnist-mlp-vae figure samples", "mnist-mlp-vae figure label_clusters",
 	"mnist-mlp-vae figure interpolation",
 }

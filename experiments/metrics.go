@@ -41,6 +41,9 @@ type Metrics struct {
 	// ClassFidelity is, for a conditional run, the class-conditional fidelity of each class
 	// (the share of its samples the classifier assigns to it), in class order.
 	ClassFidelity []float64 `json:"class_fidelity_per_class,omitempty"`
+	// Posterior holds, for a model with a Gaussian posterior, the diagnostics of posterior
+	// collapse per latent dimension (their summaries are in Extra).
+	Posterior *PosteriorDiagnostics `json:"posterior,omitempty"`
 	// Axes says how figures draw each loss term (unit, scale), so that figures drawn from the
 	// run's record alone (the results page) have the run's units.
 	Axes map[string]vaekit.TermAxis `json:"term_axes,omitempty"`

@@ -66,24 +66,6 @@ func drawnFigures(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// figureOrder is the order in which a report shows a run's figures; others come after, by name.
-var figureOrder = []string{"loss_curves.png", "reconstructions.png", "samples.png", "class_samples.png", "latent_manifold.png",
-	"label_clusters.png", "interpolation.png", "code_map.png", "codebook_usage.png", "code_prior_loss_curves.png"}
-
-func compareFigures(a, b string) int {
-	ia, ib := slices.Index(figureOrder, a), slices.Index(figureOrder, b)
-	if ia < 0 {
-		ia = len(figureOrder)
-	}
-	if ib < 0 {
-		ib = len(figureOrder)
-	}
-	if ia != ib {
-		return ia - ib
-	}
-	return strings.Compare(a, b)
-}
-
 // MetricsTable lays out the test metrics of several runs side by side: one row per run; columns
 // for the epochs, every test loss term (the objective first), every extra figure, the seconds
 // per epoch and the backend. A run without a column's figure gets an empty cell.

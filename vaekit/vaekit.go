@@ -112,6 +112,14 @@ type Quantizer interface {
 	NumCodes(store *model.Store) int
 }
 
+// GaussianPosterior models encode an image into a diagonal Gaussian q(z|x) (the VAE and the
+// conditional VAEs): PosteriorParams returns its mean and log-variance [batch, latent] and the
+// prior's mean for each image (zeros for N(0, I)), from which package posterior diagnoses
+// posterior collapse.
+type GaussianPosterior interface {
+	PosteriorParams(scope *model.Scope, images, labels *Node) (mean, logVar, priorMean *Node)
+}
+
 // Classifier models predict a class: ClassLogits returns the logits [batch, classes].
 type Classifier interface {
 	ClassLogits(scope *model.Scope, images *Node) *Node

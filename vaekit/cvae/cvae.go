@@ -94,6 +94,13 @@ func (m Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 	return vae.Loss(scope, images, condition(scope, labels), nil)
 }
 
+// PosteriorParams implements vaekit.GaussianPosterior: q(z|x, y) and the prior mean of class y
+// (the learned class mean for the prior form, zeros for the concat form).
+func (m Model) PosteriorParams(scope *model.Scope, images, labels *Node) (mean, logVar, priorMean *Node) {
+	mean, logVar = vae.Posterior(scope, images, condition(scope, labels))
+	return mean, logVar, m.PriorMeans(scope, labels)
+}
+
 // Encode implements vaekit.Encoder: the posterior mean given the image and its class.
 func (Model) Encode(scope *model.Scope, images, labels *Node) *Node {
 	return vae.PosteriorMean(scope, images, condition(scope, labels))

@@ -162,7 +162,18 @@ func TestReferenceImages(t *testing.T) {
 				"posterior means", b)
 		},
 		"codebook_usage": func(b string) ([]string, error) { return CodebookUsage(counts, 9.1, 0.6, "codebook usage", b) },
-		"code_map":       func(b string) ([]string, error) { return CodeMap(digits[:3], codes, 28, 28, 7, 7, "codes", b) },
+		"kl_per_dimension": func(b string) ([]string, error) {
+			// 20 dimensions, 6 of them collapsed (variance of the mean 0.001, KL near 0).
+			kl, variances := make([]float64, 20), make([]float64, 20)
+			for j := range kl {
+				kl[j], variances[j] = 0.002*float64(j%3), 0.001
+				if j%10 < 7 {
+					kl[j], variances[j] = 0.4+0.13*float64(j*7%20), 0.3+0.05*float64(j)
+				}
+			}
+			return KLPerDimension(kl, variances, 0.01, 6.31, "vae run: KL of each latent dimension", b)
+		},
+		"code_map": func(b string) ([]string, error) { return CodeMap(digits[:3], codes, 28, 28, 7, 7, "codes", b) },
 		"trend": func(b string) ([]string, error) {
 			stages := []Point{{1, 131.2}, {4, 106.9}, {13, 97.3}, {40, 92.8}, {121, 90.4}, {364, 89.2}, {1093, 88.6}}
 			return Trend([]Series{{"test NLL, k = 500, at each stage's end", stages}, {"k = 5000 after the last epoch", []Point{{1093, 87.9}}}},

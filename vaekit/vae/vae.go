@@ -135,6 +135,12 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	return terms
 }
 
+// PosteriorParams implements vaekit.GaussianPosterior: q(z|x) against the prior N(0, I).
+func (Model) PosteriorParams(scope *model.Scope, images, _ *Node) (mean, logVar, priorMean *Node) {
+	mean, logVar = Posterior(scope, images, nil)
+	return mean, logVar, ZerosLike(mean)
+}
+
 // Encode implements vaekit.Encoder: the posterior mean.
 func (Model) Encode(scope *model.Scope, images, _ *Node) *Node {
 	return PosteriorMean(scope, images, nil)

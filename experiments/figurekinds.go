@@ -1,0 +1,44 @@
+package experiments
+
+import (
+	"slices"
+	"strings"
+)
+
+// figureKind is one kind of figure a run draws: its file name (without the format's extension)
+// and what it shows, the caption the gallery and reports give it.
+type figureKind struct{ name, about string }
+
+// figureKinds are the figures a run draws, in the order the gallery and reports show them (a
+// figure of another name comes after them, by name).
+var figureKinds = []figureKind{
+	{"loss_curves", "Every loss term per epoch, training and test, each on its own axis with its unit; terms equal by construction share a panel"},
+	{"kl_per_dimension", "The KL of each latent dimension from the prior on the test images, largest first, with the active units " +
+		"(whose posterior mean varies over the images by more than 0.01) told apart from the collapsed ones, and I(x; z)"},
+	{"reconstructions", "Test images above what the model rebuilds of them"},
+	{"samples", "New images decoded from draws of the model's prior"},
+	{"class_samples", "New images of each class asked for, one row per class (conditional models)"},
+	{"latent_manifold", "The decoder's image of every point of an evenly spaced 20 x 20 grid over [-2, 2] x [-2, 2] of a 2-D latent plane"},
+	{"label_clusters", "Test images' latent points coloured by class (principal components above two dimensions)"},
+	{"interpolation", "Images decoded along the straight line between the codes of two test images"},
+	{"code_map", "Test images above their VQ-VAE code grids, one colour and number per code"},
+	{"codebook_usage", "How often each code is chosen on the test set, by rank, on a log scale"},
+	{"code_prior_loss_curves", "The PixelCNN code prior's negative log-likelihood per code grid"},
+	{"nll_curve", "The test negative log-likelihood (importance-weighted, k samples per image) after each stage of the " +
+		"learning-rate schedule, against the epoch on a log scale, with the final estimate at a larger k"},
+}
+
+// compareFigures orders figure files (name.png) as figureKinds does, others after them by name.
+func compareFigures(a, b string) int {
+	rank := func(file string) int {
+		name := strings.TrimSuffix(file, ".png")
+		if i := slices.IndexFunc(figureKinds, func(k figureKind) bool { return k.name == name }); i >= 0 {
+			return i
+		}
+		return len(figureKinds)
+	}
+	if ra, rb := rank(a), rank(b); ra != rb {
+		return ra - rb
+	}
+	return strings.Compare(a, b)
+}
