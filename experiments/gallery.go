@@ -10,7 +10,6 @@ import (
 	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
-
 // WriteGallery draws the figures of the finished runs in dirs in the current style
 // (figures.CurrentStyle) into a folder "figures" beside path and writes the page at path: one
 // section per figure kind, from the first run that draws it, so that a reviewer sees every kind
