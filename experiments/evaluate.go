@@ -84,6 +84,11 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 		extra["sample_class_entropy_nats"] = q.ClassEntropy
 		extra["sample_score_classes"] = q.Score
 	}
+	if t.Generates() {
+		if err := t.addDistances(ctx, opts, m, extra); err != nil {
+			return err
+		}
+	}
 	if t.Conditional() {
 		t.phase("evaluate fidelity")
 		f, accuracy, err := t.fidelity(ctx, opts)
@@ -187,6 +192,20 @@ func (t *Trained) classifierRun(ctx context.Context, opts Options) (*Trained, er
 	judgeExp, err := ClassifierFor(t.Experiment.Data)
 	if err != nil {
 		return nil, err
+	}
+	recorded, err := recordedJudge(judgeExp, t.Test)
+	if err != nil {
+		return nil, fmt.Errorf("judging the samples of %s: %w", t.Experiment.Name, err)
+	}
+	if recorded != nil {
+		if opts.NewView != nil && (opts.FirstShowing == nil || opts.FirstShowing(recorded.Dir)) {
+			view, err := opts.NewView(judgeExp.Name+" (recorded judge)", termAxes(recorded.Model, recorded.Store))
+			if err != nil {
+				return nil, err
+			}
+			view.Finish(recorded.History)
+		}
+		return recorded, nil
 	}
 	judgeOpts := opts
 	judgeOpts.Fresh, judgeOpts.Overrides = false, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vae"
@@ -102,6 +103,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			}
 			if exp.Model == "vae" || exp.Model == "cvae" {
 				checkPosteriorDiagnostics(t, exp, res.Dir, metrics)
+			}
+			if (exp.Model != "vqvae" || exp.CodePrior != nil) && exp.Model != "classifier" {
+				checkSampleDistances(t, metrics)
 			}
 			conditional := exp.Model == "cvae" || exp.CodePrior[pixelcnn.ParamConditional] == true
 			generates := exp.Model != "classifier" && exp.Model != "ae" && (exp.Model != "vqvae" || exp.CodePrior != nil)
@@ -426,11 +430,11 @@ func (v loggedView) Finish(h *vaekit.History) {
 	v.log.add(v.title, fmt.Sprintf("finish %d rows", len(h.Rows)))
 }
 
-// A run shows its curves while it trains and again when read back. The judge classifier that
-// several runs share shows its curves once per session (a notebook's kernel), under the first run
-// that uses it, whether it trains there or is read back: a notebook rerun over its finished runs
-// shows the same page as its first run, and two runs sharing a judge in one session (notebook 4
-// trains two CVAEs in one cell) do not show its curves twice.
+// A run shows its curves while it trains and again when read back. The recorded judge that
+// every run of a data set shares shows its curves (its recorded history: 5 epochs) once per
+// session (a notebook's kernel), under the first run that uses it: a notebook rerun over its
+// finished runs shows the same page as its first run, and two runs sharing the judge in one
+// session (notebook 4 trains two CVAEs in one cell) do not show its curves twice.
 func TestViewsShowTheSharedJudgeOncePerSession(t *testing.T) {
 	exp, err := Lookup("mnist-prior-cvae")
 	if err != nil {
@@ -439,17 +443,18 @@ func TestViewsShowTheSharedJudgeOncePerSession(t *testing.T) {
 	requireData(t, exp.Data)
 	opts := quick(t.TempDir())
 	var shown map[string]bool // the runs shown in this session
+	const judge = "mnist-classifier (recorded judge)"
 	for _, tc := range []struct {
 		pass       string
 		newSession bool
 		want       map[string][]string
 	}{
-		{"first session trains both", true, map[string][]string{
+		{"first session trains the run", true, map[string][]string{
 			"mnist-prior-cvae": {"update 1", "update 2", "finish 4 rows"},
-			"mnist-classifier": {"update 1", "update 2", "finish 4 rows"}}},
-		{"a new session reads both back", true, map[string][]string{
+			judge:              {"finish 10 rows"}}},
+		{"a new session reads it back", true, map[string][]string{
 			"mnist-prior-cvae": {"finish 4 rows"},
-			"mnist-classifier": {"finish 4 rows"}}},
+			judge:              {"finish 10 rows"}}},
 		{"the same session again", false, map[string][]string{
 			"mnist-prior-cvae": {"finish 4 rows"}}},
 	} {
@@ -509,5 +514,69 @@ func checkPosteriorDiagnostics(t *testing.T, exp Experiment, dir string, metrics
 	}
 	if _, err := os.Stat(filepath.Join(dir, FiguresDir, "kl_per_dimension.png")); err != nil {
 		t.Errorf("no KL-per-dimension figure: %v", err)
+	}
+}
+
+// checkSampleDistances checks a generating run's sample distances: computed on sets of the quick
+// run's 256 test images, in the recorded judge's features, with a floor (training against test
+// images) that is a real measurement (a positive Fréchet distance, precision and recall in
+// (0, 1]) and every mean within the measure's range.
+func checkSampleDistances(t *testing.T, metrics Metrics) {
+	t.Helper()
+	d := metrics.SampleDistances
+	if d == nil {
+		t.Fatal("metrics.json has no sample distances")
+	}
+	if d.Samples < 250 || d.Samples > 256 || d.Sets != 3 || !strings.Contains(d.Features, "judge (128 ReLU units") {
+		t.Errorf("sample distances over %d sets of %d samples in %q, want 3 sets of about 256 in the judge's 128 features", d.Sets, d.Samples, d.Features)
+	}
+	f := d.Floor
+	if !(f.Frechet > 0 && f.Precision > 0 && f.Precision <= 1 && f.Recall > 0 && f.Recall <= 1) {
+		t.Errorf("floor %+v, want a positive Fréchet distance and precision and recall in (0, 1]", f)
+	}
+	if !(d.Frechet.Mean > 0 && d.Precision.Mean >= 0 && d.Precision.Mean <= 1 && d.Recall.Mean >= 0 && d.Recall.Mean <= 1 && d.Frechet.SD >= 0) {
+		t.Errorf("distances %+v, want a positive Fréchet distance and fractions in [0, 1]", d)
+	}
+	if metrics.Extra["sample_frechet_distance_features"] != d.Frechet.Mean || metrics.Extra["sample_recall_fraction"] != d.Recall.Mean {
+		t.Errorf("extras %v do not hold the distances' means", metrics.Extra)
+	}
+}
+
+// The recorded judges load from the package's embedded files with their weights only (no
+// optimizer or training-loop state), a test accuracy of at least 98% (MNIST) and 88%
+// (Fashion-MNIST) in their history, and 128 penultimate features.
+func TestRecordedJudges(t *testing.T) {
+	for _, tc := range []struct {
+		data     datasets.Name
+		accuracy float64
+	}{{datasets.MNIST, 0.98}, {datasets.FashionMNIST, 0.88}} {
+		t.Run(string(tc.data), func(t *testing.T) {
+			exp, err := ClassifierFor(tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			test := &datasets.Set{Name: tc.data, N: 3, Height: 28, Width: 28, Images: make([]float32, 3*28*28), Labels: make([]int32, 3),
+				ClassNames: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}}
+			judge, err := recordedJudge(exp, test)
+			if err != nil || judge == nil {
+				t.Fatalf("recorded judge of %s: %v, %v", tc.data, judge, err)
+			}
+			row, ok := judge.History.Last("test")
+			if !ok || judge.History.Epochs() != 5 {
+				t.Fatalf("recorded judge's history has %d epochs, want 5 with a test row", judge.History.Epochs())
+			}
+			if acc := 1 - judge.History.Value(row, "error"); acc < tc.accuracy {
+				t.Errorf("recorded judge's test accuracy %.4f, want at least %.2f", acc, tc.accuracy)
+			}
+			for v := range judge.Store.IterVariables() {
+				if !vaekit.IsModelVariable(v) {
+					t.Errorf("recorded judge holds %s, which is not a model variable", v.Path())
+				}
+			}
+			features, err := classifier.Features(judge.Backend, judge.Store, test, 3)
+			if err != nil || len(features) != 3 || len(features[0]) != 128 {
+				t.Fatalf("features of 3 blank images: %d rows of %d, error %v; want 3 of 128", len(features), len(features[0]), err)
+			}
+		})
 	}
 }

@@ -40,8 +40,8 @@ func TestMain(m *testing.M) {
 }
 
 // killChild is the training process the kill test starts: a VAE (so the random state matters)
-// for 3 epochs of 12 steps, checkpointing after every step, then its evaluation (with the MNIST
-// classifier it trains the same way) and figures. Its KL weight follows a cyclical schedule of 5
+// for 3 epochs of 12 steps, checkpointing after every step, then its evaluation (with the
+// recorded MNIST judge) and figures. Its KL weight follows a cyclical schedule of 5
 // steps with free bits (the history's kl_weight column then tells whether a resumed run went on
 // from the step it stopped at). Every phase is appended to the trace file as
 // it begins; after a phase starting with the pause prefix it sleeps, to be killed there.
@@ -89,13 +89,13 @@ func startChild(t *testing.T, dir, trace, pause string) *exec.Cmd {
 // killPhases are the phases the kill test kills the run in, in the order the run reaches them
 // (each a prefix of the trace's events): a training step and a checkpoint write in the first
 // and in a later epoch, the test evaluation and the history write after an epoch, each part of
-// the evaluation (the classifier that judges the samples trains in its own run, killed in too),
-// the metrics and manifest writes, and every figure.
+// the evaluation (the samples are judged by the recorded MNIST judge, which does not train), the
+// metrics and manifest writes, and every figure.
 var killPhases = []string{
 	"mnist-mlp-vae step 3", "mnist-mlp-vae checkpoint 5", "mnist-mlp-vae evaluate 1", "mnist-mlp-vae history 1",
 	"mnist-mlp-vae step 20", "mnist-mlp-vae checkpoint 30", "mnist-mlp-vae evaluate 3", "mnist-mlp-vae history 3",
-	"mnist-mlp-vae evaluate reconstruction errors", "mnist-mlp-vae evaluate posterior", "mnist-mlp-vae evaluate nll", "mnist-classifier step 7",
-	"mnist-classifier checkpoint 9", "mnist-classifier evaluate 3", "mnist-mlp-vae evaluate sample quality",
+	"mnist-mlp-vae evaluate reconstruction errors", "mnist-mlp-vae evaluate posterior", "mnist-mlp-vae evaluate nll",
+	"mnist-mlp-vae evaluate sample quality", "mnist-mlp-vae evaluate sample distances",
 	"mnist-mlp-vae metrics", "mnist-mlp-vae manifest", "mnist-mlp-vae figure loss_curves", "mnist-mlp-vae figure kl_per_dimension",
 	"mnist-mlp-vae figure reconstructions", "mnist-mlp-vae figure samples", "mnist-mlp-vae figure label_clusters",
 	"mnist-mlp-vae figure interpolation",

@@ -44,6 +44,9 @@ type Metrics struct {
 	// Posterior holds, for a model with a Gaussian posterior, the diagnostics of posterior
 	// collapse per latent dimension (their summaries are in Extra).
 	Posterior *PosteriorDiagnostics `json:"posterior,omitempty"`
+	// SampleDistances, for a model that generates images, compares its samples with the test
+	// images in the judge's features (their means are in Extra).
+	SampleDistances *SampleDistances `json:"sample_distances,omitempty"`
 	// Axes says how figures draw each loss term (unit, scale), so that figures drawn from the
 	// run's record alone (the results page) have the run's units.
 	Axes map[string]vaekit.TermAxis `json:"term_axes,omitempty"`

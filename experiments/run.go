@@ -213,7 +213,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 		fmt.Fprintf(opts.Log, "run %s: already trained (%d epochs), loaded from %s; -fresh (Options.Fresh) trains it again\n",
 			exp.Name, f.trainer.CompletedEpochs(), filepath.Join(dir, vaekit.CheckpointDir))
 	}
-	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: f.store, Model: m, History: f.hist, Test: testSet}
+	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: f.store, Model: m, History: f.hist, Test: testSet, train: trainSet}
 	return &trained{fitted: f, t: t, trainSet: trainSet}, nil
 }
 

@@ -31,9 +31,10 @@ type Trained struct {
 	// Prior is the code prior of a VQ-VAE run whose experiment has one (nil otherwise).
 	Prior *CodePrior
 
-	result     *Result      // what run produced (nil for an opened run)
-	trace      func(string) // Options.Trace for this run (nil for an opened run)
-	codeCounts []int        // a VQ-VAE's code counts on the test set, once computed
+	result     *Result       // what run produced (nil for an opened run)
+	train      *datasets.Set // the training images (nil for an opened run): the distances' floor
+	trace      func(string)  // Options.Trace for this run (nil for an opened run)
+	codeCounts []int         // a VQ-VAE's code counts on the test set, once computed
 }
 
 // phase tells the run's trace (Options.Trace) of a phase as it begins.

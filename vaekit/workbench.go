@@ -66,6 +66,13 @@ func FirstImages(set *datasets.Set, n int) (images, labels *tensors.Tensor, err 
 // name starts with "#", GoMLX's own state such as the random number generator's).
 var internalScopes = []string{"/vaekit/", "/" + optimizer.Scope + "/", "/" + optimizer.AdamDefaultScope + "/", "/" + kerasRMSpropScope + "/"}
 
+// IsModelVariable says whether a store variable belongs to the model (its weights and frozen
+// statistics), not to the training loop, the optimizers or GoMLX's own state.
+func IsModelVariable(v *model.Variable) bool {
+	return !strings.HasPrefix(v.Name(), "#") && v.Path() != "/"+optimizer.GlobalStepVariableName &&
+		!slices.ContainsFunc(internalScopes, func(s string) bool { return strings.HasPrefix(v.Path(), s) })
+}
+
 // layer is one scope's model variables.
 type layer struct {
 	scope string
@@ -78,7 +85,7 @@ func modelLayers(store *model.Store) []*layer {
 	var out []*layer
 	index := map[string]*layer{}
 	for v := range store.IterVariables() {
-		if strings.HasPrefix(v.Name(), "#") || v.Path() == "/"+optimizer.GlobalStepVariableName || slices.ContainsFunc(internalScopes, func(s string) bool { return strings.HasPrefix(v.Path(), s) }) {
+		if !IsModelVariable(v) {
 			continue
 		}
 		l := index[v.Scope()]

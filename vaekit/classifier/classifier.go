@@ -36,6 +36,13 @@ func (Model) Name() string { return "classifier" }
 
 // Logits returns the class logits [batch, classes] of images [batch, h, w, c].
 func Logits(scope *model.Scope, images *Node) *Node {
+	return layers.Dense(scope.In("logits"), Penultimate(scope, images), true, vaekit.NumClasses(scope))
+}
+
+// Penultimate returns the hidden dense layer's activations [batch, ParamHidden] (after its
+// ReLU), the features the logits are read from: the feature space in which package sampledist
+// compares generated images with the data.
+func Penultimate(scope *model.Scope, images *Node) *Node {
 	x := images
 	for i, filters := range model.GetParamOr(scope, vaekit.ParamConvFilters, []int{32, 64}) {
 		x = activation.Relu(vaekit.Conv2D(scope.In("conv_%d", i), x, filters, 3, 2))
@@ -44,8 +51,16 @@ func Logits(scope *model.Scope, images *Node) *Node {
 	if hidden <= 0 {
 		panic(fmt.Errorf("classifier: parameter %q = %d: expected a positive width", ParamHidden, hidden))
 	}
-	x = activation.Relu(layers.Dense(scope.In("hidden"), Reshape(x, x.Shape().Dim(0), -1), true, hidden))
-	return layers.Dense(scope.In("logits"), x, true, vaekit.NumClasses(scope))
+	return activation.Relu(layers.Dense(scope.In("hidden"), Reshape(x, x.Shape().Dim(0), -1), true, hidden))
+}
+
+// Features returns the penultimate features (Penultimate) of every image of set, batchSize
+// images at a time.
+func Features(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([][]float32, error) {
+	rows, _, err := vaekit.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+		return Penultimate(scope, images)
+	})
+	return rows, err
 }
 
 // Loss implements vaekit.Model.

@@ -58,6 +58,7 @@ func usage() error {
 		"       experiments record [-o docs/records] [-redraw] RUNDIR... (a finished run's record: what the results page reads, no checkpoint; -redraw: its figures drawn again first)\n" +
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
+		"       experiments judge [-runs DIR] [-o experiments/judges] mnist|fashion-mnist (train the data set's classifier at full settings and record it as the judge every run embeds)\n" +
 		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md and report.html with the table and the figures, redrawn at that size if given)")
 }
 
@@ -98,6 +99,8 @@ func run(args []string) error {
 		return cmdTableOrReport(args)
 	case "gallery":
 		return cmdGallery(args)
+	case "judge":
+		return cmdJudge(args)
 	case "run":
 		return cmdRun(args)
 	}
@@ -211,6 +214,32 @@ func cmdGallery(args []string) error {
 		return err
 	}
 	fmt.Println("wrote", *out)
+	return nil
+}
+
+// cmdJudge runs `experiments judge`.
+func cmdJudge(args []string) error {
+	fs := flag.NewFlagSet("judge", flag.ContinueOnError)
+	runs := fs.String("runs", experiments.DefaultRunsDir, "the runs folder the classifier trains in (resumed if it is there)")
+	out := fs.String("o", filepath.Join("experiments", experiments.JudgesDir), "the folder of the recorded judges")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usage()
+	}
+	data := datasets.Name(fs.Arg(0))
+	if _, err := experiments.ClassifierFor(data); err != nil {
+		return fmt.Errorf("data set %q: %w", fs.Arg(0), err)
+	}
+	if checkOnlyForTests {
+		return nil
+	}
+	dir, err := experiments.RecordJudge(context.Background(), data, *out, experiments.Options{RunsDir: *runs})
+	if err != nil {
+		return err
+	}
+	fmt.Println("wrote", dir, "(build the package again to embed it)")
 	return nil
 }
 

@@ -1,0 +1,158 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/sampledist"
+)
+
+// SampleDistances are the distances between a generator's samples and the test images in the
+// feature space of the data set's judge (package sampledist): each measure's mean and standard
+// deviation over Sets independent sets of Samples samples (random seeds 11, 12, ...) against the
+// first Samples test images, and its floor, the same measure between as many training images and
+// those test images (what a generator that reproduced the data would reach at these sizes).
+type SampleDistances struct {
+	// Features names the feature space, so that two numbers are compared only within one.
+	Features string `json:"features"`
+	Samples  int    `json:"samples_per_set"`
+	Sets     int    `json:"sets"`
+	// KernelSubsets subsets of KernelSubsetSize rows are averaged for each kernel distance;
+	// precision and recall use k nearest neighbours.
+	KernelSubsets    int `json:"kernel_subsets"`
+	KernelSubsetSize int `json:"kernel_subset_size"`
+	K                int `json:"precision_recall_k"`
+	// Frechet is the Fréchet distance (squared feature units), Kernel the kernel distance
+	// (KID, squared feature units), Precision and Recall fractions.
+	Frechet   Spread `json:"frechet"`
+	Kernel    Spread `json:"kernel"`
+	Precision Spread `json:"precision"`
+	Recall    Spread `json:"recall"`
+	Floor     struct {
+		Frechet   float64 `json:"frechet"`
+		Kernel    float64 `json:"kernel"`
+		Precision float64 `json:"precision"`
+		Recall    float64 `json:"recall"`
+	} `json:"floor_training_images"`
+}
+
+// Spread is the mean and the sample standard deviation of a measure over sample sets.
+type Spread struct {
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+}
+
+// Sizes of the sample distances: sets of up to 2,000 samples (fewer when the test set is
+// smaller), three of them; kernel distances over 5 subsets of up to 1,000; k = 3 neighbours
+// (Kynkäänniemi et al.'s choice). About 10 s for an MLP VAE on two cores.
+const (
+	distanceSamples = 2000
+	distanceSets    = 3
+	kernelSubsets   = 5
+	kernelSubset    = 1000
+	neighbours      = 3
+)
+
+// sampleDistances computes the SampleDistances of the run's samples (for a conditional model,
+// as many of each class), drawn as the figures draw them, with the data set's judge.
+func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDistances, error) {
+	if t.train == nil {
+		return nil, fmt.Errorf("sample distances of %s: the training images are not loaded", t.Experiment.Name)
+	}
+	judge, err := t.classifierRun(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	n := min(distanceSamples, t.Test.N, t.train.N)
+	classes := len(t.Test.ClassNames)
+	if t.Conditional() {
+		n = n / classes * classes
+	}
+	if n < neighbours+1 || n < 2 {
+		return nil, fmt.Errorf("sample distances of %s: %d test images, expected at least %d", t.Experiment.Name, n, neighbours+1)
+	}
+	features := func(set *datasets.Set) (sampledist.Features, error) {
+		rows, err := classifier.Features(judge.Backend, judge.Store, set, 250)
+		return sampledist.FromFloat32(rows), err
+	}
+	test, err := features(t.Test.Subset(n))
+	if err != nil {
+		return nil, err
+	}
+	train, err := features(t.train.Subset(n))
+	if err != nil {
+		return nil, err
+	}
+	d := &SampleDistances{
+		Features: fmt.Sprintf("the penultimate layer of the %s judge (%d ReLU units; %s)", t.Experiment.Data, test.Dim(), judge.Dir),
+		Samples:  n, Sets: distanceSets, KernelSubsets: kernelSubsets, KernelSubsetSize: min(kernelSubset, n), K: neighbours,
+	}
+	kidOpts := sampledist.KIDOptions{Subsets: kernelSubsets, SubsetSize: kernelSubset, Seed: 1}
+	measure := func(samples sampledist.Features) (fd, kid, precision, recall float64, err error) {
+		if fd, err = sampledist.Frechet(samples, test); err != nil {
+			return
+		}
+		if kid, _, err = sampledist.KID(samples, test, kidOpts); err != nil {
+			return
+		}
+		precision, recall, err = sampledist.PrecisionRecall(test, samples, neighbours)
+		return
+	}
+	f := &d.Floor
+	if f.Frechet, f.Kernel, f.Precision, f.Recall, err = measure(train); err != nil {
+		return nil, err
+	}
+	var fds, kids, precisions, recalls []float64
+	for s := range distanceSets {
+		var images [][]float32
+		var labels []int32
+		if t.Conditional() {
+			images, labels, err = t.ClassSamples(n/classes, uint64(11+s))
+		} else {
+			images, err = t.Samples(n, uint64(11+s))
+		}
+		if err != nil {
+			return nil, err
+		}
+		samples, err := features(t.samplesSet(images, labels))
+		if err != nil {
+			return nil, err
+		}
+		fd, kid, p, r, err := measure(samples)
+		if err != nil {
+			return nil, err
+		}
+		fds, kids, precisions, recalls = append(fds, fd), append(kids, kid), append(precisions, p), append(recalls, r)
+	}
+	for _, m := range []struct {
+		into   *Spread
+		values []float64
+	}{{&d.Frechet, fds}, {&d.Kernel, kids}, {&d.Precision, precisions}, {&d.Recall, recalls}} {
+		m.into.Mean, m.into.SD = sampledist.Summarize(m.values)
+	}
+	return d, nil
+}
+
+// addDistances computes the run's sample distances into m, with their means among the extras
+// (sample_frechet_distance, sample_kernel_distance: squared judge-feature units; precision and
+// recall: fractions), timing them on the log.
+func (t *Trained) addDistances(ctx context.Context, opts Options, m *Metrics, extra map[string]float64) error {
+	t.phase("evaluate sample distances")
+	var d *SampleDistances
+	err := vaekit.Timed(opts.Log, "sample distances in the judge's features", func() (err error) {
+		d, err = t.sampleDistances(ctx, opts)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	m.SampleDistances = d
+	extra["sample_frechet_distance_features"] = d.Frechet.Mean
+	extra["sample_kernel_distance_features"] = d.Kernel.Mean
+	extra["sample_precision_fraction"] = d.Precision.Mean
+	extra["sample_recall_fraction"] = d.Recall.Mean
+	return nil
+}

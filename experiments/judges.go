@@ -1,0 +1,124 @@
+package experiments
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// judgeFiles are the recorded judges (judges/README.md): the classifier of each data set whose
+// weights every run's evaluation uses, so that its numbers are comparable across runs, days and
+// machines.
+//
+//go:embed judges
+var judgeFiles embed.FS
+
+// JudgesDir is the repository folder of the recorded judges (relative to the experiments
+// package), one folder per data set; judgeWeightsDir holds a judge's checkpoint.
+const (
+	JudgesDir       = "judges"
+	judgeWeightsDir = "weights"
+)
+
+// recordedJudge reads the recorded judge of a data set into a Trained (no run directory: Dir
+// names the embedded folder), or returns nil when the data set has none.
+func recordedJudge(exp Experiment, test *datasets.Set) (*Trained, error) {
+	root := path.Join(JudgesDir, string(exp.Data))
+	if _, err := fs.Stat(judgeFiles, root); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	m, err := exp.model()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "vaekit-judge-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	sub, err := fs.Sub(judgeFiles, root)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.CopyFS(tmp, sub); err != nil {
+		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
+	}
+	hist, err := vaekit.ReadHistory(filepath.Join(tmp, vaekit.HistoryFile))
+	if err != nil {
+		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
+	}
+	store := model.NewStore()
+	if _, err := checkpoint.Build(store).Dir(filepath.Join(tmp, judgeWeightsDir)).Immediate().Done(); err != nil {
+		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
+	}
+	params, err := vaekit.CheckParams(m.Name(), storeParams(store))
+	if err != nil {
+		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
+	}
+	backend, _, err := vaekit.NewBackendFor(workload(m, params))
+	if err != nil {
+		return nil, err
+	}
+	return &Trained{Dir: "experiments/" + root + " (recorded)", Experiment: exp, Backend: backend, Store: store, Model: m, History: hist, Test: test}, nil
+}
+
+// RecordJudge trains the classifier recipe of a data set at its full settings into
+// opts.RunsDir (resuming or reading back a run there) and writes it as the data set's recorded
+// judge into dir (JudgesDir/<data set> of the repository, which the package embeds when it is
+// next built): its weights without the optimizer's state, history, metrics, parameters and
+// manifest. It returns the folder written.
+func RecordJudge(ctx context.Context, data datasets.Name, dir string, opts Options) (string, error) {
+	exp, err := ClassifierFor(data)
+	if err != nil {
+		return "", err
+	}
+	opts.Epochs, opts.MaxSteps, opts.TrainSubset, opts.TestSubset, opts.Overrides = 0, 0, 0, 0, nil
+	res, err := Run(ctx, exp, opts)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, string(data))
+	if err := os.RemoveAll(out); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	for _, name := range []string{vaekit.HistoryFile, MetricsFile, ParamsFile, ManifestFile} {
+		data, err := os.ReadFile(filepath.Join(res.Dir, name))
+		if err != nil {
+			return "", err
+		}
+		if err := atomicfile.Write(filepath.Join(out, name), data); err != nil {
+			return "", err
+		}
+	}
+	store := model.NewStore()
+	if _, err := checkpoint.Build(store).Dir(filepath.Join(res.Dir, vaekit.CheckpointDir)).Immediate().Done(); err != nil {
+		return "", err
+	}
+	weights, err := checkpoint.Build(store).Dir(filepath.Join(out, judgeWeightsDir)).Done()
+	if err != nil {
+		return "", err
+	}
+	for v := range store.IterVariables() {
+		if !vaekit.IsModelVariable(v) {
+			weights.ExcludeVarsFromSaving(v)
+		}
+	}
+	if err := weights.Save(); err != nil {
+		return "", fmt.Errorf("recorded judge %s: %w", out, err)
+	}
+	return out, nil
+}
