@@ -62,13 +62,9 @@ func recordedJudge(exp Experiment, test *datasets.Set) (*Trained, error) {
 	if _, err := checkpoint.Build(store).Dir(filepath.Join(tmp, judgeWeightsDir)).Immediate().Done(); err != nil {
 		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
 	}
-	params, err := vaekit.CheckParams(m.Name(), storeParams(store))
+	backend, err := storeBackend(m, store)
 	if err != nil {
 		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
-	}
-	backend, _, err := vaekit.NewBackendFor(workload(m, params))
-	if err != nil {
-		return nil, err
 	}
 	return &Trained{Dir: "experiments/" + root + " (recorded)", Experiment: exp, Backend: backend, Store: store, Model: m, History: hist, Test: test}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/vaekit"
@@ -31,15 +32,9 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if got := model.GetParamOr(store.RootScope(), vaekit.ParamModel, ""); got != m.Name() {
 		return nil, fmt.Errorf("run %s holds model %q, not %q", dir, got, m.Name())
 	}
-	// A checkpoint's parameters pass the same checks as a recipe's (a hand-edited or foreign
-	// checkpoint is refused here, not halfway through a figure).
-	params, err := vaekit.CheckParams(m.Name(), storeParams(store))
+	backend, err := storeBackend(m, store)
 	if err != nil {
-		return nil, fmt.Errorf("run %s: checkpoint: %w", dir, err)
-	}
-	backend, _, err := vaekit.NewBackendFor(workload(m, params))
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
 	_, test, err := loadData(exp, opts)
 	if err != nil {
@@ -80,6 +75,18 @@ func OpenDir(dir string, opts Options) (*Trained, error) {
 	exp.Name = name
 	opts.RunsDir = filepath.Dir(filepath.Clean(dir))
 	return Open(exp, opts)
+}
+
+// storeBackend checks the parameters of a store read from a checkpoint as a recipe's are
+// checked (a hand-edited or foreign checkpoint is refused here, not halfway through a figure) and
+// returns the backend its model runs on by default.
+func storeBackend(m vaekit.Model, store *model.Store) (compute.Backend, error) {
+	params, err := vaekit.CheckParams(m.Name(), storeParams(store))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	backend, _, err := vaekit.NewBackendFor(workload(m, params))
+	return backend, err
 }
 
 // loadStore reads the newest checkpoint of a folder into a new store.
