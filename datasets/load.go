@@ -40,6 +40,19 @@ type Options struct {
 	Verify bool
 }
 
+// Checksums returns the SHA-256 of the decompressed content of each of a data set's four IDX
+// files, by file name: what Load with Verify checks a copy against, so a run that loaded the
+// data verified can name the exact bytes it trained and was tested on.
+func Checksums(name Name) map[string]string {
+	out := map[string]string{}
+	for _, sf := range files[name] {
+		for _, f := range []fileInfo{sf.images, sf.labels} {
+			out[f.base] = f.sha256
+		}
+	}
+	return out
+}
+
 // fileInfo describes one of the four IDX files of a data set.
 type fileInfo struct {
 	base   string // file name without ".gz"

@@ -196,6 +196,23 @@ func TestKillAnywhereResumesExactly(t *testing.T) {
 	}
 	same("history.csv")
 	same("params.json")
+	// Every step was trained by a process that left its segment: the uninterrupted run one, the
+	// killed run one per process that saved a checkpoint, together covering every step once.
+	for _, x := range []struct {
+		dir  string
+		many bool
+	}{{ref, false}, {got, true}} {
+		segs, err := ReadSegments(x.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckSegments(segs, 36); err != nil {
+			t.Errorf("%s: %v", x.dir, err)
+		}
+		if (len(segs) > 1) != x.many {
+			t.Errorf("%s: %d training segments", x.dir, len(segs))
+		}
+	}
 	figs, _ := filepath.Glob(filepath.Join(ref, "figures", "*"))
 	for _, f := range figs {
 		same(filepath.Join("figures", filepath.Base(f)))

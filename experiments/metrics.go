@@ -156,16 +156,34 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 	if exp.Impl != nil {
 		m["model_code"] = fmt.Sprintf("%T", exp.Impl) // a notebook's own code of the family
 	}
+	if mods := moduleVersions(); mods != nil {
+		m["modules"] = mods
+	}
+	maps.Copy(m, buildFactsOfThisBinary())
+	return m
+}
+
+// moduleVersions are the versions of the modules that compute a run (GoMLX's, gonum's, GoNB's)
+// in this binary (nil when it carries no build information).
+func moduleVersions() map[string]string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil
+	}
+	mods := map[string]string{}
+	for _, d := range info.Deps {
+		if strings.Contains(d.Path, "gomlx") || strings.Contains(d.Path, "gonum") || strings.Contains(d.Path, "gonb") {
+			mods[d.Path] = d.Version
+		}
+	}
+	return mods
+}
+
+// buildFactsOfThisBinary are buildFacts of the running program.
+func buildFactsOfThisBinary() map[string]any {
 	var settings []debug.BuildSetting
 	if info, ok := debug.ReadBuildInfo(); ok {
 		settings = info.Settings
-		mods := map[string]string{}
-		for _, d := range info.Deps {
-			if strings.Contains(d.Path, "gomlx") || strings.Contains(d.Path, "gonum") || strings.Contains(d.Path, "gonb") {
-				mods[d.Path] = d.Version
-			}
-		}
-		m["modules"] = mods
 	}
 	head := func() string {
 		out, err := exec.Command("git", "rev-parse", "HEAD").Output()
@@ -174,8 +192,7 @@ func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall floa
 		}
 		return strings.TrimSpace(string(out))
 	}
-	maps.Copy(m, buildFacts(settings, os.Getenv("GOEXPERIMENT"), head))
-	return m
+	return buildFacts(settings, os.Getenv("GOEXPERIMENT"), head)
 }
 
 // buildFacts are the manifest's lines on the code that trained: the commit and GOEXPERIMENT a

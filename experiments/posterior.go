@@ -28,8 +28,8 @@ type PosteriorDiagnostics struct {
 	MutualInformationImages int `json:"mutual_information_images"`
 }
 
-// mutualInformationImages caps the test images of the I(x; z) estimate (about a second for 20
-// latent dimensions; the estimate's ceiling is then ln 2000 = 7.6 nats).
+// mutualInformationImages caps the test images of the I(x; z) estimate (its cost grows with their
+// square; the quantity's ceiling is then ln 2000 = 7.6 nats).
 const mutualInformationImages = 2000
 
 // posteriorDiagnostics computes the diagnostics of posterior collapse of a model with a Gaussian

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // on any clone.
 
 // recordFiles are the files of a run directory (or of its code prior's) that a record keeps.
-var recordFiles = []string{ParamsFile, vaekit.HistoryFile, MetricsFile, ManifestFile, NLLCurveFile}
+var recordFiles = []string{ParamsFile, vaekit.HistoryFile, MetricsFile, ManifestFile, NLLCurveFile, SegmentsFile}
 
 // DefaultRecordsDir is where `experiments reproduce` records the runs it finishes.
 const DefaultRecordsDir = "docs/records"
@@ -27,6 +28,11 @@ const DefaultRecordsDir = "docs/records"
 func Record(dir, recordsDir string) error {
 	if _, err := ReadFinished(dir); err != nil {
 		return fmt.Errorf("record: %w", err)
+	}
+	for _, sub := range []string{"", codePriorDir} {
+		if err := checkSegmentsOf(filepath.Join(dir, sub)); err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
+		}
 	}
 	if err := os.MkdirAll(recordsDir, 0o755); err != nil {
 		return fmt.Errorf("record: %w", err)
@@ -51,8 +57,8 @@ func Record(dir, recordsDir string) error {
 	}
 	for _, rel := range copies {
 		data, err := os.ReadFile(filepath.Join(dir, rel))
-		if os.IsNotExist(err) && (strings.HasPrefix(rel, codePriorDir) || rel == ManifestFile || filepath.Base(rel) == NLLCurveFile) {
-			continue // a run without a code prior or an NLL curve; a run of an older vaekit without a manifest
+		if os.IsNotExist(err) && (strings.HasPrefix(rel, codePriorDir) || rel == ManifestFile || filepath.Base(rel) == NLLCurveFile || filepath.Base(rel) == SegmentsFile) {
+			continue // a run without a code prior or an NLL curve; a run of an older vaekit without a manifest or segments
 		}
 		if err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
@@ -89,6 +95,28 @@ func RedrawFigures(dir string, opts Options) error {
 	}
 	if _, err := t.Figures(); err != nil {
 		return fmt.Errorf("redraw %s: %w", dir, err)
+	}
+	return nil
+}
+
+// checkSegmentsOf checks the training segments of a run directory (or of its code prior's)
+// against the steps its checkpoint has trained: every step trained once, by a segment that names
+// its build, backend, machine and data. A directory without a checkpoint (no code prior) or
+// without segments (a run of a vaekit from before them) is not checked.
+func checkSegmentsOf(dir string) error {
+	segs, err := ReadSegments(dir)
+	if err != nil || segs == nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, vaekit.CheckpointDir)); err != nil {
+		return nil
+	}
+	store, err := loadStore(filepath.Join(dir, vaekit.CheckpointDir))
+	if err != nil {
+		return err
+	}
+	if err := CheckSegments(segs, int(optimizer.GetGlobalStep(store))); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, SegmentsFile), err)
 	}
 	return nil
 }

@@ -288,6 +288,22 @@ func TestRecordMakesTheSamePage(t *testing.T) {
 	if err := Record(t.TempDir(), records); err == nil {
 		t.Error("recording a folder that is not a finished run succeeded")
 	}
+	// The record keeps the run's training segments, which cover its 6 steps (2 epochs of 3); a
+	// run whose segments leave a step out is refused, its old record kept.
+	segs, err := ReadSegments(filepath.Join(records, exp.Name))
+	if err != nil || CheckSegments(segs, 6) != nil || len(segs) != 1 {
+		t.Errorf("the record's segments %+v (%v): want one covering steps 1 to 6", segs, err)
+	}
+	segs[0].FirstStep = 2
+	if err := writeJSON(filepath.Join(runs, exp.Name, SegmentsFile), segs); err != nil {
+		t.Fatal(err)
+	}
+	if err := Record(filepath.Join(runs, exp.Name), records); err == nil || !strings.Contains(err.Error(), "expected it to start at step 1") {
+		t.Errorf("recording a run whose segments miss step 1: error %v, want one naming the gap", err)
+	}
+	if kept, _ := ReadSegments(filepath.Join(records, exp.Name)); len(kept) != 1 || kept[0].FirstStep != 1 {
+		t.Errorf("the refused record replaced the old one: segments %+v", kept)
+	}
 }
 
 // A record made with -redraw shows the figures in the current style; the run's history and

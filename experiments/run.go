@@ -134,7 +134,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err := os.MkdirAll(filepath.Join(dir, FiguresDir), 0o755); err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", dir, err)
 	}
-	tr, err := train(ctx, exp, m, checked, backend, dir, opts)
+	tr, err := train(ctx, exp, m, checked, backend, backendDesc, dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
@@ -181,7 +181,7 @@ type trained struct {
 }
 
 // train reads the data and trains (or resumes) the model in the run directory (fitInDir).
-func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.Params, backend compute.Backend, dir string, opts Options) (*trained, error) {
+func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.Params, backend compute.Backend, backendDesc, dir string, opts Options) (*trained, error) {
 	trainSet, testSet, err := loadData(exp, opts)
 	if err != nil {
 		return nil, err
@@ -196,7 +196,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 			return nil, err
 		}
 	}
-	job := fitJob{name: exp.Name, model: m, params: params, backend: backend, dir: dir, train: trainSet, test: testSet, view: view,
+	job := fitJob{name: exp.Name, model: m, params: params, backend: backend, backendDesc: backendDesc, data: exp.Data, dir: dir, train: trainSet, test: testSet, view: view,
 		announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}
 	curve, err := newNLLCurve(ctx, exp, m, params, backend, dir, testSet, opts)
 	if err != nil {
@@ -223,6 +223,8 @@ type fitJob struct {
 	model       vaekit.Model
 	params      map[string]any
 	backend     compute.Backend
+	backendDesc string        // the backend's description, for the training segments
+	data        datasets.Name // the data set, whose files' checksums the segments name
 	dir         string
 	train, test *datasets.Set
 	announce    string    // printed when training starts
@@ -266,7 +268,12 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 	f := &fitted{store: store, trainer: trainer, start: time.Now()}
 	fmt.Fprintln(opts.Log, job.announce)
 	fitOpts := fitOptions(job.dir, opts.Log, opts)
-	fitOpts.Trace = tracer(opts, job.name)
+	trace := tracer(opts, job.name)
+	segments := newSegmentRecorder(job.dir, job.backendDesc, job.data)
+	fitOpts.Trace = func(event string) {
+		segments.event(event)
+		trace(event)
+	}
 	// The epochs this call trains: the seconds per epoch are this call's time over them.
 	fitOpts.OnEpoch = func(epoch int, h *vaekit.History) error {
 		f.epochs++
@@ -285,6 +292,9 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 	}
 	f.hist, err = trainer.Fit(ctx, job.train, job.test, fitOpts)
 	f.seconds = time.Since(f.start).Seconds()
+	if err == nil && segments.err != nil {
+		err = fmt.Errorf("recording the training segment: %w", segments.err)
+	}
 	if job.view != nil && f.hist != nil {
 		job.view.Finish(f.hist)
 	}

@@ -40,6 +40,16 @@ const (
 // installed where the ONNX backend looks for it ("" if not).
 var onnxLibrary func() string
 
+// ONNXRuntimeLibrary returns the path of the ONNX Runtime library the ONNX Runtime backend
+// loads ("" when the backend is not compiled in or no library is installed), so that a run's
+// record can name, and checksum, the library that computed it.
+func ONNXRuntimeLibrary() string {
+	if !onnxLinked || onnxLibrary == nil {
+		return ""
+	}
+	return onnxLibrary()
+}
+
 // NewBackend is NewBackendFor(Convolutional).
 func NewBackend() (backend compute.Backend, description string, err error) {
 	return NewBackendFor(Convolutional)

@@ -185,7 +185,7 @@ func PriorSamples(backend compute.Backend, store *model.Store, m Model, n int, s
 // TemperedSamples draws n latent points from N(0, t^2 I), the prior with its standard deviation
 // scaled by the temperature t, and decodes them. The same seed gives the same directions at
 // every temperature (z = t * eps), so a row of temperatures shows the same draws pulled towards
-// the prior's mean (t < 1: typical, blurrier images) or pushed out (t > 1: rarer ones).
+// the prior's mean (t < 1: fainter, blurrier images) or pushed out (t > 1: bolder, rarer ones).
 func TemperedSamples(backend compute.Backend, store *model.Store, m Model, n int, seed uint64, t float64) ([][]float32, error) {
 	gen, ok := m.(Generator)
 	if !ok {

@@ -34,7 +34,9 @@ import (
 // the same batch mean and gradient; the shortfall is the term "free_bits_shortfall".
 //
 // With a schedule the weight in force is the term "kl_weight" (the training column averages it
-// over the epoch's steps; the test column is the weight after the epoch). With neither, the
+// over the epoch's steps; the test column is, by steps, the weight after the epoch's last step,
+// and by epochs the epoch's own weight: the test set is evaluated before the epoch counter
+// moves). With neither, the
 // graph is the plain VAE's, op for op.
 const (
 	// ParamKLSchedule is "constant" (default), "linear" or "cyclical".

@@ -1,0 +1,77 @@
+package experiments
+
+import (
+	"strings"
+	"testing"
+)
+
+// segment is a complete segment of the given steps.
+func segment(first, last int) Segment {
+	return Segment{FirstStep: first, LastStep: last, Build: map[string]any{"git_commit": "abc"}, Go: "go1.27.3", Backend: "go",
+		CPU: "cpu", Cores: 2, Data: map[string]string{"f": "0"}}
+}
+
+func TestCheckSegments(t *testing.T) {
+	onnx := segment(1, 10)
+	onnx.Backend = "onnxruntime"
+	noData := segment(1, 10)
+	noData.Data = nil
+	for _, tc := range []struct {
+		name  string
+		segs  []Segment
+		steps int
+		want  string // "" for no error
+	}{
+		{"one", []Segment{segment(1, 10)}, 10, ""},
+		{"three", []Segment{segment(1, 4), segment(5, 5), segment(6, 10)}, 10, ""},
+		{"gap", []Segment{segment(1, 4), segment(6, 10)}, 10, "segment 2 trains steps 6 to 10, expected it to start at step 5"},
+		{"overlap", []Segment{segment(1, 4), segment(4, 10)}, 10, "expected it to start at step 5"},
+		{"short", []Segment{segment(1, 4)}, 10, "cover steps 1 to 4, expected 1 to 10"},
+		{"none", nil, 10, "cover steps 1 to 0"},
+		{"no data checksums", []Segment{noData}, 10, "lacks its build, backend, CPU or data checksums"},
+		{"ONNX Runtime unnamed", []Segment{onnx}, 10, "without naming its library"},
+	} {
+		err := CheckSegments(tc.segs, tc.steps)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: CheckSegments = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// A process's segment replaces its own earlier writes and cuts short an earlier process's
+// segment whose last steps it trained again (a kill after that process's last checkpoint, or a
+// truncated checkpoint set aside).
+func TestSegmentRecorderKeepsEarlierProcesses(t *testing.T) {
+	dir := t.TempDir()
+	first := newSegmentRecorder(dir, "go", "mnist")
+	first.event("resume 0")
+	for _, e := range []string{"saved 3", "saved 6"} {
+		first.event(e)
+	}
+	second := newSegmentRecorder(dir, "go", "mnist")
+	second.event("resume 3") // the checkpoint of step 6 was broken: resumed from the one of step 3
+	second.event("saved 9")
+	third := newSegmentRecorder(dir, "go", "mnist")
+	third.event("resume 9")
+	third.event("saved 12")
+	for _, r := range []*segmentRecorder{first, second, third} {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	segs, err := ReadSegments(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][2]int
+	for _, s := range segs {
+		got = append(got, [2]int{s.FirstStep, s.LastStep})
+	}
+	want := [][2]int{{1, 3}, {4, 9}, {10, 12}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("segments %v, want %v", got, want)
+	}
+	if err := CheckSegments(segs, 12); err != nil {
+		t.Error(err)
+	}
+}
