@@ -53,10 +53,14 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, f := range []string{"params.json", "history.csv", "metrics.json", "manifest.json"} {
+			for _, f := range []string{"params.json", "history.csv", "metrics.json", "manifest.json", SegmentsFile} {
 				if _, err := os.Stat(filepath.Join(res.Dir, f)); err != nil {
 					t.Errorf("run directory lacks %s: %v", f, err)
 				}
+			}
+			// Its training segments cover its 6 steps (2 epochs of 3): recording checks them.
+			if err := Record(res.Dir, t.TempDir()); err != nil {
+				t.Errorf("recording the run: %v", err)
 			}
 			hist, err := vaekit.ReadHistory(filepath.Join(res.Dir, "history.csv"))
 			if err != nil {

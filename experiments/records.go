@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"os"
 	"path/filepath"
@@ -115,7 +116,15 @@ func checkSegmentsOf(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := CheckSegments(segs, int(optimizer.GetGlobalStep(store))); err != nil {
+	steps := int(optimizer.GetGlobalStep(store))
+	// Each player of an adversarial model (a GAN's two) advances the optimizer's global step once
+	// per training step.
+	if m, ok := Models[model.GetParamOr(store.RootScope(), vaekit.ParamModel, "")]; ok {
+		if adv, ok := m.(vaekit.Adversarial); ok && len(adv.Players()) > 0 {
+			steps /= len(adv.Players())
+		}
+	}
+	if err := CheckSegments(segs, steps); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, SegmentsFile), err)
 	}
 	return nil
