@@ -71,7 +71,7 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 	if t.Conditional() {
 		n = n / classes * classes
 	}
-	if n < neighbours+1 || n < 2 {
+	if n < neighbours+1 {
 		return nil, fmt.Errorf("sample distances of %s: %d test images, expected at least %d", t.Experiment.Name, n, neighbours+1)
 	}
 	features := func(set *datasets.Set) (sampledist.Features, error) {

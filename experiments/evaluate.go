@@ -187,8 +187,22 @@ func samplesPerClass(opts Options) int {
 	return 100
 }
 
-// classifierRun returns the finished run of the data set's classifier, training it first if needed.
+// classifierRun returns the data set's judge: its recorded one, else the finished run of its
+// classifier, training it first if needed. It is read once per run: sample quality, distances and
+// fidelity all use it.
 func (t *Trained) classifierRun(ctx context.Context, opts Options) (*Trained, error) {
+	if t.judge == nil {
+		judge, err := t.readJudge(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		t.judge = judge
+	}
+	return t.judge, nil
+}
+
+// readJudge is classifierRun without the memory: it reads (or trains) the judge.
+func (t *Trained) readJudge(ctx context.Context, opts Options) (*Trained, error) {
 	judgeExp, err := ClassifierFor(t.Experiment.Data)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,7 @@ type Segment struct {
 // segments of earlier processes, after every checkpoint this process saves ("saved N").
 type segmentRecorder struct {
 	dir     string
+	earlier []Segment // the segments of earlier processes, read when this one resumes
 	current *Segment
 	start   time.Time
 	err     error
@@ -79,6 +80,9 @@ func (r *segmentRecorder) event(event string) {
 			r.current.FirstStep, r.current.LastStep = n+1, n
 			r.start = time.Now()
 			r.current.Start = r.start.UTC().Format(time.RFC3339Nano)
+			if r.earlier, err = ReadSegments(r.dir); err != nil && r.err == nil {
+				r.err = err
+			}
 		}
 	case strings.HasPrefix(event, "saved "):
 		if _, err := fmt.Sscanf(event, "saved %d", &n); err == nil && n >= r.current.FirstStep {
@@ -95,15 +99,11 @@ func (r *segmentRecorder) event(event string) {
 
 // write replaces this process's segment in the directory's list (the earlier processes' stay).
 func (r *segmentRecorder) write() error {
-	earlier, err := ReadSegments(r.dir)
-	if err != nil {
-		return err
-	}
 	var kept []Segment
-	for _, s := range earlier {
+	for _, s := range r.earlier {
 		// A segment this process's steps overlap was cut short by a kill after its last
 		// checkpoint; those steps are this process's now (it trained them again).
-		if s.FirstStep < r.current.FirstStep && s.Start != r.current.Start {
+		if s.FirstStep < r.current.FirstStep {
 			s.LastStep = min(s.LastStep, r.current.FirstStep-1)
 			kept = append(kept, s)
 		}

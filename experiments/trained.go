@@ -35,6 +35,7 @@ type Trained struct {
 	train      *datasets.Set // the training images (nil for an opened run): the distances' floor
 	trace      func(string)  // Options.Trace for this run (nil for an opened run)
 	codeCounts []int         // a VQ-VAE's code counts on the test set, once computed
+	judge      *Trained      // the data set's judge, once read or trained (classifierRun)
 }
 
 // phase tells the run's trace (Options.Trace) of a phase as it begins.

@@ -107,14 +107,7 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 		exceptions.Panicf("parameter %q = %q: expected one of %v", ParamKLReduction, reduction, KLReductions)
 	}
 	beta := model.GetParamOr(scope, ParamBeta, 1.0)
-	if weight == nil && shortfall == nil {
-		return vaekit.Terms{
-			{Name: "loss", Value: vaekit.Objective(reconstruction, kl, beta)},
-			{Name: "reconstruction", Value: reconstruction},
-			{Name: "kl", Value: kl},
-		}
-	}
-	weighted := kl
+	weighted := kl // without a schedule or free bits: the plain VAE's objective, op for op
 	if shortfall != nil {
 		weighted = Add(kl, shortfall)
 	}
