@@ -35,7 +35,7 @@ type Comparison struct {
 // gradients. Notebooks that write a family from vaekit's building blocks call it to show that
 // their model is the recipe's, and a test calls it on the notebooks' code.
 func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Comparison, error) {
-	recipe, err := ModelByName(exp.Model)
+	recipe, err := vaekit.FamilyByName(exp.Model)
 	if err != nil {
 		return nil, err
 	}

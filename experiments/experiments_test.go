@@ -288,11 +288,16 @@ func TestLookupAndModelErrors(t *testing.T) {
 	if _, err := Lookup("no-such"); err == nil || !strings.Contains(err.Error(), "fashion-conv-vae") {
 		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
 	}
-	if _, err := ModelByName("flow"); err == nil || !strings.Contains(err.Error(), `unknown model "flow": expected one of [ae classifier cvae gan vae vqvae]`) {
-		t.Errorf("ModelByName(flow) error = %v", err)
+	if _, err := vaekit.FamilyByName("flow"); err == nil || !strings.Contains(err.Error(), `unknown model "flow": expected one of [ae `) ||
+		!strings.Contains(err.Error(), " cvae gan pixelcnn vae vqvae]") {
+		t.Errorf("vaekit.FamilyByName(flow) error = %v", err)
+	}
+	// A code prior is a registered family, but it trains on a VQ-VAE's code grids, never on images.
+	if _, err := Custom("pixelcnn", "mnist", nil); err == nil || !strings.Contains(err.Error(), `model "pixelcnn" is a code prior`) {
+		t.Errorf("Custom(pixelcnn) error = %v, want a code prior refused", err)
 	}
 	for _, e := range Registry {
-		if _, err := ModelByName(e.Model); err != nil {
+		if _, err := vaekit.FamilyByName(e.Model); err != nil {
 			t.Errorf("experiment %s: %v", e.Name, err)
 		}
 		if e.Source == "" || e.Description == "" {

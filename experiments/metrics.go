@@ -14,7 +14,6 @@ import (
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
-	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 )
 
 // Metrics is written to metrics.json.
@@ -70,16 +69,12 @@ func termAxes(m vaekit.Model, store *model.Store) map[string]vaekit.TermAxis {
 	return nil
 }
 
-// describedBy returns m as a D, or else the library's family of m's name (the code prior's
-// for "pixelcnn") as a D.
+// describedBy returns m as a D, or else the library's family of m's name as a D.
 func describedBy[D any](m vaekit.Model) (D, bool) {
 	if d, ok := m.(D); ok {
 		return d, true
 	}
-	lib, err := ModelByName(m.Name())
-	if m.Name() == "pixelcnn" {
-		lib, err = pixelcnn.Model{}, nil
-	}
+	lib, err := vaekit.FamilyByName(m.Name())
 	if err != nil {
 		var none D
 		return none, false

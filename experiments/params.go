@@ -27,8 +27,8 @@ func ParseSetting(s string) (key string, value any, err error) {
 // preflight checks everything about a run that can be checked before any data is read or
 // anything is written: every parameter (type, range, read by the family) and their
 // combinations, the batch size against the training images, and what the figures need. It
-// returns the parameters as the store holds them (without the image shape, which comes from
-// the data).
+// returns the parameters as the store holds them, with the number of training images for the
+// families that read it (without the image shape, which comes from the data's files).
 func preflight(exp Experiment, family string, opts Options) (vaekit.Params, error) {
 	merged := map[string]any{}
 	for k, v := range exp.Params {
@@ -59,9 +59,18 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 	if b, _ := params.Get(vaekit.ParamBatchSize, family); b.(int) > train {
 		return nil, fmt.Errorf("parameter %s = %d: larger than the %d training images", vaekit.ParamBatchSize, b, train)
 	}
+	if vaekit.FamilyReads(family, vaekit.ParamTrainingImages) {
+		params[vaekit.ParamTrainingImages] = train
+	}
 	// The label-cluster and interpolation figures of an encoder need a latent plane.
-	if d, ok := params.Get(vaekit.ParamLatentDim, family); ok && family != "gan" && d.(int) < 2 {
-		return nil, fmt.Errorf("parameter %s = %d: the figures of a run need a latent size of at least 2", vaekit.ParamLatentDim, d)
+	m, err := exp.model()
+	if err != nil {
+		return nil, err
+	}
+	if _, encodes := m.(vaekit.Encoder); encodes {
+		if d, ok := params.Get(vaekit.ParamLatentDim, family); ok && d.(int) < 2 {
+			return nil, fmt.Errorf("parameter %s = %d: the figures of a run need a latent size of at least 2", vaekit.ParamLatentDim, d)
+		}
 	}
 	return params, nil
 }
@@ -83,8 +92,12 @@ func workload(m vaekit.Model, params vaekit.Params) vaekit.Workload {
 // Custom describes an experiment by its parts, for runs given entirely by flags: the model
 // family, the data set and the parameters (the family's defaults for everything not set).
 func Custom(model, data string, params map[string]any) (Experiment, error) {
-	if _, err := ModelByName(model); err != nil {
+	m, err := vaekit.FamilyByName(model)
+	if err != nil {
 		return Experiment{}, err
+	}
+	if _, codes := m.(vaekit.CodePrior); codes {
+		return Experiment{}, fmt.Errorf("model %q is a code prior: it trains on the code grids of a VQ-VAE recipe (its code prior), not on a data set's images", model)
 	}
 	name, err := datasets.ParseName(data)
 	if err != nil {
@@ -105,7 +118,7 @@ func Custom(model, data string, params map[string]any) (Experiment, error) {
 // families that read it, the default (for the family) and what it does.
 func WriteParamTable(w io.Writer, family string) error {
 	if family != "" {
-		if _, err := ModelByName(family); err != nil && family != "pixelcnn" {
+		if _, err := vaekit.FamilyByName(family); err != nil {
 			return err
 		}
 	}
@@ -142,5 +155,8 @@ func defaultText(s vaekit.ParamSpec, family string) string {
 	for _, f := range slices.Sorted(maps.Keys(s.FamilyDefaults)) {
 		parts = append(parts, f+": "+format(s.FamilyDefaults[f]))
 	}
-	return strings.Join(parts, "; ")
+	if s.Default == nil {
+		return strings.Join(parts, "; ")
+	}
+	return format(s.Default) + " (" + strings.Join(parts, "; ") + ")"
 }

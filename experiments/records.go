@@ -119,7 +119,7 @@ func checkSegmentsOf(dir string) error {
 	steps := int(optimizer.GetGlobalStep(store))
 	// Each player of an adversarial model (a GAN's two) advances the optimizer's global step once
 	// per training step.
-	if m, ok := Models[model.GetParamOr(store.RootScope(), vaekit.ParamModel, "")]; ok {
+	if m, err := vaekit.FamilyByName(model.GetParamOr(store.RootScope(), vaekit.ParamModel, "")); err == nil {
 		if adv, ok := m.(vaekit.Adversarial); ok && len(adv.Players()) > 0 {
 			steps /= len(adv.Players())
 		}

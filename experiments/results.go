@@ -286,7 +286,7 @@ func curveUnit(dir string, exp Experiment, term string) string {
 	if m := readMetrics(dir); m != nil && m.Axes[term].Unit != "" {
 		return m.Axes[term].Unit
 	}
-	if lib, err := ModelByName(exp.Model); err == nil {
+	if lib, err := vaekit.FamilyByName(exp.Model); err == nil {
 		if params, err := readParams(dir); err == nil {
 			store := model.NewStore()
 			store.SetParams(params)

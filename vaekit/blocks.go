@@ -19,6 +19,10 @@ const (
 	ParamLatentDim = "latent_dim"
 	// ParamImageShape is the [height, width, channels] of the images; set from the data set.
 	ParamImageShape = "image_shape"
+	// ParamTrainingImages is the number of images a run trains on, set from the data set for
+	// the families that read it: a loss that estimates the aggregate posterior q(z) from a
+	// batch (the beta-TC-VAE's minibatch-weighted sampling) weighs the batch by it.
+	ParamTrainingImages = "training_images"
 	// ParamMLPHidden are the hidden widths of the MLP encoder; the decoder mirrors them.
 	// Default [512, 256] (the seed MNIST VAE: 784-512-256-20).
 	ParamMLPHidden = "mlp_hidden"

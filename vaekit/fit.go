@@ -75,6 +75,10 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 			return nil, err
 		}
 	}
+	// A loss that estimates the aggregate posterior weighs its batch by the training images.
+	if FamilyReads(t.model.Name(), ParamTrainingImages) && !hasParam(t.store, ParamTrainingImages) {
+		t.store.SetParam(ParamTrainingImages, trainSet.N)
+	}
 	r.stepsPerEpoch = trainSet.N / r.p.BatchSize
 	if r.stepsPerEpoch == 0 {
 		return nil, fmt.Errorf("parameter %q = %d: larger than the %d training images", ParamBatchSize, r.p.BatchSize, trainSet.N)
@@ -368,4 +372,10 @@ func firstNonFinite(v []float64) int {
 		return 0
 	}
 	return -1
+}
+
+// hasParam says whether the store's root scope sets a parameter.
+func hasParam(store *model.Store, name string) bool {
+	_, ok := store.RootScope().GetParam(name)
+	return ok
 }

@@ -265,16 +265,29 @@ func jsonOrSprint(data []byte, err error, v any) string {
 	return string(data)
 }
 
+// EncoderDecoderParams are the parameters of the shared encoder and decoder blocks
+// (EncoderFeatures, DecoderLogits) and of the reconstruction loss: a family built on them
+// registers them in Family.Reads.
+var EncoderDecoderParams = []string{ParamArchitecture, ParamLatentDim, ParamMLPHidden, ParamConvFilters, ParamConvDense,
+	ParamActivation, ParamLeakyReluAlpha, ParamConvBatchNorm, ParamReconstruction}
+
+// FamilyReads says whether a registered (or declaring) family reads a parameter; rules
+// (DeclareRule) use it to check only the families they concern.
+func FamilyReads(family, param string) bool {
+	s, ok := LookupParam(param)
+	return ok && s.Reads(family)
+}
+
 // The parameters of the training loop and of the shared blocks (see the constants' docs).
 func init() {
-	all := []string(nil) // every family
-	coders := []string{"ae", "vae", "cvae", "vqvae", "gan"}
 	DeclareParams(
-		ParamSpec{Name: ParamModel, Kind: KindString, Internal: true, Families: all, Doc: "the model family a checkpoint belongs to"},
+		ParamSpec{Name: ParamModel, Kind: KindString, Internal: true, Doc: "the model family a checkpoint belongs to"},
 		ParamSpec{Name: ParamFrozenVariables, Kind: KindStrings, Internal: true, Doc: "variables the checkpoint does not train"},
 		ParamSpec{Name: norm.AveragesUpdatesTriggerParam, Kind: KindBool, Internal: true, Doc: "set by GoMLX's BatchNorm in the stores it builds"},
 		ParamSpec{Name: ParamImageShape, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Internal: true, Default: []int{28, 28, 1},
 			Doc: "[height, width, channels] of the images, set from the data set"},
+		ParamSpec{Name: ParamTrainingImages, Kind: KindInt, Range: AtLeast(1), Internal: true, Shared: true,
+			Doc: "images the run trains on, set from the data set for the families that read it"},
 		ParamSpec{Name: ParamOptimizer, Kind: KindChoice, Choices: Optimizers, Default: "adam", Doc: "the optimizer"},
 		ParamSpec{Name: ParamLearningRate, Kind: KindFloat, Range: Above(0), Default: 1e-3, Doc: "the optimizer's learning rate"},
 		ParamSpec{Name: ParamBatchSize, Kind: KindInt, Range: AtLeast(1), Default: 128, Doc: "images per training step (at most the training images)"},
@@ -291,22 +304,21 @@ func init() {
 			Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
 		ParamSpec{Name: ParamInitializer, Kind: KindChoice, Choices: Initializers, Default: "he_normal",
 			Doc: "initial weights: he_normal (GoMLX's) or glorot_uniform (Keras')"},
-		ParamSpec{Name: ParamArchitecture, Kind: KindChoice, Choices: []string{ArchMLP, ArchConv}, Families: []string{"ae", "vae", "cvae", "gan"}, Default: ArchMLP,
+		ParamSpec{Name: ParamArchitecture, Kind: KindChoice, Choices: []string{ArchMLP, ArchConv}, Shared: true, Default: ArchMLP,
 			Doc: "encoder and decoder blocks"},
-		ParamSpec{Name: ParamLatentDim, Kind: KindInt, Range: AtLeast(1), Families: []string{"ae", "vae", "cvae", "gan"},
-			FamilyDefaults: map[string]any{"ae": 20, "vae": 20, "cvae": 20, "gan": 2}, Doc: "size of the latent code"},
-		ParamSpec{Name: ParamMLPHidden, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Families: []string{"ae", "vae", "cvae", "gan"}, Default: []int{512, 256},
+		ParamSpec{Name: ParamLatentDim, Kind: KindInt, Range: AtLeast(1), Shared: true, Default: 20, Doc: "size of the latent code"},
+		ParamSpec{Name: ParamMLPHidden, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Shared: true, Default: []int{512, 256},
 			Doc: "hidden widths of the MLP encoder (the decoder mirrors them)"},
-		ParamSpec{Name: ParamConvFilters, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Families: append(coders, "classifier"), Default: []int{32, 64},
+		ParamSpec{Name: ParamConvFilters, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Shared: true, Default: []int{32, 64},
 			Doc: "filters of the stride-2 3x3 convolutions of the encoder (the decoder mirrors them)"},
-		ParamSpec{Name: ParamConvDense, Kind: KindInt, Range: AtLeast(0), Families: []string{"ae", "vae", "cvae", "gan"}, Default: 16,
+		ParamSpec{Name: ParamConvDense, Kind: KindInt, Range: AtLeast(0), Shared: true, Default: 16,
 			Doc: "width of the dense layer after the convolutions (0: none)"},
-		ParamSpec{Name: ParamActivation, Kind: KindChoice, Choices: []string{"relu", "leaky_relu", "tanh"}, Families: coders, Default: "relu", Doc: "hidden activation"},
-		ParamSpec{Name: ParamLeakyReluAlpha, Kind: KindFloat, Range: AtLeast(0), Families: coders, Default: 0.3, Doc: "slope of leaky_relu below zero (Keras' default)"},
-		ParamSpec{Name: ParamConvBatchNorm, Kind: KindBool, Families: coders, Default: false, Doc: "batch normalization after every (transposed) convolution"},
-		ParamSpec{Name: ParamReconstruction, Kind: KindChoice, Choices: Reconstructions, Families: coders, Default: "bernoulli",
+		ParamSpec{Name: ParamActivation, Kind: KindChoice, Choices: []string{"relu", "leaky_relu", "tanh"}, Shared: true, Default: "relu", Doc: "hidden activation"},
+		ParamSpec{Name: ParamLeakyReluAlpha, Kind: KindFloat, Range: AtLeast(0), Shared: true, Default: 0.3, Doc: "slope of leaky_relu below zero (Keras' default)"},
+		ParamSpec{Name: ParamConvBatchNorm, Kind: KindBool, Shared: true, Default: false, Doc: "batch normalization after every (transposed) convolution"},
+		ParamSpec{Name: ParamReconstruction, Kind: KindChoice, Choices: Reconstructions, Shared: true, Default: "bernoulli",
 			Doc: "reconstruction loss: bernoulli (BCE from logits), mse (of the sigmoid) or mse_linear (of the linear output)"},
-		ParamSpec{Name: ParamNumClasses, Kind: KindInt, Range: AtLeast(1), Families: []string{"cvae", "classifier", "pixelcnn"}, Default: 10,
+		ParamSpec{Name: ParamNumClasses, Kind: KindInt, Range: AtLeast(1), Shared: true, Default: 10,
 			Doc: "classes of a class-conditional model or a classifier"},
 	)
 }

@@ -94,9 +94,13 @@ type ParamSpec struct {
 	Range   Range    // numbers and list elements
 	// NonEmpty: a list needs at least one element.
 	NonEmpty bool
-	// Families are the model families (Model.Name) that read the parameter; empty: every
-	// family (the training loop's parameters).
+	// Families are the model families (Model.Name) that read the parameter; empty and not
+	// Shared: every family (the training loop's parameters). LookupParam and ParamTable add the
+	// families whose registration reads it (Family.Reads).
 	Families []string
+	// Shared parameters (the building blocks') are read only by the families that say so when
+	// they register (Family.Reads), not by every family.
+	Shared bool
 	// Default is the value used when the parameter is not set; FamilyDefaults overrides it for
 	// some families. Nil: no default (set by vaekit itself, or required).
 	Default        any
@@ -110,7 +114,7 @@ type ParamSpec struct {
 
 // Reads says whether the family reads the parameter.
 func (s ParamSpec) Reads(family string) bool {
-	return len(s.Families) == 0 || slices.Contains(s.Families, family)
+	return (len(s.Families) == 0 && !s.Shared) || slices.Contains(s.Families, family)
 }
 
 // DefaultFor is the parameter's default for a family (nil: none).
@@ -185,7 +189,7 @@ func LookupParam(name string) (ParamSpec, bool) {
 	paramMu.RLock()
 	defer paramMu.RUnlock()
 	s, ok := paramSpecs[baseName(name)]
-	return s, ok
+	return withRegistrations(s), ok
 }
 
 // ParamTable returns every declared parameter, sorted by name.
@@ -194,7 +198,7 @@ func ParamTable() []ParamSpec {
 	defer paramMu.RUnlock()
 	specs := make([]ParamSpec, 0, len(paramSpecs))
 	for _, s := range paramSpecs {
-		specs = append(specs, s)
+		specs = append(specs, withRegistrations(s))
 	}
 	slices.SortFunc(specs, func(a, b ParamSpec) int { return strings.Compare(a.Name, b.Name) })
 	return specs

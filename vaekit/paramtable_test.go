@@ -99,8 +99,8 @@ func TestCheckParamsFamiliesAndRules(t *testing.T) {
 	}{
 		{"vqvae", map[string]any{"vq_reseed_after": 5, "vq_codebook_update": "ema"}, ""},
 		{"vqvae", map[string]any{"vq_reseed_after": 5}, "parameter vq_reseed_after = 5 needs vq_codebook_update = ema"},
-		{"vqvae", map[string]any{"latent_dim": 2}, `parameter "latent_dim" is read by ae, vae, cvae, gan, not by the vqvae model`},
-		{"vae", map[string]any{"vq_num_codes": 3}, `parameter "vq_num_codes" is read by vqvae, pixelcnn, not by the vae model`},
+		{"vqvae", map[string]any{"latent_dim": 2}, `parameter "latent_dim" is read by ae, cvae, gan, vae, not by the vqvae model`},
+		{"vae", map[string]any{"vq_num_codes": 3}, `parameter "vq_num_codes" is read by pixelcnn, vqvae, not by the vae model`},
 		{"", map[string]any{"vq_num_codes": 3, "latent_dim": 2}, ""}, // no family: values only
 	}
 	for _, tt := range tests {

@@ -120,6 +120,13 @@ type GaussianPosterior interface {
 	PosteriorParams(scope *model.Scope, images, labels *Node) (mean, logVar, priorMean *Node)
 }
 
+// CodePrior models learn the distribution of another model's code grids (the PixelCNN over a
+// Quantizer's): their "images" are code indices, so they train as a recipe's code prior, after
+// the model whose codes they read, never on a data set's images.
+type CodePrior interface {
+	PriorOverCodes()
+}
+
 // Classifier models predict a class: ClassLogits returns the logits [batch, classes].
 type Classifier interface {
 	ClassLogits(scope *model.Scope, images *Node) *Node

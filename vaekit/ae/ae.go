@@ -106,6 +106,7 @@ func init() {
 		}
 		return nil
 	})
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: vaekit.EncoderDecoderParams})
 }
 
 // Units implements vaekit.Documented.

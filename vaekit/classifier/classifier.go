@@ -182,6 +182,7 @@ func Score(predicted, asked []int32, numClasses int) (Fidelity, error) {
 func init() {
 	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamHidden, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: []string{"classifier"}, Default: 128,
 		Doc: "width of the hidden dense layer"})
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: []string{vaekit.ParamConvFilters, vaekit.ParamNumClasses}})
 }
 
 // ClassLogits implements vaekit.Classifier.

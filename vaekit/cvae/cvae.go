@@ -129,6 +129,8 @@ func Conditioning(scope *model.Scope, labels *Node) (cond, priorMean *Node) {
 func init() {
 	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamForm, Kind: vaekit.KindChoice, Choices: []string{FormConcat, FormPrior}, Families: []string{"cvae"},
 		Default: FormConcat, Doc: "how the class is given: concat (to encoder and decoder inputs) or prior (a learned prior mean per class)"})
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{},
+		Reads: append(append([]string{vaekit.ParamNumClasses}, vaekit.EncoderDecoderParams...), vae.ObjectiveParams...)})
 }
 
 // ImportanceWeightedNLL implements vaekit.Likelihood: -log p(x | y) of the test images with

@@ -100,3 +100,8 @@ func (Model) TermAxes(*model.Store) map[string]vaekit.TermAxis {
 	score := vaekit.TermAxis{Unit: "probability of real"}
 	return map[string]vaekit.TermAxis{"loss": nats, "discriminator": nats, "generator": nats, "real_score": score, "fake_score": score}
 }
+
+func init() {
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: vaekit.EncoderDecoderParams,
+		Defaults: map[string]any{vaekit.ParamLatentDim: DefaultLatentDim}})
+}

@@ -45,6 +45,9 @@ type Model struct{}
 // Name implements vaekit.Model.
 func (Model) Name() string { return "pixelcnn" }
 
+// PriorOverCodes implements vaekit.CodePrior: the PixelCNN trains on code grids.
+func (Model) PriorOverCodes() {}
+
 // Mask kinds of a masked convolution.
 const (
 	MaskA = "A" // sees the positions strictly before the centre
@@ -200,4 +203,5 @@ func init() {
 		}
 		return nil
 	})
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: []string{vaekit.ParamNumClasses}})
 }

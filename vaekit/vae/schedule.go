@@ -124,7 +124,7 @@ func freeBitsShortfall(scope *model.Scope, klPerDim *Node) *Node {
 // checkSchedule is the rule the parameter table runs for the VAE families: a schedule needs a
 // length, and free-bits groups must divide the latent dimension.
 func checkSchedule(p vaekit.Params, family string) error {
-	if family != "vae" && family != "cvae" {
+	if !vaekit.FamilyReads(family, ParamKLSchedule) {
 		return nil
 	}
 	schedule, _ := p.Get(ParamKLSchedule, family)
@@ -143,7 +143,7 @@ func checkSchedule(p vaekit.Params, family string) error {
 }
 
 func init() {
-	families := []string{"vae", "cvae"}
+	families := []string{"vae"}
 	vaekit.DeclareParams(
 		vaekit.ParamSpec{Name: ParamKLSchedule, Kind: vaekit.KindChoice, Choices: KLSchedules, Families: families, Default: "constant",
 			Doc: "weight of the KL term over training: constant 1, linear warm-up, or cyclical (Fu et al. 2019)"},

@@ -41,6 +41,11 @@ const (
 	ParamKLReduction = "vae_kl_reduction"
 )
 
+// ObjectiveParams are the parameters of the VAE's objective (Loss): the KL's weight and
+// reduction, its schedule and free bits. A family whose loss is the VAE's reads them.
+var ObjectiveParams = []string{ParamBeta, ParamKLReduction, ParamKLSchedule, ParamKLScheduleUnit, ParamKLScheduleLength,
+	ParamKLCycleRamp, ParamFreeBits, ParamFreeBitsGroups}
+
 // KLReductions are the values ParamKLReduction takes.
 var KLReductions = []string{"sum", "mean"}
 
@@ -152,11 +157,12 @@ func (m Model) Reconstruct(scope *model.Scope, images, labels *Node) *Node {
 
 func init() {
 	vaekit.DeclareParams(
-		vaekit.ParamSpec{Name: ParamBeta, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: []string{"vae", "cvae"}, Default: 1.0,
+		vaekit.ParamSpec{Name: ParamBeta, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: []string{"vae"}, Default: 1.0,
 			Doc: "weight of the KL term (beta-VAE when not 1)"},
-		vaekit.ParamSpec{Name: ParamKLReduction, Kind: vaekit.KindChoice, Choices: KLReductions, Families: []string{"vae", "cvae"}, Default: "sum",
+		vaekit.ParamSpec{Name: ParamKLReduction, Kind: vaekit.KindChoice, Choices: KLReductions, Families: []string{"vae"}, Default: "sum",
 			Doc: "KL over the latent dimensions: sum (nats) or mean (as Keras' reduce_mean; seed 003)"},
 	)
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: vaekit.EncoderDecoderParams})
 }
 
 // Units implements vaekit.Documented.

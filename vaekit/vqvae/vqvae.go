@@ -284,7 +284,7 @@ func init() {
 			Doc: "initialize the codebook uniformly in [-s, s] (0: the store's initializer)"},
 	)
 	vaekit.DeclareRule(func(p vaekit.Params, family string) error {
-		if family != "vqvae" {
+		if !vaekit.FamilyReads(family, ParamReseedAfter) {
 			return nil
 		}
 		mode, _ := p.Get(ParamCodebookUpdate, family)
@@ -294,6 +294,8 @@ func init() {
 		}
 		return nil
 	})
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: []string{vaekit.ParamConvFilters, vaekit.ParamActivation,
+		vaekit.ParamLeakyReluAlpha, vaekit.ParamConvBatchNorm, vaekit.ParamReconstruction}})
 }
 
 // CodeGrid implements vaekit.Quantizer: the nearest code of every encoder output vector.
