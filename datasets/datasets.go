@@ -29,9 +29,6 @@ const (
 	FashionMNIST Name = "fashion-mnist"
 )
 
-// Names lists the data sets this package knows.
-var Names = []Name{MNIST, FashionMNIST}
-
 // Split is "train" or "test".
 type Split string
 
@@ -40,48 +37,43 @@ const (
 	Test  Split = "test"
 )
 
-// ClassNames of each data set, indexed by label.
-var ClassNames = map[Name][]string{
+// classNames of the IDX data sets, indexed by label.
+var classNames = map[Name][]string{
 	MNIST: {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
 	FashionMNIST: {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 		"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
 }
 
-// Images is the number of images of a split of the standard files (both data sets: 60,000
-// training and 10,000 test images), known before any file is read; Load checks the files'
-// checksums, so a loaded split has this many.
-func Images(split Split) int {
-	if split == Train {
-		return 60000
-	}
-	return 10000
-}
-
 // ParseName checks a data-set name given by a user.
 func ParseName(s string) (Name, error) {
-	for _, n := range Names {
-		if string(n) == s {
-			return n, nil
-		}
+	if _, err := Describe(Name(s)); err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("unknown data set %q: expected one of %v", s, Names)
+	return Name(s), nil
 }
 
 // Set is one split of a data set, held in memory.
 type Set struct {
 	Name       Name
 	Split      Split
-	Images     []float32 // N*Height*Width values in [0, 1], image after image, row-major.
+	Images     []float32 // N*Height*Width*Channels values in [0, 1], image after image, row-major, channels last.
 	Labels     []int32   // N class indices in [0, len(ClassNames)).
 	N          int
 	Height     int
 	Width      int
+	Channels   int // 1 (grey) or 3 (colour); 0 reads as 1
 	ClassNames []string
 	Source     string // directory or URL the files came from.
 }
 
-// ImageSize is the number of values in one image (Height*Width; one channel).
-func (s *Set) ImageSize() int { return s.Height * s.Width }
+// ImageSize is the number of values in one image (Height*Width*Channels).
+func (s *Set) ImageSize() int { return s.Height * s.Width * s.Depth() }
+
+// Depth is the number of channels of an image (1 when Channels is not set).
+func (s *Set) Depth() int { return max(1, s.Channels) }
+
+// Shape is [height, width, channels], as the model store's image_shape holds it.
+func (s *Set) Shape() []int { return []int{s.Height, s.Width, s.Depth()} }
 
 // Image returns image i as a slice into s.Images (not a copy).
 func (s *Set) Image(i int) []float32 {
@@ -103,7 +95,7 @@ func (s *Set) Subset(n int) *Set {
 
 // Pick returns a new set of the examples at the given indices, in that order (copied).
 func (s *Set) Pick(indices ...int) (*Set, error) {
-	out := &Set{Name: s.Name, Split: s.Split, N: len(indices), Height: s.Height, Width: s.Width, ClassNames: s.ClassNames,
+	out := &Set{Name: s.Name, Split: s.Split, N: len(indices), Height: s.Height, Width: s.Width, Channels: s.Channels, ClassNames: s.ClassNames,
 		Source: s.Source, Images: make([]float32, 0, len(indices)*s.ImageSize()), Labels: make([]int32, 0, len(indices))}
 	for _, i := range indices {
 		if i < 0 || i >= s.N {
@@ -121,11 +113,11 @@ func Concat(sets ...*Set) (*Set, error) {
 	if len(sets) == 0 {
 		return nil, fmt.Errorf("datasets.Concat: no sets given")
 	}
-	out := &Set{Name: sets[0].Name, Split: sets[0].Split, Height: sets[0].Height, Width: sets[0].Width,
+	out := &Set{Name: sets[0].Name, Split: sets[0].Split, Height: sets[0].Height, Width: sets[0].Width, Channels: sets[0].Channels,
 		ClassNames: sets[0].ClassNames, Source: sets[0].Source}
 	for i, s := range sets {
-		if s.Height != out.Height || s.Width != out.Width {
-			return nil, fmt.Errorf("datasets.Concat: set %d is %dx%d, expected %dx%d", i, s.Height, s.Width, out.Height, out.Width)
+		if s.Height != out.Height || s.Width != out.Width || s.Depth() != out.Depth() {
+			return nil, fmt.Errorf("datasets.Concat: set %d is %dx%dx%d, expected %dx%dx%d", i, s.Height, s.Width, s.Depth(), out.Height, out.Width, out.Depth())
 		}
 		if i > 0 {
 			out.Split += "+" + s.Split

@@ -40,10 +40,9 @@ type Options struct {
 	Verify bool
 }
 
-// Checksums returns the SHA-256 of the decompressed content of each of a data set's four IDX
-// files, by file name: what Load with Verify checks a copy against, so a run that loaded the
-// data verified can name the exact bytes it trained and was tested on.
-func Checksums(name Name) map[string]string {
+// checksums returns the SHA-256 of the decompressed content of each of an IDX data set's four
+// files, by file name: what Load with Verify checks a copy against (Descriptor.Checksums).
+func checksums(name Name) map[string]string {
 	out := map[string]string{}
 	for _, sf := range files[name] {
 		for _, f := range []fileInfo{sf.images, sf.labels} {
@@ -123,12 +122,30 @@ func CacheDir(name Name, opts Options) (string, error) {
 	return filepath.Join(root, "datasets", string(name)), nil
 }
 
-// Load reads one split of a data set from the first place that has both its files.
+// Load reads one split of a registered data set with its descriptor's loader.
 func Load(name Name, split Split, opts Options) (*Set, error) {
-	byName, ok := files[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown data set %q: expected one of %v", name, Names)
+	d, err := Describe(name)
+	if err != nil {
+		return nil, err
 	}
+	return d.Load(split, opts)
+}
+
+// The IDX data sets: 28x28 grey images, 60,000 for training and 10,000 for testing.
+func init() {
+	for _, name := range []Name{MNIST, FashionMNIST} {
+		err := Register(Descriptor{Name: name, Height: 28, Width: 28, Channels: 1, Images: map[Split]int{Train: 60000, Test: 10000},
+			ClassNames: classNames[name], Checksums: checksums(name), Install: installHint[name],
+			Load: func(split Split, opts Options) (*Set, error) { return loadIDX(name, split, opts) }})
+		if err != nil {
+			panic(err)
+		}
+	}
+}
+
+// loadIDX reads one split of an IDX data set from the first place that has both its files.
+func loadIDX(name Name, split Split, opts Options) (*Set, error) {
+	byName := files[name]
 	sf, ok := byName[split]
 	if !ok {
 		return nil, fmt.Errorf("unknown split %q of %s: expected %q or %q", split, name, Train, Test)
@@ -222,8 +239,8 @@ func readSet(name Name, split Split, source, imgPath, lblPath string) (*Set, err
 	if idims[0] != ldims[0] {
 		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels: expected equal counts", imgPath, idims[0], lblPath, ldims[0])
 	}
-	classes := ClassNames[name]
-	s := &Set{Name: name, Split: split, N: idims[0], Height: idims[1], Width: idims[2],
+	classes := classNames[name]
+	s := &Set{Name: name, Split: split, N: idims[0], Height: idims[1], Width: idims[2], Channels: 1,
 		ClassNames: classes, Source: source, Images: make([]float32, len(pix)), Labels: make([]int32, len(lbl))}
 	for i, p := range pix {
 		s.Images[i] = float32(p) / 255

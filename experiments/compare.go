@@ -63,7 +63,7 @@ func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Compariso
 	}
 	defer vaekit.Release(images, labels)
 	stored := maps.Clone(map[string]any(params))
-	stored[vaekit.ParamImageShape] = []int{test.Height, test.Width, 1}
+	stored[vaekit.ParamImageShape] = test.Shape()
 	c, err := CompareModels(backend, m, recipe, stored, images, labels)
 	if c != nil {
 		c.Experiment = exp.Name
@@ -160,7 +160,11 @@ func NewWorkbench(exp Experiment, opts Options) (*vaekit.Workbench, error) {
 	if err != nil {
 		return nil, err
 	}
+	data, err := datasets.Describe(exp.Data)
+	if err != nil {
+		return nil, err
+	}
 	stored := maps.Clone(map[string]any(params))
-	stored[vaekit.ParamImageShape] = []int{28, 28, 1}
+	stored[vaekit.ParamImageShape] = data.ImageShape()
 	return vaekit.NewWorkbench(backend, m.Name(), stored)
 }

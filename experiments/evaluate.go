@@ -259,7 +259,7 @@ func (t *Trained) samplesSet(images [][]float32, labels []int32) *datasets.Set {
 	if labels == nil {
 		labels = make([]int32, len(images))
 	}
-	set := &datasets.Set{Name: t.Test.Name, N: len(images), Height: t.Test.Height, Width: t.Test.Width,
+	set := &datasets.Set{Name: t.Test.Name, N: len(images), Height: t.Test.Height, Width: t.Test.Width, Channels: t.Test.Channels,
 		Labels: labels, ClassNames: t.Test.ClassNames, Images: make([]float32, 0, len(images)*t.Test.ImageSize())}
 	for _, img := range images {
 		set.Images = append(set.Images, img...)

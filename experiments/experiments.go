@@ -111,9 +111,22 @@ func (exp Experiment) model() (vaekit.Model, error) {
 	return exp.Impl, nil
 }
 
-// ClassifierFor returns the experiment whose classifier judges samples of a data set.
+// ClassifierFor returns the experiment whose classifier judges samples of a data set: its
+// recipe (mnist-classifier, ...), or for a data set without one (a folder of the user's
+// images) the same recipe on that data set, trained on demand into the runs folder.
 func ClassifierFor(data datasets.Name) (Experiment, error) {
-	return Lookup(string(data) + "-classifier")
+	if exp, err := Lookup(string(data) + "-classifier"); err == nil {
+		return exp, nil
+	}
+	d, err := datasets.Describe(data)
+	if err != nil {
+		return Experiment{}, err
+	}
+	params := classifierRecipe()
+	params[vaekit.ParamBatchSize] = min(params[vaekit.ParamBatchSize].(int), d.Images[datasets.Train])
+	return Experiment{Name: string(data) + "-classifier", Description: "the classifier that scores samples of " + string(data),
+		Data: data, Model: "classifier", Params: params,
+		Source: "mnist-classifier's recipe (its batch at most the training images) on a data set without a judge of its own"}, nil
 }
 
 // Lookup returns the named experiment.

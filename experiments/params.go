@@ -49,9 +49,13 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 			return nil, fmt.Errorf("code prior: %w", err)
 		}
 	}
-	train := datasets.Images(datasets.Train)
+	data, err := datasets.Describe(exp.Data)
+	if err != nil {
+		return nil, err
+	}
+	train := data.Images[datasets.Train]
 	if exp.TrainOnAll {
-		train += datasets.Images(datasets.Test)
+		train += data.Images[datasets.Test]
 	}
 	if opts.TrainSubset > 0 {
 		train = min(train, opts.TrainSubset)
@@ -62,10 +66,28 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 	if vaekit.FamilyReads(family, vaekit.ParamTrainingImages) {
 		params[vaekit.ParamTrainingImages] = train
 	}
+	// A class-conditional model or a classifier has the data set's classes unless the recipe
+	// says otherwise (the IDX data sets' 10 are the declared default, so their recipes need not).
+	if _, set := params[vaekit.ParamNumClasses]; !set && vaekit.FamilyReads(family, vaekit.ParamNumClasses) {
+		if def, _ := params.Get(vaekit.ParamNumClasses, family); def != len(data.ClassNames) {
+			params[vaekit.ParamNumClasses] = len(data.ClassNames)
+		}
+	}
 	// The label-cluster and interpolation figures of an encoder need a latent plane.
 	m, err := exp.model()
 	if err != nil {
 		return nil, err
+	}
+	// A convolutional decoder mirrors the encoder's stride-2 layers: the image must halve evenly
+	// at each of them (the graph builder would refuse it only after the data is read).
+	_, quantizes := m.(vaekit.Quantizer)
+	_, decodes := m.(vaekit.Generator)
+	if arch, _ := params.Get(vaekit.ParamArchitecture, family); quantizes || (decodes && arch == vaekit.ArchConv) {
+		filters, _ := params.Get(vaekit.ParamConvFilters, family)
+		if scale := 1 << len(filters.([]int)); data.Height%scale != 0 || data.Width%scale != 0 {
+			return nil, fmt.Errorf("data set %s: images %dx%d: the %d stride-2 convolutions of %s = %v need a height and width divisible by %d",
+				exp.Data, data.Height, data.Width, len(filters.([]int)), vaekit.ParamConvFilters, filters, scale)
+		}
 	}
 	if _, encodes := m.(vaekit.Encoder); encodes {
 		if d, ok := params.Get(vaekit.ParamLatentDim, family); ok && d.(int) < 2 {

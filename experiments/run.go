@@ -187,7 +187,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.P
 		return nil, err
 	}
 	params := maps.Clone(map[string]any(checked))
-	params[vaekit.ParamImageShape] = []int{trainSet.Height, trainSet.Width, 1}
+	params[vaekit.ParamImageShape] = trainSet.Shape()
 	var view EpochView
 	if opts.NewView != nil {
 		axesStore := model.NewStore()

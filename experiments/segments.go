@@ -64,7 +64,7 @@ type segmentRecorder struct {
 // newSegmentRecorder prepares the segment of a fit into dir on the given backend and data.
 func newSegmentRecorder(dir, backend string, data datasets.Name) *segmentRecorder {
 	seg := &Segment{Build: buildFactsOfThisBinary(), Go: runtime.Version(), Modules: moduleVersions(), Backend: backend,
-		CPU: cpuModel(), Cores: runtime.NumCPU(), Data: datasets.Checksums(data), Command: strings.Join(os.Args, " ")}
+		CPU: cpuModel(), Cores: runtime.NumCPU(), Data: dataChecksums(data), Command: strings.Join(os.Args, " ")}
 	if strings.HasPrefix(backend, "onnx") {
 		seg.ONNXRuntime = onnxRuntimeIdentity()
 	}
@@ -180,3 +180,9 @@ var onnxRuntimeIdentity = sync.OnceValue(func() string {
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)) + " " + path
 })
+
+// dataChecksums are the registered data set's file checksums (none for an unknown name).
+func dataChecksums(name datasets.Name) map[string]string {
+	d, _ := datasets.Describe(name)
+	return d.Checksums
+}

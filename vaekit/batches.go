@@ -35,7 +35,7 @@ func (b *batcher) gather(indices []int32) batch {
 		labels[i] = b.set.Labels[idx]
 	}
 	return batch{
-		images: tensors.FromFlatDataAndDimensions(images, len(indices), b.set.Height, b.set.Width, 1),
+		images: tensors.FromFlatDataAndDimensions(images, len(indices), b.set.Height, b.set.Width, b.set.Depth()),
 		labels: tensors.FromFlatDataAndDimensions(labels, len(indices)),
 	}
 }

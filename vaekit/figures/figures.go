@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	imagedraw "image/draw"
 	"io"
 	"math"
 	"slices"
@@ -247,14 +248,44 @@ func termXYs(h *vaekit.History, ti int, split string) plotter.XYs {
 	return xys
 }
 
-// mosaic tiles equally sized grayscale images (values in [0, 1]) into one image with rows x
-// cols cells and a 1-pixel gap.
-func mosaic(images [][]float32, h, w, rows, cols int) *image.Gray {
-	const gap = 1
-	m := image.NewGray(image.Rect(0, 0, cols*(w+gap)-gap, rows*(h+gap)-gap))
+// Images given to the figures are h*w*c values in [0, 1], row-major with the channels last:
+// c = 1 is grey, c = 3 colour (RGB); c is len(image) / (h*w).
+
+// pixel is the colour of pixel (x, y) of an image of h*w*c values.
+func pixel(img []float32, h, w, x, y int) color.Color {
+	c := len(img) / (h * w)
+	at := func(k int) uint8 { return uint8(max(0, min(255, math.Round(float64(img[(y*w+x)*c+k])*255)))) }
+	if c < 3 {
+		return color.Gray{Y: at(0)}
+	}
+	return color.RGBA{R: at(0), G: at(1), B: at(2), A: 255}
+}
+
+// blank is a grey image (for grey images) or an RGBA one (for colour), filled with mid grey.
+func blank(images [][]float32, h, w, width, height int) imagedraw.Image {
+	r := image.Rect(0, 0, width, height)
+	if len(images) > 0 && len(images[0]) >= 3*h*w {
+		m := image.NewRGBA(r)
+		for i := range m.Pix {
+			m.Pix[i] = 128
+			if i%4 == 3 {
+				m.Pix[i] = 255
+			}
+		}
+		return m
+	}
+	m := image.NewGray(r)
 	for i := range m.Pix {
 		m.Pix[i] = 128
 	}
+	return m
+}
+
+// mosaic tiles equally sized images (grey or colour) into one image with rows x cols cells
+// and a 1-pixel gap.
+func mosaic(images [][]float32, h, w, rows, cols int) image.Image {
+	const gap = 1
+	m := blank(images, h, w, cols*(w+gap)-gap, rows*(h+gap)-gap)
 	for k, img := range images {
 		r, c := k/cols, k%cols
 		if r >= rows {
@@ -262,29 +293,27 @@ func mosaic(images [][]float32, h, w, rows, cols int) *image.Gray {
 		}
 		for y := range h {
 			for x := range w {
-				v := math.Round(float64(img[y*w+x]) * 255)
-				m.SetGray(c*(w+gap)+x, r*(h+gap)+y, color.Gray{Y: uint8(max(0, min(255, v)))})
+				m.Set(c*(w+gap)+x, r*(h+gap)+y, pixel(img, h, w, x, y))
 			}
 		}
 	}
 	return m
 }
 
-// Enlarge turns a grayscale image (h*w values in [0, 1], row-major) into an image whose every
-// pixel is a factor x factor block, for showing one small image large.
-func Enlarge(img []float32, h, w, factor int) *image.Gray {
+// Enlarge turns an image (h*w*c values in [0, 1]) into one whose every pixel is a factor x
+// factor block, for showing one small image large.
+func Enlarge(img []float32, h, w, factor int) image.Image {
 	factor = max(factor, 1)
-	out := image.NewGray(image.Rect(0, 0, w*factor, h*factor))
+	out := blank([][]float32{img}, h, w, w*factor, h*factor)
 	for y := range h * factor {
 		for x := range w * factor {
-			v := math.Round(float64(img[(y/factor)*w+x/factor]) * 255)
-			out.SetGray(x, y, color.Gray{Y: uint8(max(0, min(255, v)))})
+			out.Set(x, y, pixel(img, h, w, x/factor, y/factor))
 		}
 	}
 	return out
 }
 
-// ImageGrid draws images (each h*w values in [0, 1], row-major) in rows of cols, with an
+// ImageGrid draws images (each h*w*c values in [0, 1], row-major, grey or colour) in rows of cols, with an
 // optional label per row (for example "original" and "reconstruction", or class names).
 func ImageGrid(images [][]float32, h, w, cols int, rowLabels []string, title, base string) ([]string, error) {
 	if len(images) == 0 || cols <= 0 {

@@ -278,8 +278,7 @@ func CodeMap(images [][]float32, codes []int32, h, w, gh, gw int, title, base st
 		grid := codes[k*gh*gw : (k+1)*gh*gw]
 		for y := range h {
 			for x := range w {
-				v := uint8(max(0, min(255, math.Round(float64(images[k][y*w+x])*255))))
-				raster.Set(x0+x, y, color.Gray{Y: v})
+				raster.Set(x0+x, y, pixel(images[k], h, w, x, y))
 				raster.Set(x0+x, h+gap+y, codeColor(grid[(y*gh/h)*gw+x*gw/w]))
 			}
 		}

@@ -110,7 +110,7 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 			for i := range eps {
 				eps[i] = float32(rng.NormFloat64())
 			}
-			images := tensors.FromFlatDataAndDimensions(set.Images[start*size:(start+n)*size], n, set.Height, set.Width, 1)
+			images := tensors.FromFlatDataAndDimensions(set.Images[start*size:(start+n)*size], n, set.Height, set.Width, set.Depth())
 			labels := tensors.FromFlatDataAndDimensions(set.Labels[start:start+n], n)
 			epsT := tensors.FromFlatDataAndDimensions(eps, n, s, d)
 			out, err := exec.Exec(images, labels, epsT)

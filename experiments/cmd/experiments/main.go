@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -310,7 +311,9 @@ func cmdRun(args []string) error {
 	runsDir := fs.String("runs", experiments.DefaultRunsDir, "parent folder of the run directories")
 	dataDir := fs.String("data", "", "folder holding the IDX files (default: VAEKIT_DATA_DIR, the cache, system packages)")
 	modelName := fs.String("model", "", "for the experiment named custom: the model family")
-	dataName := fs.String("dataset", "", "for the experiment named custom: mnist or fashion-mnist")
+	dataName := fs.String("dataset", "", "for the experiment named custom: mnist, fashion-mnist, or the name of the -data-dir folder (default: its base name)")
+	imagesDir := fs.String("data-dir", "", "for the experiment named custom: a folder of PNG images (grey or colour, one size), a sub-folder per class, split 5:1 into training and test")
+	labels := fs.String("labels", "", "with -data-dir: a CSV file of file,class rows giving the classes instead of the sub-folders")
 	onNaN := fs.String("on-nan", "", "what a loss term that is not finite does: stop (the default) or skip the batch")
 	check := fs.Bool("check", false, "check the parameters, the backend and the runs folder, then stop (nothing is read or written)")
 	nllSamples := fs.Int("nll-samples", 0, "cap on the importance samples of the test NLL (0: the experiment's own)")
@@ -342,6 +345,18 @@ func cmdRun(args []string) error {
 	opts.Overrides = set
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *imagesDir != "" {
+		if !slices.Equal(fs.Args(), []string{"custom"}) {
+			return fmt.Errorf("-data-dir %s: expected the experiment named custom (with -model), got %v", *imagesDir, fs.Args())
+		}
+		d, err := datasets.Folder(*imagesDir, datasets.FolderOptions{Name: datasets.Name(*dataName), Labels: *labels})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "data set %s: %dx%d images with %d channel(s), %d training and %d test, classes %v\n", d.Name, d.Height, d.Width,
+			d.Channels, d.Images[datasets.Train], d.Images[datasets.Test], d.ClassNames)
+		*dataName = string(d.Name)
+	}
 	for _, name := range fs.Args() {
 		var exp experiments.Experiment
 		var err error
