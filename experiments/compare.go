@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // CompareTolerance is the relative difference up to which Comparison.Err accepts a loss term:
@@ -46,7 +47,7 @@ func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Compariso
 	if err != nil {
 		return nil, err
 	}
-	backend, _, err := vaekit.NewBackendFor(workload(recipe, params))
+	backend, _, err := backends.For(workload(recipe, params))
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +157,7 @@ func NewWorkbench(exp Experiment, opts Options) (*vaekit.Workbench, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend, _, err := vaekit.NewBackendFor(workload(m, params))
+	backend, _, err := backends.For(workload(m, params))
 	if err != nil {
 		return nil, err
 	}

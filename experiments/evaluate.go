@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -146,12 +147,12 @@ func (t *Trained) importanceWeightedNLL(ctx context.Context, test *datasets.Set,
 
 // nllOn returns where to estimate the NLL of the model in store, on backend, of the run in dir:
 // that backend and store, unless the estimate has a faster default backend of its own
-// (vaekit.BackendForWork: ONNX Runtime for an MLP trained on the pure-Go backend, 1.5x faster
+// (backends.ForWork: ONNX Runtime for an MLP trained on the pure-Go backend, 1.5x faster
 // in docs/bench.md), which then reads the weights from the run's newest checkpoint (a tensor
 // belongs to one backend); the callers estimate right after that checkpoint was saved. If that
 // backend cannot be made, the run's own is used, and the line says why.
 func nllOn(backend compute.Backend, store *model.Store, dir string, log io.Writer) (compute.Backend, *model.Store, error) {
-	other, description, err := vaekit.BackendForWork(vaekit.LikelihoodEstimate, backend)
+	other, description, err := backends.ForWork(backends.LikelihoodEstimate, backend)
 	if err != nil {
 		fmt.Fprintf(log, "NLL on the run's backend: %v\n", err)
 		return backend, store, nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // A run with an NLL curve estimates the test NLL after each stage of its schedule and after its
@@ -85,17 +86,17 @@ func TestNLLCurve(t *testing.T) {
 }
 
 // Without GOMLX_BACKEND, an MLP trains on the pure-Go backend and its NLL is estimated on ONNX
-// Runtime where that is installed (vaekit.BackendForWork), from the weights of the run's
+// Runtime where that is installed (backends.ForWork), from the weights of the run's
 // checkpoint: the estimate says so and agrees with the pure-Go backend's on the same weights.
 func TestNLLOnTheEstimatesOwnBackend(t *testing.T) {
-	t.Setenv(vaekit.BackendEnv, "onnx:cpu")
-	if _, _, err := vaekit.NewBackend(); err != nil {
+	t.Setenv(backends.Env, "onnx:cpu")
+	if _, _, err := backends.New(); err != nil {
 		if os.Getenv("VAEKIT_REQUIRE_ONNX") == "1" {
 			t.Fatal(err)
 		}
 		t.Skipf("ONNX Runtime not installed (`make onnxruntime`): %v", err)
 	}
-	t.Setenv(vaekit.BackendEnv, "")
+	t.Setenv(backends.Env, "")
 	exp, err := Lookup("mnist-binarized-vae")
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestNLLOnTheEstimatesOwnBackend(t *testing.T) {
 	if !ok {
 		t.Fatal("no NLL in metrics.json")
 	}
-	t.Setenv(vaekit.BackendEnv, "go")
+	t.Setenv(backends.Env, "go")
 	tr, err := Open(exp, opts)
 	if err != nil {
 		t.Fatal(err)

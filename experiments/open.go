@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // Open reads the run of exp under runsDir (as written by Run with the same Options).
@@ -85,7 +86,7 @@ func storeBackend(m vaekit.Model, store *model.Store) (compute.Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	backend, _, err := vaekit.NewBackendFor(workload(m, params))
+	backend, _, err := backends.For(workload(m, params))
 	return backend, err
 }
 

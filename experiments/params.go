@@ -10,6 +10,7 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // ParseSetting parses one "key=value" parameter setting from the command line by the
@@ -98,17 +99,17 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 }
 
 // workload says whether a run's model is convolutional or dense, which decides its default
-// backend (vaekit.NewBackendFor).
-func workload(m vaekit.Model, params vaekit.Params) vaekit.Workload {
+// backend (backends.For).
+func workload(m vaekit.Model, params vaekit.Params) backends.Workload {
 	_, quantizes := m.(vaekit.Quantizer) // convolutional encoders, and a PixelCNN code prior
 	_, classifies := m.(vaekit.Classifier)
 	if quantizes || classifies {
-		return vaekit.Convolutional
+		return backends.Convolutional
 	}
 	if arch, _ := params.Get(vaekit.ParamArchitecture, m.Name()); arch == vaekit.ArchConv {
-		return vaekit.Convolutional
+		return backends.Convolutional
 	}
-	return vaekit.Dense
+	return backends.Dense
 }
 
 // Custom describes an experiment by its parts, for runs given entirely by flags: the model

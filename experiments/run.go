@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // Options change how an experiment runs, not what it is.
@@ -109,7 +110,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", exp.Name, err)
 	}
-	backend, backendDesc, err := vaekit.NewBackendFor(workload(m, checked))
+	backend, backendDesc, err := backends.For(workload(m, checked))
 	if err != nil {
 		return nil, err
 	}

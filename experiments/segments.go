@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/vaekit/vaekit/datasets"
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // SegmentsFile lists the training segments of a run directory (or of its code prior's): one
@@ -165,7 +165,7 @@ var cpuModel = sync.OnceValue(func() string {
 
 // onnxRuntimeIdentity is the SHA-256 and path of the ONNX Runtime library the backend loads.
 var onnxRuntimeIdentity = sync.OnceValue(func() string {
-	path := vaekit.ONNXRuntimeLibrary()
+	path := backends.ONNXRuntimeLibrary()
 	if path == "" {
 		return ""
 	}

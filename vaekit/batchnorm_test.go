@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -93,7 +94,7 @@ func TestEstimateBatchNorm(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			trainingMode, err := model.NewExec(vaekit.GoBackend(), store, func(scope *model.Scope, images, labels *Node) *Node {
+			trainingMode, err := model.NewExec(backends.Go(), store, func(scope *model.Scope, images, labels *Node) *Node {
 				store.SetTraining(images.Graph(), true)
 				return ReduceAllMean(m.Loss(scope, images, labels)[0].Value)
 			})

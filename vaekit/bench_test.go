@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
@@ -64,7 +65,7 @@ func randomBatch(batch int, codes bool, classes int) (*tensors.Tensor, *tensors.
 // and the first step (graph building and compilation) once; `make bench` (bench/run.sh) runs
 // each case in a process of its own, so that the reported peak resident memory is the model's,
 // and tabulates samples/s, ms/step, first-step-ms and peak-MB beside the PyTorch twin in
-// bench/pytorch_bench.py. The backend is GOMLX_BACKEND's (vaekit.NewBackend).
+// bench/pytorch_bench.py. The backend is GOMLX_BACKEND's (backends.New).
 func BenchmarkTrainStep(b *testing.B) {
 	backend := benchBackend(b)
 	for _, bc := range benchCases {
@@ -92,7 +93,7 @@ func BenchmarkTrainStepScaling(b *testing.B) {
 }
 
 func benchBackend(b *testing.B) compute.Backend {
-	backend, description, err := vaekit.NewBackend()
+	backend, description, err := backends.New()
 	if err != nil {
 		b.Fatal(err)
 	}

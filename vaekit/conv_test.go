@@ -9,6 +9,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/vaekit/vaekit/internal/testutil"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 var randomTensor = testutil.RandomTensor
@@ -27,7 +28,7 @@ func maxAbsDiff(t *testing.T, a, b *tensors.Tensor) float64 {
 }
 
 func TestConv2DSameMatchesConvolve(t *testing.T) {
-	backend := GoBackend()
+	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(1, 2))
 	tests := []struct{ h, w, c, out, k, stride int }{
 		{28, 28, 1, 32, 3, 2},
@@ -88,7 +89,7 @@ func TestConv2DSameMatchesConvolve(t *testing.T) {
 // The transposed convolution is, by definition, the gradient of the convolution with respect to
 // its input: <Conv(x, K), u> has gradient ConvTranspose(u, K^T) in x.
 func TestConvTranspose2DSameIsConvGradient(t *testing.T) {
-	backend := GoBackend()
+	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(3, 4))
 	tests := []struct{ h, c, out, k, stride int }{
 		{7, 64, 64, 3, 2},
@@ -135,7 +136,7 @@ func flatIndex(dims, at []int) int {
 // Both sub-pixel forms of the transposed convolution give the same values and the same
 // gradients with respect to the input and the kernel, whichever ConvTranspose2DSame picks.
 func TestSubPixelFormsAgree(t *testing.T) {
-	backend := GoBackend()
+	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(5, 6))
 	tests := []struct{ h, w, c, out, k, stride int }{
 		{7, 7, 8, 8, 3, 2},
@@ -172,7 +173,7 @@ func TestSubPixelFormsAgree(t *testing.T) {
 // A convolution over some taps equals the full convolution with the other taps of the kernel
 // zeroed, in value and in both gradients (zero for the taps left out).
 func TestConv2DTapsPaddedIsMaskedConv(t *testing.T) {
-	backend := GoBackend()
+	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(7, 8))
 	tests := []struct {
 		name                 string
@@ -232,7 +233,7 @@ func TestTapsInputGradient(t *testing.T) {
 		{"mask A 5x5", []int{2, 7, 7, 2}, []int{3, 5, 2, 3}, [][2]int{{0, 0}, {0, 4}, {1, 2}, {2, 0}, {2, 1}}, [4]int{2, 0, 2, 2}},
 		{"uneven padding", []int{1, 5, 6, 2}, []int{3, 3, 2, 2}, [][2]int{{0, 2}, {1, 0}, {2, 2}}, [4]int{0, 2, 1, 0}},
 	}
-	backend := GoBackend()
+	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // The KL divergence of a Gaussian posterior from the standard normal prior, per example: 0 when
@@ -13,7 +14,7 @@ import (
 func ExampleGaussianKL() {
 	mean := [][]float32{{0, 0}, {1, 0}}
 	logVar := [][]float32{{0, 0}, {0, 0}}
-	kl := MustExecOnce(vaekit.GoBackend(), vaekit.GaussianKL, mean, logVar)
+	kl := MustExecOnce(backends.Go(), vaekit.GaussianKL, mean, logVar)
 	fmt.Println(tensors.MustCopyFlatData[float32](kl))
 	// Output: [0 0.5]
 }
@@ -23,7 +24,7 @@ func ExampleGaussianKL() {
 func ExampleBernoulliNLL() {
 	logits := [][]float32{{0, 0}}
 	targets := [][]float32{{1, 0}}
-	nll := MustExecOnce(vaekit.GoBackend(), vaekit.BernoulliNLL, logits, targets)
+	nll := MustExecOnce(backends.Go(), vaekit.BernoulliNLL, logits, targets)
 	fmt.Printf("%.4f nats\n", tensors.MustCopyFlatData[float32](nll)[0])
 	// Output: 1.3863 nats
 }

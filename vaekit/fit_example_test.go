@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 )
 
@@ -41,7 +42,7 @@ func ExampleTrainer_Fit() {
 		vaekit.ParamOptimizer: "adam", vaekit.ParamLearningRate: 3e-3,
 		vaekit.ParamBatchSize: 20, vaekit.ParamEpochs: 8, vaekit.ParamSeed: int64(1),
 	})
-	trainer, err := vaekit.NewTrainer(vaekit.GoBackend(), store, cvae.Model{})
+	trainer, err := vaekit.NewTrainer(backends.Go(), store, cvae.Model{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -101,7 +102,7 @@ func variableOfShape(t *testing.T, store *model.Store, path string, dims ...int)
 func TestUnknownInitializer(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(map[string]any{vaekit.ParamInitializer: "zeros"})
-	_, err := vaekit.NewTrainer(vaekit.GoBackend(), store, vqvae.Model{})
+	_, err := vaekit.NewTrainer(backends.Go(), store, vqvae.Model{})
 	if err == nil || !strings.Contains(err.Error(), `parameter "initializer" = "zeros": expected one of [he_normal glorot_uniform]`) {
 		t.Errorf("NewTrainer error = %v, want the initializer named", err)
 	}

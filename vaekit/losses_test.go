@@ -8,10 +8,11 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 func TestLossesByHand(t *testing.T) {
-	backend := GoBackend()
+	backend := backends.Go()
 	eval := func(fn func(g *Graph) *Node) []float32 {
 		return tensors.MustCopyFlatData[float32](MustExecOnce(backend, fn))
 	}
@@ -125,7 +126,7 @@ func TestReconstructionKinds(t *testing.T) {
 		t.Run(tt.kind, func(t *testing.T) {
 			store := model.NewStore()
 			store.SetParams(map[string]any{ParamReconstruction: tt.kind})
-			out, err := model.CallOnceN(GoBackend(), store, func(scope *model.Scope, logits, targets *Node) []*Node {
+			out, err := model.CallOnceN(backends.Go(), store, func(scope *model.Scope, logits, targets *Node) []*Node {
 				return []*Node{ReconstructionLoss(scope, logits, targets), DecodedImages(scope, logits)}
 			}, [][]float32{{0, 2, -1}}, [][]float32{{0.5, 1, 0}})
 			if err != nil {
@@ -146,7 +147,7 @@ func TestReconstructionKinds(t *testing.T) {
 	}
 	store := model.NewStore()
 	store.SetParams(map[string]any{ParamReconstruction: "l1"})
-	_, err := model.CallOnce(GoBackend(), store, func(scope *model.Scope, logits *Node) *Node {
+	_, err := model.CallOnce(backends.Go(), store, func(scope *model.Scope, logits *Node) *Node {
 		return DecodedImages(scope, logits)
 	}, [][]float32{{0}})
 	if err == nil || !strings.Contains(err.Error(), `"reconstruction" = "l1": expected one of [bernoulli mse mse_linear]`) {

@@ -21,6 +21,7 @@ import (
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
@@ -44,7 +45,7 @@ func newTrainer(t *testing.T, m vaekit.Model, params map[string]any) (*vaekit.Tr
 }
 
 func TestModelShapes(t *testing.T) {
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	tests := []struct {
 		name      string
 		model     vaekit.Model
@@ -332,7 +333,7 @@ func TestTrainingParamErrors(t *testing.T) {
 		t.Run(fmt.Sprint(tt.params), func(t *testing.T) {
 			store := model.NewStore()
 			store.SetParams(tt.params)
-			_, err := vaekit.NewTrainer(vaekit.GoBackend(), store, vae.Model{})
+			_, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
 			if err == nil || !contains(err.Error(), tt.wantErr) {
 				t.Errorf("NewTrainer error = %v, want %q", err, tt.wantErr)
 			}
@@ -433,7 +434,7 @@ func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			backend := vaekit.GoBackend()
+			backend := backends.Go()
 			nll1, err := vae.ImportanceWeightedNLL(backend, store, set, tt.cond, vae.NLLOptions{K: 1, Batch: 8, Chunk: 1, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -468,7 +469,7 @@ func TestImportanceWeightedNLLBoundsTheELBO(t *testing.T) {
 func TestReconstructionErrors(t *testing.T) {
 	_, store := newTrainer(t, ae.Model{}, smallMLP(nil))
 	set := syntheticSet(5, 31)
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	bce, sse, err := vaekit.ReconstructionErrors(backend, store, ae.Model{}, set, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -502,7 +503,7 @@ func TestLatentInterpolationEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	path, err := vaekit.LatentInterpolation(backend, store, vae.Model{}, set, 3, 7, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -578,7 +579,7 @@ func TestNaNBatchesSkipped(t *testing.T) {
 // A figure that needs a 2-D latent space, asked of a model with another latent size, is a
 // clear error; so are bad grid sizes.
 func TestManifoldNeedsATwoDimensionalLatentSpace(t *testing.T) {
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	_, store := newTrainer(t, vae.Model{}, smallMLP(nil)) // latent 4
 	_, _, _, err := vaekit.ManifoldGrid(backend, store, vae.Model{}, 5, 2)
 	if err == nil || !strings.Contains(err.Error(), `needs a 2-D latent space, model has 4 dimensions ("latent_dim")`) {
@@ -645,7 +646,7 @@ func TestTraversalAndTemperature(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	maxDiff := func(a, b []float32) (d float64) {
 		for i := range a {
 			d = max(d, math.Abs(float64(a[i]-b[i])))

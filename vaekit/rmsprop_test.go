@@ -7,6 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // Two steps of Keras' RMSprop on loss = 3 w from w = 1, lr 1e-3, worked out by hand:
@@ -17,7 +18,7 @@ func TestKerasRMSprop(t *testing.T) {
 	store := model.NewStore()
 	w := store.RootScope().In("layer").VariableWithValue("w", float32(1))
 	opt := kerasRMSprop{learningRate: 1e-3, rho: 0.9, epsilon: 1e-7}
-	step, err := model.NewExec(GoBackend(), store, func(scope *model.Scope, x *Node) *Node {
+	step, err := model.NewExec(backends.Go(), store, func(scope *model.Scope, x *Node) *Node {
 		g := x.Graph()
 		store.SetTraining(g, true)
 		loss := Mul(x, w.NodeValue(g))

@@ -11,27 +11,28 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
-// testBackends are the backends an evaluation must be correct on: the one NewBackend chooses
+// testBackends are the backends an evaluation must be correct on: the one backends.New chooses
 // (GOMLX_BACKEND, as make test sets it), the shared pure-Go backend, and ONNX Runtime where it
 // is installed.
 func testBackends(t *testing.T) map[string]compute.Backend {
 	t.Helper()
-	chosen, desc, err := vaekit.NewBackend()
+	chosen, desc, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	backends := map[string]compute.Backend{"NewBackend: " + desc: chosen, "GoBackend": vaekit.GoBackend()}
-	if os.Getenv(vaekit.BackendEnv) != "onnx:cpu" {
-		t.Setenv(vaekit.BackendEnv, "onnx:cpu")
-		if onnx, _, err := vaekit.NewBackend(); err == nil {
-			backends["onnx"] = onnx
+	all := map[string]compute.Backend{"backends.New: " + desc: chosen, "backends.Go": backends.Go()}
+	if os.Getenv(backends.Env) != "onnx:cpu" {
+		t.Setenv(backends.Env, "onnx:cpu")
+		if onnx, _, err := backends.New(); err == nil {
+			all["onnx"] = onnx
 		} else if os.Getenv("VAEKIT_REQUIRE_ONNX") == "1" {
 			t.Fatal(err)
 		}
 	}
-	return backends
+	return all
 }
 
 // A graph compiled once and run again must read every variable's current value, trainable or

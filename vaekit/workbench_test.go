@@ -14,6 +14,7 @@ import (
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -41,7 +42,7 @@ func TestParameterCounts(t *testing.T) {
 			(9*1*4 + 4) + (9*4*8 + 8) + (392*16 + 16) + 2*(16*2+2) + (2*392 + 392) + (9*8*8 + 8) + (9*8*4 + 4) + (9*4*1 + 1)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			wb, err := vaekit.NewWorkbench(vaekit.GoBackend(), c.m.Name(), c.params)
+			wb, err := vaekit.NewWorkbench(backends.Go(), c.m.Name(), c.params)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +93,7 @@ func TestSummary(t *testing.T) {
 
 // A workbench checks its parameters before it builds anything.
 func TestWorkbenchRefusesABadParameter(t *testing.T) {
-	_, err := vaekit.NewWorkbench(vaekit.GoBackend(), "vae", map[string]any{vaekit.ParamLatentDim: 0})
+	_, err := vaekit.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamLatentDim: 0})
 	if err == nil || !strings.Contains(err.Error(), "latent_dim") {
 		t.Errorf("latent_dim 0: got %v, expected an error naming latent_dim", err)
 	}
@@ -101,7 +102,7 @@ func TestWorkbenchRefusesABadParameter(t *testing.T) {
 // Building a model's encoder on a workbench and running it on four images: the shapes of the
 // posterior's mean and log-variance, then the layers built so far.
 func ExampleSummary() {
-	wb, err := vaekit.NewWorkbench(vaekit.GoBackend(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{32}, vaekit.ParamLatentDim: 2})
+	wb, err := vaekit.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{32}, vaekit.ParamLatentDim: 2})
 	if err != nil {
 		panic(err)
 	}
@@ -135,7 +136,7 @@ func TestActivations(t *testing.T) {
 		name   string
 		lo, hi float32
 	}{{"tanh", -1, 1}, {"relu", 0, float32(math.Inf(1))}} {
-		wb, err := vaekit.NewWorkbench(vaekit.GoBackend(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{64}, vaekit.ParamActivation: c.name})
+		wb, err := vaekit.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{64}, vaekit.ParamActivation: c.name})
 		if err != nil {
 			t.Fatal(err)
 		}

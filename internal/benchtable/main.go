@@ -194,11 +194,11 @@ func writeMaskedTaps(w io.Writer, results []result, torch []torchResult) {
 
 // writeDefaultAndNLL writes why the default backend is what it is, and the NLL benchmark.
 func writeDefaultAndNLL(w io.Writer, results []result) {
-	fmt.Fprint(w, "\n## The default backend\n\nWithout GOMLX_BACKEND, `vaekit.NewBackendFor` takes XLA where a PJRT plugin is "+
+	fmt.Fprint(w, "\n## The default backend\n\nWithout GOMLX_BACKEND, `backends.For` takes XLA where a PJRT plugin is "+
 		"installed; else ONNX Runtime for the convolutional models (conv encoders and decoders, the VQ-VAE, the PixelCNN prior, "+
 		"the classifier) where its library is installed, because the table above has it faster than the pure-Go backend on "+
 		"each of them; and the pure-Go backend for the MLPs, which it trains as fast or faster with nothing to install. The importance-weighted NLL "+
-		"(below) runs on ONNX Runtime where it is installed, for an MLP too (`vaekit.LikelihoodEstimate`), reading the weights from the run's checkpoint.\n")
+		"(below) runs on ONNX Runtime where it is installed, for an MLP too (`backends.LikelihoodEstimate`), reading the weights from the run's checkpoint.\n")
 
 	var nll []result
 	for _, r := range results {

@@ -13,6 +13,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // Train trains m with params (over small defaults: batch 32, Adam 3e-3, seed 1) for epochs
@@ -30,7 +31,7 @@ func Train(m vaekit.Model, params map[string]any, epochs int) (*model.Store, *va
 	}
 	store := model.NewStore()
 	store.SetParams(checked)
-	trainer, err := vaekit.NewTrainer(vaekit.GoBackend(), store, m)
+	trainer, err := vaekit.NewTrainer(backends.Go(), store, m)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -45,7 +46,7 @@ func Trainer(tb testing.TB, m vaekit.Model, params map[string]any) (*vaekit.Trai
 	tb.Helper()
 	store := model.NewStore()
 	store.SetParams(params)
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, m)
+	tr, err := vaekit.NewTrainer(backends.Go(), store, m)
 	if err != nil {
 		tb.Fatal(err)
 	}

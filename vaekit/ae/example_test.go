@@ -6,6 +6,7 @@ import (
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // A denoising autoencoder: inputs corrupted by Gaussian noise while it trains, clean images as
@@ -17,8 +18,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	codes, _ := vaekit.Encode(vaekit.GoBackend(), store, ae.Model{}, test, 16)
-	originals, recons, _ := vaekit.Reconstruct(vaekit.GoBackend(), store, ae.Model{}, test, 5)
+	codes, _ := vaekit.Encode(backends.Go(), store, ae.Model{}, test, 16)
+	originals, recons, _ := vaekit.Reconstruct(backends.Go(), store, ae.Model{}, test, 5)
 	first, last := hist.Rows[1], hist.Rows[len(hist.Rows)-1]
 	fmt.Println("terms:", hist.Terms)
 	fmt.Println("codes:", len(codes), "x", len(codes[0]))

@@ -11,13 +11,14 @@ import (
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/betatcvae"
 )
 
 // decompose evaluates Decomposition on constant samples, means and log-variances [batch, latent].
 func decompose(t *testing.T, z, mean, logVar [][]float32, n int) (mi, tc, dwkl []float32) {
 	t.Helper()
-	out := MustExecOnceN(vaekit.GoBackend(), func(g *Graph) []*Node {
+	out := MustExecOnceN(backends.Go(), func(g *Graph) []*Node {
 		a, b, c := betatcvae.Decomposition(Const(g, z), Const(g, mean), Const(g, logVar), n)
 		return []*Node{a, b, c}
 	})
@@ -103,7 +104,7 @@ func TestTrainingImages(t *testing.T) {
 	bare := model.NewStore()
 	bare.SetParams(map[string]any{vaekit.ParamMLPHidden: []int{8}, vaekit.ParamLatentDim: 2, vaekit.ParamModel: "betatcvae"})
 	images, labels := briefly.Batch(testutil.SquaresSet(4, 1), 4)
-	exec, err := model.NewExec(vaekit.GoBackend(), bare, func(scope *model.Scope, images, labels *Node) *Node {
+	exec, err := model.NewExec(backends.Go(), bare, func(scope *model.Scope, images, labels *Node) *Node {
 		return betatcvae.Model{}.Loss(scope, images, labels)[0].Value
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 )
@@ -66,7 +67,7 @@ func classifierParams() map[string]any {
 func TestClassifierLearns(t *testing.T) {
 	store := fit(t, classifier.Model{}, classifierParams(), testutil.SquaresSet(512, 1))
 	test := testutil.SquaresSet(200, 2)
-	predicted, err := classifier.Predict(vaekit.GoBackend(), store, test, 64)
+	predicted, err := classifier.Predict(backends.Go(), store, test, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestCVAEFidelityAboveChance(t *testing.T) {
 		gen := fit(t, cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{64, 32},
 			vaekit.ParamLatentDim: 2, vaekit.ParamNumClasses: 4, cvae.ParamForm: form, vaekit.ParamBatchSize: 32,
 			vaekit.ParamEpochs: 60, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}, train)
-		samples, err := vaekit.ClassSamples(vaekit.GoBackend(), gen, cvae.Model{}, 4, 25, 1)
+		samples, err := vaekit.ClassSamples(backends.Go(), gen, cvae.Model{}, 4, 25, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func TestCVAEFidelityAboveChance(t *testing.T) {
 			set.Images = append(set.Images, s...)
 			set.Labels[i] = int32(i / 25)
 		}
-		predicted, err := classifier.Predict(vaekit.GoBackend(), judge, set, 50)
+		predicted, err := classifier.Predict(backends.Go(), judge, set, 50)
 		if err != nil {
 			t.Fatal(err)
 		}

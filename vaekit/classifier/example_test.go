@@ -5,6 +5,7 @@ import (
 
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 )
 
@@ -16,7 +17,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	predicted, err := classifier.Predict(vaekit.GoBackend(), store, test, 16)
+	predicted, err := classifier.Predict(backends.Go(), store, test, 16)
 	if err != nil {
 		fmt.Println(err)
 		return

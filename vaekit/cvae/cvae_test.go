@@ -8,6 +8,7 @@ import (
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 )
 
@@ -28,7 +29,7 @@ func TestCVAEClassChangesTheSample(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			samples, err := vaekit.ClassSamples(vaekit.GoBackend(), store, cvae.Model{}, 4, 1, 7)
+			samples, err := vaekit.ClassSamples(backends.Go(), store, cvae.Model{}, 4, 1, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +43,7 @@ func TestCVAEClassChangesTheSample(t *testing.T) {
 			}
 			if form == cvae.FormConcat {
 				z := [][]float32{{0.5, -0.5, 1, 0}, {0.5, -0.5, 1, 0}} // the latent has 4 dimensions
-				images, err := vaekit.Decode(vaekit.GoBackend(), store, cvae.Model{}, z, []int32{2, 3})
+				images, err := vaekit.Decode(backends.Go(), store, cvae.Model{}, z, []int32{2, 3})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 )
 
@@ -17,7 +18,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	samples, err := vaekit.ClassSamples(vaekit.GoBackend(), store, cvae.Model{}, 4, 3, 1)
+	samples, err := vaekit.ClassSamples(backends.Go(), store, cvae.Model{}, 4, 3, 1)
 	if err != nil {
 		fmt.Println(err)
 		return

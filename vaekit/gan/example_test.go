@@ -5,6 +5,7 @@ import (
 
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/gan"
 )
 
@@ -16,7 +17,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	samples, err := vaekit.PriorSamples(vaekit.GoBackend(), store, gan.Model{}, 6, 1)
+	samples, err := vaekit.PriorSamples(backends.Go(), store, gan.Model{}, 6, 1)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/gan"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
@@ -35,7 +36,7 @@ func images(n int) *tensors.Tensor {
 func TestTermsAreCrossEntropiesOfTheScores(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(convParams())
-	exec, err := model.NewExec(vaekit.GoBackend(), store, func(scope *model.Scope, x *Node) []*Node {
+	exec, err := model.NewExec(backends.Go(), store, func(scope *model.Scope, x *Node) []*Node {
 		terms := gan.Model{}.Loss(scope, x, nil)
 		out := make([]*Node, len(terms))
 		for i, term := range terms {
@@ -73,7 +74,7 @@ func TestTermsAreCrossEntropiesOfTheScores(t *testing.T) {
 func TestGeneratorIsTheVAEDecoderAndBothPlayersTrain(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(convParams())
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, gan.Model{})
+	tr, err := vaekit.NewTrainer(backends.Go(), store, gan.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestGeneratorIsTheVAEDecoderAndBothPlayersTrain(t *testing.T) {
 
 	vaeStore := model.NewStore()
 	vaeStore.SetParams(convParams())
-	vaeTrainer, err := vaekit.NewTrainer(vaekit.GoBackend(), vaeStore, vae.Model{})
+	vaeTrainer, err := vaekit.NewTrainer(backends.Go(), vaeStore, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
@@ -50,7 +51,7 @@ func smallPrior(conditional bool) map[string]any {
 // the code at position p leaves the logits of positions 0..p equal, and (so that the test can
 // fail) changes some later ones.
 func TestLogitsAreCausal(t *testing.T) {
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	for _, conditional := range []bool{false, true} {
 		store := model.NewStore()
 		store.SetParams(smallPrior(conditional))
@@ -92,7 +93,7 @@ func TestLogitsAreCausal(t *testing.T) {
 func TestNLLOfUniformLogits(t *testing.T) {
 	codes := tensors.FromFlatDataAndDimensions([]int32{0, 1, 2, 3, 3, 2}, 1, 2, 3)
 	logits := tensors.FromFlatDataAndDimensions(make([]float32, 6*4), 1, 2, 3, 4)
-	got := tensors.MustCopyFlatData[float32](MustExecOnce(vaekit.GoBackend(), pixelcnn.NLL, logits, codes))
+	got := tensors.MustCopyFlatData[float32](MustExecOnce(backends.Go(), pixelcnn.NLL, logits, codes))
 	if want := 6 * math.Log(4); math.Abs(float64(got[0])-want) > 1e-5 {
 		t.Errorf("NLL of uniform logits = %g, want 6 log 4 = %g", got[0], want)
 	}
@@ -119,7 +120,7 @@ func classCodes(n int) *datasets.Set {
 // A conditional prior trained through the training loop on classCodes draws, for each class,
 // mostly that class's code; the same seed draws the same grids.
 func TestConditionalPriorLearnsAndSamples(t *testing.T) {
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	store := model.NewStore()
 	params := smallPrior(true)
 	params[vaekit.ParamEpochs] = 6
@@ -169,10 +170,10 @@ func TestConditionalPriorLearnsAndSamples(t *testing.T) {
 func TestSampleErrors(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(smallPrior(false))
-	if _, _, _, err := pixelcnn.Sample(vaekit.GoBackend(), store, nil, 1, 1); err == nil {
+	if _, _, _, err := pixelcnn.Sample(backends.Go(), store, nil, 1, 1); err == nil {
 		t.Error("Sample with no labels: want an error")
 	}
-	if _, _, _, err := pixelcnn.Sample(vaekit.GoBackend(), store, []int32{0}, 0, 1); err == nil {
+	if _, _, _, err := pixelcnn.Sample(backends.Go(), store, []int32{0}, 0, 1); err == nil {
 		t.Error("Sample at temperature 0: want an error")
 	}
 }
@@ -182,7 +183,7 @@ func TestSampleErrors(t *testing.T) {
 func TestLogitsOfACutGridEqualTheWholeGrids(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(smallPrior(true))
-	exec, err := model.NewExec(vaekit.GoBackend(), store, func(scope *model.Scope, codes, labels *Node) *Node {
+	exec, err := model.NewExec(backends.Go(), store, func(scope *model.Scope, codes, labels *Node) *Node {
 		return pixelcnn.Logits(scope, codes, labels)
 	})
 	if err != nil {

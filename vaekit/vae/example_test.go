@@ -5,6 +5,7 @@ import (
 
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -17,7 +18,7 @@ func Example() {
 		return
 	}
 	row, _ := hist.Last("test")
-	nll, err := vae.Model{}.ImportanceWeightedNLL(vaekit.GoBackend(), store, test, vaekit.NLLOptions{K: 16, Seed: 1})
+	nll, err := vae.Model{}.ImportanceWeightedNLL(backends.Go(), store, test, vaekit.NLLOptions{K: 16, Seed: 1})
 	if err != nil {
 		fmt.Println(err)
 		return

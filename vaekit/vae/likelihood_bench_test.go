@@ -8,15 +8,16 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
 // BenchmarkImportanceWeightedNLL times the k = 5000 estimate of the MNIST MLP VAE
-// (784-512-256-20, as mnist-mlp-vae) on the backend NewBackend chooses, over BENCH images per
+// (784-512-256-20, as mnist-mlp-vae) on the backend backends.New chooses, over BENCH images per
 // iteration (100), and reports the minutes the 10,000 MNIST test images would take. The
 // weights are a fresh initialization: the cost does not depend on their values.
 func BenchmarkImportanceWeightedNLL(b *testing.B) {
-	backend, _, err := vaekit.NewBackend()
+	backend, _, err := backends.New()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -43,7 +44,7 @@ func scheduledTrainer(t *testing.T, params map[string]any) (*vaekit.Trainer, *mo
 	store.SetParams(map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: 4,
 		vaekit.ParamSeed: int64(2), vaekit.ParamBatchSize: 4})
 	store.SetParams(params)
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, vae.Model{})
+	tr, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -24,7 +25,7 @@ func terms(t *testing.T, base *model.Store, reduction string) ([]float64, error)
 		t.Fatal(err)
 	}
 	store.SetParam("/"+vae.ParamKLReduction, reduction)
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, vae.Model{})
+	tr, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestKLReduction(t *testing.T) {
 	base := model.NewStore()
 	base.SetParams(map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: latent,
 		vaekit.ParamSeed: int64(2), vaekit.ParamBatchSize: 4})
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), base, vae.Model{})
+	tr, err := vaekit.NewTrainer(backends.Go(), base, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestBernoulliLogLikelihoods(t *testing.T) {
 	lt := tensors.FromFlatDataAndDimensions(logits, b*s, h, w, 1)
 	it := tensors.FromFlatDataAndDimensions(images, b, h, w, 1)
 	rt := tensors.FromFlatDataAndDimensions(repeated, b*s, h, w, 1)
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	got := tensors.MustCopyFlatData[float32](graph.MustExecOnce(backend, vae.BernoulliLogLikelihoods, lt, it))
 	want := tensors.MustCopyFlatData[float32](graph.MustExecOnce(backend, vaekit.BernoulliNLL, lt, rt))
 	if len(got) != b*s {
@@ -128,7 +129,7 @@ func TestBernoulliLogLikelihoods(t *testing.T) {
 func TestKLPerDimensionSumsToTheKL(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(map[string]any{vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: 3, vaekit.ParamBatchSize: 4})
-	tr, err := vaekit.NewTrainer(vaekit.GoBackend(), store, vae.Model{})
+	tr, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestKLPerDimensionSumsToTheKL(t *testing.T) {
 		}
 	}
 	set := &datasets.Set{N: 4, Height: 28, Width: 28, Images: tensors.MustCopyFlatData[float32](images), Labels: []int32{0, 1, 2, 3}}
-	perDim, err := vae.KLPerDimension(vaekit.GoBackend(), store, set, 4)
+	perDim, err := vae.KLPerDimension(backends.Go(), store, set, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -17,12 +18,12 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	codes, err := vqvae.CodeSet(vaekit.GoBackend(), store, test, 16)
+	codes, err := vqvae.CodeSet(backends.Go(), store, test, 16)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	counts, _ := vqvae.CodeCounts(vaekit.GoBackend(), store, test, 16)
+	counts, _ := vqvae.CodeCounts(backends.Go(), store, test, 16)
 	total := 0
 	for _, c := range counts {
 		total += c

@@ -10,6 +10,7 @@ import (
 	"github.com/vaekit/vaekit/internal/briefly"
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -22,7 +23,7 @@ func TestVQVAETermsAndReconstruction(t *testing.T) {
 	if want := []string{"loss", "reconstruction", "codebook", "commitment"}; !slices.Equal(tr.Terms(), want) {
 		t.Errorf("terms = %v, want %v", tr.Terms(), want)
 	}
-	originals, recons, err := vaekit.Reconstruct(vaekit.GoBackend(), store, vqvae.Model{}, set, 3)
+	originals, recons, err := vaekit.Reconstruct(backends.Go(), store, vqvae.Model{}, set, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

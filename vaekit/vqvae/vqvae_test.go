@@ -9,13 +9,13 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/testutil"
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 var random = testutil.RandomTensor
 
 func TestNearestEqualsBruteForce(t *testing.T) {
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct{ b, g, d, k int }{{2, 3, 4, 7}, {4, 7, 16, 128}, {1, 1, 1, 2}} {
 		z, codebook := random(rng, tc.b, tc.g, tc.g, tc.d), random(rng, tc.k, tc.d)
@@ -43,7 +43,7 @@ func TestNearestEqualsBruteForce(t *testing.T) {
 // The straight-through estimator: the gradient that reaches the encoder output z equals the
 // gradient at the quantised output, and the forward value is the code itself.
 func TestStraightThroughGradient(t *testing.T) {
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(3, 4))
 	z, e, u := random(rng, 2, 2, 2, 3), random(rng, 2, 2, 2, 3), random(rng, 2, 2, 2, 3)
 	out := MustExecOnceN(backend, func(z, e, u *Node) []*Node {
@@ -65,7 +65,7 @@ func TestStraightThroughGradient(t *testing.T) {
 }
 
 func TestLossesByHand(t *testing.T) {
-	backend := vaekit.GoBackend()
+	backend := backends.Go()
 	z := tensors.FromValue([][][][]float32{{{{1, 2}, {0, 0}}}, {{{3, 0}, {0, 4}}}}) // [2, 1, 2, 2]
 	e := tensors.FromValue([][][][]float32{{{{0, 0}, {0, 1}}}, {{{0, 0}, {0, 0}}}})
 	out := MustExecOnceN(backend, func(z, e *Node) []*Node {
@@ -130,7 +130,7 @@ func TestEMAUpdateByHand(t *testing.T) {
 		store := model.NewStore()
 		store.SetParams(map[string]any{ParamNumCodes: 3, ParamCodeDim: 1, ParamEMADecay: 0.5})
 		store.RootScope().In("quantizer").VariableWithValue("codebook", [][]float32{{0}, {10}, {100}})
-		exec, err := model.NewExec(vaekit.GoBackend(), store, func(scope *model.Scope, z, codes *Node) *Node {
+		exec, err := model.NewExec(backends.Go(), store, func(scope *model.Scope, z, codes *Node) *Node {
 			emaUpdate(scope, z, codes, tc.reseedAfter)
 			return ReduceAllSum(z)
 		})

@@ -1,6 +1,6 @@
 //go:build !(amd64 && goexperiment.simd)
 
-package vaekit
+package backends
 
 // SIMDStatus says whether the pure-Go backend's SIMD matrix product is compiled in and enabled.
 func SIMDStatus() string {

@@ -1,4 +1,11 @@
-package vaekit
+// Package backends chooses and makes the GoMLX backend a model runs on: GOMLX_BACKEND when set
+// (Env), else the fastest one installed for the model's Workload (For: XLA where a PJRT plugin
+// is installed, ONNX Runtime for convolutional models and likelihood estimates, the pure-Go
+// backend with its SIMD kernels for MLPs; docs/bench.md). ONNX Runtime's threads are shared
+// between the processes of one machine (share.go), and every backend made here passes
+// variables to a graph as parameters, never as constants (VariablesAsParameters). The package
+// knows nothing of models: it is below every other package of vaekit.
+package backends
 
 import (
 	"fmt"
@@ -10,9 +17,9 @@ import (
 	"github.com/gomlx/compute/gobackend"
 )
 
-// BackendEnv is the environment variable GoMLX reads to choose a backend ("go", "xla:cpu",
+// Env is the environment variable GoMLX reads to choose a backend ("go", "xla:cpu",
 // "xla:cuda", "xla:/path/to/plugin.so").
-const BackendEnv = "GOMLX_BACKEND"
+const Env = "GOMLX_BACKEND"
 
 // xlaPluginsOnDisk is set by backend_xla.go when XLA support is compiled in: it lists the PJRT
 // plugins already installed (it never downloads).
@@ -50,12 +57,12 @@ func ONNXRuntimeLibrary() string {
 	return onnxLibrary()
 }
 
-// NewBackend is NewBackendFor(Convolutional).
-func NewBackend() (backend compute.Backend, description string, err error) {
-	return NewBackendFor(Convolutional)
+// New is For(Convolutional).
+func New() (backend compute.Backend, description string, err error) {
+	return For(Convolutional)
 }
 
-// NewBackendFor chooses the backend: GOMLX_BACKEND if set; else XLA when a PJRT plugin is
+// For chooses the backend: GOMLX_BACKEND if set; else XLA when a PJRT plugin is
 // already on disk; else, for convolutional models, ONNX Runtime where its library is installed
 // (`make onnxruntime`), and the pure-Go backend otherwise. Measured on two cores with
 // `make bench` (docs/bench.md): ONNX Runtime trains the convolutional models 1.3 to 2x faster
@@ -63,16 +70,16 @@ func NewBackend() (backend compute.Backend, description string, err error) {
 // It never downloads anything: the XLA auto-installer is not linked into vaekit, and
 // GOMLX_NO_AUTO_INSTALL is set for any library that would try. It returns the backend and a
 // one-line description of it, of why it was chosen and of the SIMD kernels.
-func NewBackendFor(w Workload) (backend compute.Backend, description string, err error) {
+func For(w Workload) (backend compute.Backend, description string, err error) {
 	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	defer func() {
 		// compute.NewWithConfig panics on an unknown backend name.
 		if r := recover(); r != nil {
-			backend, description, err = nil, "", fmt.Errorf("%s=%q: %v (set %s=go for the pure-Go backend)", BackendEnv, os.Getenv(BackendEnv), r, BackendEnv)
+			backend, description, err = nil, "", fmt.Errorf("%s=%q: %v (set %s=go for the pure-Go backend)", Env, os.Getenv(Env), r, Env)
 		}
 	}()
-	config := os.Getenv(BackendEnv)
-	reason := BackendEnv + " is set"
+	config := os.Getenv(Env)
+	reason := Env + " is set"
 	if config == "" {
 		config, reason = defaultBackend(w)
 	}
@@ -87,12 +94,12 @@ func NewBackendFor(w Workload) (backend compute.Backend, description string, err
 	return b, description + "; " + reason, nil
 }
 
-// BackendForWork returns the backend for work w of a run whose models are on backend run: run
-// itself when GOMLX_BACKEND is set or w's default backend (NewBackendFor) is of the same kind;
+// ForWork returns the backend for work w of a run whose models are on backend run: run
+// itself when GOMLX_BACKEND is set or w's default backend (For) is of the same kind;
 // else w's default backend, made once per process, with a line saying which and why. Tensors
 // belong to one backend: the caller moves the variables over (by reading the checkpoint again).
-func BackendForWork(w Workload, run compute.Backend) (b compute.Backend, description string, err error) {
-	if os.Getenv(BackendEnv) != "" {
+func ForWork(w Workload, run compute.Backend) (b compute.Backend, description string, err error) {
+	if os.Getenv(Env) != "" {
 		return run, "", nil
 	}
 	config, _ := defaultBackend(w)
@@ -102,14 +109,14 @@ func BackendForWork(w Workload, run compute.Backend) (b compute.Backend, descrip
 		return run, "", nil
 	}
 	made, _ := workBackends.LoadOrStore(w, sync.OnceValues(func() (workBackend, error) {
-		b, d, err := NewBackendFor(w)
+		b, d, err := For(w)
 		return workBackend{b, d}, err
 	}))
 	wb, err := made.(func() (workBackend, error))()
 	return wb.backend, wb.description, err
 }
 
-// workBackends holds the backends BackendForWork made, by workload.
+// workBackends holds the backends ForWork made, by workload.
 var workBackends sync.Map
 
 type workBackend struct {
@@ -117,7 +124,7 @@ type workBackend struct {
 	description string
 }
 
-// defaultBackend is the configuration NewBackendFor uses when GOMLX_BACKEND is not set, and why.
+// defaultBackend is the configuration For uses when GOMLX_BACKEND is not set, and why.
 func defaultBackend(w Workload) (config, reason string) {
 	switch {
 	case xlaPluginsOnDisk != nil && len(xlaPluginsOnDisk()) > 0:
@@ -135,43 +142,43 @@ func defaultBackend(w Workload) (config, reason string) {
 // newBackend creates the backend of a configuration.
 func newBackend(config string) (compute.Backend, string, error) {
 	if config == "go" || strings.HasPrefix(config, "go:") {
-		b, err := newGoBackend(GoBackendConfig(strings.TrimPrefix(strings.TrimPrefix(config, "go"), ":")))
+		b, err := newGoBackend(GoConfig(strings.TrimPrefix(strings.TrimPrefix(config, "go"), ":")))
 		if err != nil {
 			return nil, "", fmt.Errorf("backend %q: %w", config, err)
 		}
 		return b, describe(b, config), nil
 	}
 	if strings.HasPrefix(config, "xla") && xlaPluginsOnDisk == nil {
-		return nil, "", fmt.Errorf("%s=%q: this binary was built without XLA (build tag noxla, or no cgo); use %s=go", BackendEnv, config, BackendEnv)
+		return nil, "", fmt.Errorf("%s=%q: this binary was built without XLA (build tag noxla, or no cgo); use %s=go", Env, config, Env)
 	}
 	if strings.HasPrefix(config, "onnx") && !onnxLinked {
-		return nil, "", fmt.Errorf("%s=%q: this binary was built without ONNX Runtime (build tag noonnx, or no cgo); use %s=go", BackendEnv, config, BackendEnv)
+		return nil, "", fmt.Errorf("%s=%q: this binary was built without ONNX Runtime (build tag noonnx, or no cgo); use %s=go", Env, config, Env)
 	}
 	b, err := compute.NewWithConfig(config)
 	if err != nil {
 		if strings.HasPrefix(config, "onnx") {
-			return nil, "", fmt.Errorf("%s=%q: %w (`make onnxruntime` installs ONNX Runtime's library from npm; or set %s=go for the pure-Go backend)", BackendEnv, config, err, BackendEnv)
+			return nil, "", fmt.Errorf("%s=%q: %w (`make onnxruntime` installs ONNX Runtime's library from npm; or set %s=go for the pure-Go backend)", Env, config, err, Env)
 		}
-		return nil, "", fmt.Errorf("%s=%q: %w (set %s=go for the pure-Go backend)", BackendEnv, config, err, BackendEnv)
+		return nil, "", fmt.Errorf("%s=%q: %w (set %s=go for the pure-Go backend)", Env, config, err, Env)
 	}
 	return VariablesAsParameters(b), describe(b, config), nil
 }
 
-// GoBackend is the pure-Go backend with GoBackendConfig(""), created once. Use it instead of
-// gobackend.GetBackend, whose default configuration can hang (see GoBackendConfig).
-var GoBackend = sync.OnceValue(func() compute.Backend {
-	b, err := newGoBackend(GoBackendConfig(""))
+// Go is the pure-Go backend with GoConfig(""), created once. Use it instead of
+// gobackend.GetBackend, whose default configuration can hang (see GoConfig).
+var Go = sync.OnceValue(func() compute.Backend {
+	b, err := newGoBackend(GoConfig(""))
 	if err != nil {
 		panic(err)
 	}
 	return b
 })
 
-// GoBackendConfig adds "parallelism=-1" to a pure-Go backend configuration unless it sets the
+// GoConfig adds "parallelism=-1" to a pure-Go backend configuration unless it sets the
 // parallelism itself: with a bounded worker pool, independent matrix products of one gradient
 // can each hold a slot while asking the pool for more workers, and wait for each other forever
 // (docs/DESIGN.md, "The pure-Go backend's worker pool").
-func GoBackendConfig(config string) string {
+func GoConfig(config string) string {
 	if strings.Contains(config, "parallelism") {
 		return config
 	}

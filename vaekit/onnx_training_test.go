@@ -14,18 +14,19 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/gan"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
-// onnxBackend returns the ONNX Runtime backend as NewBackend makes it, or skips the test where
+// onnxBackend returns the ONNX Runtime backend as New makes it, or skips the test where
 // ONNX Runtime is not installed (fails instead with VAEKIT_REQUIRE_ONNX=1, as in make test).
 func onnxBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	t.Setenv(vaekit.BackendEnv, "onnx:cpu")
-	onnx, _, err := vaekit.NewBackend()
+	t.Setenv(backends.Env, "onnx:cpu")
+	onnx, _, err := backends.New()
 	if err != nil {
 		if os.Getenv("VAEKIT_REQUIRE_ONNX") == "1" {
 			t.Fatal(err)
@@ -63,7 +64,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 			goStore := model.NewStore()
 			goStore.SetParams(tc.params)
 			goStore.SetParams(map[string]any{vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(3)})
-			goTrainer, err := vaekit.NewTrainer(vaekit.GoBackend(), goStore, tc.model)
+			goTrainer, err := vaekit.NewTrainer(backends.Go(), goStore, tc.model)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +95,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 			}
 			// Evaluating before training compiles the evaluation graph now; evaluating again after
 			// it must see the trained variables (BatchNorm's moving averages are not trainable:
-			// NewBackend must keep ONNX Runtime from freezing them into that graph as constants).
+			// New must keep ONNX Runtime from freezing them into that graph as constants).
 			if _, err := onnxTrainer.EvalStep(onnxImages, onnxLabels, onnxOnes); err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,6 @@
 //go:build !noxla && cgo && ((linux && (amd64 || arm64)) || (darwin && arm64))
 
-package vaekit
+package backends
 
 import (
 	"github.com/gomlx/go-xla/compute/xla"

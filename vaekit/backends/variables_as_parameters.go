@@ -1,4 +1,4 @@
-package vaekit
+package backends
 
 import (
 	"github.com/gomlx/compute"
@@ -6,7 +6,7 @@ import (
 )
 
 // VariablesAsParameters returns b, or, when b asks GoMLX to embed variables as constants (ONNX
-// Runtime does, which speeds up inference), b wrapped so that it does not. NewBackend applies
+// Runtime does, which speeds up inference), b wrapped so that it does not. New applies
 // it; apply it to a backend made another way before training on it.
 //
 // Why: GoMLX embeds every variable that is not trainable as a constant in every graph that is

@@ -1,11 +1,11 @@
 //go:build !noonnx && cgo && (linux || darwin)
 
-package vaekit
+package backends
 
 // The ONNX Runtime backend: GOMLX_BACKEND=onnx (or onnx:cpu, or onnx:/path/to/libonnxruntime.so).
 // It loads ONNX Runtime's shared library at run time, from ONNXRUNTIME_SHARED_LIBRARY_PATH or
 // ~/.local/lib/onnxruntime/libonnxruntime.so (`make onnxruntime` puts it there, from npm);
-// NewBackend disables its auto-installer, so a missing library is an error, never a download.
+// New disables its auto-installer, so a missing library is an error, never a download.
 // Build with -tags noonnx to leave it out.
 import (
 	"os"

@@ -1,4 +1,4 @@
-package vaekit
+package backends
 
 import (
 	"strings"
@@ -18,11 +18,11 @@ func TestNewBackendChoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
-			t.Setenv(BackendEnv, tt.env)
-			b, desc, err := NewBackend()
+			t.Setenv(Env, tt.env)
+			b, desc, err := New()
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("NewBackend() error = %v, want %q", err, tt.wantErr)
+					t.Fatalf("New() error = %v, want %q", err, tt.wantErr)
 				}
 				return
 			}
@@ -30,7 +30,7 @@ func TestNewBackendChoice(t *testing.T) {
 				t.Fatal(err)
 			}
 			if b.Name() != tt.wantName || !strings.Contains(desc, "SIMD matmul") {
-				t.Errorf("NewBackend() = %q, %q", b.Name(), desc)
+				t.Errorf("New() = %q, %q", b.Name(), desc)
 			}
 		})
 	}
@@ -44,8 +44,8 @@ func TestGoBackendConfigAvoidsTheWorkerPoolDeadlock(t *testing.T) {
 		"dependency_order": "dependency_order,parallelism=-1",
 	}
 	for in, want := range tests {
-		if got := GoBackendConfig(in); got != want {
-			t.Errorf("GoBackendConfig(%q) = %q, want %q", in, got, want)
+		if got := GoConfig(in); got != want {
+			t.Errorf("GoConfig(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -94,14 +94,14 @@ func TestBackendForWorkKeepsTheRunsBackend(t *testing.T) {
 	savedXLA, savedONNX, savedLinked := xlaPluginsOnDisk, onnxLibrary, onnxLinked
 	defer func() { xlaPluginsOnDisk, onnxLibrary, onnxLinked = savedXLA, savedONNX, savedLinked }()
 	xlaPluginsOnDisk, onnxLibrary = nil, func() string { return "" } // nothing installed
-	run := GoBackend()
-	t.Setenv(BackendEnv, "")
-	if b, d, err := BackendForWork(LikelihoodEstimate, run); err != nil || b != run || d != "" {
-		t.Errorf("no ONNX Runtime: BackendForWork gave %v (%q, %v), want the run's pure-Go backend", b, d, err)
+	run := Go()
+	t.Setenv(Env, "")
+	if b, d, err := ForWork(LikelihoodEstimate, run); err != nil || b != run || d != "" {
+		t.Errorf("no ONNX Runtime: ForWork gave %v (%q, %v), want the run's pure-Go backend", b, d, err)
 	}
 	onnxLibrary, onnxLinked = func() string { return "/lib/libonnxruntime.so" }, true
-	t.Setenv(BackendEnv, "go")
-	if b, _, err := BackendForWork(LikelihoodEstimate, run); err != nil || b != run {
-		t.Errorf("GOMLX_BACKEND=go: BackendForWork gave %v (%v), want the run's backend", b, err)
+	t.Setenv(Env, "go")
+	if b, _, err := ForWork(LikelihoodEstimate, run); err != nil || b != run {
+		t.Errorf("GOMLX_BACKEND=go: ForWork gave %v (%v), want the run's backend", b, err)
 	}
 }
