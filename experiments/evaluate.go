@@ -12,6 +12,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -235,7 +236,7 @@ func (t *Trained) readJudge(ctx context.Context, opts Options) (*Trained, error)
 			runsDir = DefaultRunsDir
 		}
 		judgeDir := filepath.Join(runsDir, judgeExp.Name)
-		judgeOpts.NewView = func(title string, axes map[string]vaekit.TermAxis) (EpochView, error) {
+		judgeOpts.NewView = func(title string, axes map[string]history.Axis) (EpochView, error) {
 			if !first(judgeDir) {
 				return hiddenView{}, nil
 			}
@@ -252,8 +253,8 @@ func (t *Trained) readJudge(ctx context.Context, opts Options) (*Trained, error)
 // hiddenView shows nothing: the view of a shared run already shown in this session.
 type hiddenView struct{}
 
-func (hiddenView) Update(int, *vaekit.History) error { return nil }
-func (hiddenView) Finish(*vaekit.History)            {}
+func (hiddenView) Update(int, *history.History) error { return nil }
+func (hiddenView) Finish(*history.History)            {}
 
 // samplesSet wraps generated images as a data set of the run's image shape and classes.
 func (t *Trained) samplesSet(images [][]float32, labels []int32) *datasets.Set {

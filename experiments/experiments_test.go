@@ -20,6 +20,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
@@ -62,7 +63,7 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			if err := Record(res.Dir, t.TempDir()); err != nil {
 				t.Errorf("recording the run: %v", err)
 			}
-			hist, err := vaekit.ReadHistory(filepath.Join(res.Dir, "history.csv"))
+			hist, err := history.Read(filepath.Join(res.Dir, "history.csv"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,7 +260,7 @@ func TestRunRejectsACheckpointOfAnotherRecipe(t *testing.T) {
 	// two epochs already in the history keep their numbers to the last digit, and one more
 	// epoch is added.
 	histPath := filepath.Join(runs, exp.Name, "history.csv")
-	histBefore, err := vaekit.ReadHistory(histPath)
+	histBefore, err := history.Read(histPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func TestConcurrentRunsGetDistinctDirectories(t *testing.T) {
 		t.Errorf("concurrent runs wrote %q and %q, want %s and %s.2", dirs[0], dirs[1], base, base)
 	}
 	for _, d := range dirs {
-		if h, err := vaekit.ReadHistory(filepath.Join(d, "history.csv")); err != nil || h.Epochs() != 2 {
+		if h, err := history.Read(filepath.Join(d, "history.csv")); err != nil || h.Epochs() != 2 {
 			t.Errorf("%s: history %v, %v; want 2 whole epochs", d, h, err)
 		}
 	}
@@ -383,7 +384,7 @@ func TestCodePriorFollowsItsVQVAE(t *testing.T) {
 	if !strings.Contains(log.String(), "trained for another VQ-VAE or recipe (vqvae_epochs = 2, not 3): training it again") {
 		t.Errorf("resuming the VQ-VAE for a third epoch did not retrain its prior:\n%s", log.String())
 	}
-	prior, err := vaekit.ReadHistory(filepath.Join(runs, exp.Name, "code_prior", "history.csv"))
+	prior, err := history.Read(filepath.Join(runs, exp.Name, "code_prior", "history.csv"))
 	if err != nil || prior.Epochs() != 3 || len(prior.Rows) != 6 {
 		t.Errorf("prior history after the retraining: %v, %v; want 3 fresh epochs", prior, err)
 	}
@@ -430,12 +431,12 @@ func (l *viewLog) add(title, event string) {
 	l.events[title] = append(l.events[title], event)
 }
 
-func (v loggedView) Update(epoch int, _ *vaekit.History) error {
+func (v loggedView) Update(epoch int, _ *history.History) error {
 	v.log.add(v.title, fmt.Sprintf("update %d", epoch))
 	return nil
 }
 
-func (v loggedView) Finish(h *vaekit.History) {
+func (v loggedView) Finish(h *history.History) {
 	v.log.add(v.title, fmt.Sprintf("finish %d rows", len(h.Rows)))
 }
 
@@ -476,7 +477,7 @@ func TestViewsShowTheSharedJudgeOncePerSession(t *testing.T) {
 			return first
 		}
 		log := &viewLog{events: map[string][]string{}}
-		opts.NewView = func(title string, _ map[string]vaekit.TermAxis) (EpochView, error) {
+		opts.NewView = func(title string, _ map[string]history.Axis) (EpochView, error) {
 			return loggedView{log: log, title: title}, nil
 		}
 		if _, err := Run(context.Background(), exp, opts); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // judgeFiles are the recorded judges (judges/README.md): the classifier of each data set whose
@@ -54,7 +55,7 @@ func recordedJudge(exp Experiment, test *datasets.Set) (*Trained, error) {
 	if err := os.CopyFS(tmp, sub); err != nil {
 		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
 	}
-	hist, err := vaekit.ReadHistory(filepath.Join(tmp, vaekit.HistoryFile))
+	hist, err := history.Read(filepath.Join(tmp, history.File))
 	if err != nil {
 		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
 	}
@@ -91,7 +92,7 @@ func RecordJudge(ctx context.Context, data datasets.Name, dir string, opts Optio
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", err
 	}
-	for _, name := range []string{vaekit.HistoryFile, MetricsFile, ParamsFile, ManifestFile} {
+	for _, name := range []string{history.File, MetricsFile, ParamsFile, ManifestFile} {
 		data, err := os.ReadFile(filepath.Join(res.Dir, name))
 		if err != nil {
 			return "", err

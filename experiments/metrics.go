@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Metrics is written to metrics.json.
@@ -48,7 +49,7 @@ type Metrics struct {
 	SampleDistances *SampleDistances `json:"sample_distances,omitempty"`
 	// Axes says how figures draw each loss term (unit, scale), so that figures drawn from the
 	// run's record alone (the results page) have the run's units.
-	Axes map[string]vaekit.TermAxis `json:"term_axes,omitempty"`
+	Axes map[string]history.Axis `json:"term_axes,omitempty"`
 }
 
 // units says in what units a model's loss terms are, as the model documents them (or the
@@ -62,7 +63,7 @@ func units(m vaekit.Model, store *model.Store) string {
 
 // termAxes says how figures draw m's loss terms: as m describes them, or as the library's
 // family of the same name does; nil (every term "per image") if neither does.
-func termAxes(m vaekit.Model, store *model.Store) map[string]vaekit.TermAxis {
+func termAxes(m vaekit.Model, store *model.Store) map[string]history.Axis {
 	if d, ok := describedBy[vaekit.Described](m); ok {
 		return d.TermAxes(store)
 	}
@@ -104,7 +105,7 @@ func readMetrics(dir string) *Metrics {
 // counted at this invocation's seconds per epoch, and the wall time marked as estimated. A
 // finished run rerun (which trains nothing) keeps its seconds per epoch; a run whose every epoch
 // was trained by interrupted invocations has no timing to go by and is marked WallUnknown.
-func newMetrics(exp Experiment, hist *vaekit.History, backend string, wall, fit float64, trainedNow int, prev *Metrics) Metrics {
+func newMetrics(exp Experiment, hist *history.History, backend string, wall, fit float64, trainedNow int, prev *Metrics) Metrics {
 	metrics := Metrics{Experiment: exp.Name, Epochs: hist.Epochs(), Test: map[string]float64{}, Train: map[string]float64{},
 		WallSeconds: wall, Backend: backend}
 	for split, dst := range map[string]map[string]float64{"test": metrics.Test, "train": metrics.Train} {

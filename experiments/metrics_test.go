@@ -5,13 +5,13 @@ import (
 	"runtime/debug"
 	"testing"
 
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Timings over invocations, worked out by hand.
 func TestMetricsTimingsOverInvocations(t *testing.T) {
-	historyOf := func(epochs int) *vaekit.History {
-		return &vaekit.History{Terms: []string{"loss"}, Rows: []vaekit.HistoryRow{{Epoch: epochs, Split: "train", Values: []float64{1}}}}
+	historyOf := func(epochs int) *history.History {
+		return &history.History{Terms: []string{"loss"}, Rows: []history.Row{{Epoch: epochs, Split: "train", Values: []float64{1}}}}
 	}
 	tests := []struct {
 		name                  string

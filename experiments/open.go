@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Open reads the run of exp under runsDir (as written by Run with the same Options).
@@ -22,7 +23,7 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 		opts.RunsDir = DefaultRunsDir
 	}
 	dir := filepath.Join(opts.RunsDir, exp.Name)
-	hist, err := vaekit.ReadHistory(filepath.Join(dir, vaekit.HistoryFile))
+	hist, err := history.Read(filepath.Join(dir, history.File))
 	if err != nil {
 		return nil, fmt.Errorf("run %s has no history (train it first): %w", dir, err)
 	}
@@ -45,7 +46,7 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if exp.CodePrior != nil {
 		priorDir := filepath.Join(dir, codePriorDir)
 		prior := &CodePrior{}
-		if prior.History, err = vaekit.ReadHistory(filepath.Join(priorDir, vaekit.HistoryFile)); err != nil {
+		if prior.History, err = history.Read(filepath.Join(priorDir, history.File)); err != nil {
 			return nil, fmt.Errorf("run %s has no trained code prior (run it to the end first): %w", dir, err)
 		}
 		if prior.Store, err = loadStore(filepath.Join(priorDir, vaekit.CheckpointDir)); err != nil {

@@ -2,13 +2,15 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // A run's record is what the results page and a report read of a run directory, without what
@@ -18,7 +20,7 @@ import (
 // on any clone.
 
 // recordFiles are the files of a run directory (or of its code prior's) that a record keeps.
-var recordFiles = []string{ParamsFile, vaekit.HistoryFile, MetricsFile, ManifestFile, NLLCurveFile, SegmentsFile}
+var recordFiles = []string{ParamsFile, history.File, MetricsFile, ManifestFile, NLLCurveFile, SegmentsFile}
 
 // DefaultRecordsDir is where `experiments reproduce` records the runs it finishes.
 const DefaultRecordsDir = "docs/records"

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Reference is a published number that a reproduction is compared with.
@@ -28,7 +29,7 @@ type Reference struct {
 	// drawn there.
 	OnCurve float64
 	// Of reads vaekit's value from a run: its metrics and history.
-	Of func(m Metrics, h *vaekit.History) (float64, bool)
+	Of func(m Metrics, h *history.History) (float64, bool)
 }
 
 // Reproduction is an experiment rerun to compare with the numbers its source published.
@@ -49,8 +50,8 @@ type Reproduction struct {
 }
 
 // trainTerm reads a training-loss term after an epoch (the last one when epoch is 0).
-func trainTerm(term string, epoch int) func(Metrics, *vaekit.History) (float64, bool) {
-	return func(_ Metrics, h *vaekit.History) (float64, bool) {
+func trainTerm(term string, epoch int) func(Metrics, *history.History) (float64, bool) {
+	return func(_ Metrics, h *history.History) (float64, bool) {
 		for i := len(h.Rows) - 1; i >= 0; i-- {
 			r := h.Rows[i]
 			if r.Split == "train" && (epoch == 0 || r.Epoch == epoch) {
@@ -63,16 +64,16 @@ func trainTerm(term string, epoch int) func(Metrics, *vaekit.History) (float64, 
 }
 
 // extra reads a figure of metrics.json's extras, scaled.
-func extra(key string, scale float64) func(Metrics, *vaekit.History) (float64, bool) {
-	return func(m Metrics, _ *vaekit.History) (float64, bool) {
+func extra(key string, scale float64) func(Metrics, *history.History) (float64, bool) {
+	return func(m Metrics, _ *history.History) (float64, bool) {
 		v, ok := m.Extra[key]
 		return v * scale, ok
 	}
 }
 
 // testTerm reads a test-loss term of metrics.json.
-func testTerm(term string) func(Metrics, *vaekit.History) (float64, bool) {
-	return func(m Metrics, _ *vaekit.History) (float64, bool) {
+func testTerm(term string) func(Metrics, *history.History) (float64, bool) {
+	return func(m Metrics, _ *history.History) (float64, bool) {
 		v, ok := m.Test[term]
 		return v, ok
 	}
@@ -178,7 +179,7 @@ var Reproductions = []Reproduction{
 		References: []Reference{{Metric: "train reconstruction / (784 x pixel variance), epoch 30", Value: 0.0444,
 			Source: "keras-io VQ-VAE example, final training log (MSE over the training-set variance)",
 			Epoch:  30, OnCurve: 0.0444 * 784 * mnistPixelVariance,
-			Of: func(m Metrics, h *vaekit.History) (float64, bool) {
+			Of: func(m Metrics, h *history.History) (float64, bool) {
 				v, ok := trainTerm("reconstruction", 30)(m, h)
 				return v / 784 / mnistPixelVariance, ok
 			}}},

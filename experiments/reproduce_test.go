@@ -15,6 +15,7 @@ import (
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Every reproduction names a registered experiment and can read each of its references.
@@ -224,7 +225,7 @@ func TestPixelVariances(t *testing.T) {
 func TestLogComparison(t *testing.T) {
 	log := &SourceLog{Source: "s", Terms: []string{"loss", "kl"}, Targets: []float64{0.01, 0.05},
 		Epochs: [][]float64{{300, 4}, {200, 4}, {100, 4}}}
-	h := &vaekit.History{Terms: []string{"loss", "kl"}, Rows: []vaekit.HistoryRow{
+	h := &history.History{Terms: []string{"loss", "kl"}, Rows: []history.Row{
 		{Epoch: 1, Split: "train", Values: []float64{303, 4.1}}, {Epoch: 1, Split: "test", Values: []float64{999, 9}},
 		{Epoch: 2, Split: "train", Values: []float64{199, 4.4}},
 	}}
@@ -312,7 +313,7 @@ func TestRecordRedrawnShowsTheCurrentStyle(t *testing.T) {
 	exp, runs := quickRunOf(t, "mnist-mlp-vae")
 	dir := filepath.Join(runs, exp.Name)
 	keep := map[string][]byte{}
-	for _, name := range []string{vaekit.HistoryFile, MetricsFile} {
+	for _, name := range []string{history.File, MetricsFile} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)

@@ -15,12 +15,13 @@ import (
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // logComparison compares the training history with a source's per-epoch log: for every term,
 // the epochs compared, the largest relative difference and its epoch, and how many epochs are
 // within the term's target, as a Markdown table.
-func logComparison(l *SourceLog, h *vaekit.History) string {
+func logComparison(l *SourceLog, h *history.History) string {
 	var b strings.Builder
 	b.WriteString("| term | epochs compared | largest difference (epoch) | epochs within target | target |\n| --- | --- | --- | --- | --- |\n")
 	for j, term := range l.Terms {
@@ -52,11 +53,11 @@ func logComparison(l *SourceLog, h *vaekit.History) string {
 // runStamp identifies the state of a run that a results page was made from: its epochs and a
 // hash of its history (a rerun of a finished run, which changes nothing, keeps the stamp).
 func runStamp(dir string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, vaekit.HistoryFile))
+	data, err := os.ReadFile(filepath.Join(dir, history.File))
 	if err != nil {
 		return "", err
 	}
-	h, err := vaekit.ReadHistory(filepath.Join(dir, vaekit.HistoryFile))
+	h, err := history.Read(filepath.Join(dir, history.File))
 	if err != nil {
 		return "", err
 	}
@@ -138,7 +139,7 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 	}
 	dir := filepath.Join(runsDir, r.Experiment)
 	f, errF := ReadFinished(dir)
-	h, errH := vaekit.ReadHistory(filepath.Join(dir, vaekit.HistoryFile))
+	h, errH := history.Read(filepath.Join(dir, history.File))
 	target, _ := exp.Params[vaekit.ParamEpochs].(int)
 	ran := errF == nil && errH == nil
 	backend, wall, epochs := "", "", 0
@@ -188,7 +189,7 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 
 // reproductionSection draws a reproduction's curve with the source's points and writes its
 // section of the page.
-func reproductionSection(r Reproduction, exp Experiment, h *vaekit.History, m Metrics, runsDir, figDir string, sources *sourceNumbers) (string, error) {
+func reproductionSection(r Reproduction, exp Experiment, h *history.History, m Metrics, runsDir, figDir string, sources *sourceNumbers) (string, error) {
 	var points []figures.Point
 	if r.Log != nil {
 		if j := slices.Index(r.Log.Terms, r.Curve); j >= 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Options change how an experiment runs, not what it is.
@@ -35,7 +36,7 @@ type Options struct {
 	Log io.Writer
 	// NewView, if set, makes the view a run shows its history in while it trains (package
 	// notebook redraws the loss curves in the cell's output after every epoch).
-	NewView func(title string, axes map[string]vaekit.TermAxis) (EpochView, error)
+	NewView func(title string, axes map[string]history.Axis) (EpochView, error)
 	// FirstShowing, if set with NewView, is asked before the view of a run that several runs
 	// share (the data set's classifier, which judges the samples of every run on that data set)
 	// is made: it reports whether the run in dir has not yet been shown in this session (package
@@ -64,8 +65,8 @@ type Options struct {
 // EpochView is shown a run's history after every epoch, and once more when training ends (a run
 // read back from its directory: Finish only, with its history, so a rerun shows the same curves).
 type EpochView interface {
-	Update(epoch int, h *vaekit.History) error
-	Finish(h *vaekit.History)
+	Update(epoch int, h *history.History) error
+	Finish(h *history.History)
 }
 
 // QuickOptions is the quick mode used by tests and CI: two epochs of a few steps on small subsets.
@@ -76,7 +77,7 @@ func QuickOptions(runsDir string) Options {
 // Result is what a run produced.
 type Result struct {
 	Dir     string
-	History *vaekit.History
+	History *history.History
 	Figures []string
 	Backend string
 }
@@ -239,7 +240,7 @@ type fitJob struct {
 type fitted struct {
 	store   *model.Store
 	trainer *vaekit.Trainer
-	hist    *vaekit.History
+	hist    *history.History
 	epochs  int       // the epochs this call trained (a resumed run trained the others)
 	start   time.Time // when training started
 	seconds float64   // the training loop's time
@@ -276,7 +277,7 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 		trace(event)
 	}
 	// The epochs this call trains: the seconds per epoch are this call's time over them.
-	fitOpts.OnEpoch = func(epoch int, h *vaekit.History) error {
+	fitOpts.OnEpoch = func(epoch int, h *history.History) error {
 		f.epochs++
 		if job.afterEpoch != nil {
 			if err := job.afterEpoch(store, epoch); err != nil {
@@ -289,7 +290,7 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 		return nil
 	}
 	if job.afterEpoch != nil {
-		fitOpts.OnResume = func(epoch int, _ *vaekit.History) error { return job.afterEpoch(store, epoch) }
+		fitOpts.OnResume = func(epoch int, _ *history.History) error { return job.afterEpoch(store, epoch) }
 	}
 	f.hist, err = trainer.Fit(ctx, job.train, job.test, fitOpts)
 	f.seconds = time.Since(f.start).Seconds()

@@ -17,7 +17,7 @@ import (
 )
 
 // The layout of a run directory; this file is the one place that names its parts (the
-// checkpoint and the history are vaekit's: vaekit.CheckpointDir, vaekit.HistoryFile).
+// checkpoint and the history are vaekit's: vaekit.CheckpointDir, history.File).
 const (
 	// DefaultRunsDir is the parent of the run directories when none is given.
 	DefaultRunsDir = "runs"

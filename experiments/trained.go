@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -26,7 +27,7 @@ type Trained struct {
 	Backend    compute.Backend
 	Store      *model.Store
 	Model      vaekit.Model
-	History    *vaekit.History
+	History    *history.History
 	Test       *datasets.Set
 	// Prior is the code prior of a VQ-VAE run whose experiment has one (nil otherwise).
 	Prior *CodePrior
@@ -61,7 +62,7 @@ func (t *Trained) testCodeCounts(q vaekit.Quantizer) ([]int, error) {
 // CodePrior is the PixelCNN prior of a VQ-VAE run, kept in the run's code_prior folder.
 type CodePrior struct {
 	Store   *model.Store
-	History *vaekit.History
+	History *history.History
 }
 
 // priorOfEpochs is the code prior's store parameter recording the epochs of the VQ-VAE whose
@@ -91,7 +92,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	}
 	// A prior trained to the end is read back: encoding the training set again (tens of seconds
 	// for 60,000 images) would only feed a loop with nothing left to do.
-	if hist, err := vaekit.ReadHistory(filepath.Join(dir, vaekit.HistoryFile)); err == nil && epochs > 0 && hist.Epochs() >= epochs {
+	if hist, err := history.Read(filepath.Join(dir, history.File)); err == nil && epochs > 0 && hist.Epochs() >= epochs {
 		store, err := loadStore(filepath.Join(dir, vaekit.CheckpointDir))
 		if err != nil {
 			return fmt.Errorf("code prior: %w", err)

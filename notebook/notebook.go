@@ -27,6 +27,7 @@ import (
 	"github.com/vaekit/vaekit/experiments"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // What notebooks need beyond the figures: loss curves redrawn in place while a run trains, and
@@ -36,10 +37,10 @@ import (
 // liveCurves (an experiments.EpochView) redraws a run's loss curves in one output block of the notebook after every epoch.
 type liveCurves struct {
 	title, displayID, dir string
-	axes                  map[string]vaekit.TermAxis
+	axes                  map[string]history.Axis
 }
 
-func newLiveCurves(title string, axes map[string]vaekit.TermAxis) (experiments.EpochView, error) {
+func newLiveCurves(title string, axes map[string]history.Axis) (experiments.EpochView, error) {
 	dir, err := os.MkdirTemp("", "vaekit-live-")
 	if err != nil {
 		return nil, err
@@ -48,7 +49,7 @@ func newLiveCurves(title string, axes map[string]vaekit.TermAxis) (experiments.E
 }
 
 // draw returns the loss curves of h as PNG bytes.
-func (l *liveCurves) draw(h *vaekit.History) ([]byte, error) {
+func (l *liveCurves) draw(h *history.History) ([]byte, error) {
 	paths, err := figures.LossCurves(h, l.axes, l.title, filepath.Join(l.dir, "live"))
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func (l *liveCurves) draw(h *vaekit.History) ([]byte, error) {
 }
 
 // update replaces the block's content with the curves so far.
-func (l *liveCurves) Update(_ int, h *vaekit.History) error {
+func (l *liveCurves) Update(_ int, h *history.History) error {
 	data, err := l.draw(h)
 	if err != nil {
 		return err
@@ -68,7 +69,7 @@ func (l *liveCurves) Update(_ int, h *vaekit.History) error {
 
 // finish clears the transient block and shows the final curves as a normal output, which the
 // notebook keeps when saved.
-func (l *liveCurves) Finish(h *vaekit.History) {
+func (l *liveCurves) Finish(h *history.History) {
 	defer os.RemoveAll(l.dir)
 	gonbui.UpdateHTML(l.displayID, "")
 	if len(h.Rows) == 0 {

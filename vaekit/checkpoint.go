@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // The files Fit writes into FitOptions.Dir.
@@ -19,8 +20,6 @@ const (
 	// CheckpointDir holds the checkpoints: weights, optimizer and random state, the epoch and
 	// step counts.
 	CheckpointDir = "checkpoint"
-	// HistoryFile is the history: every loss term on train and test after every epoch.
-	HistoryFile = "history.csv"
 )
 
 // epochVariable is the store variable counting completed epochs, checkpointed with the weights.
@@ -122,7 +121,7 @@ func frozenPaths(store *model.Store) []string {
 // its .json in place, so a process killed while saving leaves a truncated newest checkpoint: one
 // that does not load is renamed to *.broken (kept for inspection, reported on log) and the one
 // before it is used; the epochs after it are trained again.
-func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler, *History, error) {
+func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler, *history.History, error) {
 	ckptDir := filepath.Join(dir, CheckpointDir)
 	if err := os.MkdirAll(ckptDir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("run directory %s: %w", dir, err)
@@ -152,7 +151,7 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 	p := t.params
 	t.store.SetParams(map[string]any{ParamOptimizer: p.Optimizer, ParamLearningRate: p.LearningRate,
 		ParamBatchSize: p.BatchSize, ParamEpochs: p.Epochs, ParamSeed: p.Seed, ParamBinarize: p.Binarize})
-	hist := &History{}
+	hist := &history.History{}
 	if has, _ := h.HasCheckpoints(); has {
 		// Every variable comes back from a checkpoint trainable: the random state, the optimizer's
 		// moments and counters, the VQ-VAE's moving averages. Left so, the optimizer would move
@@ -182,7 +181,7 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 		if changes := RecipeChanges(maps.Collect(t.store.IterParams()), requested); len(changes) > 0 {
 			return nil, nil, fmt.Errorf("checkpoint in %s was trained with another recipe (%s): start it over, or use another run directory", ckptDir, strings.Join(changes, "; "))
 		}
-		read, err := ReadHistory(filepath.Join(dir, HistoryFile))
+		read, err := history.Read(filepath.Join(dir, history.File))
 		switch {
 		case err == nil:
 			hist = read

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // FitOptions are what Fit needs besides the store's parameters.
@@ -24,13 +25,13 @@ type FitOptions struct {
 	// and one per epoch; nil: silent.
 	Progress io.Writer
 	// OnEpoch, if set, is called after every epoch has been evaluated and saved.
-	OnEpoch func(epoch int, h *History) error
+	OnEpoch func(epoch int, h *history.History) error
 	// OnResume, if set, is called when Fit starts from a checkpoint saved at the end of an
 	// epoch (> 0), before it trains on (or returns, when that was the last epoch), with the
 	// weights OnEpoch saw for it: the work OnEpoch does after the save, which a kill may have
 	// cut short, can be finished there (the variables load from the checkpoint as its graphs
 	// create them, as in a graph after Fit). A checkpoint saved within an epoch does not call it.
-	OnResume func(epoch int, h *History) error
+	OnResume func(epoch int, h *history.History) error
 	// MaxSteps, if > 0, stops each epoch after that many steps (quick mode for tests and CI).
 	MaxSteps int
 	// CheckpointInterval and CheckpointSteps, if > 0, also save a checkpoint within an epoch,
@@ -65,8 +66,8 @@ var ErrNonFinite = errors.New("loss is not finite")
 // between epochs and started again with the same Dir continues where it stopped: the
 // checkpoint holds the weights, the optimizer state, the random state and the epoch count, and
 // the order of the data in each epoch is a function of the seed and the epoch number.
-func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts FitOptions) (*History, error) {
-	r := &fitRun{t: t, opts: opts, hist: &History{}, p: t.params, lastSave: time.Now()}
+func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts FitOptions) (*history.History, error) {
+	r := &fitRun{t: t, opts: opts, hist: &history.History{}, p: t.params, lastSave: time.Now()}
 	t.skipped = 0
 	t.Progress = opts.Progress
 	if opts.Dir != "" {
@@ -92,7 +93,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		staticTrain = trainSet.Binarized(0.5)
 	}
 	start := t.CompletedEpochs()
-	r.hist.truncate(start)
+	r.hist.Truncate(start)
 	// A checkpoint taken within an epoch resumes it at its step, with the term sums of the steps
 	// before; without the sums the epoch starts over.
 	resumeStep, resumeSums := r.resumeStep(), []float64(nil)
@@ -151,7 +152,7 @@ type fitRun struct {
 	t                       *Trainer
 	opts                    FitOptions
 	ckpt                    *checkpoint.Handler
-	hist                    *History
+	hist                    *history.History
 	p                       TrainingParams
 	stepsPerEpoch           int
 	lastSave                time.Time
@@ -287,8 +288,8 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 	if err != nil {
 		return err
 	}
-	r.hist.Rows = append(r.hist.Rows, HistoryRow{Epoch: epoch, Split: "train", Values: means},
-		HistoryRow{Epoch: epoch, Split: "test", Values: testMeans})
+	r.hist.Rows = append(r.hist.Rows, history.Row{Epoch: epoch, Split: "train", Values: means},
+		history.Row{Epoch: epoch, Split: "test", Values: testMeans})
 	bar.End(epochSummary(r.hist))
 	if err := t.epochVar().SetValue(tensors.FromScalar(int64(epoch))); err != nil {
 		return err
@@ -300,7 +301,7 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 		// History first: if the process dies before the checkpoint is saved, the resumed run
 		// drops the extra rows and repeats the epoch.
 		r.trace("history %d", epoch)
-		if err := r.hist.WriteFile(filepath.Join(r.opts.Dir, HistoryFile)); err != nil {
+		if err := r.hist.WriteFile(filepath.Join(r.opts.Dir, history.File)); err != nil {
 			return err
 		}
 		if err := r.save(r.done(epoch+1, 0)); err != nil {

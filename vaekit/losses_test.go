@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 func TestLossesByHand(t *testing.T) {
@@ -70,7 +71,7 @@ func TestLossesByHand(t *testing.T) {
 }
 
 func TestHistoryCSVRoundTrip(t *testing.T) {
-	h := &History{Terms: []string{"loss", "kl"}, Rows: []HistoryRow{
+	h := &history.History{Terms: []string{"loss", "kl"}, Rows: []history.Row{
 		{Epoch: 1, Split: "train", Values: []float64{301.94, 0.1 + 0.2}},
 		{Epoch: 1, Split: "test", Values: []float64{259.97, 3.85}},
 	}}
@@ -78,7 +79,7 @@ func TestHistoryCSVRoundTrip(t *testing.T) {
 	if err := h.WriteFile(path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadHistory(path)
+	got, err := history.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -211,11 +212,11 @@ func TestLossFallsOnSyntheticData(t *testing.T) {
 
 // fitRecording trains a VAE with params into dir (resuming what is there) and returns the history
 // and the epochs this call trained.
-func fitRecording(t *testing.T, dir string, params map[string]any, train, test *datasets.Set) (h *vaekit.History, trained []int) {
+func fitRecording(t *testing.T, dir string, params map[string]any, train, test *datasets.Set) (h *history.History, trained []int) {
 	t.Helper()
 	tr, _ := newTrainer(t, vae.Model{}, params)
 	h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir,
-		OnEpoch: func(epoch int, _ *vaekit.History) error { trained = append(trained, epoch); return nil }})
+		OnEpoch: func(epoch int, _ *history.History) error { trained = append(trained, epoch); return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestResumeGivesSameHistory(t *testing.T) {
 		"conv-batchnorm":           smallConvBN(),
 	} {
 		t.Run(name, func(t *testing.T) {
-			fit := func(dir string, epochs int) (*vaekit.History, []int) {
+			fit := func(dir string, epochs int) (*history.History, []int) {
 				p := maps.Clone(params)
 				p[vaekit.ParamEpochs] = epochs
 				return fitRecording(t, dir, p, train, test)
@@ -348,7 +349,7 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // uninterrupted run.
 func TestResumeAfterATruncatedCheckpoint(t *testing.T) {
 	train, test := syntheticSet(64, 12), syntheticSet(32, 13)
-	fit := func(dir string, epochs int) (*vaekit.History, []int) {
+	fit := func(dir string, epochs int) (*history.History, []int) {
 		return fitRecording(t, dir, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}), train, test)
 	}
 	straight, _ := fit(t.TempDir(), 3)
@@ -742,11 +743,11 @@ func TestOnResume(t *testing.T) {
 	fit := func(ctx context.Context, epochs int, trace func(string)) (onEpoch, onResume []call, err error) {
 		tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}))
 		_, err = tr.Fit(ctx, train, test, vaekit.FitOptions{Dir: dir, CheckpointSteps: 1, Trace: trace,
-			OnEpoch: func(e int, _ *vaekit.History) error {
+			OnEpoch: func(e int, _ *history.History) error {
 				onEpoch = append(onEpoch, call{e, variableValues(store)})
 				return nil
 			},
-			OnResume: func(e int, _ *vaekit.History) error {
+			OnResume: func(e int, _ *history.History) error {
 				// The checkpoint's variables load as a graph creates them.
 				if _, err := tr.Evaluate(test, 0); err != nil {
 					return err
@@ -808,7 +809,7 @@ func TestLearningRateSchedule(t *testing.T) {
 	train, test := syntheticSet(32, 4), syntheticSet(16, 5)
 	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 5, vaekit.ParamLearningRateSchedule: "iwae"}))
 	var rates []float64
-	_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{OnEpoch: func(int, *vaekit.History) error {
+	_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{OnEpoch: func(int, *history.History) error {
 		v, err := store.GetVariable("/optimizers/learning_rate").Value()
 		if err != nil {
 			return err

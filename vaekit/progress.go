@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vaekit/vaekit/vaekit/history"
 	"golang.org/x/term"
 )
 
@@ -153,7 +154,7 @@ func (p *Phase) clearLine() {
 }
 
 // epochSummary is an epoch's closing line: every term on train and test.
-func epochSummary(h *History) string {
+func epochSummary(h *history.History) string {
 	var parts []string
 	for _, split := range []string{"train", "test"} {
 		row, ok := h.Last(split)

@@ -3,7 +3,6 @@ package vaekit
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 
@@ -14,8 +13,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/vaekit/vaekit/datasets"
 )
-
-var nan = math.NaN()
 
 // Trainer runs the one training loop of vaekit for any Model: it compiles a training step (loss
 // terms, gradients, optimizer update) and an evaluation step (loss terms summed over the real

@@ -14,11 +14,12 @@ import (
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Train trains m with params (over small defaults: batch 32, Adam 3e-3, seed 1) for epochs
 // epochs on 256 squares, on the pure-Go backend, and returns its store, history and test set.
-func Train(m vaekit.Model, params map[string]any, epochs int) (*model.Store, *vaekit.History, *datasets.Set, error) {
+func Train(m vaekit.Model, params map[string]any, epochs int) (*model.Store, *history.History, *datasets.Set, error) {
 	p := map[string]any{vaekit.ParamBatchSize: 32, vaekit.ParamLearningRate: 3e-3, vaekit.ParamSeed: int64(1),
 		vaekit.ParamEpochs: epochs}
 	if spec, _ := vaekit.LookupParam(vaekit.ParamNumClasses); spec.Reads(m.Name()) {

@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Parameter keys of the autoencoder.
@@ -115,8 +116,8 @@ func (Model) Units(store *model.Store) string {
 }
 
 // TermAxes implements vaekit.Described: the loss is the reconstruction term.
-func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis {
+func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 	loss := vaekit.ReconstructionAxis(store)
 	loss.SameAs, loss.Why = "reconstruction", "an autoencoder's objective is its reconstruction term"
-	return map[string]vaekit.TermAxis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store)}
+	return map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store)}
 }

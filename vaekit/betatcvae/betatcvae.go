@@ -44,6 +44,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -121,13 +122,13 @@ func (Model) Units(store *model.Store) string {
 }
 
 // TermAxes implements vaekit.Described.
-func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis {
+func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 	loss := vaekit.ReconstructionAxis(store)
 	if loss.Unit != "nats per image" {
 		loss.Unit = "per image (" + loss.Unit + " + weighted KL parts)"
 	}
-	nats := vaekit.TermAxis{Unit: "nats per image"}
-	return map[string]vaekit.TermAxis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": nats,
+	nats := history.Axis{Unit: "nats per image"}
+	return map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": nats,
 		"mutual_information": nats, "total_correlation": nats, "dimension_wise_kl": nats}
 }
 

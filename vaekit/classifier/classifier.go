@@ -23,6 +23,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // ParamHidden is the width of the hidden dense layer (default 128).
@@ -194,6 +195,6 @@ func (Model) Units(*model.Store) string {
 }
 
 // TermAxes implements vaekit.Described.
-func (Model) TermAxes(*model.Store) map[string]vaekit.TermAxis {
-	return map[string]vaekit.TermAxis{"loss": {Unit: "nats per image"}, "error": {Unit: "error rate"}}
+func (Model) TermAxes(*model.Store) map[string]history.Axis {
+	return map[string]history.Axis{"loss": {Unit: "nats per image"}, "error": {Unit: "error rate"}}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -149,4 +150,4 @@ func (m Model) Prior() string {
 func (Model) Units(store *model.Store) string { return vae.Units(store) }
 
 // TermAxes implements vaekit.Described: the VAE's.
-func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis { return vae.TermAxes(store) }
+func (Model) TermAxes(store *model.Store) map[string]history.Axis { return vae.TermAxes(store) }

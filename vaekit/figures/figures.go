@@ -19,6 +19,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
@@ -27,8 +28,6 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
-
-	"github.com/vaekit/vaekit/vaekit"
 )
 
 // Formats written by every figure.
@@ -114,7 +113,7 @@ func saveDrawn(width, height vg.Length, base string, drawFig func(dc draw.Canvas
 // unit and is logarithmic where axes says so (terms axes leaves out: "per image", linear). A
 // term that axes says equals another by construction, and does at every point of the history,
 // shares that term's panel, whose title says why. Panels come two per row.
-func LossCurves(h *vaekit.History, axes map[string]vaekit.TermAxis, title, base string) ([]string, error) {
+func LossCurves(h *history.History, axes map[string]history.Axis, title, base string) ([]string, error) {
 	if len(h.Rows) == 0 {
 		return nil, fmt.Errorf("loss curves %s: the history is empty", base)
 	}
@@ -164,7 +163,7 @@ func LossCurves(h *vaekit.History, axes map[string]vaekit.TermAxis, title, base 
 
 // merged reports whether term is drawn in the panel of the term it equals by construction:
 // axes says so and the history agrees at every point.
-func merged(h *vaekit.History, axes map[string]vaekit.TermAxis, term string) bool {
+func merged(h *history.History, axes map[string]history.Axis, term string) bool {
 	other := axes[term].SameAs
 	ti, oi := slices.Index(h.Terms, term), slices.Index(h.Terms, other)
 	if other == "" || ti < 0 || oi < 0 {
@@ -179,7 +178,7 @@ func merged(h *vaekit.History, axes map[string]vaekit.TermAxis, term string) boo
 }
 
 // positive reports whether every value of term ti is > 0 (a logarithmic axis can show it).
-func positive(h *vaekit.History, ti int) bool {
+func positive(h *history.History, ti int) bool {
 	for _, r := range h.Rows {
 		if !(r.Values[ti] > 0) {
 			return false
@@ -190,7 +189,7 @@ func positive(h *vaekit.History, ti int) bool {
 
 // addCurves adds term ti's training and test curves to p, on a logarithmic axis if logScale, and
 // pads the axes so that no point sits on the frame.
-func addCurves(p *plot.Plot, h *vaekit.History, ti int, logScale bool) error {
+func addCurves(p *plot.Plot, h *history.History, ti int, logScale bool) error {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for si, split := range []string{"train", "test"} {
 		xys := termXYs(h, ti, split)
@@ -235,10 +234,10 @@ func addCurves(p *plot.Plot, h *vaekit.History, ti int, logScale bool) error {
 
 // dotted reports whether a history's training curves get a dot per epoch: up to 200 epochs,
 // above which the dots merge into a thick band that hides the line.
-func dotted(h *vaekit.History) bool { return h.Epochs() <= 200 }
+func dotted(h *history.History) bool { return h.Epochs() <= 200 }
 
 // termXYs are the (epoch, value) points of term number ti on one split of a history.
-func termXYs(h *vaekit.History, ti int, split string) plotter.XYs {
+func termXYs(h *history.History, ti int, split string) plotter.XYs {
 	var xys plotter.XYs
 	for _, r := range h.Rows {
 		if r.Split == split {
@@ -402,7 +401,7 @@ type Point struct{ X, Y float64 }
 // in unit, and reference points (published values at given epochs) as black crosses inside the
 // frame with their values written beside them, so that a reproduction can be read against its
 // source. A line under the plot is the key.
-func CurveWithReference(h *vaekit.History, term, unit string, reference []Point, title, base string) ([]string, error) {
+func CurveWithReference(h *history.History, term, unit string, reference []Point, title, base string) ([]string, error) {
 	ti := slices.Index(h.Terms, term)
 	if ti < 0 || len(h.Rows) == 0 {
 		return nil, fmt.Errorf("curve %s: the history has no term %q (terms %v)", base, term, h.Terms)

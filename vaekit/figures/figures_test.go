@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 func readAll(t *testing.T, paths []string) [][]byte {
@@ -34,7 +34,7 @@ func ramp(v float32) []float32 {
 }
 
 func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
-	hist := &vaekit.History{Terms: []string{"loss", "kl"}, Rows: []vaekit.HistoryRow{
+	hist := &history.History{Terms: []string{"loss", "kl"}, Rows: []history.Row{
 		{Epoch: 1, Split: "train", Values: []float64{300, 3}}, {Epoch: 1, Split: "test", Values: []float64{290, 3.5}},
 		{Epoch: 2, Split: "train", Values: []float64{260, 4}}, {Epoch: 2, Split: "test", Values: []float64{255, 4.1}},
 	}}
@@ -44,7 +44,7 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 	}{
 		{"loss curves", func(base string) ([]string, error) { return LossCurves(hist, nil, "t", base) }},
 		{"loss curves, log scale", func(base string) ([]string, error) {
-			return LossCurves(hist, map[string]vaekit.TermAxis{"loss": {Unit: "nats per image", Log: true}}, "t", base)
+			return LossCurves(hist, map[string]history.Axis{"loss": {Unit: "nats per image", Log: true}}, "t", base)
 		}},
 		{"image grid", func(base string) ([]string, error) {
 			return ImageGrid([][]float32{ramp(1), ramp(0.5), ramp(0.2)}, 4, 4, 2, []string{"a", "b"}, "grid", base)
@@ -106,7 +106,7 @@ func TestFiguresWritePNGSVGAndPDFDeterministically(t *testing.T) {
 // A figure drawn again in another second of the clock is the same file, in every format (a
 // PDF records its creation time unless it is fixed).
 func TestFiguresDoNotDependOnTheClock(t *testing.T) {
-	hist := &vaekit.History{Terms: []string{"loss"}, Rows: []vaekit.HistoryRow{{Epoch: 1, Split: "train", Values: []float64{3}}}}
+	hist := &history.History{Terms: []string{"loss"}, Rows: []history.Row{{Epoch: 1, Split: "train", Values: []float64{3}}}}
 	dir := t.TempDir()
 	first, err := LossCurves(hist, nil, "t", filepath.Join(dir, "a"))
 	if err != nil {
@@ -130,7 +130,7 @@ func TestFiguresDoNotDependOnTheClock(t *testing.T) {
 
 func TestFigureInputErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := LossCurves(&vaekit.History{}, nil, "", filepath.Join(dir, "x")); err == nil {
+	if _, err := LossCurves(&history.History{}, nil, "", filepath.Join(dir, "x")); err == nil {
 		t.Error("LossCurves of an empty history succeeded")
 	}
 	if _, err := ImageGrid(nil, 4, 4, 2, nil, "", filepath.Join(dir, "x")); err == nil {
@@ -194,7 +194,7 @@ func TestDottedUpTo200Epochs(t *testing.T) {
 		epochs int
 		want   bool
 	}{{1, true}, {100, true}, {200, true}, {201, false}, {1093, false}} {
-		h := &vaekit.History{Terms: []string{"loss"}, Rows: []vaekit.HistoryRow{{Epoch: c.epochs, Split: "train", Values: []float64{1}}}}
+		h := &history.History{Terms: []string{"loss"}, Rows: []history.Row{{Epoch: c.epochs, Split: "train", Values: []float64{1}}}}
 		if got := dotted(h); got != c.want {
 			t.Errorf("dotted after %d epochs = %v, want %v", c.epochs, got, c.want)
 		}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"gonum.org/v1/plot"
 )
 
@@ -69,11 +69,11 @@ func TestStyle(t *testing.T) {
 // Each panel's axis carries its term's unit; a term equal to another by construction (and in
 // the data) shares that term's panel with the reason written; unequal data keeps both panels.
 func TestLossCurvesPanels(t *testing.T) {
-	equal := &vaekit.History{Terms: []string{"loss", "reconstruction"}, Rows: []vaekit.HistoryRow{
+	equal := &history.History{Terms: []string{"loss", "reconstruction"}, Rows: []history.Row{
 		{Epoch: 1, Split: "train", Values: []float64{70, 70}}, {Epoch: 2, Split: "train", Values: []float64{65, 65}}}}
-	axes := map[string]vaekit.TermAxis{"loss": {Unit: "nats per image", SameAs: "reconstruction", Why: "the objective is the reconstruction"},
+	axes := map[string]history.Axis{"loss": {Unit: "nats per image", SameAs: "reconstruction", Why: "the objective is the reconstruction"},
 		"reconstruction": {Unit: "nats per image"}}
-	svg := func(h *vaekit.History) string {
+	svg := func(h *history.History) string {
 		paths, err := LossCurves(h, axes, "run", filepath.Join(t.TempDir(), "c"))
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func TestLossCurvesPanels(t *testing.T) {
 			t.Errorf("equal terms: the figure lacks %q", want)
 		}
 	}
-	unequal := &vaekit.History{Terms: equal.Terms, Rows: []vaekit.HistoryRow{
+	unequal := &history.History{Terms: equal.Terms, Rows: []history.Row{
 		{Epoch: 1, Split: "train", Values: []float64{70, 69}}, {Epoch: 2, Split: "train", Values: []float64{65, 65}}}}
 	if s := svg(unequal); strings.Contains(s, "reconstruction = loss") || strings.Count(s, ">epoch<") != 2 {
 		t.Errorf("unequal terms: merged into one panel, or not two panels (%d epoch axes)", strings.Count(s, ">epoch<"))
@@ -107,18 +107,18 @@ func TestReferenceImages(t *testing.T) {
 	if err := SetStyle(DefaultStyle); err != nil {
 		t.Fatal(err)
 	}
-	hist := &vaekit.History{Terms: []string{"loss", "reconstruction", "kl"}}
+	hist := &history.History{Terms: []string{"loss", "reconstruction", "kl"}}
 	for e := 1; e <= 8; e++ {
 		f := float64(e)
-		hist.Rows = append(hist.Rows, vaekit.HistoryRow{Epoch: e, Split: "train", Values: []float64{180 - 40/f + 3, 170 - 40/f, 3 + 10/f}},
-			vaekit.HistoryRow{Epoch: e, Split: "test", Values: []float64{178 - 35/f + 3, 168 - 35/f, 3.2 + 9/f}})
+		hist.Rows = append(hist.Rows, history.Row{Epoch: e, Split: "train", Values: []float64{180 - 40/f + 3, 170 - 40/f, 3 + 10/f}},
+			history.Row{Epoch: e, Split: "test", Values: []float64{178 - 35/f + 3, 168 - 35/f, 3.2 + 9/f}})
 	}
-	vq := &vaekit.History{Terms: []string{"loss", "reconstruction", "codebook", "commitment"}}
+	vq := &history.History{Terms: []string{"loss", "reconstruction", "codebook", "commitment"}}
 	for e := 1; e <= 6; e++ {
 		d := 2 / float64(e*e)
-		vq.Rows = append(vq.Rows, vaekit.HistoryRow{Epoch: e, Split: "train", Values: []float64{900 / float64(e), 80 / float64(e), d, d}})
+		vq.Rows = append(vq.Rows, history.Row{Epoch: e, Split: "train", Values: []float64{900 / float64(e), 80 / float64(e), d, d}})
 	}
-	vqAxes := map[string]vaekit.TermAxis{"loss": {Unit: "per image", Log: true}, "reconstruction": {Unit: "squared error per image", Log: true},
+	vqAxes := map[string]history.Axis{"loss": {Unit: "per image", Log: true}, "reconstruction": {Unit: "squared error per image", Log: true},
 		"codebook": {Unit: "squared distance per code grid", Log: true}, "commitment": {Unit: "squared distance per code grid", Log: true,
 			SameAs: "codebook", Why: "both are ||z - e||²"}}
 	digits := make([][]float32, 20)

@@ -24,6 +24,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // DefaultLatentDim is the size of the generator's noise vector when ParamLatentDim is not set.
@@ -95,10 +96,10 @@ func (Model) Units(*model.Store) string {
 }
 
 // TermAxes implements vaekit.Described.
-func (Model) TermAxes(*model.Store) map[string]vaekit.TermAxis {
-	nats := vaekit.TermAxis{Unit: "nats per image"}
-	score := vaekit.TermAxis{Unit: "probability of real"}
-	return map[string]vaekit.TermAxis{"loss": nats, "discriminator": nats, "generator": nats, "real_score": score, "fake_score": score}
+func (Model) TermAxes(*model.Store) map[string]history.Axis {
+	nats := history.Axis{Unit: "nats per image"}
+	score := history.Axis{Unit: "probability of real"}
+	return map[string]history.Axis{"loss": nats, "discriminator": nats, "generator": nats, "real_score": score, "fake_score": score}
 }
 
 func init() {

@@ -23,6 +23,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -185,8 +186,8 @@ func (Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 }
 
 // TermAxes implements vaekit.Described: the negative log-likelihood of a code grid.
-func (Model) TermAxes(*model.Store) map[string]vaekit.TermAxis {
-	return map[string]vaekit.TermAxis{"loss": {Unit: "nats per code grid"}}
+func (Model) TermAxes(*model.Store) map[string]history.Axis {
+	return map[string]history.Axis{"loss": {Unit: "nats per code grid"}}
 }
 
 func init() {

@@ -29,6 +29,7 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Parameter keys of the VAE (besides the shared block parameters of package vaekit).
@@ -169,11 +170,11 @@ func init() {
 func (Model) Units(store *model.Store) string { return Units(store) }
 
 // TermAxes implements vaekit.Described.
-func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis { return TermAxes(store) }
+func (Model) TermAxes(store *model.Store) map[string]history.Axis { return TermAxes(store) }
 
 // TermAxes describes the VAE's terms for figures (the conditional VAEs share them).
-func TermAxes(store *model.Store) map[string]vaekit.TermAxis {
-	kl := vaekit.TermAxis{Unit: "nats per image"}
+func TermAxes(store *model.Store) map[string]history.Axis {
+	kl := history.Axis{Unit: "nats per image"}
 	if model.GetParamOr(store.RootScope(), ParamKLReduction, "sum") == "mean" {
 		kl.Unit = "nats per latent dimension"
 	}
@@ -181,13 +182,13 @@ func TermAxes(store *model.Store) map[string]vaekit.TermAxis {
 	if loss.Unit != "nats per image" {
 		loss.Unit = "per image (" + loss.Unit + " + KL)"
 	}
-	axes := map[string]vaekit.TermAxis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": kl}
+	axes := map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": kl}
 	scope := store.RootScope()
 	if model.GetParamOr(scope, ParamKLSchedule, "constant") != "constant" {
-		axes["kl_weight"] = vaekit.TermAxis{Unit: "weight of the KL term (0 to 1)"}
+		axes["kl_weight"] = history.Axis{Unit: "weight of the KL term (0 to 1)"}
 	}
 	if model.GetParamOr(scope, ParamFreeBits, 0.0) > 0 {
-		axes["free_bits_shortfall"] = vaekit.TermAxis{Unit: kl.Unit}
+		axes["free_bits_shortfall"] = history.Axis{Unit: kl.Unit}
 	}
 	return axes
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // Parameter keys of the VQ-VAE (the convolution filters come from vaekit.ParamConvFilters).
@@ -323,10 +324,10 @@ func (Model) Units(store *model.Store) string {
 
 // TermAxes implements vaekit.Described. The terms fall by decades over the first epochs, so
 // every axis is logarithmic; codebook and commitment are the same distance.
-func (Model) TermAxes(store *model.Store) map[string]vaekit.TermAxis {
+func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 	reconstruction := vaekit.ReconstructionAxis(store)
 	reconstruction.Log = true
-	return map[string]vaekit.TermAxis{
+	return map[string]history.Axis{
 		"loss":           {Unit: "per image (weighted sum)", Log: true},
 		"reconstruction": reconstruction,
 		"codebook":       {Unit: "squared distance per code grid", Log: true},

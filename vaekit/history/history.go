@@ -1,9 +1,14 @@
-package vaekit
+// Package history holds what a training run records and its figures read: the per-epoch
+// History of every loss term on the training and test sets (history.csv), and the Axis each
+// term is drawn on. It is a leaf: the training loop writes it, the figures and the experiments
+// read it, and it imports nothing of vaekit.
+package history
 
 import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -13,33 +18,33 @@ import (
 
 // History is the per-epoch record of every loss term, on the training and the test set.
 type History struct {
-	Terms []string     // names of the loss terms, objective first
-	Rows  []HistoryRow // in order: epoch 1 train, epoch 1 test, epoch 2 train, ...
+	Terms []string // names of the loss terms, objective first
+	Rows  []Row    // in order: epoch 1 train, epoch 1 test, epoch 2 train, ...
 }
 
-// HistoryRow holds the mean of every term (per image) over one split after one epoch.
-type HistoryRow struct {
+// Row holds the mean of every term (per image) over one split after one epoch.
+type Row struct {
 	Epoch  int // 1-based
 	Split  string
 	Values []float64 // in the order of History.Terms
 }
 
 // Value returns the value of a term in a row, or NaN if the history has no such term.
-func (h *History) Value(row HistoryRow, term string) float64 {
+func (h *History) Value(row Row, term string) float64 {
 	if i := slices.Index(h.Terms, term); i >= 0 {
 		return row.Values[i]
 	}
-	return nan
+	return math.NaN()
 }
 
 // Last returns the last row of a split, and false if there is none.
-func (h *History) Last(split string) (HistoryRow, bool) {
+func (h *History) Last(split string) (Row, bool) {
 	for i := len(h.Rows) - 1; i >= 0; i-- {
 		if h.Rows[i].Split == split {
 			return h.Rows[i], true
 		}
 	}
-	return HistoryRow{}, false
+	return Row{}, false
 }
 
 // Epochs returns the number of the last epoch recorded.
@@ -51,8 +56,8 @@ func (h *History) Epochs() int {
 }
 
 // truncate drops rows after the given epoch (what a checkpoint older than the history did not see).
-func (h *History) truncate(epoch int) {
-	h.Rows = slices.DeleteFunc(h.Rows, func(r HistoryRow) bool { return r.Epoch > epoch })
+func (h *History) Truncate(epoch int) {
+	h.Rows = slices.DeleteFunc(h.Rows, func(r Row) bool { return r.Epoch > epoch })
 }
 
 // MarshalCSV writes the history as CSV: a header "epoch,split,<terms...>", then one row per
@@ -77,8 +82,8 @@ func (h *History) WriteFile(path string) error {
 	return atomicfile.Write(path, h.MarshalCSV())
 }
 
-// ReadHistory reads a history CSV written by History.WriteFile.
-func ReadHistory(path string) (*History, error) {
+// Read reads a history CSV written by History.WriteFile.
+func Read(path string) (*History, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -96,7 +101,7 @@ func ReadHistory(path string) (*History, error) {
 		if err != nil || epoch < 1 {
 			return nil, fmt.Errorf("%s line %d: epoch %q: expected a positive integer", path, i+2, rec[0])
 		}
-		row := HistoryRow{Epoch: epoch, Split: rec[1], Values: make([]float64, len(h.Terms))}
+		row := Row{Epoch: epoch, Split: rec[1], Values: make([]float64, len(h.Terms))}
 		for j := range h.Terms {
 			if row.Values[j], err = strconv.ParseFloat(rec[2+j], 64); err != nil {
 				return nil, fmt.Errorf("%s line %d: %s = %q: expected a number", path, i+2, h.Terms[j], rec[2+j])
@@ -105,4 +110,21 @@ func ReadHistory(path string) (*History, error) {
 		h.Rows = append(h.Rows, row)
 	}
 	return h, nil
+}
+
+// File is the name of the history a run writes into its directory.
+const File = "history.csv"
+
+// Axis says how a figure draws one loss term of a model: the quantity and its unit for the
+// axis label, whether its values span decades (a logarithmic axis), and whether it equals
+// another term by construction (then both share one panel, with a note saying why).
+type Axis struct {
+	// Unit labels the axis: "nats per image", "squared error per image", "error rate", ...
+	Unit string `json:"unit"`
+	// Log draws the term on a logarithmic axis.
+	Log bool `json:"log,omitempty"`
+	// SameAs names a term this one equals by construction ("" if none); Why says why, for the
+	// figure's note.
+	SameAs string `json:"same_as,omitempty"`
+	Why    string `json:"why,omitempty"`
 }
