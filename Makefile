@@ -77,7 +77,7 @@ test: deps data onnxruntime
 	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 VAEKIT_REQUIRE_ONNX=1 $(GO) test -count=1 -timeout 60m ./...
 	# The command line and the parameter parser under random input: never a panic (bounded time).
 	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime 20s ./experiments/cmd/experiments/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseParam$$' -fuzztime 15s ./vaekit/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 15s ./vaekit/paramtable/
 	# Resuming after a kill is bit-exact on ONNX Runtime as well (the backend with its own quirks).
 	GOMLX_BACKEND=onnx VAEKIT_REQUIRE_DATA=1 $(GO) test -short -count=1 -run TestKillAnywhereResumesExactly ./experiments/
 	$(GO) vet ./...

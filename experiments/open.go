@@ -11,6 +11,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Open reads the run of exp under runsDir (as written by Run with the same Options).
@@ -83,7 +84,7 @@ func OpenDir(dir string, opts Options) (*Trained, error) {
 // checked (a hand-edited or foreign checkpoint is refused here, not halfway through a figure) and
 // returns the backend its model runs on by default.
 func storeBackend(m vaekit.Model, store *model.Store) (compute.Backend, error) {
-	params, err := vaekit.CheckParams(m.Name(), storeParams(store))
+	params, err := paramtable.CheckAll(m.Name(), storeParams(store))
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}

@@ -11,17 +11,18 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // ParseSetting parses one "key=value" parameter setting from the command line by the
-// parameter's declared kind (vaekit.ParseParam): "mlp_hidden=400" is a list of one,
+// parameter's declared kind (paramtable.Parse): "mlp_hidden=400" is a list of one,
 // "learning_rate=1" a float; "latent_dim=1.5" and "learning_rate=abc" are refused.
 func ParseSetting(s string) (key string, value any, err error) {
 	key, raw, ok := strings.Cut(s, "=")
 	if !ok || key == "" {
 		return "", nil, fmt.Errorf("parameter setting %q: expected key=value", s)
 	}
-	value, err = vaekit.ParseParam(key, raw)
+	value, err = paramtable.Parse(key, raw)
 	return key, value, err
 }
 
@@ -30,7 +31,7 @@ func ParseSetting(s string) (key string, value any, err error) {
 // combinations, the batch size against the training images, and what the figures need. It
 // returns the parameters as the store holds them, with the number of training images for the
 // families that read it (without the image shape, which comes from the data's files).
-func preflight(exp Experiment, family string, opts Options) (vaekit.Params, error) {
+func preflight(exp Experiment, family string, opts Options) (paramtable.Values, error) {
 	merged := map[string]any{}
 	for k, v := range exp.Params {
 		merged[k] = v
@@ -41,12 +42,12 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 	for k, v := range opts.Overrides {
 		merged[k] = v
 	}
-	params, err := vaekit.CheckParams(family, merged)
+	params, err := paramtable.CheckAll(family, merged)
 	if err != nil {
 		return nil, err
 	}
 	if exp.CodePrior != nil {
-		if _, err := vaekit.CheckParams("pixelcnn", exp.CodePrior); err != nil {
+		if _, err := paramtable.CheckAll("pixelcnn", exp.CodePrior); err != nil {
 			return nil, fmt.Errorf("code prior: %w", err)
 		}
 	}
@@ -64,12 +65,12 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 	if b, _ := params.Get(vaekit.ParamBatchSize, family); b.(int) > train {
 		return nil, fmt.Errorf("parameter %s = %d: larger than the %d training images", vaekit.ParamBatchSize, b, train)
 	}
-	if vaekit.FamilyReads(family, vaekit.ParamTrainingImages) {
+	if paramtable.Reads(family, vaekit.ParamTrainingImages) {
 		params[vaekit.ParamTrainingImages] = train
 	}
 	// A class-conditional model or a classifier has the data set's classes unless the recipe
 	// says otherwise (the IDX data sets' 10 are the declared default, so their recipes need not).
-	if _, set := params[vaekit.ParamNumClasses]; !set && vaekit.FamilyReads(family, vaekit.ParamNumClasses) {
+	if _, set := params[vaekit.ParamNumClasses]; !set && paramtable.Reads(family, vaekit.ParamNumClasses) {
 		if def, _ := params.Get(vaekit.ParamNumClasses, family); def != len(data.ClassNames) {
 			params[vaekit.ParamNumClasses] = len(data.ClassNames)
 		}
@@ -100,7 +101,7 @@ func preflight(exp Experiment, family string, opts Options) (vaekit.Params, erro
 
 // workload says whether a run's model is convolutional or dense, which decides its default
 // backend (backends.For).
-func workload(m vaekit.Model, params vaekit.Params) backends.Workload {
+func workload(m vaekit.Model, params paramtable.Values) backends.Workload {
 	_, quantizes := m.(vaekit.Quantizer) // convolutional encoders, and a PixelCNN code prior
 	_, classifies := m.(vaekit.Classifier)
 	if quantizes || classifies {
@@ -147,7 +148,7 @@ func WriteParamTable(w io.Writer, family string) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "parameter\ttype\tallowed\tread by\tdefault\twhat it does")
-	for _, s := range vaekit.ParamTable() {
+	for _, s := range paramtable.All() {
 		if s.Internal || (family != "" && !s.Reads(family)) {
 			continue
 		}
@@ -161,7 +162,7 @@ func WriteParamTable(w io.Writer, family string) error {
 }
 
 // defaultText is a parameter's default for the family, or every family's when none is given.
-func defaultText(s vaekit.ParamSpec, family string) string {
+func defaultText(s paramtable.Spec, family string) string {
 	format := func(v any) string {
 		if v == nil {
 			return "-"

@@ -15,6 +15,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Options change how an experiment runs, not what it is.
@@ -183,7 +184,7 @@ type trained struct {
 }
 
 // train reads the data and trains (or resumes) the model in the run directory (fitInDir).
-func train(ctx context.Context, exp Experiment, m vaekit.Model, checked vaekit.Params, backend compute.Backend, backendDesc, dir string, opts Options) (*trained, error) {
+func train(ctx context.Context, exp Experiment, m vaekit.Model, checked paramtable.Values, backend compute.Backend, backendDesc, dir string, opts Options) (*trained, error) {
 	trainSet, testSet, err := loadData(exp, opts)
 	if err != nil {
 		return nil, err

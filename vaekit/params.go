@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Training parameter keys, read from the model store by Fit.
@@ -216,7 +217,7 @@ func RecipeChanges(saved, requested map[string]any) []string {
 		}
 		got, ok := savedValue(saved, key)
 		if !ok {
-			spec, known := LookupParam(leaf)
+			spec, known := paramtable.Lookup(leaf)
 			if got = spec.DefaultFor(family); !known || got == nil || !spec.Reads(family) {
 				continue
 			}
@@ -274,51 +275,51 @@ var EncoderDecoderParams = []string{ParamArchitecture, ParamLatentDim, ParamMLPH
 // FamilyReads says whether a registered (or declaring) family reads a parameter; rules
 // (DeclareRule) use it to check only the families they concern.
 func FamilyReads(family, param string) bool {
-	s, ok := LookupParam(param)
+	s, ok := paramtable.Lookup(param)
 	return ok && s.Reads(family)
 }
 
 // The parameters of the training loop and of the shared blocks (see the constants' docs).
 func init() {
-	DeclareParams(
-		ParamSpec{Name: ParamModel, Kind: KindString, Internal: true, Doc: "the model family a checkpoint belongs to"},
-		ParamSpec{Name: ParamFrozenVariables, Kind: KindStrings, Internal: true, Doc: "variables the checkpoint does not train"},
-		ParamSpec{Name: norm.AveragesUpdatesTriggerParam, Kind: KindBool, Internal: true, Doc: "set by GoMLX's BatchNorm in the stores it builds"},
-		ParamSpec{Name: ParamImageShape, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Internal: true, Default: []int{28, 28, 1},
+	paramtable.Declare(
+		paramtable.Spec{Name: ParamModel, Kind: paramtable.KindString, Internal: true, Doc: "the model family a checkpoint belongs to"},
+		paramtable.Spec{Name: ParamFrozenVariables, Kind: paramtable.KindStrings, Internal: true, Doc: "variables the checkpoint does not train"},
+		paramtable.Spec{Name: norm.AveragesUpdatesTriggerParam, Kind: paramtable.KindBool, Internal: true, Doc: "set by GoMLX's BatchNorm in the stores it builds"},
+		paramtable.Spec{Name: ParamImageShape, Kind: paramtable.KindInts, Range: paramtable.AtLeast(1), NonEmpty: true, Internal: true, Default: []int{28, 28, 1},
 			Doc: "[height, width, channels] of the images, set from the data set"},
-		ParamSpec{Name: ParamTrainingImages, Kind: KindInt, Range: AtLeast(1), Internal: true, Shared: true,
+		paramtable.Spec{Name: ParamTrainingImages, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Internal: true, Shared: true,
 			Doc: "images the run trains on, set from the data set for the families that read it"},
-		ParamSpec{Name: ParamOptimizer, Kind: KindChoice, Choices: Optimizers, Default: "adam", Doc: "the optimizer"},
-		ParamSpec{Name: ParamLearningRate, Kind: KindFloat, Range: Above(0), Default: 1e-3, Doc: "the optimizer's learning rate"},
-		ParamSpec{Name: ParamBatchSize, Kind: KindInt, Range: AtLeast(1), Default: 128, Doc: "images per training step (at most the training images)"},
-		ParamSpec{Name: ParamEpochs, Kind: KindInt, Range: AtLeast(0), Default: 10, Doc: "passes over the training set"},
-		ParamSpec{Name: ParamSeed, Kind: KindInt64, Default: int64(0), Doc: "seeds the initialization, the data order, the sampling and the binarization"},
-		ParamSpec{Name: ParamBinarize, Kind: KindChoice, Choices: Binarizations, Default: "none",
+		paramtable.Spec{Name: ParamOptimizer, Kind: paramtable.KindChoice, Choices: Optimizers, Default: "adam", Doc: "the optimizer"},
+		paramtable.Spec{Name: ParamLearningRate, Kind: paramtable.KindFloat, Range: paramtable.Above(0), Default: 1e-3, Doc: "the optimizer's learning rate"},
+		paramtable.Spec{Name: ParamBatchSize, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Default: 128, Doc: "images per training step (at most the training images)"},
+		paramtable.Spec{Name: ParamEpochs, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 10, Doc: "passes over the training set"},
+		paramtable.Spec{Name: ParamSeed, Kind: paramtable.KindInt64, Default: int64(0), Doc: "seeds the initialization, the data order, the sampling and the binarization"},
+		paramtable.Spec{Name: ParamBinarize, Kind: paramtable.KindChoice, Choices: Binarizations, Default: "none",
 			Doc: "binary pixels: none, static (threshold 0.5) or dynamic (a fresh Bernoulli draw each epoch)"},
-		ParamSpec{Name: ParamOnNaN, Kind: KindChoice, Choices: NaNPolicies, Default: "stop", Doc: "what a non-finite loss does: stop the run or skip the batch"},
-		ParamSpec{Name: ParamAdamBeta1, Kind: KindFloat, Range: AtLeast(0).Below(1), Default: 0.9, Doc: "Adam's decay of its running mean of gradients"},
-		ParamSpec{Name: ParamAdamEpsilon, Kind: KindFloat, Range: Above(0), Default: 1e-7, Doc: "Adam's epsilon (Keras' 1e-7; the IWAE paper's 1e-4)"},
-		ParamSpec{Name: ParamLearningRateSchedule, Kind: KindChoice, Choices: LearningRateSchedules, Default: "constant",
+		paramtable.Spec{Name: ParamOnNaN, Kind: paramtable.KindChoice, Choices: NaNPolicies, Default: "stop", Doc: "what a non-finite loss does: stop the run or skip the batch"},
+		paramtable.Spec{Name: ParamAdamBeta1, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0).Below(1), Default: 0.9, Doc: "Adam's decay of its running mean of gradients"},
+		paramtable.Spec{Name: ParamAdamEpsilon, Kind: paramtable.KindFloat, Range: paramtable.Above(0), Default: 1e-7, Doc: "Adam's epsilon (Keras' 1e-7; the IWAE paper's 1e-4)"},
+		paramtable.Spec{Name: ParamLearningRateSchedule, Kind: paramtable.KindChoice, Choices: LearningRateSchedules, Default: "constant",
 			Doc: "constant, or iwae: stages of 3^i epochs at learning_rate x 10^(-i/7) (Burda et al. 2016)"},
-		ParamSpec{Name: ParamBatchNormBatches, Kind: KindInt, Range: AtLeast(0), Default: 100,
+		paramtable.Spec{Name: ParamBatchNormBatches, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 100,
 			Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
-		ParamSpec{Name: ParamInitializer, Kind: KindChoice, Choices: Initializers, Default: "he_normal",
+		paramtable.Spec{Name: ParamInitializer, Kind: paramtable.KindChoice, Choices: Initializers, Default: "he_normal",
 			Doc: "initial weights: he_normal (GoMLX's) or glorot_uniform (Keras')"},
-		ParamSpec{Name: ParamArchitecture, Kind: KindChoice, Choices: []string{ArchMLP, ArchConv}, Shared: true, Default: ArchMLP,
+		paramtable.Spec{Name: ParamArchitecture, Kind: paramtable.KindChoice, Choices: []string{ArchMLP, ArchConv}, Shared: true, Default: ArchMLP,
 			Doc: "encoder and decoder blocks"},
-		ParamSpec{Name: ParamLatentDim, Kind: KindInt, Range: AtLeast(1), Shared: true, Default: 20, Doc: "size of the latent code"},
-		ParamSpec{Name: ParamMLPHidden, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Shared: true, Default: []int{512, 256},
+		paramtable.Spec{Name: ParamLatentDim, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Shared: true, Default: 20, Doc: "size of the latent code"},
+		paramtable.Spec{Name: ParamMLPHidden, Kind: paramtable.KindInts, Range: paramtable.AtLeast(1), NonEmpty: true, Shared: true, Default: []int{512, 256},
 			Doc: "hidden widths of the MLP encoder (the decoder mirrors them)"},
-		ParamSpec{Name: ParamConvFilters, Kind: KindInts, Range: AtLeast(1), NonEmpty: true, Shared: true, Default: []int{32, 64},
+		paramtable.Spec{Name: ParamConvFilters, Kind: paramtable.KindInts, Range: paramtable.AtLeast(1), NonEmpty: true, Shared: true, Default: []int{32, 64},
 			Doc: "filters of the stride-2 3x3 convolutions of the encoder (the decoder mirrors them)"},
-		ParamSpec{Name: ParamConvDense, Kind: KindInt, Range: AtLeast(0), Shared: true, Default: 16,
+		paramtable.Spec{Name: ParamConvDense, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Shared: true, Default: 16,
 			Doc: "width of the dense layer after the convolutions (0: none)"},
-		ParamSpec{Name: ParamActivation, Kind: KindChoice, Choices: []string{"relu", "leaky_relu", "tanh"}, Shared: true, Default: "relu", Doc: "hidden activation"},
-		ParamSpec{Name: ParamLeakyReluAlpha, Kind: KindFloat, Range: AtLeast(0), Shared: true, Default: 0.3, Doc: "slope of leaky_relu below zero (Keras' default)"},
-		ParamSpec{Name: ParamConvBatchNorm, Kind: KindBool, Shared: true, Default: false, Doc: "batch normalization after every (transposed) convolution"},
-		ParamSpec{Name: ParamReconstruction, Kind: KindChoice, Choices: Reconstructions, Shared: true, Default: "bernoulli",
+		paramtable.Spec{Name: ParamActivation, Kind: paramtable.KindChoice, Choices: []string{"relu", "leaky_relu", "tanh"}, Shared: true, Default: "relu", Doc: "hidden activation"},
+		paramtable.Spec{Name: ParamLeakyReluAlpha, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Shared: true, Default: 0.3, Doc: "slope of leaky_relu below zero (Keras' default)"},
+		paramtable.Spec{Name: ParamConvBatchNorm, Kind: paramtable.KindBool, Shared: true, Default: false, Doc: "batch normalization after every (transposed) convolution"},
+		paramtable.Spec{Name: ParamReconstruction, Kind: paramtable.KindChoice, Choices: Reconstructions, Shared: true, Default: "bernoulli",
 			Doc: "reconstruction loss: bernoulli (BCE from logits), mse (of the sigmoid) or mse_linear (of the linear output)"},
-		ParamSpec{Name: ParamNumClasses, Kind: KindInt, Range: AtLeast(1), Shared: true, Default: 10,
+		paramtable.Spec{Name: ParamNumClasses, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Shared: true, Default: 10,
 			Doc: "classes of a class-conditional model or a classifier"},
 	)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Workbench is a store holding a recipe's parameters and a backend, to build a model's pieces
@@ -25,7 +26,7 @@ type Workbench struct {
 // NewWorkbench returns a workbench whose store holds params (CheckParams normalizes them first;
 // a value that fails its check is returned as the error, before anything is built).
 func NewWorkbench(backend compute.Backend, family string, params map[string]any) (*Workbench, error) {
-	checked, err := CheckParams(family, params)
+	checked, err := paramtable.CheckAll(family, params)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Train trains m with params (over small defaults: batch 32, Adam 3e-3, seed 1) for epochs
@@ -22,11 +23,11 @@ import (
 func Train(m vaekit.Model, params map[string]any, epochs int) (*model.Store, *history.History, *datasets.Set, error) {
 	p := map[string]any{vaekit.ParamBatchSize: 32, vaekit.ParamLearningRate: 3e-3, vaekit.ParamSeed: int64(1),
 		vaekit.ParamEpochs: epochs}
-	if spec, _ := vaekit.LookupParam(vaekit.ParamNumClasses); spec.Reads(m.Name()) {
+	if spec, _ := paramtable.Lookup(vaekit.ParamNumClasses); spec.Reads(m.Name()) {
 		p[vaekit.ParamNumClasses] = 4 // the squares' classes
 	}
 	maps.Copy(p, params)
-	checked, err := vaekit.CheckParams(m.Name(), p)
+	checked, err := paramtable.CheckAll(m.Name(), p)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Parameter keys of the autoencoder.
@@ -93,13 +94,13 @@ func (m Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 var Corruptions = []string{"none", "gaussian", "mask"}
 
 func init() {
-	vaekit.DeclareParams(
-		vaekit.ParamSpec{Name: ParamCorruption, Kind: vaekit.KindChoice, Choices: Corruptions, Families: []string{"ae"}, Default: "none",
+	paramtable.Declare(
+		paramtable.Spec{Name: ParamCorruption, Kind: paramtable.KindChoice, Choices: Corruptions, Families: []string{"ae"}, Default: "none",
 			Doc: "corruption of the training inputs: none (plain AE), gaussian noise or a random mask (denoising AE)"},
-		vaekit.ParamSpec{Name: ParamNoise, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: []string{"ae"}, Default: 0.3,
+		paramtable.Spec{Name: ParamNoise, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: []string{"ae"}, Default: 0.3,
 			Doc: "corruption strength: the noise's standard deviation, or the masked fraction (at most 1)"},
 	)
-	vaekit.DeclareRule(func(p vaekit.Params, family string) error {
+	paramtable.DeclareRule(func(p paramtable.Values, family string) error {
 		kind, _ := p.Get(ParamCorruption, family)
 		noise, _ := p.Get(ParamNoise, family)
 		if kind == "mask" && noise.(float64) > 1 {

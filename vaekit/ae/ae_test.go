@@ -9,6 +9,7 @@ import (
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // The autoencoder's loss is its reconstruction; the denoising AE corrupts its inputs only while
@@ -44,7 +45,7 @@ func TestAELossAndCorruption(t *testing.T) {
 	if evals["none train"][0] == evals["mask train"][0] {
 		t.Errorf("training loss %g with and without a 90%% mask: want different", evals["mask train"][0])
 	}
-	if _, err := vaekit.CheckParams("ae", map[string]any{ae.ParamCorruption: "mask", ae.ParamNoise: 1.5}); err == nil ||
+	if _, err := paramtable.CheckAll("ae", map[string]any{ae.ParamCorruption: "mask", ae.ParamNoise: 1.5}); err == nil ||
 		!strings.Contains(err.Error(), "expected a fraction in [0, 1]") {
 		t.Errorf("a masked fraction of 1.5: error %v", err)
 	}

@@ -45,6 +45,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -134,12 +135,12 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 
 func init() {
 	own := []string{"betatcvae"}
-	vaekit.DeclareParams(
-		vaekit.ParamSpec{Name: ParamAlpha, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: own, Default: 1.0,
+	paramtable.Declare(
+		paramtable.Spec{Name: ParamAlpha, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: own, Default: 1.0,
 			Doc: "weight of the index-code mutual information I(x; z)"},
-		vaekit.ParamSpec{Name: ParamBeta, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: own, Default: 6.0,
+		paramtable.Spec{Name: ParamBeta, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: own, Default: 6.0,
 			Doc: "weight of the total correlation KL(q(z) || prod_k q(z_k)) (Chen et al. 2018)"},
-		vaekit.ParamSpec{Name: ParamGamma, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: own, Default: 1.0,
+		paramtable.Spec{Name: ParamGamma, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: own, Default: 1.0,
 			Doc: "weight of the dimension-wise KL sum_k KL(q(z_k) || p(z_k))"},
 	)
 	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: append([]string{vaekit.ParamTrainingImages}, vaekit.EncoderDecoderParams...)})

@@ -13,6 +13,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/betatcvae"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // decompose evaluates Decomposition on constant samples, means and log-variances [batch, latent].
@@ -130,13 +131,13 @@ func TestRegistered(t *testing.T) {
 	if !sampler || !likelihood || !posterior || !encoder {
 		t.Errorf("capabilities: sampler %v, likelihood %v, Gaussian posterior %v, encoder %v; want all", sampler, likelihood, posterior, encoder)
 	}
-	if _, err := vaekit.CheckParams("betatcvae", map[string]any{betatcvae.ParamBeta: 6.0, vaekit.ParamLatentDim: 10, vaekit.ParamArchitecture: "conv"}); err != nil {
+	if _, err := paramtable.CheckAll("betatcvae", map[string]any{betatcvae.ParamBeta: 6.0, vaekit.ParamLatentDim: 10, vaekit.ParamArchitecture: "conv"}); err != nil {
 		t.Error(err)
 	}
-	if _, err := vaekit.CheckParams("vae", map[string]any{betatcvae.ParamBeta: 6.0}); err == nil || !strings.Contains(err.Error(), "is read by betatcvae, not by the vae model") {
+	if _, err := paramtable.CheckAll("vae", map[string]any{betatcvae.ParamBeta: 6.0}); err == nil || !strings.Contains(err.Error(), "is read by betatcvae, not by the vae model") {
 		t.Errorf("tcvae_beta for the vae: error %v", err)
 	}
-	if _, err := vaekit.CheckParams("betatcvae", map[string]any{betatcvae.ParamBeta: -1.0}); err == nil || !strings.Contains(err.Error(), "tcvae_beta") {
+	if _, err := paramtable.CheckAll("betatcvae", map[string]any{betatcvae.ParamBeta: -1.0}); err == nil || !strings.Contains(err.Error(), "tcvae_beta") {
 		t.Errorf("a negative beta: error %v", err)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // ParamHidden is the width of the hidden dense layer (default 128).
@@ -181,7 +182,7 @@ func Score(predicted, asked []int32, numClasses int) (Fidelity, error) {
 }
 
 func init() {
-	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamHidden, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: []string{"classifier"}, Default: 128,
+	paramtable.Declare(paramtable.Spec{Name: ParamHidden, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Families: []string{"classifier"}, Default: 128,
 		Doc: "width of the hidden dense layer"})
 	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: []string{vaekit.ParamConvFilters, vaekit.ParamNumClasses}})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -128,7 +129,7 @@ func Conditioning(scope *model.Scope, labels *Node) (cond, priorMean *Node) {
 }
 
 func init() {
-	vaekit.DeclareParams(vaekit.ParamSpec{Name: ParamForm, Kind: vaekit.KindChoice, Choices: []string{FormConcat, FormPrior}, Families: []string{"cvae"},
+	paramtable.Declare(paramtable.Spec{Name: ParamForm, Kind: paramtable.KindChoice, Choices: []string{FormConcat, FormPrior}, Families: []string{"cvae"},
 		Default: FormConcat, Doc: "how the class is given: concat (to encoder and decoder inputs) or prior (a learned prior mean per class)"})
 	vaekit.RegisterFamily(vaekit.Family{Model: Model{},
 		Reads: append(append([]string{vaekit.ParamNumClasses}, vaekit.EncoderDecoderParams...), vae.ObjectiveParams...)})

@@ -24,6 +24,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -192,13 +193,13 @@ func (Model) TermAxes(*model.Store) map[string]history.Axis {
 
 func init() {
 	p := []string{"pixelcnn"}
-	vaekit.DeclareParams(
-		vaekit.ParamSpec{Name: ParamFilters, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: p, Default: 64, Doc: "width of the network"},
-		vaekit.ParamSpec{Name: ParamFirstKernel, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: p, Default: 7, Doc: "kernel size of the first, mask-A convolution (odd)"},
-		vaekit.ParamSpec{Name: ParamResidualBlocks, Kind: vaekit.KindInt, Range: vaekit.AtLeast(0), Families: p, Default: 2, Doc: "residual blocks with a 3x3 mask-B convolution"},
-		vaekit.ParamSpec{Name: ParamConditional, Kind: vaekit.KindBool, Families: p, Default: false, Doc: "a class-conditional prior"},
+	paramtable.Declare(
+		paramtable.Spec{Name: ParamFilters, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Families: p, Default: 64, Doc: "width of the network"},
+		paramtable.Spec{Name: ParamFirstKernel, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Families: p, Default: 7, Doc: "kernel size of the first, mask-A convolution (odd)"},
+		paramtable.Spec{Name: ParamResidualBlocks, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Families: p, Default: 2, Doc: "residual blocks with a 3x3 mask-B convolution"},
+		paramtable.Spec{Name: ParamConditional, Kind: paramtable.KindBool, Families: p, Default: false, Doc: "a class-conditional prior"},
 	)
-	vaekit.DeclareRule(func(params vaekit.Params, family string) error {
+	paramtable.DeclareRule(func(params paramtable.Values, family string) error {
 		if k, ok := params.Get(ParamFirstKernel, family); ok && family == "pixelcnn" && k.(int)%2 == 0 {
 			return fmt.Errorf("parameter %s = %d: expected an odd kernel size", ParamFirstKernel, k)
 		}

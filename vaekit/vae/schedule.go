@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // KL schedules and free bits: two cures for posterior collapse, where the KL term pushes the
@@ -123,8 +124,8 @@ func freeBitsShortfall(scope *model.Scope, klPerDim *Node) *Node {
 
 // checkSchedule is the rule the parameter table runs for the VAE families: a schedule needs a
 // length, and free-bits groups must divide the latent dimension.
-func checkSchedule(p vaekit.Params, family string) error {
-	if !vaekit.FamilyReads(family, ParamKLSchedule) {
+func checkSchedule(p paramtable.Values, family string) error {
+	if !paramtable.Reads(family, ParamKLSchedule) {
 		return nil
 	}
 	schedule, _ := p.Get(ParamKLSchedule, family)
@@ -144,19 +145,19 @@ func checkSchedule(p vaekit.Params, family string) error {
 
 func init() {
 	families := []string{"vae"}
-	vaekit.DeclareParams(
-		vaekit.ParamSpec{Name: ParamKLSchedule, Kind: vaekit.KindChoice, Choices: KLSchedules, Families: families, Default: "constant",
+	paramtable.Declare(
+		paramtable.Spec{Name: ParamKLSchedule, Kind: paramtable.KindChoice, Choices: KLSchedules, Families: families, Default: "constant",
 			Doc: "weight of the KL term over training: constant 1, linear warm-up, or cyclical (Fu et al. 2019)"},
-		vaekit.ParamSpec{Name: ParamKLScheduleUnit, Kind: vaekit.KindChoice, Choices: KLScheduleUnits, Families: families, Default: "steps",
+		paramtable.Spec{Name: ParamKLScheduleUnit, Kind: paramtable.KindChoice, Choices: KLScheduleUnits, Families: families, Default: "steps",
 			Doc: "what the KL schedule counts: training steps, or completed epochs"},
-		vaekit.ParamSpec{Name: ParamKLScheduleLength, Kind: vaekit.KindInt, Range: vaekit.AtLeast(0), Families: families, Default: 0,
+		paramtable.Spec{Name: ParamKLScheduleLength, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Families: families, Default: 0,
 			Doc: "length of the KL warm-up, or of one cycle, in the schedule's unit (needed by linear and cyclical)"},
-		vaekit.ParamSpec{Name: ParamKLCycleRamp, Kind: vaekit.KindFloat, Range: vaekit.Above(0).AtMost(1), Families: families, Default: 0.5,
+		paramtable.Spec{Name: ParamKLCycleRamp, Kind: paramtable.KindFloat, Range: paramtable.Above(0).AtMost(1), Families: families, Default: 0.5,
 			Doc: "share of a cyclical schedule's cycle spent ramping the KL weight from 0 to 1"},
-		vaekit.ParamSpec{Name: ParamFreeBits, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: families, Default: 0.0,
+		paramtable.Spec{Name: ParamFreeBits, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: families, Default: 0.0,
 			Doc: "free bits: a floor in nats on the batch's KL of each group of latent dimensions (0: off; Kingma et al. 2016)"},
-		vaekit.ParamSpec{Name: ParamFreeBitsGroups, Kind: vaekit.KindInt, Range: vaekit.AtLeast(0), Families: families, Default: 0,
+		paramtable.Spec{Name: ParamFreeBitsGroups, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Families: families, Default: 0,
 			Doc: "groups of latent dimensions for free bits, a divisor of the latent size (0: one per dimension)"},
 	)
-	vaekit.DeclareRule(checkSchedule)
+	paramtable.DeclareRule(checkSchedule)
 }

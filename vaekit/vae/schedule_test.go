@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -142,12 +143,12 @@ func TestScheduleParamsChecked(t *testing.T) {
 		{map[string]any{vae.ParamFreeBits: -1.0}, "vae_free_bits"},
 		{map[string]any{vae.ParamFreeBitsGroups: 3, vaekit.ParamLatentDim: 8}, "vae_free_bits_groups = 3: expected a divisor of latent_dim = 8"},
 	} {
-		_, err := vaekit.CheckParams("vae", tc.params)
+		_, err := paramtable.CheckAll("vae", tc.params)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("CheckParams(%v) = %v, want an error containing %q", tc.params, err, tc.want)
+			t.Errorf("CheckAll(%v) = %v, want an error containing %q", tc.params, err, tc.want)
 		}
 	}
-	if _, err := vaekit.CheckParams("vae", map[string]any{vae.ParamKLSchedule: "cyclical", vae.ParamKLScheduleLength: 10, vae.ParamFreeBits: 0.5}); err != nil {
+	if _, err := paramtable.CheckAll("vae", map[string]any{vae.ParamKLSchedule: "cyclical", vae.ParamKLScheduleLength: 10, vae.ParamFreeBits: 0.5}); err != nil {
 		t.Errorf("a cyclical schedule with free bits: %v", err)
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Parameter keys of the VAE (besides the shared block parameters of package vaekit).
@@ -157,10 +158,10 @@ func (m Model) Reconstruct(scope *model.Scope, images, labels *Node) *Node {
 }
 
 func init() {
-	vaekit.DeclareParams(
-		vaekit.ParamSpec{Name: ParamBeta, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: []string{"vae"}, Default: 1.0,
+	paramtable.Declare(
+		paramtable.Spec{Name: ParamBeta, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: []string{"vae"}, Default: 1.0,
 			Doc: "weight of the KL term (beta-VAE when not 1)"},
-		vaekit.ParamSpec{Name: ParamKLReduction, Kind: vaekit.KindChoice, Choices: KLReductions, Families: []string{"vae"}, Default: "sum",
+		paramtable.Spec{Name: ParamKLReduction, Kind: paramtable.KindChoice, Choices: KLReductions, Families: []string{"vae"}, Default: "sum",
 			Doc: "KL over the latent dimensions: sum (nats) or mean (as Keras' reduce_mean; seed 003)"},
 	)
 	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: vaekit.EncoderDecoderParams})

@@ -25,6 +25,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // Parameter keys of the VQ-VAE (the convolution filters come from vaekit.ParamConvFilters).
@@ -269,23 +270,23 @@ func (Model) Reconstruct(scope *model.Scope, images, _ *Node) *Node {
 
 func init() {
 	vq := []string{"vqvae"}
-	vaekit.DeclareParams(
-		vaekit.ParamSpec{Name: ParamNumCodes, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: []string{"vqvae", "pixelcnn"}, Default: 128,
+	paramtable.Declare(
+		paramtable.Spec{Name: ParamNumCodes, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Families: []string{"vqvae", "pixelcnn"}, Default: 128,
 			Doc: "codebook size K"},
-		vaekit.ParamSpec{Name: ParamCodeDim, Kind: vaekit.KindInt, Range: vaekit.AtLeast(1), Families: vq, Default: 16, Doc: "size of each code"},
-		vaekit.ParamSpec{Name: ParamBeta, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: vq, Default: 0.25, Doc: "weight of the commitment term"},
-		vaekit.ParamSpec{Name: ParamCodebookUpdate, Kind: vaekit.KindChoice, Choices: []string{UpdateLoss, UpdateEMA}, Families: vq, Default: UpdateLoss,
+		paramtable.Spec{Name: ParamCodeDim, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Families: vq, Default: 16, Doc: "size of each code"},
+		paramtable.Spec{Name: ParamBeta, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: vq, Default: 0.25, Doc: "weight of the commitment term"},
+		paramtable.Spec{Name: ParamCodebookUpdate, Kind: paramtable.KindChoice, Choices: []string{UpdateLoss, UpdateEMA}, Families: vq, Default: UpdateLoss,
 			Doc: "how the codes learn: loss (the codebook term) or ema (moving averages)"},
-		vaekit.ParamSpec{Name: ParamEMADecay, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0).Below(1), Families: vq, Default: 0.99, Doc: "decay of the ema codebook update"},
-		vaekit.ParamSpec{Name: ParamReseedAfter, Kind: vaekit.KindInt, Range: vaekit.AtLeast(0), Families: vq, Default: 0,
+		paramtable.Spec{Name: ParamEMADecay, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0).Below(1), Families: vq, Default: 0.99, Doc: "decay of the ema codebook update"},
+		paramtable.Spec{Name: ParamReseedAfter, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Families: vq, Default: 0,
 			Doc: "re-seed a code unused for that many steps (0: never; needs ema)"},
-		vaekit.ParamSpec{Name: ParamReconstructionWeight, Kind: vaekit.KindFloat, Range: vaekit.Above(0), Families: vq, Default: 1.0,
+		paramtable.Spec{Name: ParamReconstructionWeight, Kind: paramtable.KindFloat, Range: paramtable.Above(0), Families: vq, Default: 1.0,
 			Doc: "weight of the reconstruction term in the loss (keras-io: 1 / pixel variance)"},
-		vaekit.ParamSpec{Name: ParamCodebookInitScale, Kind: vaekit.KindFloat, Range: vaekit.AtLeast(0), Families: vq, Default: 0.0,
+		paramtable.Spec{Name: ParamCodebookInitScale, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: vq, Default: 0.0,
 			Doc: "initialize the codebook uniformly in [-s, s] (0: the store's initializer)"},
 	)
-	vaekit.DeclareRule(func(p vaekit.Params, family string) error {
-		if !vaekit.FamilyReads(family, ParamReseedAfter) {
+	paramtable.DeclareRule(func(p paramtable.Values, family string) error {
+		if !paramtable.Reads(family, ParamReseedAfter) {
 			return nil
 		}
 		mode, _ := p.Get(ParamCodebookUpdate, family)

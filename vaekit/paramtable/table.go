@@ -1,7 +1,15 @@
-package vaekit
+// Package paramtable is the table of every model-store parameter vaekit knows: each declared
+// once, by the package that reads it (Declare, from an init function), with its kind, the
+// values it allows, the families that read it and its default, so that the command line's
+// parsing (Parse), the checks of every value from Go code (Check, CheckAll, the combination
+// rules of DeclareRule) and the printed table (All) cannot drift from the code. A family built
+// on shared blocks registers the parameters it reads that others declared (RegisterReader, which
+// vaekit.RegisterFamily calls). It knows nothing of models or graphs.
+package paramtable
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -18,7 +26,7 @@ const (
 	KindInt64  Kind = "int64"        // int64 (the random seed)
 	KindFloat  Kind = "float"        // float64
 	KindBool   Kind = "bool"         // bool
-	KindChoice Kind = "one of"       // string, one of ParamSpec.Choices
+	KindChoice Kind = "one of"       // string, one of Spec.Choices
 	KindInts   Kind = "list of ints" // []int; on the command line "400" or "32,64"
 	// Internal parameters only (set by vaekit, never parsed from text):
 	KindString  Kind = "string"          // string
@@ -83,11 +91,11 @@ func (r Range) String() string {
 	return "any"
 }
 
-// ParamSpec declares one store parameter: its type, the values it allows, who reads it and
-// its default. The package that reads a parameter declares it (DeclareParams, from an init
-// function), so that the table, the command line's parsing and the checks of CheckParams
+// Spec declares one store parameter: its type, the values it allows, who reads it and
+// its default. The package that reads a parameter declares it (Declare, from an init
+// function), so that the table, the command line's parsing and the checks of CheckAll
 // cannot drift from the code.
-type ParamSpec struct {
+type Spec struct {
 	Name    string
 	Kind    Kind
 	Choices []string // KindChoice: the values allowed
@@ -95,7 +103,7 @@ type ParamSpec struct {
 	// NonEmpty: a list needs at least one element.
 	NonEmpty bool
 	// Families are the model families (Model.Name) that read the parameter; empty and not
-	// Shared: every family (the training loop's parameters). LookupParam and ParamTable add the
+	// Shared: every family (the training loop's parameters). Lookup and All add the
 	// families whose registration reads it (Family.Reads).
 	Families []string
 	// Shared parameters (the building blocks') are read only by the families that say so when
@@ -106,19 +114,19 @@ type ParamSpec struct {
 	Default        any
 	FamilyDefaults map[string]any
 	// Internal parameters are set by vaekit (from the data set, or for the checkpoint's own
-	// bookkeeping), not by users; CheckParams accepts them (a params.json read back holds
-	// them), ParseParam refuses them.
+	// bookkeeping), not by users; CheckAll accepts them (a params.json read back holds
+	// them), Parse refuses them.
 	Internal bool
 	Doc      string
 }
 
 // Reads says whether the family reads the parameter.
-func (s ParamSpec) Reads(family string) bool {
+func (s Spec) Reads(family string) bool {
 	return (len(s.Families) == 0 && !s.Shared) || slices.Contains(s.Families, family)
 }
 
 // DefaultFor is the parameter's default for a family (nil: none).
-func (s ParamSpec) DefaultFor(family string) any {
+func (s Spec) DefaultFor(family string) any {
 	if v, ok := s.FamilyDefaults[family]; ok {
 		return v
 	}
@@ -126,7 +134,7 @@ func (s ParamSpec) DefaultFor(family string) any {
 }
 
 // Allowed describes the values allowed, for the table and for error messages.
-func (s ParamSpec) Allowed() string {
+func (s Spec) Allowed() string {
 	switch s.Kind {
 	case KindChoice:
 		return "one of " + strings.Join(s.Choices, ", ")
@@ -154,13 +162,13 @@ func (s ParamSpec) Allowed() string {
 
 var (
 	paramMu    sync.RWMutex
-	paramSpecs = map[string]ParamSpec{}
-	paramRules []func(p Params, family string) error
+	paramSpecs = map[string]Spec{}
+	paramRules []func(p Values, family string) error
 )
 
-// DeclareParams adds parameters to the table. Declaring a name twice panics: two packages
+// Declare adds parameters to the table. Declaring a name twice panics: two packages
 // would otherwise disagree on its meaning.
-func DeclareParams(specs ...ParamSpec) {
+func Declare(specs ...Spec) {
 	paramMu.Lock()
 	defer paramMu.Unlock()
 	for _, s := range specs {
@@ -174,33 +182,33 @@ func DeclareParams(specs ...ParamSpec) {
 	}
 }
 
-// DeclareRule adds a check of a combination of parameters, run by CheckParams after every
+// DeclareRule adds a check of a combination of parameters, run by CheckAll after every
 // value has been checked on its own, with the model family (empty when not known). It returns
 // an error naming the parameters and what is expected, or nil.
-func DeclareRule(rule func(p Params, family string) error) {
+func DeclareRule(rule func(p Values, family string) error) {
 	paramMu.Lock()
 	defer paramMu.Unlock()
 	paramRules = append(paramRules, rule)
 }
 
-// LookupParam returns the declaration of a parameter, by name or by scoped path
+// Lookup returns the declaration of a parameter, by name or by scoped path
 // ("/discriminator/activation").
-func LookupParam(name string) (ParamSpec, bool) {
+func Lookup(name string) (Spec, bool) {
 	paramMu.RLock()
 	defer paramMu.RUnlock()
 	s, ok := paramSpecs[baseName(name)]
-	return withRegistrations(s), ok
+	return withReaders(s), ok
 }
 
-// ParamTable returns every declared parameter, sorted by name.
-func ParamTable() []ParamSpec {
+// All returns every declared parameter, sorted by name.
+func All() []Spec {
 	paramMu.RLock()
 	defer paramMu.RUnlock()
-	specs := make([]ParamSpec, 0, len(paramSpecs))
+	specs := make([]Spec, 0, len(paramSpecs))
 	for _, s := range paramSpecs {
-		specs = append(specs, withRegistrations(s))
+		specs = append(specs, withReaders(s))
 	}
-	slices.SortFunc(specs, func(a, b ParamSpec) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(specs, func(a, b Spec) int { return strings.Compare(a.Name, b.Name) })
 	return specs
 }
 
@@ -212,7 +220,7 @@ func baseName(key string) string { return key[strings.LastIndex(key, "/")+1:] }
 func unknownParam(key string) error {
 	name := baseName(key)
 	best, bestDist := "", math.MaxInt
-	for _, s := range ParamTable() {
+	for _, s := range All() {
 		if d := editDistance(name, s.Name); d < bestDist {
 			best, bestDist = s.Name, d
 		}
@@ -242,4 +250,60 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// readers are the families' registrations (RegisterReader): the parameters declared elsewhere
+// that each reads, and its own defaults.
+var readers = map[string]reader{}
+
+type reader struct {
+	reads    []string
+	defaults map[string]any
+}
+
+// RegisterReader records that a family reads parameters declared by other packages (the
+// shared blocks', another family's) and its own defaults for them: Lookup and All then list it
+// among their readers. A family registered twice, or a parameter not declared yet, is an error.
+func RegisterReader(family string, reads []string, defaults map[string]any) error {
+	paramMu.Lock()
+	defer paramMu.Unlock()
+	if _, dup := readers[family]; dup {
+		return fmt.Errorf("paramtable: model family %q registered twice", family)
+	}
+	for _, p := range append(slices.Clone(reads), slices.Collect(maps.Keys(defaults))...) {
+		if _, ok := paramSpecs[p]; !ok {
+			return fmt.Errorf("paramtable: model family %q reads parameter %q, which is not declared", family, p)
+		}
+	}
+	readers[family] = reader{reads: slices.Clone(reads), defaults: maps.Clone(defaults)}
+	return nil
+}
+
+// Reads says whether a family reads a parameter (declared for it, or registered as read).
+func Reads(family, param string) bool {
+	s, ok := Lookup(param)
+	return ok && s.Reads(family)
+}
+
+// withReaders is the spec as the registered families read it: Families gains every family
+// whose registration reads it, FamilyDefaults their defaults. The caller holds paramMu.
+func withReaders(s Spec) Spec {
+	var more []string
+	defaults := maps.Clone(s.FamilyDefaults)
+	for _, name := range slices.Sorted(maps.Keys(readers)) {
+		r := readers[name]
+		if slices.Contains(r.reads, s.Name) && !slices.Contains(s.Families, name) {
+			more = append(more, name)
+		}
+		if d, ok := r.defaults[s.Name]; ok {
+			if defaults == nil {
+				defaults = map[string]any{}
+			}
+			defaults[name] = d
+		}
+	}
+	s.Families = append(slices.Clone(s.Families), more...)
+	slices.Sort(s.Families)
+	s.FamilyDefaults = defaults
+	return s
 }

@@ -1,4 +1,4 @@
-package vaekit
+package paramtable
 
 import (
 	"fmt"
@@ -8,12 +8,12 @@ import (
 	"strings"
 )
 
-// ParseParam reads a value given as text (the command line's -set key=value) by the
+// Parse reads a value given as text (the command line's -set key=value) by the
 // parameter's declared kind: "400" is a list of one for a list parameter, "1" a float for a
 // float parameter. A value of another kind, out of range, or for an internal or unknown
 // parameter is an error naming the parameter, the value and what was expected.
-func ParseParam(key, raw string) (any, error) {
-	spec, ok := LookupParam(key)
+func Parse(key, raw string) (any, error) {
+	spec, ok := Lookup(key)
 	if !ok {
 		return nil, unknownParam(key)
 	}
@@ -72,19 +72,19 @@ func ParseParam(key, raw string) (any, error) {
 	default:
 		return nil, bad()
 	}
-	checked, err := CheckParam(key, v)
+	checked, err := Check(key, v)
 	if err != nil {
 		return nil, bad() // out of range: said with the text as given
 	}
 	return checked, nil
 }
 
-// CheckParam checks a value given in Go (a recipe, a notebook, a params.json read back, whose
+// Check checks a value given in Go (a recipe, a notebook, a params.json read back, whose
 // numbers are float64 and lists []any) against the parameter's declaration and returns it as
 // the Go type the store holds: int, int64, float64, bool, string or []int. An integer given as
 // 1.5 is refused, not truncated.
-func CheckParam(key string, value any) (any, error) {
-	spec, ok := LookupParam(key)
+func Check(key string, value any) (any, error) {
+	spec, ok := Lookup(key)
 	if !ok {
 		return nil, unknownParam(key)
 	}
@@ -95,7 +95,7 @@ func CheckParam(key string, value any) (any, error) {
 }
 
 // normalize returns value as the Go type of the parameter's kind, and whether it is allowed.
-func (spec ParamSpec) normalize(value any) (any, bool) {
+func (spec Spec) normalize(value any) (any, bool) {
 	switch spec.Kind {
 	case KindInt, KindInt64:
 		f, ok := integral(value)
@@ -147,7 +147,7 @@ func stringList(value any) ([]string, bool) {
 
 // ints reads a list of integers ([]int, []int64, []any from JSON, or a single number as a list
 // of one), each in the parameter's range.
-func (spec ParamSpec) ints(value any) ([]int, bool) {
+func (spec Spec) ints(value any) ([]int, bool) {
 	var elems []any
 	switch l := value.(type) {
 	case []int:
@@ -214,19 +214,19 @@ func integral(v any) (float64, bool) {
 	return f, true
 }
 
-// Params are checked parameter values by store key, as CheckParams returns them.
-type Params map[string]any
+// Values are checked parameter values by store key, as CheckAll returns them.
+type Values map[string]any
 
 // Get returns the value of a parameter set at the root (or, scoped, at the path given), or the
 // default for the family, and whether it was set or defaulted at all.
-func (p Params) Get(name, family string) (any, bool) {
+func (p Values) Get(name, family string) (any, bool) {
 	if v, ok := p[name]; ok {
 		return v, true
 	}
 	if v, ok := p["/"+name]; ok {
 		return v, true
 	}
-	if spec, ok := LookupParam(name); ok {
+	if spec, ok := Lookup(name); ok {
 		if d := spec.DefaultFor(family); d != nil {
 			return d, true
 		}
@@ -234,23 +234,23 @@ func (p Params) Get(name, family string) (any, bool) {
 	return nil, false
 }
 
-// CheckParams checks every value of params for the model family (CheckParam: type and range;
+// CheckAll checks every value of params for the model family (Check: type and range;
 // a parameter the family does not read is refused too), then the declared combinations
 // (DeclareRule). It returns the values as the store holds them. Keys may carry a scope
 // ("/discriminator/activation").
-func CheckParams(family string, params map[string]any) (Params, error) {
-	out := Params{}
+func CheckAll(family string, params map[string]any) (Values, error) {
+	out := Values{}
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		v, err := CheckParam(k, params[k])
+		v, err := Check(k, params[k])
 		if err != nil {
 			return nil, err
 		}
-		if spec, _ := LookupParam(k); family != "" && !spec.Reads(family) {
+		if spec, _ := Lookup(k); family != "" && !spec.Reads(family) {
 			return nil, fmt.Errorf("parameter %q is read by %s, not by the %s model", k, strings.Join(spec.Families, ", "), family)
 		}
 		out[k] = v

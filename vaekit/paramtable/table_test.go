@@ -1,16 +1,18 @@
-package vaekit_test
+package paramtable_test
 
 import (
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/vaekit/vaekit/vaekit"
-	_ "github.com/vaekit/vaekit/vaekit/vqvae" // declares the VQ-VAE's parameters
+	_ "github.com/vaekit/vaekit/vaekit/ae" // the families register what they read
+	_ "github.com/vaekit/vaekit/vaekit/cvae"
+	_ "github.com/vaekit/vaekit/vaekit/gan"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
+	_ "github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
-func TestParseParam(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		key, raw string
 		want     any
@@ -44,15 +46,15 @@ func TestParseParam(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.raw, func(t *testing.T) {
-			got, err := vaekit.ParseParam(tt.key, tt.raw)
+			got, err := paramtable.Parse(tt.key, tt.raw)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("ParseParam(%q, %q) = %v, %v; want an error containing %q", tt.key, tt.raw, got, err, tt.wantErr)
+					t.Fatalf("Parse(%q, %q) = %v, %v; want an error containing %q", tt.key, tt.raw, got, err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("ParseParam(%q, %q) = %#v, %v; want %#v", tt.key, tt.raw, got, err, tt.want)
+				t.Fatalf("Parse(%q, %q) = %#v, %v; want %#v", tt.key, tt.raw, got, err, tt.want)
 			}
 		})
 	}
@@ -78,7 +80,7 @@ func TestCheckParam(t *testing.T) {
 		{"image_shape", []any{28.0, 28.0, 1.0}, []int{28, 28, 1}, ""},
 	}
 	for _, tt := range tests {
-		got, err := vaekit.CheckParam(tt.key, tt.value)
+		got, err := paramtable.Check(tt.key, tt.value)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("CheckParam(%q, %#v) = %v, %v; want an error containing %q", tt.key, tt.value, got, err, tt.wantErr)
@@ -91,7 +93,7 @@ func TestCheckParam(t *testing.T) {
 	}
 }
 
-func TestCheckParamsFamiliesAndRules(t *testing.T) {
+func TestCheckAllFamiliesAndRules(t *testing.T) {
 	tests := []struct {
 		family  string
 		params  map[string]any
@@ -104,16 +106,16 @@ func TestCheckParamsFamiliesAndRules(t *testing.T) {
 		{"", map[string]any{"vq_num_codes": 3, "latent_dim": 2}, ""}, // no family: values only
 	}
 	for _, tt := range tests {
-		_, err := vaekit.CheckParams(tt.family, tt.params)
+		_, err := paramtable.CheckAll(tt.family, tt.params)
 		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
-			t.Errorf("CheckParams(%q, %v) = %v, want %q", tt.family, tt.params, err, tt.wantErr)
+			t.Errorf("CheckAll(%q, %v) = %v, want %q", tt.family, tt.params, err, tt.wantErr)
 		}
 	}
 }
 
 func TestRangeString(t *testing.T) {
-	tests := map[string]vaekit.Range{
-		"any": {}, "> 0": vaekit.Above(0), ">= 1": vaekit.AtLeast(1), "[0, 1)": vaekit.AtLeast(0).Below(1), "(0, 2.5]": vaekit.Above(0).AtMost(2.5),
+	tests := map[string]paramtable.Range{
+		"any": {}, "> 0": paramtable.Above(0), ">= 1": paramtable.AtLeast(1), "[0, 1)": paramtable.AtLeast(0).Below(1), "(0, 2.5]": paramtable.Above(0).AtMost(2.5),
 	}
 	for want, r := range tests {
 		if got := r.String(); got != want {
@@ -122,50 +124,21 @@ func TestRangeString(t *testing.T) {
 	}
 }
 
-// FuzzParseParam: any name and text give a value or an error, never a panic; a value accepted
+// FuzzParse: any name and text give a value or an error, never a panic; a value accepted
 // is accepted again as it comes out (what the store holds is what the check allows).
-func FuzzParseParam(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range [][2]string{{"mlp_hidden", "400,"}, {"learning_rate", "abc"}, {"latent_dim", "1.5"}, {"/a/b/optimizer", "sgd"},
 		{"initializer_seed", "9223372036854775807"}, {"conv_filters", ",,"}, {"vq_ema_decay", "0.999999"}, {"", ""}, {"/", "1"}} {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, key, raw string) {
-		v, err := vaekit.ParseParam(key, raw)
+		v, err := paramtable.Parse(key, raw)
 		if err != nil {
 			return
 		}
-		again, err := vaekit.CheckParam(key, v)
+		again, err := paramtable.Check(key, v)
 		if err != nil || !reflect.DeepEqual(again, v) {
-			t.Fatalf("ParseParam(%q, %q) = %#v, but CheckParam of it gives %#v, %v", key, raw, v, again, err)
+			t.Fatalf("Parse(%q, %q) = %#v, but Check of it gives %#v, %v", key, raw, v, again, err)
 		}
 	})
-}
-
-// A parameter a saved run lacks is its declared default: asking for another value is a change
-// (a ReLU run is not a finished tanh run), asking for the default is not.
-func TestRecipeChangesCountAMissingParameterAsItsDefault(t *testing.T) {
-	// The discriminator's scoped parameters of a GAN run, as params.json lists them.
-	gan := map[string]any{"/model": "gan", "/activation": "relu", "/discriminator/activation": "leaky_relu"}
-	if got := vaekit.RecipeChanges(gan, map[string]any{"/model": "gan", "/discriminator/activation": "leaky_relu", "/discriminator/leaky_relu_alpha": 0.2}); !slices.Equal(got, []string{"discriminator/leaky_relu_alpha = 0.3, not 0.2"}) {
-		t.Errorf("a GAN run without the discriminator's alpha (Keras' default 0.3) against alpha 0.2: %q", got)
-	}
-	saved := map[string]any{"/model": "vae", "/latent_dim": 50}
-	for _, c := range []struct {
-		requested map[string]any
-		want      []string
-	}{
-		{map[string]any{"/model": "vae", "/activation": "tanh"}, []string{`activation = "relu", not "tanh"`}},
-		{map[string]any{"/model": "vae", "/activation": "relu"}, nil},
-		{map[string]any{"/model": "vae", "/no_such_parameter": 3}, nil},
-		// A scoped parameter the run did not set was read from the scopes above it, else it
-		// had its default.
-		{map[string]any{"/model": "vae", "/encoder/latent_dim": 50}, nil},
-		{map[string]any{"/model": "vae", "/encoder/latent_dim": 8}, []string{"encoder/latent_dim = 50, not 8"}},
-		{map[string]any{"/model": "vae", "/encoder/activation": "tanh"}, []string{`encoder/activation = "relu", not "tanh"`}},
-		{map[string]any{"/model": "vae", "/encoder/block/activation": "relu"}, nil},
-	} {
-		if got := vaekit.RecipeChanges(saved, c.requested); !slices.Equal(got, c.want) {
-			t.Errorf("RecipeChanges(%v): %q, want %q", c.requested, got, c.want)
-		}
-	}
 }
