@@ -13,6 +13,8 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/infer"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // CompareTolerance is the relative difference up to which Comparison.Err accepts a loss term:
@@ -57,12 +59,12 @@ func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Compariso
 	if err != nil {
 		return nil, err
 	}
-	batch, _ := params.Get(vaekit.ParamBatchSize, recipe.Name())
-	images, labels, err := vaekit.FirstImages(test, min(batch.(int), test.N))
+	batch, _ := params.Get(training.ParamBatchSize, recipe.Name())
+	images, labels, err := infer.FirstImages(test, min(batch.(int), test.N))
 	if err != nil {
 		return nil, err
 	}
-	defer vaekit.Release(images, labels)
+	defer training.Release(images, labels)
 	stored := maps.Clone(map[string]any(params))
 	stored[vaekit.ParamImageShape] = test.Shape()
 	c, err := CompareModels(backend, m, recipe, stored, images, labels)
@@ -84,7 +86,7 @@ func CompareModels(backend compute.Backend, m, reference vaekit.Model, params ma
 	for i, fam := range []vaekit.Model{m, reference} {
 		store := model.NewStore()
 		store.SetParams(params)
-		trainer, err := vaekit.NewTrainer(backend, store, fam)
+		trainer, err := training.NewTrainer(backend, store, fam)
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +150,7 @@ func (c *Comparison) String() string {
 // parameters checked as a run's are, the image shape of its data set (every data set is
 // 28 x 28 x 1, the datasets contract), and the backend its run would use. Notebooks build and
 // run a family's pieces on it before they train.
-func NewWorkbench(exp Experiment, opts Options) (*vaekit.Workbench, error) {
+func NewWorkbench(exp Experiment, opts Options) (*infer.Workbench, error) {
 	m, err := exp.model()
 	if err != nil {
 		return nil, err
@@ -167,5 +169,5 @@ func NewWorkbench(exp Experiment, opts Options) (*vaekit.Workbench, error) {
 	}
 	stored := maps.Clone(map[string]any(params))
 	stored[vaekit.ParamImageShape] = data.ImageShape()
-	return vaekit.NewWorkbench(backend, m.Name(), stored)
+	return infer.NewWorkbench(backend, m.Name(), stored)
 }

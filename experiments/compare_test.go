@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -35,7 +36,7 @@ func TestCompareWithRecipeFindsADifferentModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Overrides: map[string]any{vaekit.ParamMLPHidden: []int{32}, vaekit.ParamBatchSize: 16}}
+	opts := Options{Overrides: map[string]any{vaekit.ParamMLPHidden: []int{32}, training.ParamBatchSize: 16}}
 	same, err := CompareWithRecipe(exp, vae.Model{}, opts)
 	if err != nil {
 		t.Fatal(err)

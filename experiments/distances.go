@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/vaekit/vaekit/datasets"
-	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/sampledist"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // SampleDistances are the distances between a generator's samples and the test images in the
@@ -142,7 +142,7 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 func (t *Trained) addDistances(ctx context.Context, opts Options, m *Metrics, extra map[string]float64) error {
 	t.phase("evaluate sample distances")
 	var d *SampleDistances
-	err := vaekit.Timed(opts.Log, "sample distances in the judge's features", func() (err error) {
+	err := training.Timed(opts.Log, "sample distances in the judge's features", func() (err error) {
 		d, err = t.sampleDistances(ctx, opts)
 		return err
 	})

@@ -13,6 +13,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/infer"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -34,15 +36,15 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 	}
 	// The test set as the training loop evaluates it (binarized when the run binarizes), drawn
 	// once for the reconstruction errors and the likelihood.
-	test, err := vaekit.EvaluationSet(t.Store, t.Test)
+	test, err := training.EvaluationSet(t.Store, t.Test)
 	if err != nil {
 		return err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
 		t.phase("evaluate reconstruction errors")
 		var bce, sse float64
-		err := vaekit.Timed(opts.Log, fmt.Sprintf("reconstruction errors of %d test images", test.N), func() (err error) {
-			bce, sse, err = vaekit.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
+		err := training.Timed(opts.Log, fmt.Sprintf("reconstruction errors of %d test images", test.N), func() (err error) {
+			bce, sse, err = infer.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
 			return err
 		})
 		if err != nil {
@@ -161,7 +163,7 @@ func nllOn(backend compute.Backend, store *model.Store, dir string, log io.Write
 	if other == backend {
 		return backend, store, nil
 	}
-	saved, err := loadStore(filepath.Join(dir, vaekit.CheckpointDir))
+	saved, err := loadStore(filepath.Join(dir, training.CheckpointDir))
 	if err != nil {
 		return nil, nil, fmt.Errorf("the NLL's weights: %w", err)
 	}
@@ -278,7 +280,7 @@ func (t *Trained) sampleQuality(ctx context.Context, opts Options) (classifier.Q
 	}
 	var probs [][]float32
 	n := samplesPerClass(opts) * len(t.Test.ClassNames)
-	err = vaekit.Timed(opts.Log, fmt.Sprintf("sample quality: drawing %d samples and classifying them", n), func() error {
+	err = training.Timed(opts.Log, fmt.Sprintf("sample quality: drawing %d samples and classifying them", n), func() error {
 		images, err := t.Samples(n, 3)
 		if err != nil {
 			return err
@@ -300,7 +302,7 @@ func (t *Trained) fidelity(ctx context.Context, opts Options) (classifier.Fideli
 		return classifier.Fidelity{}, 0, err
 	}
 	var predicted, asked []int32
-	err = vaekit.Timed(opts.Log, fmt.Sprintf("class fidelity: drawing %d samples per class and classifying them", samplesPerClass(opts)), func() error {
+	err = training.Timed(opts.Log, fmt.Sprintf("class fidelity: drawing %d samples per class and classifying them", samplesPerClass(opts)), func() error {
 		images, a, err := t.ClassSamples(samplesPerClass(opts), 2)
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Experiment is one named recipe: data, model family and store parameters.
@@ -43,7 +44,7 @@ type Experiment struct {
 	NLLSamples int
 	// NLLCurveSamples, if > 0, also estimates the test NLL with this many importance samples
 	// while the run trains, after each stage of its learning-rate schedule and after its last
-	// epoch (vaekit.ScheduleStageEnds), into nll_curve.csv: the likelihood against passes, as
+	// epoch (training.ScheduleStageEnds), into nll_curve.csv: the likelihood against passes, as
 	// the IWAE paper reports it. Options.MaxNLLSamples caps it too.
 	NLLCurveSamples int
 	// Source says where the settings come from and what had to be chosen.
@@ -123,7 +124,7 @@ func ClassifierFor(data datasets.Name) (Experiment, error) {
 		return Experiment{}, err
 	}
 	params := classifierRecipe()
-	params[vaekit.ParamBatchSize] = min(params[vaekit.ParamBatchSize].(int), d.Images[datasets.Train])
+	params[training.ParamBatchSize] = min(params[training.ParamBatchSize].(int), d.Images[datasets.Train])
 	return Experiment{Name: string(data) + "-classifier", Description: "the classifier that scores samples of " + string(data),
 		Data: data, Model: "classifier", Params: params,
 		Source: "mnist-classifier's recipe (its batch at most the training images) on a data set without a judge of its own"}, nil

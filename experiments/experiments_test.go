@@ -22,6 +22,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -266,7 +267,7 @@ func TestRunRejectsACheckpointOfAnotherRecipe(t *testing.T) {
 	}
 	more := exp
 	more.Params = maps.Clone(exp.Params)
-	more.Params[vaekit.ParamLearningRate] = 1e-4
+	more.Params[training.ParamLearningRate] = 1e-4
 	opts.Epochs = 3
 	res, err := Run(context.Background(), more, opts)
 	if err != nil {
@@ -579,7 +580,7 @@ func TestRecordedJudges(t *testing.T) {
 				t.Errorf("recorded judge's test accuracy %.4f, want at least %.2f", acc, tc.accuracy)
 			}
 			for v := range judge.Store.IterVariables() {
-				if !vaekit.IsModelVariable(v) {
+				if !training.IsModelVariable(v) {
 					t.Errorf("recorded judge holds %s, which is not a model variable", v.Path())
 				}
 			}

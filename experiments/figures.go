@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/infer"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -47,7 +48,7 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		return all, err
 	}
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
-		originals, recons, err := vaekit.Reconstruct(t.Backend, t.Store, t.Model, t.Test, 10)
+		originals, recons, err := infer.Reconstruct(t.Backend, t.Store, t.Model, t.Test, 10)
 		if err != nil {
 			return all, err
 		}
@@ -79,7 +80,7 @@ func (t *Trained) FiguresIn(dir string) ([]string, error) {
 		}
 	}
 	if gen, ok := t.Model.(vaekit.Generator); ok && gen.LatentDim(t.Store) == 2 {
-		images, z0, z1, err := vaekit.ManifoldGrid(t.Backend, t.Store, t.Model, 20, 2)
+		images, z0, z1, err := infer.ManifoldGrid(t.Backend, t.Store, t.Model, 20, 2)
 		if err != nil {
 			return all, err
 		}
@@ -162,7 +163,7 @@ func (t *Trained) classMeans(classes, latent int) ([][]float32, error) {
 func (t *Trained) latentFigures(dir string) ([]string, error) {
 	var all []string
 	set := t.Test.Subset(clusterPoints)
-	points, err := vaekit.Encode(t.Backend, t.Store, t.Model, set, 500)
+	points, err := infer.Encode(t.Backend, t.Store, t.Model, set, 500)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +189,7 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 	var rowLabels []string
 	for k := range min(pairs, t.Test.N/2) {
 		i, j := 2*k, 2*k+1
-		path, err := vaekit.LatentInterpolation(t.Backend, t.Store, t.Model, t.Test, i, j, steps)
+		path, err := infer.LatentInterpolation(t.Backend, t.Store, t.Model, t.Test, i, j, steps)
 		if err != nil {
 			return all, err
 		}
@@ -207,7 +208,7 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 func (t *Trained) codeFigures(dir string, q vaekit.Quantizer) ([]string, error) {
 	const shown = 6
 	first := t.Test.Subset(shown)
-	codeSet, err := vaekit.CodeSet(t.Backend, t.Store, q, first, shown)
+	codeSet, err := infer.CodeSet(t.Backend, t.Store, q, first, shown)
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/atomicfile"
-	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // judgeFiles are the recorded judges (judges/README.md): the classifier of each data set whose
@@ -102,7 +102,7 @@ func RecordJudge(ctx context.Context, data datasets.Name, dir string, opts Optio
 		}
 	}
 	store := model.NewStore()
-	if _, err := checkpoint.Build(store).Dir(filepath.Join(res.Dir, vaekit.CheckpointDir)).Immediate().Done(); err != nil {
+	if _, err := checkpoint.Build(store).Dir(filepath.Join(res.Dir, training.CheckpointDir)).Immediate().Done(); err != nil {
 		return "", err
 	}
 	weights, err := checkpoint.Build(store).Dir(filepath.Join(out, judgeWeightsDir)).Done()
@@ -110,7 +110,7 @@ func RecordJudge(ctx context.Context, data datasets.Name, dir string, opts Optio
 		return "", err
 	}
 	for v := range store.IterVariables() {
-		if !vaekit.IsModelVariable(v) {
+		if !training.IsModelVariable(v) {
 			weights.ExcludeVarsFromSaving(v)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Metrics is written to metrics.json.
@@ -136,7 +137,7 @@ func newMetrics(exp Experiment, hist *history.History, backend string, wall, fit
 	return metrics
 }
 
-func manifest(exp Experiment, trainer *vaekit.Trainer, backend string, wall float64) map[string]any {
+func manifest(exp Experiment, trainer *training.Trainer, backend string, wall float64) map[string]any {
 	m := map[string]any{
 		"experiment":   exp.Name,
 		"source":       exp.Source,

@@ -17,6 +17,7 @@ import (
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // NLLCurveFile holds a run's test NLL estimated while it trained (Experiment.NLLCurveSamples):
@@ -112,15 +113,15 @@ func newNLLCurve(ctx context.Context, exp Experiment, m vaekit.Model, params map
 	if k == 0 {
 		return nil, nil
 	}
-	p, err := vaekit.ReadTrainingParams(store)
+	p, err := training.ReadTrainingParams(store)
 	if err != nil {
 		return nil, err
 	}
-	evalSet, err := vaekit.EvaluationSet(store, test)
+	evalSet, err := training.EvaluationSet(store, test)
 	if err != nil {
 		return nil, err
 	}
-	return &nllCurve{dir: dir, epochs: vaekit.ScheduleStageEnds(p.Schedule, p.Epochs), k: k, model: m.(vaekit.Likelihood), backend: backend,
+	return &nllCurve{dir: dir, epochs: training.ScheduleStageEnds(p.Schedule, p.Epochs), k: k, model: m.(vaekit.Likelihood), backend: backend,
 		test: evalSet, log: opts.Log, trace: tracer(opts, exp.Name), ctx: ctx}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // A run with an NLL curve estimates the test NLL after each stage of its schedule and after its
@@ -122,7 +123,7 @@ func TestNLLOnTheEstimatesOwnBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	test, err := vaekit.EvaluationSet(tr.Store, tr.Test)
+	test, err := training.EvaluationSet(tr.Store, tr.Test)
 	if err != nil {
 		t.Fatal(err)
 	}

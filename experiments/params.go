@@ -12,6 +12,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // ParseSetting parses one "key=value" parameter setting from the command line by the
@@ -37,7 +38,7 @@ func preflight(exp Experiment, family string, opts Options) (paramtable.Values, 
 		merged[k] = v
 	}
 	if opts.Epochs > 0 {
-		merged[vaekit.ParamEpochs] = opts.Epochs
+		merged[training.ParamEpochs] = opts.Epochs
 	}
 	for k, v := range opts.Overrides {
 		merged[k] = v
@@ -62,8 +63,8 @@ func preflight(exp Experiment, family string, opts Options) (paramtable.Values, 
 	if opts.TrainSubset > 0 {
 		train = min(train, opts.TrainSubset)
 	}
-	if b, _ := params.Get(vaekit.ParamBatchSize, family); b.(int) > train {
-		return nil, fmt.Errorf("parameter %s = %d: larger than the %d training images", vaekit.ParamBatchSize, b, train)
+	if b, _ := params.Get(training.ParamBatchSize, family); b.(int) > train {
+		return nil, fmt.Errorf("parameter %s = %d: larger than the %d training images", training.ParamBatchSize, b, train)
 	}
 	if paramtable.Reads(family, vaekit.ParamTrainingImages) {
 		params[vaekit.ParamTrainingImages] = train

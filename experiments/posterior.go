@@ -9,6 +9,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/infer"
 	"github.com/vaekit/vaekit/vaekit/posterior"
 )
 
@@ -40,7 +41,7 @@ func (t *Trained) posteriorDiagnostics(test *datasets.Set, m *Metrics, extra map
 		return nil
 	}
 	t.phase("evaluate posterior")
-	rows, _, err := vaekit.Infer[float32](t.Backend, t.Store, test, 500, func(scope *model.Scope, images, labels *Node) *Node {
+	rows, _, err := infer.Infer[float32](t.Backend, t.Store, test, 500, func(scope *model.Scope, images, labels *Node) *Node {
 		mean, logVar, priorMean := gp.PosteriorParams(scope, images, labels)
 		return Concatenate([]*Node{mean, logVar, priorMean}, -1)
 	})

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // The README's table of experiments states each recipe's optimizer, learning rate, batch size
@@ -49,23 +49,23 @@ func TestReadmeRecipesAreTheExperiments(t *testing.T) {
 				t.Errorf("%s: the README's settings %q name no optimizer", exp.Name, settings)
 				continue
 			}
-			if got, w := strings.ToLower(o[1]), want(vaekit.ParamOptimizer, "adam"); got != w {
+			if got, w := strings.ToLower(o[1]), want(training.ParamOptimizer, "adam"); got != w {
 				t.Errorf("%s: the README says optimizer %s, the recipe %v", exp.Name, got, w)
 			}
 			lr := o[2]
 			if r := rate.FindStringSubmatch(settings); r != nil {
 				lr = r[1]
 			}
-			if v, err := strconv.ParseFloat(strings.TrimRight(lr, ".,"), 64); err != nil || v != want(vaekit.ParamLearningRate, 1e-3) {
-				t.Errorf("%s: the README says learning rate %q, the recipe %v", exp.Name, lr, want(vaekit.ParamLearningRate, 1e-3))
+			if v, err := strconv.ParseFloat(strings.TrimRight(lr, ".,"), 64); err != nil || v != want(training.ParamLearningRate, 1e-3) {
+				t.Errorf("%s: the README says learning rate %q, the recipe %v", exp.Name, lr, want(training.ParamLearningRate, 1e-3))
 			}
 			b := batch.FindStringSubmatch(settings)
-			if b == nil || b[1] != strconv.Itoa(want(vaekit.ParamBatchSize, 128).(int)) {
-				t.Errorf("%s: the README's settings %q, the recipe's batch %v", exp.Name, settings, want(vaekit.ParamBatchSize, 128))
+			if b == nil || b[1] != strconv.Itoa(want(training.ParamBatchSize, 128).(int)) {
+				t.Errorf("%s: the README's settings %q, the recipe's batch %v", exp.Name, settings, want(training.ParamBatchSize, 128))
 			}
 			e := epochs.FindAllStringSubmatch(settings, -1)
-			if e == nil || strings.ReplaceAll(e[len(e)-1][1], ",", "") != strconv.Itoa(want(vaekit.ParamEpochs, 10).(int)) {
-				t.Errorf("%s: the README's settings %q, the recipe's epochs %v", exp.Name, settings, want(vaekit.ParamEpochs, 10))
+			if e == nil || strings.ReplaceAll(e[len(e)-1][1], ",", "") != strconv.Itoa(want(training.ParamEpochs, 10).(int)) {
+				t.Errorf("%s: the README's settings %q, the recipe's epochs %v", exp.Name, settings, want(training.ParamEpochs, 10))
 			}
 		}
 	}

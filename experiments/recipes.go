@@ -14,6 +14,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/gan"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -36,7 +37,7 @@ const (
 // same recipe ended 14% below keras-io's reconstruction, from Keras' 1.4% (docs/DESIGN.md).
 func kerasVQVAE(pixelVariance float64) map[string]any {
 	return map[string]any{
-		vaekit.ParamInitializer:         "glorot_uniform",
+		training.ParamInitializer:       "glorot_uniform",
 		vqvae.ParamCodebookInitScale:    0.05,
 		vaekit.ParamConvFilters:         []int{32, 64},
 		vqvae.ParamNumCodes:             128,
@@ -44,11 +45,11 @@ func kerasVQVAE(pixelVariance float64) map[string]any {
 		vqvae.ParamBeta:                 0.25,
 		vaekit.ParamReconstruction:      "mse_linear",
 		vqvae.ParamReconstructionWeight: 1 / pixelVariance,
-		vaekit.ParamOptimizer:           "adam",
-		vaekit.ParamLearningRate:        1e-3,
-		vaekit.ParamBatchSize:           128,
-		vaekit.ParamEpochs:              30,
-		vaekit.ParamSeed:                int64(1),
+		training.ParamOptimizer:         "adam",
+		training.ParamLearningRate:      1e-3,
+		training.ParamBatchSize:         128,
+		training.ParamEpochs:            30,
+		training.ParamSeed:              int64(1),
 	}
 }
 
@@ -57,29 +58,29 @@ func kerasVQVAE(pixelVariance float64) map[string]any {
 // filters instead of 128 and 20 epochs instead of 30, a quarter of the cost on two cores.
 func kerasCodePrior(conditional bool) map[string]any {
 	return map[string]any{
-		vaekit.ParamInitializer:      "glorot_uniform",
+		training.ParamInitializer:    "glorot_uniform",
 		pixelcnn.ParamFilters:        64,
 		pixelcnn.ParamFirstKernel:    7,
 		pixelcnn.ParamResidualBlocks: 2,
 		pixelcnn.ParamConditional:    conditional,
-		vaekit.ParamOptimizer:        "adam",
-		vaekit.ParamLearningRate:     3e-4,
-		vaekit.ParamBatchSize:        128,
-		vaekit.ParamEpochs:           20,
-		vaekit.ParamSeed:             int64(1),
+		training.ParamOptimizer:      "adam",
+		training.ParamLearningRate:   3e-4,
+		training.ParamBatchSize:      128,
+		training.ParamEpochs:         20,
+		training.ParamSeed:           int64(1),
 	}
 }
 
 // classifierRecipe is the recipe of the classifiers that score samples.
 func classifierRecipe() map[string]any {
 	return map[string]any{
-		vaekit.ParamConvFilters:  []int{32, 64},
-		classifier.ParamHidden:   128,
-		vaekit.ParamOptimizer:    "adam",
-		vaekit.ParamLearningRate: 1e-3,
-		vaekit.ParamBatchSize:    128,
-		vaekit.ParamEpochs:       5,
-		vaekit.ParamSeed:         int64(1),
+		vaekit.ParamConvFilters:    []int{32, 64},
+		classifier.ParamHidden:     128,
+		training.ParamOptimizer:    "adam",
+		training.ParamLearningRate: 1e-3,
+		training.ParamBatchSize:    128,
+		training.ParamEpochs:       5,
+		training.ParamSeed:         int64(1),
 	}
 }
 
@@ -88,12 +89,12 @@ func classifierRecipe() map[string]any {
 // with the given parameters changed: the two differ in optimizer, batch size and epochs.
 func kerasConvVAE(changes map[string]any) map[string]any {
 	p := map[string]any{
-		vaekit.ParamArchitecture: vaekit.ArchConv,
-		vaekit.ParamConvFilters:  []int{32, 64},
-		vaekit.ParamConvDense:    16,
-		vaekit.ParamLatentDim:    2,
-		vaekit.ParamLearningRate: 1e-3,
-		vaekit.ParamSeed:         int64(1),
+		vaekit.ParamArchitecture:   vaekit.ArchConv,
+		vaekit.ParamConvFilters:    []int{32, 64},
+		vaekit.ParamConvDense:      16,
+		vaekit.ParamLatentDim:      2,
+		training.ParamLearningRate: 1e-3,
+		training.ParamSeed:         int64(1),
 	}
 	maps.Copy(p, changes)
 	return p
@@ -104,14 +105,14 @@ func kerasConvVAE(changes map[string]any) map[string]any {
 // differ from the VAE only where they say.
 func mlpVAE(changes map[string]any) map[string]any {
 	p := map[string]any{
-		vaekit.ParamArchitecture: vaekit.ArchMLP,
-		vaekit.ParamMLPHidden:    []int{512, 256},
-		vaekit.ParamLatentDim:    20,
-		vaekit.ParamOptimizer:    "adam",
-		vaekit.ParamLearningRate: 1e-3,
-		vaekit.ParamBatchSize:    128,
-		vaekit.ParamEpochs:       20,
-		vaekit.ParamSeed:         int64(1),
+		vaekit.ParamArchitecture:   vaekit.ArchMLP,
+		vaekit.ParamMLPHidden:      []int{512, 256},
+		vaekit.ParamLatentDim:      20,
+		training.ParamOptimizer:    "adam",
+		training.ParamLearningRate: 1e-3,
+		training.ParamBatchSize:    128,
+		training.ParamEpochs:       20,
+		training.ParamSeed:         int64(1),
 	}
 	maps.Copy(p, changes)
 	return p
@@ -128,8 +129,8 @@ var Registry = []Experiment{
 		// Keras' RMSprop default learning rate 1e-3 (kerasConvVAE): the seed does not set it. Keras'
 		// initial weights (Glorot-uniform kernels), and the seed's KL: reduce_mean over the batch
 		// and the two latent dimensions, so half the summed KL, trained and printed as such.
-		Params: kerasConvVAE(map[string]any{vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64, vaekit.ParamEpochs: 100,
-			vaekit.ParamInitializer: "glorot_uniform", vae.ParamKLReduction: "mean"}),
+		Params: kerasConvVAE(map[string]any{training.ParamOptimizer: "rmsprop", training.ParamBatchSize: 64, training.ParamEpochs: 100,
+			training.ParamInitializer: "glorot_uniform", vae.ParamKLReduction: "mean"}),
 		Source: "seed Fashion-MNIST VAE: Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense 7x7x64, " +
 			"ConvTranspose 64/32 stride 2, Conv 3x3 to 1 channel with sigmoid; RMSprop, batch 64, 100 epochs on all 70,000 images; " +
 			"loss 784 x mean BCE + KL averaged over batch and latent dimensions (= BCE summed over pixels + KL / 2); Keras initializers",
@@ -140,8 +141,8 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		TrainOnAll:  true,
 		Model:       "vae",
-		Params: kerasConvVAE(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30,
-			vaekit.ParamInitializer: "glorot_uniform"}),
+		Params: kerasConvVAE(map[string]any{training.ParamOptimizer: "adam", training.ParamBatchSize: 128, training.ParamEpochs: 30,
+			training.ParamInitializer: "glorot_uniform"}),
 		Source: "keras-io Variational AutoEncoder (fchollet): Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense " +
 			"7x7x64, ConvTranspose 64/32 stride 2, ConvTranspose 3x3 to 1 channel with sigmoid; Adam, batch 128, 30 epochs on " +
 			"train and test together; loss = BCE summed over pixels + KL, per image",
@@ -152,8 +153,8 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		TrainOnAll:  true,
 		Model:       "gan",
-		Params: kerasConvVAE(map[string]any{vaekit.ParamOptimizer: "adam", vaekit.ParamLearningRate: 2e-4,
-			vaekit.ParamAdamBeta1: 0.5, vaekit.ParamBatchSize: 128, vaekit.ParamEpochs: 30,
+		Params: kerasConvVAE(map[string]any{training.ParamOptimizer: "adam", training.ParamLearningRate: 2e-4,
+			training.ParamAdamBeta1: 0.5, training.ParamBatchSize: 128, training.ParamEpochs: 30,
 			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamActivation:     "leaky_relu",
 			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamLeakyReluAlpha: 0.2}),
 		Source: "the seed notes' VAE-versus-GAN comparison, against mnist-keras-vae: the generator is that VAE's decoder " +
@@ -181,8 +182,8 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		Model:       "vae",
 		Params: mlpVAE(map[string]any{vaekit.ParamMLPHidden: []int{200, 200}, vaekit.ParamLatentDim: 50,
-			vaekit.ParamBinarize: "dynamic", vaekit.ParamActivation: "tanh", vaekit.ParamBatchSize: 20,
-			vaekit.ParamAdamEpsilon: 1e-4, vaekit.ParamLearningRateSchedule: "iwae", vaekit.ParamEpochs: 1093}),
+			training.ParamBinarize: "dynamic", vaekit.ParamActivation: "tanh", training.ParamBatchSize: 20,
+			training.ParamAdamEpsilon: 1e-4, training.ParamLearningRateSchedule: "iwae", training.ParamEpochs: 1093}),
 		NLLSamples: 5000,
 		// About 50 s per estimate on two cores: 7 estimates for the curve, k = 5000 at the end.
 		NLLCurveSamples: 1000,
@@ -197,19 +198,19 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		Model:       "cvae",
 		Params: map[string]any{
-			cvae.ParamForm:            cvae.FormConcat,
-			vaekit.ParamArchitecture:  vaekit.ArchConv,
-			vaekit.ParamConvFilters:   []int{32, 64},
-			vaekit.ParamConvDense:     16,
-			vaekit.ParamConvBatchNorm: true,
-			vaekit.ParamActivation:    "leaky_relu",
-			vaekit.ParamLatentDim:     2,
-			vaekit.ParamOptimizer:     "adam",
-			vaekit.ParamLearningRate:  1e-3,
-			vaekit.ParamBatchSize:     128,
-			vaekit.ParamEpochs:        20,
-			vaekit.ParamSeed:          int64(1),
-			vaekit.ParamInitializer:   "glorot_uniform", // the seed is Keras
+			cvae.ParamForm:             cvae.FormConcat,
+			vaekit.ParamArchitecture:   vaekit.ArchConv,
+			vaekit.ParamConvFilters:    []int{32, 64},
+			vaekit.ParamConvDense:      16,
+			vaekit.ParamConvBatchNorm:  true,
+			vaekit.ParamActivation:     "leaky_relu",
+			vaekit.ParamLatentDim:      2,
+			training.ParamOptimizer:    "adam",
+			training.ParamLearningRate: 1e-3,
+			training.ParamBatchSize:    128,
+			training.ParamEpochs:       20,
+			training.ParamSeed:         int64(1),
+			training.ParamInitializer:  "glorot_uniform", // the seed is Keras
 		},
 		Source: "seed CVAE: Conv 32/64 3x3 stride 2 with BatchNorm and LeakyReLU, one-hot label as extra input planes and " +
 			"beside z, mirrored decoder with transposed convolutions (Sohn et al. 2015). Chosen here where the seed is silent: " +

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // A run's record is what the results page and a report read of a run directory, without what
@@ -111,10 +112,10 @@ func checkSegmentsOf(dir string) error {
 	if err != nil || segs == nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, vaekit.CheckpointDir)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, training.CheckpointDir)); err != nil {
 		return nil
 	}
-	store, err := loadStore(filepath.Join(dir, vaekit.CheckpointDir))
+	store, err := loadStore(filepath.Join(dir, training.CheckpointDir))
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Reference is a published number that a reproduction is compared with.
@@ -264,13 +264,13 @@ func finished(exp Experiment, opts Options) bool {
 	}
 	want := opts.Epochs
 	if want == 0 {
-		want, _ = exp.Params[vaekit.ParamEpochs].(int)
+		want, _ = exp.Params[training.ParamEpochs].(int)
 	}
 	return want > 0 && f.Metrics.Epochs >= want && len(recipeChanges(exp, dir, opts.Overrides)) == 0
 }
 
 // recipeChanges lists how the run in dir differs from the recipe of exp (with overrides) and of
-// its code prior, as vaekit.RecipeChanges words it; a run without params.json differs in
+// its code prior, as training.RecipeChanges words it; a run without params.json differs in
 // everything it cannot show.
 func recipeChanges(exp Experiment, dir string, overrides map[string]any) []string {
 	params := maps.Clone(exp.Params)
@@ -290,5 +290,5 @@ func changesFrom(dir string, params map[string]any) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("no parameters (%v)", err)}
 	}
-	return vaekit.RecipeChanges(saved, storePaths(params))
+	return training.RecipeChanges(saved, storePaths(params))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // logComparison compares the training history with a source's per-epoch log: for every term,
@@ -140,7 +141,7 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 	dir := filepath.Join(runsDir, r.Experiment)
 	f, errF := ReadFinished(dir)
 	h, errH := history.Read(filepath.Join(dir, history.File))
-	target, _ := exp.Params[vaekit.ParamEpochs].(int)
+	target, _ := exp.Params[training.ParamEpochs].(int)
 	ran := errF == nil && errH == nil
 	backend, wall, epochs := "", "", 0
 	if ran {

@@ -16,6 +16,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Options change how an experiment runs, not what it is.
@@ -55,7 +56,7 @@ type Options struct {
 	SamplesPerClass int
 	// Trace, if set, is told of every phase of the run as it begins, each event prefixed with
 	// the name of the run it belongs to (a run's classifier and code prior have their own):
-	// the training loop's (vaekit.FitOptions.Trace), then "evaluate ...", "figure NAME",
+	// the training loop's (training.FitOptions.Trace), then "evaluate ...", "figure NAME",
 	// "metrics" and "manifest". The kill test reads it to know where each kill landed.
 	Trace func(event string)
 	// CheckOnly makes Run check what it can before any work (the parameters, the backend, that
@@ -165,7 +166,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err := writeJSON(filepath.Join(dir, ManifestFile), manifest(exp, trainer, backendDesc, wall)); err != nil {
 		return t, err
 	}
-	err = vaekit.Timed(log, "drawing the figures", func() (err error) {
+	err = training.Timed(log, "drawing the figures", func() (err error) {
 		t.result.Figures, err = t.Figures()
 		return err
 	})
@@ -214,7 +215,7 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked paramtab
 	}
 	if f.epochs == 0 {
 		fmt.Fprintf(opts.Log, "run %s: already trained (%d epochs), loaded from %s; -fresh (Options.Fresh) trains it again\n",
-			exp.Name, f.trainer.CompletedEpochs(), filepath.Join(dir, vaekit.CheckpointDir))
+			exp.Name, f.trainer.CompletedEpochs(), filepath.Join(dir, training.CheckpointDir))
 	}
 	t := &Trained{Dir: dir, Experiment: exp, Backend: backend, Store: f.store, Model: m, History: f.hist, Test: testSet, train: trainSet}
 	return &trained{fitted: f, t: t, trainSet: trainSet}, nil
@@ -240,7 +241,7 @@ type fitJob struct {
 // fitted is what fitInDir trained.
 type fitted struct {
 	store   *model.Store
-	trainer *vaekit.Trainer
+	trainer *training.Trainer
 	hist    *history.History
 	epochs  int       // the epochs this call trained (a resumed run trained the others)
 	start   time.Time // when training started
@@ -254,7 +255,7 @@ type fitted struct {
 func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 	store := model.NewStore()
 	store.SetParams(job.params)
-	trainer, err := vaekit.NewTrainer(job.backend, store, job.model)
+	trainer, err := training.NewTrainer(job.backend, store, job.model)
 	if err != nil {
 		return nil, err
 	}
@@ -321,8 +322,8 @@ func tracer(opts Options, name string) func(string) {
 const CheckpointInterval = time.Minute
 
 // fitOptions are the training-loop options of a run (or of its code prior) in dir.
-func fitOptions(dir string, log io.Writer, opts Options) vaekit.FitOptions {
-	return vaekit.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps,
+func fitOptions(dir string, log io.Writer, opts Options) training.FitOptions {
+	return training.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps,
 		CheckpointInterval: CheckpointInterval, CheckpointSteps: opts.CheckpointSteps}
 }
 

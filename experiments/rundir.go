@@ -13,11 +13,11 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/atomicfile"
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // The layout of a run directory; this file is the one place that names its parts (the
-// checkpoint and the history are vaekit's: vaekit.CheckpointDir, history.File).
+// checkpoint and the history are vaekit's: training.CheckpointDir, history.File).
 const (
 	// DefaultRunsDir is the parent of the run directories when none is given.
 	DefaultRunsDir = "runs"
@@ -112,7 +112,7 @@ func removeAllBut(dir, keep string) error {
 func storeParams(store *model.Store) map[string]any {
 	out := map[string]any{}
 	for k, v := range store.IterParams() {
-		if strings.HasSuffix(k, vaekit.ParamFrozenVariables) {
+		if strings.HasSuffix(k, training.ParamFrozenVariables) {
 			continue // bookkeeping of the checkpoints, not part of the recipe
 		}
 		out[k] = v
@@ -139,7 +139,7 @@ func storePaths(params map[string]any) map[string]any {
 // parameters would win when it loads, and params.json would no longer say what was trained.
 // A directory without a checkpoint or params.json has nothing to protect.
 func checkRecipe(dir string, requested map[string]any) error {
-	if ckpts, _ := filepath.Glob(filepath.Join(dir, vaekit.CheckpointDir, "*.json")); len(ckpts) == 0 {
+	if ckpts, _ := filepath.Glob(filepath.Join(dir, training.CheckpointDir, "*.json")); len(ckpts) == 0 {
 		return nil
 	}
 	saved, err := readParams(dir)
@@ -149,7 +149,7 @@ func checkRecipe(dir string, requested map[string]any) error {
 		}
 		return err
 	}
-	if changes := vaekit.RecipeChanges(saved, requested); len(changes) > 0 {
+	if changes := training.RecipeChanges(saved, requested); len(changes) > 0 {
 		return fmt.Errorf("run directory %s was trained with another recipe (%s): rerun it from scratch (run -fresh, reproduce -force) or use another -runs folder",
 			dir, strings.Join(changes, "; "))
 	}

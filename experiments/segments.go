@@ -71,7 +71,7 @@ func newSegmentRecorder(dir, backend string, data datasets.Name) *segmentRecorde
 	return &segmentRecorder{dir: dir, current: seg}
 }
 
-// event takes the training loop's trace events (vaekit.FitOptions.Trace).
+// event takes the training loop's trace events (training.FitOptions.Trace).
 func (r *segmentRecorder) event(event string) {
 	var n int
 	switch {

@@ -14,7 +14,9 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/infer"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -50,7 +52,7 @@ func (t *Trained) phase(event string) {
 // vaekit.Quantizer), computed once for the metrics and the usage figure.
 func (t *Trained) testCodeCounts(q vaekit.Quantizer) ([]int, error) {
 	if t.codeCounts == nil {
-		counts, err := vaekit.CodeCounts(t.Backend, t.Store, q, t.Test, 256)
+		counts, err := infer.CodeCounts(t.Backend, t.Store, q, t.Test, 256)
 		if err != nil {
 			return nil, err
 		}
@@ -73,7 +75,7 @@ const priorOfEpochs = "vqvae_epochs"
 // training and test images.
 func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Options, log io.Writer) error {
 	dir := filepath.Join(t.Dir, codePriorDir)
-	epochs, _ := t.Experiment.CodePrior[vaekit.ParamEpochs].(int)
+	epochs, _ := t.Experiment.CodePrior[training.ParamEpochs].(int)
 	if opts.Epochs > 0 {
 		epochs = opts.Epochs
 	}
@@ -83,7 +85,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	want := storePaths(t.Experiment.CodePrior)
 	want["/"+priorOfEpochs] = t.History.Epochs()
 	if saved, err := readParams(dir); err == nil {
-		if changes := vaekit.RecipeChanges(saved, want); len(changes) > 0 {
+		if changes := training.RecipeChanges(saved, want); len(changes) > 0 {
 			fmt.Fprintf(log, "code prior: trained for another VQ-VAE or recipe (%s): training it again\n", strings.Join(changes, "; "))
 			if err := os.RemoveAll(dir); err != nil {
 				return fmt.Errorf("code prior: %w", err)
@@ -93,7 +95,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	// A prior trained to the end is read back: encoding the training set again (tens of seconds
 	// for 60,000 images) would only feed a loop with nothing left to do.
 	if hist, err := history.Read(filepath.Join(dir, history.File)); err == nil && epochs > 0 && hist.Epochs() >= epochs {
-		store, err := loadStore(filepath.Join(dir, vaekit.CheckpointDir))
+		store, err := loadStore(filepath.Join(dir, training.CheckpointDir))
 		if err != nil {
 			return fmt.Errorf("code prior: %w", err)
 		}
@@ -105,11 +107,11 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 		return fmt.Errorf("a code prior needs a model with discrete codes, not %q", t.Model.Name())
 	}
 	var trainCodes, testCodes *datasets.Set
-	err := vaekit.Timed(log, fmt.Sprintf("code prior: encoding %d training and %d test images into code grids", train.N, t.Test.N), func() (err error) {
-		if trainCodes, err = vaekit.CodeSet(t.Backend, t.Store, q, train, 256); err != nil {
+	err := training.Timed(log, fmt.Sprintf("code prior: encoding %d training and %d test images into code grids", train.N, t.Test.N), func() (err error) {
+		if trainCodes, err = infer.CodeSet(t.Backend, t.Store, q, train, 256); err != nil {
 			return err
 		}
-		testCodes, err = vaekit.CodeSet(t.Backend, t.Store, q, t.Test, 256)
+		testCodes, err = infer.CodeSet(t.Backend, t.Store, q, t.Test, 256)
 		return err
 	})
 	if err != nil {
@@ -121,7 +123,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 	params[vaekit.ParamNumClasses] = len(train.ClassNames)
 	params[priorOfEpochs] = t.History.Epochs()
 	if opts.Epochs > 0 {
-		params[vaekit.ParamEpochs] = opts.Epochs
+		params[training.ParamEpochs] = opts.Epochs
 	}
 	prior, err := t.Experiment.codePriorModel()
 	if err != nil {
@@ -164,7 +166,7 @@ func (t *Trained) Samples(n int, seed uint64) ([][]float32, error) {
 	if t.Prior != nil {
 		return t.priorSamples(make([]int32, n), seed)
 	}
-	return vaekit.PriorSamples(t.Backend, t.Store, t.Model, n, seed)
+	return infer.PriorSamples(t.Backend, t.Store, t.Model, n, seed)
 }
 
 // ClassSamples draws perClass new images of every class, class after class, and returns them
@@ -181,7 +183,7 @@ func (t *Trained) ClassSamples(perClass int, seed uint64) (images [][]float32, a
 	if t.Prior != nil {
 		images, err = t.priorSamples(asked, seed)
 	} else {
-		images, err = vaekit.ClassSamples(t.Backend, t.Store, t.Model, numClasses, perClass, seed)
+		images, err = infer.ClassSamples(t.Backend, t.Store, t.Model, numClasses, perClass, seed)
 	}
 	return images, asked, err
 }
@@ -196,7 +198,7 @@ func (t *Trained) priorSamples(labels []int32, seed uint64) ([][]float32, error)
 	if !ok {
 		return nil, fmt.Errorf("run %s: a code prior needs a model with discrete codes", t.Dir)
 	}
-	return vaekit.DecodeCodes(t.Backend, t.Store, q, codes, len(labels), gh, gw)
+	return infer.DecodeCodes(t.Backend, t.Store, q, codes, len(labels), gh, gw)
 }
 
 // SamplesOfClass draws n samples of one class (a conditional run), new ones for each seed.
@@ -208,7 +210,7 @@ func (t *Trained) SamplesOfClass(class, n int, seed uint64) ([][]float32, error)
 	if t.Prior != nil {
 		return t.priorSamples(labels, seed)
 	}
-	all, err := vaekit.ClassSamples(t.Backend, t.Store, t.Model, class+1, n, seed)
+	all, err := infer.ClassSamples(t.Backend, t.Store, t.Model, class+1, n, seed)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/infer"
 )
 
 // What notebooks need beyond the figures: loss curves redrawn in place while a run trains, and
@@ -276,7 +277,7 @@ func LatentExplorer(t *experiments.Trained, scale float64) error {
 	// The sliders start at the code of the first test image, not at z = 0 (which some models
 	// decode to a blank image).
 	var z0, z1 atomic.Int64 // slider positions in [-100, 100]
-	if codes, err := vaekit.Encode(t.Backend, t.Store, t.Model, t.Test.Subset(1), 1); err == nil && len(codes) == 1 {
+	if codes, err := infer.Encode(t.Backend, t.Store, t.Model, t.Test.Subset(1), 1); err == nil && len(codes) == 1 {
 		z0.Store(int64(max(-100, min(100, math.Round(100*float64(codes[0][0])/scale)))))
 		z1.Store(int64(max(-100, min(100, math.Round(100*float64(codes[0][1])/scale)))))
 	}
@@ -294,7 +295,7 @@ func LatentExplorer(t *experiments.Trained, scale float64) error {
 	}
 	draw := func() (view, error) {
 		z := []float32{float32(scale * float64(z0.Load()) / 100), float32(scale * float64(z1.Load()) / 100)}
-		images, err := vaekit.Decode(t.Backend, t.Store, t.Model, [][]float32{z}, nil)
+		images, err := infer.Decode(t.Backend, t.Store, t.Model, [][]float32{z}, nil)
 		if err != nil {
 			return view{}, err
 		}

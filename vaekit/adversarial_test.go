@@ -7,6 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // twoPlayers is a zero-sum game on two scalars: player "a" minimises a*b, player "b" minimises
@@ -32,8 +33,8 @@ func (twoPlayers) Players() []vaekit.Player {
 // a = 1 - d(ab)/da = 1 - b = 0 and b = 1 - d(-ab)/db = 1 + a = 2: each player moved by the
 // gradient of its own term, both computed before either moved.
 func TestAdversarialPlayersFollowTheirOwnTerms(t *testing.T) {
-	tr, store := newTrainer(t, twoPlayers{}, map[string]any{vaekit.ParamOptimizer: "sgd",
-		vaekit.ParamLearningRate: 1.0, vaekit.ParamBatchSize: 4})
+	tr, store := newTrainer(t, twoPlayers{}, map[string]any{training.ParamOptimizer: "sgd",
+		training.ParamLearningRate: 1.0, training.ParamBatchSize: 4})
 	images, labels := randomBatch(4, false, 10)
 	if _, err := tr.TrainStep(images, labels); err != nil {
 		t.Fatal(err)
@@ -52,10 +53,10 @@ type wrongPlayer struct{ twoPlayers }
 func (wrongPlayer) Players() []vaekit.Player { return []vaekit.Player{{Scope: "a", Term: "nope"}} }
 
 func TestAdversarialUnknownTermIsNamed(t *testing.T) {
-	tr, _ := newTrainer(t, wrongPlayer{}, map[string]any{vaekit.ParamBatchSize: 4})
+	tr, _ := newTrainer(t, wrongPlayer{}, map[string]any{training.ParamBatchSize: 4})
 	images, labels := randomBatch(4, false, 10)
 	_, err := tr.TrainStep(images, labels)
-	if err == nil || !strings.Contains(vaekit.GraphError(err).Error(), `term "nope": expected one of the model's terms [loss a_objective b_objective]`) {
+	if err == nil || !strings.Contains(training.GraphError(err).Error(), `term "nope": expected one of the model's terms [loss a_objective b_objective]`) {
 		t.Errorf("TrainStep error = %v, want one naming the term %q and the model's terms", err, "nope")
 	}
 }

@@ -13,14 +13,15 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
 // smallConvBN is a small convolutional model with BatchNorm after every convolution.
 func smallConvBN() map[string]any {
 	return map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamConvFilters: []int{4, 8}, vaekit.ParamConvDense: 8,
-		vaekit.ParamConvBatchNorm: true, vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(5),
-		vaekit.ParamLearningRate: 1e-2}
+		vaekit.ParamConvBatchNorm: true, vaekit.ParamLatentDim: 2, training.ParamBatchSize: 16, training.ParamSeed: int64(5),
+		training.ParamLearningRate: 1e-2}
 }
 
 // allValues copies every variable of the store (trainable or not) as bytes, by path.

@@ -17,6 +17,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -28,15 +29,15 @@ var benchCases = []struct {
 	params map[string]any
 	codes  bool // the model trains on 7x7 grids of code indices (the PixelCNN prior)
 }{
-	{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}, false},
-	{"mlp-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}, false},
-	{"mlp-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, vaekit.ParamOptimizer: "adam", vaekit.ParamBatchSize: 128}, false},
-	{"conv-dae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, ae.ParamCorruption: "gaussian", vaekit.ParamOptimizer: "rmsprop", vaekit.ParamBatchSize: 64}, false},
-	{"conv-cvae", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu", vaekit.ParamBatchSize: 128}, false},
-	{"mlp-cvae-prior", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 2, cvae.ParamForm: cvae.FormPrior, vaekit.ParamBatchSize: 128}, false},
-	{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse", vaekit.ParamBatchSize: 128}, false},
-	{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true, vaekit.ParamBatchSize: 128}, true},
-	{"classifier", classifier.Model{}, map[string]any{vaekit.ParamBatchSize: 128}, false},
+	{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, training.ParamOptimizer: "rmsprop", training.ParamBatchSize: 64}, false},
+	{"mlp-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, training.ParamOptimizer: "adam", training.ParamBatchSize: 128}, false},
+	{"mlp-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 20, training.ParamOptimizer: "adam", training.ParamBatchSize: 128}, false},
+	{"conv-dae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, ae.ParamCorruption: "gaussian", training.ParamOptimizer: "rmsprop", training.ParamBatchSize: 64}, false},
+	{"conv-cvae", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu", training.ParamBatchSize: 128}, false},
+	{"mlp-cvae-prior", cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 2, cvae.ParamForm: cvae.FormPrior, training.ParamBatchSize: 128}, false},
+	{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse", training.ParamBatchSize: 128}, false},
+	{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true, training.ParamBatchSize: 128}, true},
+	{"classifier", classifier.Model{}, map[string]any{training.ParamBatchSize: 128}, false},
 }
 
 // randomBatch is a fixed batch of random 28x28 images in [0, 1), or of random 7x7 grids of code
@@ -106,9 +107,9 @@ func benchTrainStep(b *testing.B, backend compute.Backend, m vaekit.Model, param
 	store := model.NewStore()
 	store.SetParams(params)
 	if batch > 0 {
-		store.SetParam(vaekit.ParamBatchSize, batch)
+		store.SetParam(training.ParamBatchSize, batch)
 	}
-	tr, err := vaekit.NewTrainer(backend, store, m)
+	tr, err := training.NewTrainer(backend, store, m)
 	if err != nil {
 		b.Fatal(err)
 	}

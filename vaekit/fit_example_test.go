@@ -9,6 +9,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // barsSet is n 28x28 images of one bright bar, horizontal (class 0) or vertical (class 1), at
@@ -38,17 +39,17 @@ func ExampleTrainer_Fit() {
 	store := model.NewStore()
 	store.SetParams(map[string]any{
 		vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{64}, vaekit.ParamLatentDim: 2,
-		cvae.ParamNumClasses:  2,
-		vaekit.ParamOptimizer: "adam", vaekit.ParamLearningRate: 3e-3,
-		vaekit.ParamBatchSize: 20, vaekit.ParamEpochs: 8, vaekit.ParamSeed: int64(1),
+		cvae.ParamNumClasses:    2,
+		training.ParamOptimizer: "adam", training.ParamLearningRate: 3e-3,
+		training.ParamBatchSize: 20, training.ParamEpochs: 8, training.ParamSeed: int64(1),
 	})
-	trainer, err := vaekit.NewTrainer(backends.Go(), store, cvae.Model{})
+	trainer, err := training.NewTrainer(backends.Go(), store, cvae.Model{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	train, test := barsSet(200), barsSet(40)
-	history, err := trainer.Fit(context.Background(), train, test, vaekit.FitOptions{})
+	history, err := trainer.Fit(context.Background(), train, test, training.FitOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return

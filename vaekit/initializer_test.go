@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -27,14 +28,14 @@ func TestInitializers(t *testing.T) {
 		codebookBound float64 // 0: not checked
 	}{
 		{"default is he_normal", nil, false, 0},
-		{"he_normal", map[string]any{vaekit.ParamInitializer: "he_normal"}, false, 0},
-		{"glorot_uniform", map[string]any{vaekit.ParamInitializer: "glorot_uniform"}, true, 0},
-		{"keras-io codebook", map[string]any{vaekit.ParamInitializer: "glorot_uniform", vqvae.ParamCodebookInitScale: 0.05}, true, 0.05},
+		{"he_normal", map[string]any{training.ParamInitializer: "he_normal"}, false, 0},
+		{"glorot_uniform", map[string]any{training.ParamInitializer: "glorot_uniform"}, true, 0},
+		{"keras-io codebook", map[string]any{training.ParamInitializer: "glorot_uniform", vqvae.ParamCodebookInitScale: 0.05}, true, 0.05},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			params := map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 64, vqvae.ParamCodeDim: 4,
-				vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(5)}
+				training.ParamBatchSize: 16, training.ParamSeed: int64(5)}
 			for k, v := range tt.params {
 				params[k] = v
 			}
@@ -101,8 +102,8 @@ func variableOfShape(t *testing.T, store *model.Store, path string, dims ...int)
 
 func TestUnknownInitializer(t *testing.T) {
 	store := model.NewStore()
-	store.SetParams(map[string]any{vaekit.ParamInitializer: "zeros"})
-	_, err := vaekit.NewTrainer(backends.Go(), store, vqvae.Model{})
+	store.SetParams(map[string]any{training.ParamInitializer: "zeros"})
+	_, err := training.NewTrainer(backends.Go(), store, vqvae.Model{})
 	if err == nil || !strings.Contains(err.Error(), `parameter "initializer" = "zeros": expected one of [he_normal glorot_uniform]`) {
 		t.Errorf("NewTrainer error = %v, want the initializer named", err)
 	}

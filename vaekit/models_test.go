@@ -24,6 +24,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/infer"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
@@ -33,14 +35,14 @@ var syntheticSet = testutil.SquaresSet
 
 func smallMLP(extra map[string]any) map[string]any {
 	p := map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{64, 32}, vaekit.ParamLatentDim: 4,
-		vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(3), vaekit.ParamLearningRate: 3e-3}
+		training.ParamBatchSize: 16, training.ParamSeed: int64(3), training.ParamLearningRate: 3e-3}
 	for k, v := range extra {
 		p[k] = v
 	}
 	return p
 }
 
-func newTrainer(t *testing.T, m vaekit.Model, params map[string]any) (*vaekit.Trainer, *model.Store) {
+func newTrainer(t *testing.T, m vaekit.Model, params map[string]any) (*training.Trainer, *model.Store) {
 	t.Helper()
 	return briefly.Trainer(t, m, params)
 }
@@ -73,19 +75,19 @@ func TestModelShapes(t *testing.T) {
 			if names := tr.Terms(); !slices.Equal(names, tt.wantTerms) {
 				t.Errorf("terms = %v, want %v", names, tt.wantTerms)
 			}
-			z, err := vaekit.Encode(backend, store, tt.model, set, 4)
+			z, err := infer.Encode(backend, store, tt.model, set, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(z) != set.N || len(z[0]) != tt.latent {
 				t.Errorf("Encode gave %d points of size %d, want %d of %d", len(z), len(z[0]), set.N, tt.latent)
 			}
-			decoded, err := vaekit.Decode(backend, store, tt.model, make([][]float32, 3, 3), nil)
+			decoded, err := infer.Decode(backend, store, tt.model, make([][]float32, 3, 3), nil)
 			if err == nil {
 				t.Errorf("Decode of empty latent points succeeded: %d images", len(decoded))
 			}
 			zs := [][]float32{make([]float32, tt.latent), make([]float32, tt.latent)}
-			decoded, err = vaekit.Decode(backend, store, tt.model, zs, nil)
+			decoded, err = infer.Decode(backend, store, tt.model, zs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,16 +172,16 @@ func TestLossFallsOnSyntheticData(t *testing.T) {
 		params map[string]any
 	}{
 		{"vae-adam", vae.Model{}, smallMLP(nil)},
-		{"vae-rmsprop", vae.Model{}, smallMLP(map[string]any{vaekit.ParamOptimizer: "rmsprop"})},
-		{"ae-sgd", ae.Model{}, smallMLP(map[string]any{vaekit.ParamOptimizer: "sgd", vaekit.ParamLearningRate: 0.01})},
+		{"vae-rmsprop", vae.Model{}, smallMLP(map[string]any{training.ParamOptimizer: "rmsprop"})},
+		{"ae-sgd", ae.Model{}, smallMLP(map[string]any{training.ParamOptimizer: "sgd", training.ParamLearningRate: 0.01})},
 		{"dae-gaussian", ae.Model{}, smallMLP(map[string]any{ae.ParamCorruption: "gaussian"})},
 		{"conv-vae", vae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamConvFilters: []int{8, 16},
-			vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
+			vaekit.ParamLatentDim: 2, training.ParamBatchSize: 16, training.ParamSeed: int64(1), training.ParamLearningRate: 3e-3}},
 		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4,
-			vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
+			training.ParamBatchSize: 16, training.ParamSeed: int64(1), training.ParamLearningRate: 3e-3}},
 		{"vqvae-ema-reseed", vqvae.Model{}, map[string]any{vaekit.ParamConvFilters: []int{8, 16}, vqvae.ParamNumCodes: 16, vqvae.ParamCodeDim: 4,
 			vqvae.ParamCodebookUpdate: vqvae.UpdateEMA, vqvae.ParamReseedAfter: 5,
-			vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}},
+			training.ParamBatchSize: 16, training.ParamSeed: int64(1), training.ParamLearningRate: 3e-3}},
 		{"cvae-concat", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4})},
 		{"cvae-prior", cvae.Model{}, smallMLP(map[string]any{cvae.ParamNumClasses: 4, cvae.ParamForm: "prior"})},
 	}
@@ -215,7 +217,7 @@ func TestLossFallsOnSyntheticData(t *testing.T) {
 func fitRecording(t *testing.T, dir string, params map[string]any, train, test *datasets.Set) (h *history.History, trained []int) {
 	t.Helper()
 	tr, _ := newTrainer(t, vae.Model{}, params)
-	h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir,
+	h, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir,
 		OnEpoch: func(epoch int, _ *history.History) error { trained = append(trained, epoch); return nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -230,13 +232,13 @@ func fitRecording(t *testing.T, dir string, params map[string]any, train, test *
 func TestResumeGivesSameHistory(t *testing.T) {
 	train, test := syntheticSet(96, 4), syntheticSet(40, 5)
 	for name, params := range map[string]map[string]any{
-		"mlp-dynamic-binarization": smallMLP(map[string]any{vaekit.ParamBinarize: "dynamic"}),
+		"mlp-dynamic-binarization": smallMLP(map[string]any{training.ParamBinarize: "dynamic"}),
 		"conv-batchnorm":           smallConvBN(),
 	} {
 		t.Run(name, func(t *testing.T) {
 			fit := func(dir string, epochs int) (*history.History, []int) {
 				p := maps.Clone(params)
-				p[vaekit.ParamEpochs] = epochs
+				p[training.ParamEpochs] = epochs
 				return fitRecording(t, dir, p, train, test)
 			}
 			straight, _ := fit(t.TempDir(), 2)
@@ -274,16 +276,16 @@ func TestResumeRefusesAnotherRecipe(t *testing.T) {
 		{"wider hidden layers", map[string]any{vaekit.ParamMLPHidden: []int{64, 64}}, "mlp_hidden = [64,32], not [64,64]"},
 		{"another loss", map[string]any{vaekit.ParamReconstruction: "mse"}, `reconstruction = "bernoulli", not "mse"`},
 		{"another latent size", map[string]any{vaekit.ParamLatentDim: 3}, "latent_dim = 4, not 3"},
-		{"more epochs, another learning rate", map[string]any{vaekit.ParamEpochs: 2, vaekit.ParamLearningRate: 1e-4}, ""},
-		{"another seed and batch size", map[string]any{vaekit.ParamEpochs: 2, vaekit.ParamSeed: int64(9), vaekit.ParamBatchSize: 8}, ""},
+		{"more epochs, another learning rate", map[string]any{training.ParamEpochs: 2, training.ParamLearningRate: 1e-4}, ""},
+		{"another seed and batch size", map[string]any{training.ParamEpochs: 2, training.ParamSeed: int64(9), training.ParamBatchSize: 8}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			fitRecording(t, dir, smallMLP(map[string]any{vaekit.ParamEpochs: 1, vaekit.ParamReconstruction: "bernoulli"}), train, test)
+			fitRecording(t, dir, smallMLP(map[string]any{training.ParamEpochs: 1, vaekit.ParamReconstruction: "bernoulli"}), train, test)
 			before := dirContents(t, filepath.Join(dir, "checkpoint"))
 			tr, _ := newTrainer(t, vae.Model{}, smallMLP(maps.Clone(tt.change)))
-			_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir})
+			_, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir})
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("resume with %v: %v", tt.change, err)
@@ -323,18 +325,18 @@ func TestTrainingParamErrors(t *testing.T) {
 		params  map[string]any
 		wantErr string
 	}{
-		{map[string]any{vaekit.ParamOptimizer: "adagrad"}, `"optimizer" = "adagrad": expected one of [adam rmsprop sgd]`},
-		{map[string]any{vaekit.ParamBatchSize: 0}, `"batch_size" = 0: expected a positive batch size`},
-		{map[string]any{vaekit.ParamLearningRate: -1.0}, `"learning_rate" = -1: expected a positive learning rate`},
-		{map[string]any{vaekit.ParamEpochs: -2}, `"epochs" = -2`},
-		{map[string]any{vaekit.ParamBinarize: "yes"}, `"binarize" = "yes"`},
-		{map[string]any{vaekit.ParamBatchNormBatches: -1}, `"batchnorm_batches" = -1: expected 0`},
+		{map[string]any{training.ParamOptimizer: "adagrad"}, `"optimizer" = "adagrad": expected one of [adam rmsprop sgd]`},
+		{map[string]any{training.ParamBatchSize: 0}, `"batch_size" = 0: expected a positive batch size`},
+		{map[string]any{training.ParamLearningRate: -1.0}, `"learning_rate" = -1: expected a positive learning rate`},
+		{map[string]any{training.ParamEpochs: -2}, `"epochs" = -2`},
+		{map[string]any{training.ParamBinarize: "yes"}, `"binarize" = "yes"`},
+		{map[string]any{training.ParamBatchNormBatches: -1}, `"batchnorm_batches" = -1: expected 0`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.params), func(t *testing.T) {
 			store := model.NewStore()
 			store.SetParams(tt.params)
-			_, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
+			_, err := training.NewTrainer(backends.Go(), store, vae.Model{})
 			if err == nil || !contains(err.Error(), tt.wantErr) {
 				t.Errorf("NewTrainer error = %v, want %q", err, tt.wantErr)
 			}
@@ -350,7 +352,7 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 func TestResumeAfterATruncatedCheckpoint(t *testing.T) {
 	train, test := syntheticSet(64, 12), syntheticSet(32, 13)
 	fit := func(dir string, epochs int) (*history.History, []int) {
-		return fitRecording(t, dir, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}), train, test)
+		return fitRecording(t, dir, smallMLP(map[string]any{training.ParamEpochs: epochs}), train, test)
 	}
 	straight, _ := fit(t.TempDir(), 3)
 	dir := t.TempDir()
@@ -381,13 +383,13 @@ func TestResumeAfterATruncatedCheckpoint(t *testing.T) {
 func TestDivergenceStopsCleanly(t *testing.T) {
 	train, test := syntheticSet(64, 14), syntheticSet(32, 15)
 	dir := t.TempDir()
-	tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 1}))
-	if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir}); err != nil {
+	tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 1}))
+	if _, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	tr, _ = newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 3, vaekit.ParamOptimizer: "sgd", vaekit.ParamLearningRate: 1e12}))
-	_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir})
-	if !errors.Is(err, vaekit.ErrNonFinite) {
+	tr, _ = newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 3, training.ParamOptimizer: "sgd", training.ParamLearningRate: 1e12}))
+	_, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir})
+	if !errors.Is(err, training.ErrNonFinite) {
 		t.Fatalf("Fit with learning rate 1e12: error = %v, want ErrNonFinite", err)
 	}
 	t.Logf("divergence: %v", err)
@@ -396,8 +398,8 @@ func TestDivergenceStopsCleanly(t *testing.T) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
-	tr, _ = newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 1}))
-	h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir})
+	tr, _ = newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 1}))
+	h, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,11 +473,11 @@ func TestReconstructionErrors(t *testing.T) {
 	_, store := newTrainer(t, ae.Model{}, smallMLP(nil))
 	set := syntheticSet(5, 31)
 	backend := backends.Go()
-	bce, sse, err := vaekit.ReconstructionErrors(backend, store, ae.Model{}, set, 2)
+	bce, sse, err := infer.ReconstructionErrors(backend, store, ae.Model{}, set, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, recons, err := vaekit.Reconstruct(backend, store, ae.Model{}, set, 5)
+	_, recons, err := infer.Reconstruct(backend, store, ae.Model{}, set, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,11 +507,11 @@ func TestLatentInterpolationEnds(t *testing.T) {
 		}
 	}
 	backend := backends.Go()
-	path, err := vaekit.LatentInterpolation(backend, store, vae.Model{}, set, 3, 7, 5)
+	path, err := infer.LatentInterpolation(backend, store, vae.Model{}, set, 3, 7, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, recons, err := vaekit.Reconstruct(backend, store, vae.Model{}, set, 8)
+	_, recons, err := infer.Reconstruct(backend, store, vae.Model{}, set, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +528,7 @@ func TestLatentInterpolationEnds(t *testing.T) {
 		t.Error("the midpoint decodes to one of the ends")
 	}
 	for _, bad := range [][3]int{{-1, 2, 5}, {0, 16, 5}, {0, 1, 1}} {
-		if _, err := vaekit.LatentInterpolation(backend, store, vae.Model{}, set, bad[0], bad[1], bad[2]); err == nil {
+		if _, err := infer.LatentInterpolation(backend, store, vae.Model{}, set, bad[0], bad[1], bad[2]); err == nil {
 			t.Errorf("LatentInterpolation(%v): want an error", bad)
 		}
 	}
@@ -541,15 +543,15 @@ func TestNaNBatchesSkipped(t *testing.T) {
 	train.Image(5)[100] = float32(math.NaN())
 	clean := syntheticSet(16, 18)
 	for _, policy := range []string{"stop", "skip"} {
-		tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 2, vaekit.ParamOnNaN: policy}))
+		tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 2, training.ParamOnNaN: policy}))
 		// One clean step first, so that the first batch of Fit may also be undone.
 		if _, err := tr.TrainStep(tensors.FromFlatDataAndDimensions(clean.Images, 16, 28, 28, 1), tensors.FromFlatDataAndDimensions(clean.Labels, 16)); err != nil {
 			t.Fatal(err)
 		}
 		var log bytes.Buffer
-		h, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Progress: &log})
+		h, err := tr.Fit(context.Background(), train, test, training.FitOptions{Progress: &log})
 		if policy == "stop" {
-			if !errors.Is(err, vaekit.ErrNonFinite) {
+			if !errors.Is(err, training.ErrNonFinite) {
 				t.Errorf("stop: error = %v, want ErrNonFinite", err)
 			}
 			continue
@@ -582,7 +584,7 @@ func TestNaNBatchesSkipped(t *testing.T) {
 func TestManifoldNeedsATwoDimensionalLatentSpace(t *testing.T) {
 	backend := backends.Go()
 	_, store := newTrainer(t, vae.Model{}, smallMLP(nil)) // latent 4
-	_, _, _, err := vaekit.ManifoldGrid(backend, store, vae.Model{}, 5, 2)
+	_, _, _, err := infer.ManifoldGrid(backend, store, vae.Model{}, 5, 2)
 	if err == nil || !strings.Contains(err.Error(), `needs a 2-D latent space, model has 4 dimensions ("latent_dim")`) {
 		t.Errorf("ManifoldGrid of a 4-D model: error = %v", err)
 	}
@@ -591,14 +593,14 @@ func TestManifoldNeedsATwoDimensionalLatentSpace(t *testing.T) {
 		n     int
 		scale float64
 	}{{1, 2}, {5, 0}, {5, -1}} {
-		if _, _, _, err := vaekit.ManifoldGrid(backend, store2, vae.Model{}, bad.n, bad.scale); err == nil {
+		if _, _, _, err := infer.ManifoldGrid(backend, store2, vae.Model{}, bad.n, bad.scale); err == nil {
 			t.Errorf("ManifoldGrid(n=%d, scale=%g): want an error", bad.n, bad.scale)
 		}
 	}
-	if _, err := vaekit.ManifoldGridAt(backend, store2, vae.Model{}, []float64{1, 0}); err == nil {
+	if _, err := infer.ManifoldGridAt(backend, store2, vae.Model{}, []float64{1, 0}); err == nil {
 		t.Error("ManifoldGridAt with decreasing coordinates: want an error")
 	}
-	images, err := vaekit.ManifoldGridAt(backend, store2, vae.Model{}, vaekit.NormalQuantiles(3))
+	images, err := infer.ManifoldGridAt(backend, store2, vae.Model{}, infer.NormalQuantiles(3))
 	if err != nil || len(images) != 9 {
 		t.Errorf("ManifoldGridAt over 3 normal quantiles: %d images, %v", len(images), err)
 	}
@@ -619,16 +621,16 @@ func TestResumedRunKeepsUntrainedVariablesUntrained(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 1}))
-	if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir}); err != nil {
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 1}))
+	if _, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	want := untrained(store)
 	if !slices.ContainsFunc(want, func(p string) bool { return strings.Contains(p, "moment") }) {
 		t.Fatalf("untrained variables %v: expected the optimizer's moments among them", want)
 	}
-	tr, store = newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 2}))
-	if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir}); err != nil {
+	tr, store = newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 2}))
+	if _, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	if got := untrained(store); !slices.Equal(got, want) {
@@ -654,15 +656,15 @@ func TestTraversalAndTemperature(t *testing.T) {
 		}
 		return d
 	}
-	codes, err := vaekit.Encode(backend, store, vae.Model{}, set, 16)
+	codes, err := infer.Encode(backend, store, vae.Model{}, set, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, recons, err := vaekit.Reconstruct(backend, store, vae.Model{}, set, 8)
+	_, recons, err := infer.Reconstruct(backend, store, vae.Model{}, set, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := vaekit.LatentTraversal(backend, store, vae.Model{}, set, 5, []int{0, 1}, []float64{-3, float64(codes[5][1]), 3})
+	rows, err := infer.LatentTraversal(backend, store, vae.Model{}, set, 5, []int{0, 1}, []float64{-3, float64(codes[5][1]), 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -676,26 +678,26 @@ func TestTraversalAndTemperature(t *testing.T) {
 		i    int
 		dims []int
 	}{{16, []int{0}}, {0, []int{4}}, {0, nil}} {
-		if _, err := vaekit.LatentTraversal(backend, store, vae.Model{}, set, bad.i, bad.dims, []float64{0}); err == nil {
+		if _, err := infer.LatentTraversal(backend, store, vae.Model{}, set, bad.i, bad.dims, []float64{0}); err == nil {
 			t.Errorf("LatentTraversal(image %d, dims %v): want an error", bad.i, bad.dims)
 		}
 	}
-	prior, err := vaekit.PriorSamples(backend, store, vae.Model{}, 4, 7)
+	prior, err := infer.PriorSamples(backend, store, vae.Model{}, 4, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, err := vaekit.TemperedSamples(backend, store, vae.Model{}, 4, 7, 1)
+	one, err := infer.TemperedSamples(backend, store, vae.Model{}, 4, 7, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cold, err := vaekit.TemperedSamples(backend, store, vae.Model{}, 4, 7, 0)
+	cold, err := infer.TemperedSamples(backend, store, vae.Model{}, 4, 7, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if maxDiff(one[3], prior[3]) != 0 || maxDiff(cold[0], cold[3]) != 0 || maxDiff(one[0], one[3]) < 1e-4 {
 		t.Errorf("temperature 1 vs prior samples: %g; temperature 0, two samples: %g (expected 0 and 0)", maxDiff(one[3], prior[3]), maxDiff(cold[0], cold[3]))
 	}
-	if _, err := vaekit.TemperedSamples(backend, store, vae.Model{}, 4, 7, -1); err == nil {
+	if _, err := infer.TemperedSamples(backend, store, vae.Model{}, 4, 7, -1); err == nil {
 		t.Error("temperature -1: want an error")
 	}
 }
@@ -708,8 +710,8 @@ func TestFitTrace(t *testing.T) {
 	dir := t.TempDir()
 	fit := func(epochs int) []string {
 		var events []string
-		tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}))
-		if _, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{Dir: dir, CheckpointSteps: 1,
+		tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: epochs}))
+		if _, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir, CheckpointSteps: 1,
 			Trace: func(e string) { events = append(events, e) }}); err != nil {
 			t.Fatal(err)
 		}
@@ -741,8 +743,8 @@ func TestOnResume(t *testing.T) {
 		weights map[string][]float32
 	}
 	fit := func(ctx context.Context, epochs int, trace func(string)) (onEpoch, onResume []call, err error) {
-		tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: epochs}))
-		_, err = tr.Fit(ctx, train, test, vaekit.FitOptions{Dir: dir, CheckpointSteps: 1, Trace: trace,
+		tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: epochs}))
+		_, err = tr.Fit(ctx, train, test, training.FitOptions{Dir: dir, CheckpointSteps: 1, Trace: trace,
 			OnEpoch: func(e int, _ *history.History) error {
 				onEpoch = append(onEpoch, call{e, variableValues(store)})
 				return nil
@@ -789,11 +791,11 @@ func TestLearningRateSchedule(t *testing.T) {
 		epoch int
 		stage float64
 	}{{1, 0}, {2, 1}, {4, 1}, {5, 2}, {13, 2}, {14, 3}, {40, 3}, {41, 4}, {1093, 6}, {1094, 7}} {
-		if got, want := vaekit.ScheduledLearningRate("iwae", 1e-3, c.epoch), 1e-3*math.Pow(10, -c.stage/7); math.Abs(got-want) > 1e-15 {
+		if got, want := training.ScheduledLearningRate("iwae", 1e-3, c.epoch), 1e-3*math.Pow(10, -c.stage/7); math.Abs(got-want) > 1e-15 {
 			t.Errorf("epoch %d: rate %g, want %g (stage %g)", c.epoch, got, want, c.stage)
 		}
 	}
-	if got := vaekit.ScheduledLearningRate("constant", 1e-3, 500); got != 1e-3 {
+	if got := training.ScheduledLearningRate("constant", 1e-3, 500); got != 1e-3 {
 		t.Errorf("constant schedule at epoch 500: %g", got)
 	}
 	for _, c := range []struct {
@@ -802,14 +804,14 @@ func TestLearningRateSchedule(t *testing.T) {
 		want     []int
 	}{{"iwae", 1093, []int{1, 4, 13, 40, 121, 364, 1093}}, {"iwae", 50, []int{1, 4, 13, 40, 50}}, {"iwae", 4, []int{1, 4}},
 		{"iwae", 1, []int{1}}, {"constant", 20, []int{20}}} {
-		if got := vaekit.ScheduleStageEnds(c.schedule, c.epochs); !slices.Equal(got, c.want) {
+		if got := training.ScheduleStageEnds(c.schedule, c.epochs); !slices.Equal(got, c.want) {
 			t.Errorf("stage ends of %s over %d epochs: %v, want %v", c.schedule, c.epochs, got, c.want)
 		}
 	}
 	train, test := syntheticSet(32, 4), syntheticSet(16, 5)
-	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{vaekit.ParamEpochs: 5, vaekit.ParamLearningRateSchedule: "iwae"}))
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 5, training.ParamLearningRateSchedule: "iwae"}))
 	var rates []float64
-	_, err := tr.Fit(context.Background(), train, test, vaekit.FitOptions{OnEpoch: func(int, *history.History) error {
+	_, err := tr.Fit(context.Background(), train, test, training.FitOptions{OnEpoch: func(int, *history.History) error {
 		v, err := store.GetVariable("/optimizers/learning_rate").Value()
 		if err != nil {
 			return err
@@ -821,7 +823,7 @@ func TestLearningRateSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range rates {
-		if want := vaekit.ScheduledLearningRate("iwae", 3e-3, i+1); math.Abs(r-want) > 1e-9 {
+		if want := training.ScheduledLearningRate("iwae", 3e-3, i+1); math.Abs(r-want) > 1e-9 {
 			t.Errorf("epoch %d trained at rate %g, want %g", i+1, r, want)
 		}
 	}

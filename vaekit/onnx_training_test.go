@@ -18,6 +18,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/gan"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -51,7 +52,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 		// compute-onnx v0.1.13): the BatchNorm model's batch statistics round differently.
 		tolerance float64
 	}{
-		{"conv-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, vaekit.ParamOptimizer: "rmsprop"}, false, 4e-4},
+		{"conv-ae", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, training.ParamOptimizer: "rmsprop"}, false, 4e-4},
 		{"conv-ae-batchnorm", ae.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2,
 			vaekit.ParamConvBatchNorm: true, vaekit.ParamActivation: "leaky_relu"}, false, 6e-4},
 		{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse"}, false, 1e-6},
@@ -63,8 +64,8 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			goStore := model.NewStore()
 			goStore.SetParams(tc.params)
-			goStore.SetParams(map[string]any{vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(3)})
-			goTrainer, err := vaekit.NewTrainer(backends.Go(), goStore, tc.model)
+			goStore.SetParams(map[string]any{training.ParamBatchSize: 16, training.ParamSeed: int64(3)})
+			goTrainer, err := training.NewTrainer(backends.Go(), goStore, tc.model)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +86,7 @@ func TestONNXTrainsLikeGoBackend(t *testing.T) {
 				}
 				v.MustSetValue(local)
 			}
-			onnxTrainer, err := vaekit.NewTrainer(onnx, onnxStore, tc.model)
+			onnxTrainer, err := training.NewTrainer(onnx, onnxStore, tc.model)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,8 +152,8 @@ func TestONNXTrainsEveryModel(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			store := model.NewStore()
 			store.SetParams(tc.params)
-			store.SetParams(map[string]any{vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(3)})
-			tr, err := vaekit.NewTrainer(onnx, store, tc.model)
+			store.SetParams(map[string]any{training.ParamBatchSize: 16, training.ParamSeed: int64(3)})
+			tr, err := training.NewTrainer(onnx, store, tc.model)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,8 +4,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vaekit/vaekit/vaekit"
 	_ "github.com/vaekit/vaekit/vaekit/gan"
+	"github.com/vaekit/vaekit/vaekit/training"
 	_ "github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -14,7 +14,7 @@ import (
 func TestRecipeChangesCountAMissingParameterAsItsDefault(t *testing.T) {
 	// The discriminator's scoped parameters of a GAN run, as params.json lists them.
 	gan := map[string]any{"/model": "gan", "/activation": "relu", "/discriminator/activation": "leaky_relu"}
-	if got := vaekit.RecipeChanges(gan, map[string]any{"/model": "gan", "/discriminator/activation": "leaky_relu", "/discriminator/leaky_relu_alpha": 0.2}); !slices.Equal(got, []string{"discriminator/leaky_relu_alpha = 0.3, not 0.2"}) {
+	if got := training.RecipeChanges(gan, map[string]any{"/model": "gan", "/discriminator/activation": "leaky_relu", "/discriminator/leaky_relu_alpha": 0.2}); !slices.Equal(got, []string{"discriminator/leaky_relu_alpha = 0.3, not 0.2"}) {
 		t.Errorf("a GAN run without the discriminator's alpha (Keras' default 0.3) against alpha 0.2: %q", got)
 	}
 	saved := map[string]any{"/model": "vae", "/latent_dim": 50}
@@ -32,7 +32,7 @@ func TestRecipeChangesCountAMissingParameterAsItsDefault(t *testing.T) {
 		{map[string]any{"/model": "vae", "/encoder/activation": "tanh"}, []string{`encoder/activation = "relu", not "tanh"`}},
 		{map[string]any{"/model": "vae", "/encoder/block/activation": "relu"}, nil},
 	} {
-		if got := vaekit.RecipeChanges(saved, c.requested); !slices.Equal(got, c.want) {
+		if got := training.RecipeChanges(saved, c.requested); !slices.Equal(got, c.want) {
 			t.Errorf("RecipeChanges(%v): %q, want %q", c.requested, got, c.want)
 		}
 	}

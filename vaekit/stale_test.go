@@ -12,6 +12,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // testBackends are the backends an evaluation must be correct on: the one backends.New chooses
@@ -74,8 +75,8 @@ func TestEvaluationReadsCurrentVariables(t *testing.T) {
 func TestEvalStepSeesTrainedWeights(t *testing.T) {
 	for name, backend := range testBackends(t) {
 		store := model.NewStore()
-		store.SetParams(map[string]any{vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(5), vaekit.ParamLatentDim: 2})
-		tr, err := vaekit.NewTrainer(backend, store, ae.Model{})
+		store.SetParams(map[string]any{training.ParamBatchSize: 16, training.ParamSeed: int64(5), vaekit.ParamLatentDim: 2})
+		tr, err := training.NewTrainer(backend, store, ae.Model{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +103,7 @@ func TestEvalStepSeesTrainedWeights(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh, err := vaekit.NewTrainer(backend, clone, ae.Model{})
+		fresh, err := training.NewTrainer(backend, clone, ae.Model{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,10 @@
-// Package vaekit holds what every autoencoder family shares: reconstruction losses, the Gaussian
-// KL and the reparameterization, MLP and convolutional encoder and decoder blocks, fast
-// convolutions, the one training loop with its history and checkpoints, backend selection, and
-// the executors that encode, decode and reconstruct with a trained model.
+// Package vaekit is the vocabulary every autoencoder family shares: the Model interface and the
+// capabilities a family may have (Sampler, Encoder, GaussianPosterior, Quantizer, ...), the
+// registry families join (RegisterFamily), and the graph pieces they are built of:
+// reconstruction losses, the Gaussian KL and the reparameterization, MLP and convolutional
+// encoder and decoder blocks, fast convolutions. Training is package training, inference with a
+// trained model package infer, the backend choice package backends, the parameter table package
+// paramtable.
 //
 // A model family (packages ae, vae, ...) is a value implementing Model: a plain GoMLX graph
 // function that returns named per-example loss terms. Its hyperparameters live in the

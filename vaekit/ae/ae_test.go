@@ -10,6 +10,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // The autoencoder's loss is its reconstruction; the denoising AE corrupts its inputs only while
@@ -20,7 +21,7 @@ func TestAELossAndCorruption(t *testing.T) {
 	evals := map[string][]float64{}
 	for _, corruption := range []string{"none", "mask"} {
 		tr, _ := briefly.Trainer(t, ae.Model{}, map[string]any{vaekit.ParamMLPHidden: []int{32}, vaekit.ParamLatentDim: 2,
-			vaekit.ParamSeed: int64(4), ae.ParamCorruption: corruption, ae.ParamNoise: 0.9})
+			training.ParamSeed: int64(4), ae.ParamCorruption: corruption, ae.ParamNoise: 0.9})
 		images, labels := briefly.Batch(set, 16)
 		v, err := tr.EvalStep(images, labels, mask)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/infer"
 )
 
 // A denoising autoencoder: inputs corrupted by Gaussian noise while it trains, clean images as
@@ -18,8 +19,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	codes, _ := vaekit.Encode(backends.Go(), store, ae.Model{}, test, 16)
-	originals, recons, _ := vaekit.Reconstruct(backends.Go(), store, ae.Model{}, test, 5)
+	codes, _ := infer.Encode(backends.Go(), store, ae.Model{}, test, 16)
+	originals, recons, _ := infer.Reconstruct(backends.Go(), store, ae.Model{}, test, 5)
 	first, last := hist.Rows[1], hist.Rows[len(hist.Rows)-1]
 	fmt.Println("terms:", hist.Terms)
 	fmt.Println("codes:", len(codes), "x", len(codes[0]))

@@ -24,6 +24,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/infer"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
@@ -59,7 +60,7 @@ func Penultimate(scope *model.Scope, images *Node) *Node {
 // Features returns the penultimate features (Penultimate) of every image of set, batchSize
 // images at a time.
 func Features(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([][]float32, error) {
-	rows, _, err := vaekit.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+	rows, _, err := infer.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
 		return Penultimate(scope, images)
 	})
 	return rows, err
@@ -76,7 +77,7 @@ func (Model) Loss(scope *model.Scope, images, labels *Node) vaekit.Terms {
 
 // Predict returns the most likely class of every image of set, batchSize images at a time.
 func Predict(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([]int32, error) {
-	rows, _, err := vaekit.Infer[int32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+	rows, _, err := infer.Infer[int32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
 		return InsertAxes(ConvertDType(ArgMax(Logits(scope, images), -1), dtypes.Int32), -1)
 	})
 	out := make([]int32, len(rows))
@@ -89,7 +90,7 @@ func Predict(backend compute.Backend, store *model.Store, set *datasets.Set, bat
 // Probabilities returns the class probabilities [set.N][classes] of every image of set,
 // batchSize images at a time.
 func Probabilities(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([][]float32, error) {
-	probs, _, err := vaekit.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+	probs, _, err := infer.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
 		return Softmax(Logits(scope, images), -1)
 	})
 	return probs, err

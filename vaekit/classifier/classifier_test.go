@@ -14,6 +14,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/infer"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 func TestScore(t *testing.T) {
@@ -52,7 +54,7 @@ func TestScore(t *testing.T) {
 func fit(t *testing.T, m vaekit.Model, params map[string]any, train *datasets.Set) *model.Store {
 	t.Helper()
 	tr, store := briefly.Trainer(t, m, params)
-	if _, err := tr.Fit(context.Background(), train, train.Subset(64), vaekit.FitOptions{}); err != nil {
+	if _, err := tr.Fit(context.Background(), train, train.Subset(64), training.FitOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return store
@@ -60,7 +62,7 @@ func fit(t *testing.T, m vaekit.Model, params map[string]any, train *datasets.Se
 
 func classifierParams() map[string]any {
 	return map[string]any{vaekit.ParamConvFilters: []int{8, 16}, classifier.ParamHidden: 32, vaekit.ParamNumClasses: 4,
-		vaekit.ParamBatchSize: 32, vaekit.ParamEpochs: 2, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}
+		training.ParamBatchSize: 32, training.ParamEpochs: 2, training.ParamSeed: int64(1), training.ParamLearningRate: 3e-3}
 }
 
 // A classifier trained briefly on the squares predicts the held-out squares' classes.
@@ -90,9 +92,9 @@ func TestCVAEFidelityAboveChance(t *testing.T) {
 	judge := fit(t, classifier.Model{}, classifierParams(), train)
 	for _, form := range []string{cvae.FormConcat, cvae.FormPrior} {
 		gen := fit(t, cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{64, 32},
-			vaekit.ParamLatentDim: 2, vaekit.ParamNumClasses: 4, cvae.ParamForm: form, vaekit.ParamBatchSize: 32,
-			vaekit.ParamEpochs: 60, vaekit.ParamSeed: int64(1), vaekit.ParamLearningRate: 3e-3}, train)
-		samples, err := vaekit.ClassSamples(backends.Go(), gen, cvae.Model{}, 4, 25, 1)
+			vaekit.ParamLatentDim: 2, vaekit.ParamNumClasses: 4, cvae.ParamForm: form, training.ParamBatchSize: 32,
+			training.ParamEpochs: 60, training.ParamSeed: int64(1), training.ParamLearningRate: 3e-3}, train)
+		samples, err := infer.ClassSamples(backends.Go(), gen, cvae.Model{}, 4, 25, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

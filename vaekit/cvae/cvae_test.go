@@ -10,6 +10,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/infer"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // A CVAE's samples depend on the class: the same z decoded with two labels gives two images
@@ -20,7 +22,7 @@ func TestCVAEClassChangesTheSample(t *testing.T) {
 	for _, form := range []string{cvae.FormConcat, cvae.FormPrior} {
 		t.Run(form, func(t *testing.T) {
 			tr, store := briefly.Trainer(t, cvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{64, 32},
-				vaekit.ParamLatentDim: 4, vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(3), vaekit.ParamLearningRate: 3e-3,
+				vaekit.ParamLatentDim: 4, training.ParamBatchSize: 16, training.ParamSeed: int64(3), training.ParamLearningRate: 3e-3,
 				cvae.ParamNumClasses: 4, cvae.ParamForm: form})
 			set := testutil.SquaresSet(64, 11)
 			for range 5 {
@@ -29,7 +31,7 @@ func TestCVAEClassChangesTheSample(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			samples, err := vaekit.ClassSamples(backends.Go(), store, cvae.Model{}, 4, 1, 7)
+			samples, err := infer.ClassSamples(backends.Go(), store, cvae.Model{}, 4, 1, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +45,7 @@ func TestCVAEClassChangesTheSample(t *testing.T) {
 			}
 			if form == cvae.FormConcat {
 				z := [][]float32{{0.5, -0.5, 1, 0}, {0.5, -0.5, 1, 0}} // the latent has 4 dimensions
-				images, err := vaekit.Decode(backends.Go(), store, cvae.Model{}, z, []int32{2, 3})
+				images, err := infer.Decode(backends.Go(), store, cvae.Model{}, z, []int32{2, 3})
 				if err != nil {
 					t.Fatal(err)
 				}

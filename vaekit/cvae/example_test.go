@@ -7,6 +7,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/infer"
 )
 
 // A conditional VAE with a learned prior mean per class: samples are drawn from the prior of
@@ -18,7 +19,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	samples, err := vaekit.ClassSamples(backends.Go(), store, cvae.Model{}, 4, 3, 1)
+	samples, err := infer.ClassSamples(backends.Go(), store, cvae.Model{}, 4, 3, 1)
 	if err != nil {
 		fmt.Println(err)
 		return

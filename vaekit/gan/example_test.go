@@ -7,17 +7,19 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/gan"
+	"github.com/vaekit/vaekit/vaekit/infer"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // A GAN trains its two players in the one loop, each on its own term; its generator then
 // decodes draws from N(0, I) into images.
 func Example() {
-	store, hist, _, err := briefly.Train(gan.Model{}, map[string]any{vaekit.ParamMLPHidden: []int{64}, vaekit.ParamAdamBeta1: 0.5}, 2)
+	store, hist, _, err := briefly.Train(gan.Model{}, map[string]any{vaekit.ParamMLPHidden: []int{64}, training.ParamAdamBeta1: 0.5}, 2)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	samples, err := vaekit.PriorSamples(backends.Go(), store, gan.Model{}, 6, 1)
+	samples, err := infer.PriorSamples(backends.Go(), store, gan.Model{}, 6, 1)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -13,12 +13,13 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/gan"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
 func convParams() map[string]any {
 	return map[string]any{vaekit.ParamArchitecture: vaekit.ArchConv, vaekit.ParamConvFilters: []int{8, 16},
-		vaekit.ParamLatentDim: 2, vaekit.ParamBatchSize: 8, vaekit.ParamSeed: int64(1),
+		vaekit.ParamLatentDim: 2, training.ParamBatchSize: 8, training.ParamSeed: int64(1),
 		"/discriminator/" + vaekit.ParamActivation: "leaky_relu"}
 }
 
@@ -74,7 +75,7 @@ func TestTermsAreCrossEntropiesOfTheScores(t *testing.T) {
 func TestGeneratorIsTheVAEDecoderAndBothPlayersTrain(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(convParams())
-	tr, err := vaekit.NewTrainer(backends.Go(), store, gan.Model{})
+	tr, err := training.NewTrainer(backends.Go(), store, gan.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestGeneratorIsTheVAEDecoderAndBothPlayersTrain(t *testing.T) {
 
 	vaeStore := model.NewStore()
 	vaeStore.SetParams(convParams())
-	vaeTrainer, err := vaekit.NewTrainer(backends.Go(), vaeStore, vae.Model{})
+	vaeTrainer, err := training.NewTrainer(backends.Go(), vaeStore, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/cvae"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -44,7 +45,7 @@ func TestKernelMask(t *testing.T) {
 func smallPrior(conditional bool) map[string]any {
 	return map[string]any{vaekit.ParamImageShape: []int{5, 5, 1}, vqvae.ParamNumCodes: 6, pixelcnn.ParamFilters: 16,
 		pixelcnn.ParamFirstKernel: 5, pixelcnn.ParamConditional: conditional, cvae.ParamNumClasses: 3,
-		vaekit.ParamBatchSize: 16, vaekit.ParamSeed: int64(5), vaekit.ParamLearningRate: 1e-2}
+		training.ParamBatchSize: 16, training.ParamSeed: int64(5), training.ParamLearningRate: 1e-2}
 }
 
 // The logits at a position may depend only on the codes before it in raster order: changing
@@ -123,14 +124,14 @@ func TestConditionalPriorLearnsAndSamples(t *testing.T) {
 	backend := backends.Go()
 	store := model.NewStore()
 	params := smallPrior(true)
-	params[vaekit.ParamEpochs] = 6
+	params[training.ParamEpochs] = 6
 	store.SetParams(params)
-	tr, err := vaekit.NewTrainer(backend, store, pixelcnn.Model{})
+	tr, err := training.NewTrainer(backend, store, pixelcnn.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	train := classCodes(256)
-	hist, err := tr.Fit(context.Background(), train, classCodes(64), vaekit.FitOptions{})
+	hist, err := tr.Fit(context.Background(), train, classCodes(64), training.FitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Sample draws len(labels) code grids from the prior stored in store, position by position in
@@ -49,12 +50,12 @@ func Sample(backend compute.Backend, store *model.Store, labels []int32, tempera
 		for col := range gw {
 			rowsT := tensors.FromFlatDataAndDimensions(rows, n, r+1, gw)
 			out, err := exec.Exec(rowsT, labelsT)
-			vaekit.Release(rowsT)
+			training.Release(rowsT)
 			if err != nil {
 				return nil, 0, 0, err
 			}
 			logits := tensors.MustCopyFlatData[float32](out[0])
-			vaekit.Release(out...)
+			training.Release(out...)
 			k := len(logits) / (n * (r + 1) * gw)
 			for i := range n {
 				at := (i*(r+1)+r)*gw + col // position (r, col) of grid i in the cut batch

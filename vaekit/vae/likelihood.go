@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Conditioning gives, for labels [batch], the condition appended to the encoder's and the
@@ -92,7 +93,7 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x1aa))
 	size := set.ImageSize()
 	var total float64
-	phase := vaekit.NewPhase(opts.Progress, fmt.Sprintf("NLL k=%d", k), set.N, "images")
+	phase := training.NewPhase(opts.Progress, fmt.Sprintf("NLL k=%d", k), set.N, "images")
 	defer phase.End("")
 	for start := 0; start < set.N; start += batch {
 		if opts.Context != nil && opts.Context.Err() != nil {
@@ -114,12 +115,12 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 			labels := tensors.FromFlatDataAndDimensions(set.Labels[start:start+n], n)
 			epsT := tensors.FromFlatDataAndDimensions(eps, n, s, d)
 			out, err := exec.Exec(images, labels, epsT)
-			vaekit.Release(images, labels, epsT)
+			training.Release(images, labels, epsT)
 			if err != nil {
 				return 0, err
 			}
 			logW := tensors.MustCopyFlatData[float32](out[0])
-			vaekit.Release(out...)
+			training.Release(out...)
 			for i := range n {
 				for j := range s {
 					lw := float64(logW[i*s+j])

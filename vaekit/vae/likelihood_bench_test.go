@@ -9,6 +9,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -23,8 +24,8 @@ func BenchmarkImportanceWeightedNLL(b *testing.B) {
 	}
 	store := model.NewStore()
 	store.SetParams(map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{512, 256}, vaekit.ParamLatentDim: 20,
-		vaekit.ParamBatchSize: 100, vaekit.ParamSeed: int64(1)})
-	tr, err := vaekit.NewTrainer(backend, store, vae.Model{})
+		training.ParamBatchSize: 100, training.ParamSeed: int64(1)})
+	tr, err := training.NewTrainer(backend, store, vae.Model{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // KL schedules and free bits: two cures for posterior collapse, where the KL term pushes the
@@ -85,7 +86,7 @@ func klWeight(scope *model.Scope, g *Graph, dtype dtypes.DType) *Node {
 	}
 	var counter *model.Variable
 	if model.GetParamOr(scope, ParamKLScheduleUnit, "steps") == "epochs" {
-		counter = vaekit.EpochCounter(scope.Store())
+		counter = training.EpochCounter(scope.Store())
 	} else {
 		counter = optimizer.GetGlobalStepVar(scope.Store())
 	}

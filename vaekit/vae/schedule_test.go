@@ -11,6 +11,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -39,13 +40,13 @@ func TestKLWeight(t *testing.T) {
 }
 
 // scheduledTrainer is a small MLP VAE with the given schedule and free-bits parameters.
-func scheduledTrainer(t *testing.T, params map[string]any) (*vaekit.Trainer, *model.Store) {
+func scheduledTrainer(t *testing.T, params map[string]any) (*training.Trainer, *model.Store) {
 	t.Helper()
 	store := model.NewStore()
 	store.SetParams(map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: 4,
-		vaekit.ParamSeed: int64(2), vaekit.ParamBatchSize: 4})
+		training.ParamSeed: int64(2), training.ParamBatchSize: 4})
 	store.SetParams(params)
-	tr, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
+	tr, err := training.NewTrainer(backends.Go(), store, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestScheduleInTheTrainingGraph(t *testing.T) {
 func TestScheduleByEpochs(t *testing.T) {
 	tr, store := scheduledTrainer(t, map[string]any{vae.ParamKLSchedule: "linear", vae.ParamKLScheduleUnit: "epochs", vae.ParamKLScheduleLength: 2})
 	for _, epoch := range []int64{0, 1, 2} {
-		if err := vaekit.EpochCounter(store).SetValue(tensors.FromScalar(epoch)); err != nil {
+		if err := training.EpochCounter(store).SetValue(tensors.FromScalar(epoch)); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {

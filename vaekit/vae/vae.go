@@ -30,6 +30,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/infer"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
@@ -208,7 +209,7 @@ func Units(store *model.Store) string {
 // carry a few nats each, the ones it leaves unused (posterior = prior) about 0 (Burda et al.'s
 // active units). Their sum is the model's mean KL term (ParamKLReduction "sum").
 func KLPerDimension(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([]float64, error) {
-	rows, _, err := vaekit.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
+	rows, _, err := infer.Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
 		mean, logVar := Posterior(scope, images, nil)
 		return vaekit.GaussianKLPerDimension(mean, logVar, nil)
 	})

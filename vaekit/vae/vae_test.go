@@ -13,6 +13,7 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -25,7 +26,7 @@ func terms(t *testing.T, base *model.Store, reduction string) ([]float64, error)
 		t.Fatal(err)
 	}
 	store.SetParam("/"+vae.ParamKLReduction, reduction)
-	tr, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
+	tr, err := training.NewTrainer(backends.Go(), store, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +49,8 @@ func TestKLReduction(t *testing.T) {
 	const latent = 3
 	base := model.NewStore()
 	base.SetParams(map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: latent,
-		vaekit.ParamSeed: int64(2), vaekit.ParamBatchSize: 4})
-	tr, err := vaekit.NewTrainer(backends.Go(), base, vae.Model{})
+		training.ParamSeed: int64(2), training.ParamBatchSize: 4})
+	tr, err := training.NewTrainer(backends.Go(), base, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +129,8 @@ func TestBernoulliLogLikelihoods(t *testing.T) {
 // evaluation computes through the loss), and each is >= 0.
 func TestKLPerDimensionSumsToTheKL(t *testing.T) {
 	store := model.NewStore()
-	store.SetParams(map[string]any{vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: 3, vaekit.ParamBatchSize: 4})
-	tr, err := vaekit.NewTrainer(backends.Go(), store, vae.Model{})
+	store.SetParams(map[string]any{vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: 3, training.ParamBatchSize: 4})
+	tr, err := training.NewTrainer(backends.Go(), store, vae.Model{})
 	if err != nil {
 		t.Fatal(err)
 	}

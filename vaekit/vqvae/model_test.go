@@ -11,6 +11,7 @@ import (
 	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/infer"
 	"github.com/vaekit/vaekit/vaekit/vqvae"
 )
 
@@ -23,7 +24,7 @@ func TestVQVAETermsAndReconstruction(t *testing.T) {
 	if want := []string{"loss", "reconstruction", "codebook", "commitment"}; !slices.Equal(tr.Terms(), want) {
 		t.Errorf("terms = %v, want %v", tr.Terms(), want)
 	}
-	originals, recons, err := vaekit.Reconstruct(backends.Go(), store, vqvae.Model{}, set, 3)
+	originals, recons, err := infer.Reconstruct(backends.Go(), store, vqvae.Model{}, set, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

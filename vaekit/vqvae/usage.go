@@ -6,25 +6,25 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
-	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/infer"
 )
 
-// CodeSet encodes every image of set into its grid of nearest-code indices (vaekit.CodeSet of
+// CodeSet encodes every image of set into its grid of nearest-code indices (infer.CodeSet of
 // the VQ-VAE): what a code prior (package pixelcnn) trains on.
 func CodeSet(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) (*datasets.Set, error) {
-	return vaekit.CodeSet(backend, store, Model{}, set, batchSize)
+	return infer.CodeSet(backend, store, Model{}, set, batchSize)
 }
 
 // DecodeCodes decodes code grids (n grids of gh x gw code indices, grid after grid, row-major)
-// into images (probabilities in [0, 1]): vaekit.DecodeCodes of the VQ-VAE.
+// into images (probabilities in [0, 1]): infer.DecodeCodes of the VQ-VAE.
 func DecodeCodes(backend compute.Backend, store *model.Store, codes []int32, n, gh, gw int) ([][]float32, error) {
-	return vaekit.DecodeCodes(backend, store, Model{}, codes, n, gh, gw)
+	return infer.DecodeCodes(backend, store, Model{}, codes, n, gh, gw)
 }
 
 // CodeCounts returns how often each of the K codes is the nearest code over every grid position
-// of every image of set (vaekit.CodeCounts of the VQ-VAE).
+// of every image of set (infer.CodeCounts of the VQ-VAE).
 func CodeCounts(backend compute.Backend, store *model.Store, set *datasets.Set, batchSize int) ([]int, error) {
-	return vaekit.CodeCounts(backend, store, Model{}, set, batchSize)
+	return infer.CodeCounts(backend, store, Model{}, set, batchSize)
 }
 
 func numCodes(store *model.Store) int {

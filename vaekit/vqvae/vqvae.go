@@ -55,7 +55,7 @@ const (
 	ParamReconstructionWeight = "vq_reconstruction_weight"
 	// ParamCodebookInitScale, if > 0, initializes the codebook uniformly in [-s, s] (keras-io's
 	// vq_vae: tf.random_uniform_initializer(), s = 0.05) instead of with the store's initializer
-	// (vaekit.ParamInitializer). Default 0.
+	// (training.ParamInitializer). Default 0.
 	ParamCodebookInitScale = "vq_codebook_init_scale"
 )
 

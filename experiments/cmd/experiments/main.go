@@ -20,8 +20,8 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/experiments"
-	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 func main() {
@@ -340,7 +340,7 @@ func cmdRun(args []string) error {
 		opts.MaxNLLSamples = *nllSamples
 	}
 	if *onNaN != "" {
-		set[vaekit.ParamOnNaN] = *onNaN
+		set[training.ParamOnNaN] = *onNaN
 	}
 	opts.Overrides = set
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

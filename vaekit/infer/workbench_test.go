@@ -1,4 +1,4 @@
-package vaekit_test
+package infer_test
 
 import (
 	"fmt"
@@ -15,6 +15,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/infer"
+	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -42,17 +44,17 @@ func TestParameterCounts(t *testing.T) {
 			(9*1*4 + 4) + (9*4*8 + 8) + (392*16 + 16) + 2*(16*2+2) + (2*392 + 392) + (9*8*8 + 8) + (9*8*4 + 4) + (9*4*1 + 1)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			wb, err := vaekit.NewWorkbench(backends.Go(), c.m.Name(), c.params)
+			wb, err := infer.NewWorkbench(backends.Go(), c.m.Name(), c.params)
 			if err != nil {
 				t.Fatal(err)
 			}
 			images, labels := briefly.Batch(testutil.SquaresSet(4, 1), 4)
-			if _, err := vaekit.Run(wb, func(scope *model.Scope, images, labels *Node) *Node {
+			if _, err := infer.Run(wb, func(scope *model.Scope, images, labels *Node) *Node {
 				return c.m.Loss(scope, images, labels)[0].Value
 			}, images, labels); err != nil {
 				t.Fatal(err)
 			}
-			if got, frozen := vaekit.ParameterCounts(wb.Store); got != c.want || frozen != 0 {
+			if got, frozen := infer.ParameterCounts(wb.Store); got != c.want || frozen != 0 {
 				t.Errorf("ParameterCounts = %d trainable, %d frozen: expected %d and 0", got, frozen, c.want)
 			}
 		})
@@ -63,13 +65,13 @@ func TestParameterCounts(t *testing.T) {
 // optimizer's state and the training loop's counters (a trainer's store has both) are left out.
 func TestSummary(t *testing.T) {
 	tr, store := briefly.Trainer(t, ae.Model{}, map[string]any{vaekit.ParamMLPHidden: []int{64}, vaekit.ParamLatentDim: 8,
-		vaekit.ParamBatchSize: 4})
+		training.ParamBatchSize: 4})
 	images, labels := briefly.Batch(testutil.SquaresSet(4, 1), 4)
 	if _, err := tr.TrainStep(images, labels); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	if err := vaekit.Summary(&b, store); err != nil {
+	if err := infer.Summary(&b, store); err != nil {
 		t.Fatal(err)
 	}
 	got := b.String() // 784*64+64 + 64*8+8 + 8*64+64 + 64*784+784 = 102,296
@@ -86,14 +88,14 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary lists %s:\n%s", internal, got)
 		}
 	}
-	if err := vaekit.Summary(&b, model.NewStore()); err == nil {
+	if err := infer.Summary(&b, model.NewStore()); err == nil {
 		t.Error("Summary of an empty store: expected an error")
 	}
 }
 
 // A workbench checks its parameters before it builds anything.
 func TestWorkbenchRefusesABadParameter(t *testing.T) {
-	_, err := vaekit.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamLatentDim: 0})
+	_, err := infer.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamLatentDim: 0})
 	if err == nil || !strings.Contains(err.Error(), "latent_dim") {
 		t.Errorf("latent_dim 0: got %v, expected an error naming latent_dim", err)
 	}
@@ -102,19 +104,19 @@ func TestWorkbenchRefusesABadParameter(t *testing.T) {
 // Building a model's encoder on a workbench and running it on four images: the shapes of the
 // posterior's mean and log-variance, then the layers built so far.
 func ExampleSummary() {
-	wb, err := vaekit.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{32}, vaekit.ParamLatentDim: 2})
+	wb, err := infer.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{32}, vaekit.ParamLatentDim: 2})
 	if err != nil {
 		panic(err)
 	}
 	images, _ := briefly.Batch(testutil.SquaresSet(4, 1), 4)
-	out, err := vaekit.Run(wb, func(scope *model.Scope, images *Node) (*Node, *Node) {
+	out, err := infer.Run(wb, func(scope *model.Scope, images *Node) (*Node, *Node) {
 		return vae.Posterior(scope, images, nil)
 	}, images)
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println("images", images.Shape().Dimensions, "-> mean", out[0].Shape().Dimensions, "log-variance", out[1].Shape().Dimensions)
-	if err := vaekit.Summary(os.Stdout, wb.Store); err != nil {
+	if err := infer.Summary(os.Stdout, wb.Store); err != nil {
 		panic(err)
 	}
 	// Output:
@@ -136,11 +138,11 @@ func TestActivations(t *testing.T) {
 		name   string
 		lo, hi float32
 	}{{"tanh", -1, 1}, {"relu", 0, float32(math.Inf(1))}} {
-		wb, err := vaekit.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{64}, vaekit.ParamActivation: c.name})
+		wb, err := infer.NewWorkbench(backends.Go(), "vae", map[string]any{vaekit.ParamMLPHidden: []int{64}, vaekit.ParamActivation: c.name})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := vaekit.Run(wb, func(scope *model.Scope, images *Node) *Node { return vaekit.EncoderFeatures(scope, images, nil) }, images)
+		out, err := infer.Run(wb, func(scope *model.Scope, images *Node) *Node { return vaekit.EncoderFeatures(scope, images, nil) }, images)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package vaekit
+package training
 
 import (
 	"fmt"
@@ -12,6 +12,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
 )
 
@@ -173,7 +175,7 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 			}
 			v.SetTrainable(false)
 		}
-		if got := model.GetParamOr(t.store.RootScope(), ParamModel, t.model.Name()); got != t.model.Name() {
+		if got := model.GetParamOr(t.store.RootScope(), vaekit.ParamModel, t.model.Name()); got != t.model.Name() {
 			return nil, nil, fmt.Errorf("checkpoint in %s belongs to model %q, not %q: use another run directory", ckptDir, got, t.model.Name())
 		}
 		// Resuming with another architecture or loss would silently train the checkpoint's
@@ -207,4 +209,16 @@ func setAsideNewestCheckpoint(dir string) (string, error) {
 		}
 	}
 	return base, nil
+}
+
+// internalScopes hold the training loop's and the optimizers' variables, which are not part of
+// the model (Summary leaves them out, with the optimizers' global step and the variables whose
+// name starts with "#", GoMLX's own state such as the random number generator's).
+var internalScopes = []string{"/vaekit/", "/" + optimizer.Scope + "/", "/" + optimizer.AdamDefaultScope + "/", "/" + kerasRMSpropScope + "/"}
+
+// IsModelVariable says whether a store variable belongs to the model (its weights and frozen
+// statistics), not to the training loop, the optimizers or GoMLX's own state.
+func IsModelVariable(v *model.Variable) bool {
+	return !strings.HasPrefix(v.Name(), "#") && v.Path() != "/"+optimizer.GlobalStepVariableName &&
+		!slices.ContainsFunc(internalScopes, func(s string) bool { return strings.HasPrefix(v.Path(), s) })
 }

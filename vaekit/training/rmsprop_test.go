@@ -1,4 +1,4 @@
-package vaekit
+package training
 
 import (
 	"math"

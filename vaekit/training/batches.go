@@ -1,4 +1,4 @@
-package vaekit
+package training
 
 import (
 	"context"
@@ -148,4 +148,11 @@ func binarizeOnce(set *datasets.Set, p TrainingParams) *datasets.Set {
 		return dynamicBinarized(set, p.Seed+1, 0)
 	}
 	return set
+}
+
+// Examples returns the examples of set at indices as one batch: images [n, h, w, c] and labels
+// [n]. Release them when done.
+func Examples(set *datasets.Set, indices []int32) (images, labels *tensors.Tensor) {
+	bt := newBatcher(set, len(indices)).gather(indices)
+	return bt.images, bt.labels
 }

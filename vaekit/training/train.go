@@ -1,4 +1,12 @@
-package vaekit
+// Package training is vaekit's one training loop, for every family: a Trainer compiles a
+// model's training and evaluation steps (one optimizer, or one per player of an adversarial
+// model), and Fit runs the epochs over a data set, with batching and binarization, the BatchNorm
+// averages, progress lines, a NaN policy, and checkpoints after which a killed run resumes
+// exactly (weights, optimizer and random state, the epoch and the step within it). The training
+// parameters (optimizer, learning rate and its schedule, batch size, epochs, random seed, ...)
+// are declared here; RecipeChanges says which of a saved run's parameters a request would
+// change.
+package training
 
 import (
 	"fmt"
@@ -12,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
 )
 
 // Trainer runs the one training loop of vaekit for any Model: it compiles a training step (loss
@@ -20,7 +29,7 @@ import (
 type Trainer struct {
 	backend compute.Backend
 	store   *model.Store
-	model   Model
+	model   vaekit.Model
 	params  TrainingParams
 	terms   []string
 	train   *model.Exec
@@ -38,12 +47,12 @@ const learningRateVariable = "/optimizers/learning_rate"
 
 // NewTrainer checks the training parameters of store and prepares the steps of m. The store's
 // ParamModel is set to m.Name().
-func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer, error) {
+func NewTrainer(backend compute.Backend, store *model.Store, m vaekit.Model) (*Trainer, error) {
 	p, err := ReadTrainingParams(store)
 	if err != nil {
 		return nil, err
 	}
-	store.SetParam(ParamModel, m.Name())
+	store.SetParam(vaekit.ParamModel, m.Name())
 	t := &Trainer{backend: backend, store: store, model: m, params: p}
 	opt := newOptimizer(p)
 	t.train, err = model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
@@ -56,7 +65,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, m Model) (*Trainer,
 		for i, term := range terms {
 			means[i] = ReduceAllMean(term.Value)
 		}
-		adversarial, ok := m.(Adversarial)
+		adversarial, ok := m.(vaekit.Adversarial)
 		if !ok {
 			opt.UpdateGraph(scope, g, means[0])
 			return Stack(means, 0)

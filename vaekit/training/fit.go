@@ -1,4 +1,4 @@
-package vaekit
+package training
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // FitOptions are what Fit needs besides the store's parameters.
@@ -77,8 +79,8 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 		}
 	}
 	// A loss that estimates the aggregate posterior weighs its batch by the training images.
-	if FamilyReads(t.model.Name(), ParamTrainingImages) && !hasParam(t.store, ParamTrainingImages) {
-		t.store.SetParam(ParamTrainingImages, trainSet.N)
+	if paramtable.Reads(t.model.Name(), vaekit.ParamTrainingImages) && !hasParam(t.store, vaekit.ParamTrainingImages) {
+		t.store.SetParam(vaekit.ParamTrainingImages, trainSet.N)
 	}
 	r.stepsPerEpoch = trainSet.N / r.p.BatchSize
 	if r.stepsPerEpoch == 0 {

@@ -1,4 +1,9 @@
-package vaekit
+// Package infer runs a trained model of any family on data, in batches, releasing every
+// tensor as it goes: encodings, decodings and reconstructions, prior and tempered samples,
+// latent traversals, interpolations and manifolds, class samples, VQ-VAE code grids, and
+// Infer for a graph of one's own. Workbench runs a model's pieces on a batch the way the
+// notebooks build them on screen, with the store a run would use.
+package infer
 
 import (
 	"fmt"
@@ -11,6 +16,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // These helpers run a trained model on the host's data, for figures and evaluation. They
@@ -39,12 +46,12 @@ func Infer[T float32 | int32](backend compute.Backend, store *model.Store, set *
 		return nil, nil, err
 	}
 	rows = make([][]T, 0, set.N)
-	err = ForEachBatch(set, batchSize, func(images, labels *tensors.Tensor, n int) error {
+	err = training.ForEachBatch(set, batchSize, func(images, labels *tensors.Tensor, n int) error {
 		res, err := exec.Exec(images, labels)
 		if err != nil {
 			return err
 		}
-		defer Release(res...)
+		defer training.Release(res...)
 		rowDims = res[0].Shape().Dimensions[1:]
 		flat := tensors.MustCopyFlatData[T](res[0])
 		size := len(flat) / batchSize
@@ -64,7 +71,7 @@ func Infer[T float32 | int32](backend compute.Backend, store *model.Store, set *
 // values per input image, each value a code index stored as a float32 (exact below 2^24), with
 // the input's labels and class names. A code prior trains on it through the same loop as every
 // model.
-func CodeSet(backend compute.Backend, store *model.Store, q Quantizer, set *datasets.Set, batchSize int) (*datasets.Set, error) {
+func CodeSet(backend compute.Backend, store *model.Store, q vaekit.Quantizer, set *datasets.Set, batchSize int) (*datasets.Set, error) {
 	grids, dims, err := Infer[float32](backend, store, set, batchSize, func(scope *model.Scope, images, _ *Node) *Node {
 		return ConvertDType(q.CodeGrid(scope, images), images.DType())
 	})
@@ -85,7 +92,7 @@ func CodeSet(backend compute.Backend, store *model.Store, q Quantizer, set *data
 
 // DecodeCodes decodes n code grids of gh x gw code indices (grid after grid, row-major) of a
 // Quantizer into images (probabilities in [0, 1]).
-func DecodeCodes(backend compute.Backend, store *model.Store, q Quantizer, codes []int32, n, gh, gw int) ([][]float32, error) {
+func DecodeCodes(backend compute.Backend, store *model.Store, q vaekit.Quantizer, codes []int32, n, gh, gw int) ([][]float32, error) {
 	if n <= 0 || len(codes) != n*gh*gw {
 		return nil, fmt.Errorf("decode codes: %d values for %d grids of %dx%d: expected %d", len(codes), n, gh, gw, n*gh*gw)
 	}
@@ -104,7 +111,7 @@ func DecodeCodes(backend compute.Backend, store *model.Store, q Quantizer, codes
 
 // CodeCounts returns how often each of a Quantizer's codes is the nearest code over every grid
 // position of every image of set.
-func CodeCounts(backend compute.Backend, store *model.Store, q Quantizer, set *datasets.Set, batchSize int) ([]int, error) {
+func CodeCounts(backend compute.Backend, store *model.Store, q vaekit.Quantizer, set *datasets.Set, batchSize int) ([]int, error) {
 	codes, err := CodeSet(backend, store, q, set, batchSize)
 	if err != nil {
 		return nil, err
@@ -117,13 +124,16 @@ func CodeCounts(backend compute.Backend, store *model.Store, q Quantizer, set *d
 }
 
 // Reconstruct returns the first n images of set and their reconstructions.
-func Reconstruct(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, n int) (originals, reconstructions [][]float32, err error) {
-	r, ok := m.(Reconstructor)
+func Reconstruct(backend compute.Backend, store *model.Store, m vaekit.Model, set *datasets.Set, n int) (originals, reconstructions [][]float32, err error) {
+	r, ok := m.(vaekit.Reconstructor)
 	if !ok {
 		return nil, nil, fmt.Errorf("model %q does not reconstruct images", m.Name())
 	}
 	set = set.Subset(n)
-	images, labels, _ := newBatcher(set, set.N).sequential(0)
+	images, labels, err := FirstImages(set, set.N)
+	if err != nil {
+		return nil, nil, err
+	}
 	out, err := model.CallOnce(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
 		return r.Reconstruct(scope, images, labels)
 	}, images, labels)
@@ -139,8 +149,8 @@ func Reconstruct(backend compute.Backend, store *model.Store, m Model, set *data
 
 // Encode returns the latent point of every image of set (the posterior mean for a VAE),
 // computed in batches of batchSize.
-func Encode(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, batchSize int) ([][]float32, error) {
-	enc, ok := m.(Encoder)
+func Encode(backend compute.Backend, store *model.Store, m vaekit.Model, set *datasets.Set, batchSize int) ([][]float32, error) {
+	enc, ok := m.(vaekit.Encoder)
 	if !ok {
 		return nil, fmt.Errorf("model %q has no encoder", m.Name())
 	}
@@ -152,8 +162,8 @@ func Encode(backend compute.Backend, store *model.Store, m Model, set *datasets.
 
 // Decode decodes latent points z (each of the model's latent size) into images; labels are
 // the classes for conditional models (nil otherwise).
-func Decode(backend compute.Backend, store *model.Store, m Model, z [][]float32, labels []int32) ([][]float32, error) {
-	gen, ok := m.(Generator)
+func Decode(backend compute.Backend, store *model.Store, m vaekit.Model, z [][]float32, labels []int32) ([][]float32, error) {
+	gen, ok := m.(vaekit.Generator)
 	if !ok {
 		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
 	}
@@ -178,7 +188,7 @@ func Decode(backend compute.Backend, store *model.Store, m Model, z [][]float32,
 }
 
 // PriorSamples draws n latent points from N(0, I) with the given seed and decodes them.
-func PriorSamples(backend compute.Backend, store *model.Store, m Model, n int, seed uint64) ([][]float32, error) {
+func PriorSamples(backend compute.Backend, store *model.Store, m vaekit.Model, n int, seed uint64) ([][]float32, error) {
 	return TemperedSamples(backend, store, m, n, seed, 1)
 }
 
@@ -186,8 +196,8 @@ func PriorSamples(backend compute.Backend, store *model.Store, m Model, n int, s
 // scaled by the temperature t, and decodes them. The same seed gives the same directions at
 // every temperature (z = t * eps), so a row of temperatures shows the same draws pulled towards
 // the prior's mean (t < 1: fainter, blurrier images) or pushed out (t > 1: bolder, rarer ones).
-func TemperedSamples(backend compute.Backend, store *model.Store, m Model, n int, seed uint64, t float64) ([][]float32, error) {
-	gen, ok := m.(Generator)
+func TemperedSamples(backend compute.Backend, store *model.Store, m vaekit.Model, n int, seed uint64, t float64) ([][]float32, error) {
+	gen, ok := m.(vaekit.Generator)
 	if !ok {
 		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
 	}
@@ -210,8 +220,8 @@ func TemperedSamples(backend compute.Backend, store *model.Store, m Model, n int
 // code with that one coordinate set to each of values (the others kept): one row of
 // len(values) images per dimension, rows in the order of dims. It shows what each dimension of
 // a code controls (the beta-VAE's traversals, Higgins et al. 2017).
-func LatentTraversal(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, i int, dims []int, values []float64) ([][]float32, error) {
-	gen, ok := m.(Generator)
+func LatentTraversal(backend compute.Backend, store *model.Store, m vaekit.Model, set *datasets.Set, i int, dims []int, values []float64) ([][]float32, error) {
+	gen, ok := m.(vaekit.Generator)
 	if !ok {
 		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
 	}
@@ -248,8 +258,8 @@ func LatentTraversal(backend compute.Backend, store *model.Store, m Model, set *
 // ClassSamples draws perClass latent points for each class in [0, numClasses) from the model's
 // prior for that class (N(mean_c, I) for a ConditionalPrior, N(0, I) otherwise) and decodes them
 // with the class. Images come class after class; the seed fixes the draw.
-func ClassSamples(backend compute.Backend, store *model.Store, m Model, numClasses, perClass int, seed uint64) ([][]float32, error) {
-	gen, ok := m.(Generator)
+func ClassSamples(backend compute.Backend, store *model.Store, m vaekit.Model, numClasses, perClass int, seed uint64) ([][]float32, error) {
+	gen, ok := m.(vaekit.Generator)
 	if !ok {
 		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
 	}
@@ -267,7 +277,7 @@ func ClassSamples(backend compute.Backend, store *model.Store, m Model, numClass
 	for i := range labels {
 		labels[i] = int32(i / perClass)
 	}
-	prior, _ := m.(ConditionalPrior)
+	prior, _ := m.(vaekit.ConditionalPrior)
 	out, err := model.CallOnce(backend, store, func(scope *model.Scope, eps, labels *Node) *Node {
 		z := eps
 		if prior != nil {
@@ -283,7 +293,7 @@ func ClassSamples(backend compute.Backend, store *model.Store, m Model, numClass
 
 // ManifoldGrid decodes the n x n grid of 2-D latent points with both coordinates evenly spaced
 // over [-scale, scale]. It returns the images (top row first: largest z[1]) and the coordinates.
-func ManifoldGrid(backend compute.Backend, store *model.Store, m Model, n int, scale float64) (images [][]float32, z0, z1 []float64, err error) {
+func ManifoldGrid(backend compute.Backend, store *model.Store, m vaekit.Model, n int, scale float64) (images [][]float32, z0, z1 []float64, err error) {
 	if n < 2 || !(scale > 0) {
 		return nil, nil, nil, fmt.Errorf("latent manifold: grid size %d and scale %g: expected n >= 2 and scale > 0", n, scale)
 	}
@@ -308,13 +318,13 @@ func NormalQuantiles(n int) []float64 {
 
 // ManifoldGridAt decodes the grid of 2-D latent points (coords[j], coords[i]) for increasing
 // coords, top row first (the largest z[1]).
-func ManifoldGridAt(backend compute.Backend, store *model.Store, m Model, coords []float64) ([][]float32, error) {
-	gen, ok := m.(Generator)
+func ManifoldGridAt(backend compute.Backend, store *model.Store, m vaekit.Model, coords []float64) ([][]float32, error) {
+	gen, ok := m.(vaekit.Generator)
 	if !ok {
 		return nil, fmt.Errorf("model %q does not decode latent points", m.Name())
 	}
 	if d := gen.LatentDim(store); d != 2 {
-		return nil, fmt.Errorf("latent manifold needs a 2-D latent space, model has %d dimensions (%q)", d, ParamLatentDim)
+		return nil, fmt.Errorf("latent manifold needs a 2-D latent space, model has %d dimensions (%q)", d, vaekit.ParamLatentDim)
 	}
 	n := len(coords)
 	if n < 2 || !slices.IsSorted(coords) {
@@ -332,7 +342,7 @@ func ManifoldGridAt(backend compute.Backend, store *model.Store, m Model, coords
 // LatentInterpolation encodes images i and j of set, decodes steps latent points evenly spaced on the
 // segment between their codes (both ends included) and returns the decoded images in order. A
 // conditional model decodes every point with the class of image i.
-func LatentInterpolation(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, i, j, steps int) ([][]float32, error) {
+func LatentInterpolation(backend compute.Backend, store *model.Store, m vaekit.Model, set *datasets.Set, i, j, steps int) ([][]float32, error) {
 	if i < 0 || j < 0 || i >= set.N || j >= set.N {
 		return nil, fmt.Errorf("interpolate: images %d and %d of a set of %d: expected indices in [0, %d)", i, j, set.N, set.N)
 	}
@@ -364,8 +374,8 @@ func LatentInterpolation(backend compute.Backend, store *model.Store, m Model, s
 // image, whatever loss the model was trained with: the binary cross-entropy of the image under
 // the reconstruction's pixel probabilities, in nats (probabilities clipped to [1e-7, 1 - 1e-7]),
 // and the squared error, both summed over pixels. Sums are taken in float64.
-func ReconstructionErrors(backend compute.Backend, store *model.Store, m Model, set *datasets.Set, batchSize int) (bce, sse float64, err error) {
-	r, ok := m.(Reconstructor)
+func ReconstructionErrors(backend compute.Backend, store *model.Store, m vaekit.Model, set *datasets.Set, batchSize int) (bce, sse float64, err error) {
+	r, ok := m.(vaekit.Reconstructor)
 	if !ok {
 		return 0, 0, fmt.Errorf("model %q does not reconstruct images", m.Name())
 	}

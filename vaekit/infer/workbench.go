@@ -1,17 +1,17 @@
-package vaekit
+package infer
 
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
+	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Workbench is a store holding a recipe's parameters and a backend, to build a model's pieces
@@ -32,7 +32,7 @@ func NewWorkbench(backend compute.Backend, family string, params map[string]any)
 	}
 	store := model.NewStore()
 	store.SetParams(checked)
-	store.SetParam(ParamModel, family)
+	store.SetParam(vaekit.ParamModel, family)
 	return &Workbench{Backend: backend, Store: store}, nil
 }
 
@@ -49,7 +49,7 @@ func Run[F model.ExecGraphFn](w *Workbench, fn F, inputs ...any) ([]*tensors.Ten
 	return exec.Exec(inputs...)
 }
 
-// FirstImages returns the first n images of set as a tensor [n, h, w, 1] and their labels [n].
+// FirstImages returns the first n images of set as a tensor [n, h, w, c] and their labels [n].
 func FirstImages(set *datasets.Set, n int) (images, labels *tensors.Tensor, err error) {
 	if n < 1 || n > set.N {
 		return nil, nil, fmt.Errorf("FirstImages: n = %d: expected 1 to %d (the images of %s)", n, set.N, set.Source)
@@ -58,20 +58,8 @@ func FirstImages(set *datasets.Set, n int) (images, labels *tensors.Tensor, err 
 	for i := range indices {
 		indices[i] = int32(i)
 	}
-	b := newBatcher(set, n).gather(indices)
-	return b.images, b.labels, nil
-}
-
-// internalScopes hold the training loop's and the optimizers' variables, which are not part of
-// the model (Summary leaves them out, with the optimizers' global step and the variables whose
-// name starts with "#", GoMLX's own state such as the random number generator's).
-var internalScopes = []string{"/vaekit/", "/" + optimizer.Scope + "/", "/" + optimizer.AdamDefaultScope + "/", "/" + kerasRMSpropScope + "/"}
-
-// IsModelVariable says whether a store variable belongs to the model (its weights and frozen
-// statistics), not to the training loop, the optimizers or GoMLX's own state.
-func IsModelVariable(v *model.Variable) bool {
-	return !strings.HasPrefix(v.Name(), "#") && v.Path() != "/"+optimizer.GlobalStepVariableName &&
-		!slices.ContainsFunc(internalScopes, func(s string) bool { return strings.HasPrefix(v.Path(), s) })
+	images, labels = training.Examples(set, indices)
+	return images, labels, nil
 }
 
 // layer is one scope's model variables.
@@ -86,7 +74,7 @@ func modelLayers(store *model.Store) []*layer {
 	var out []*layer
 	index := map[string]*layer{}
 	for v := range store.IterVariables() {
-		if !IsModelVariable(v) {
+		if !training.IsModelVariable(v) {
 			continue
 		}
 		l := index[v.Scope()]
