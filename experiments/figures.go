@@ -27,88 +27,93 @@ func (t *Trained) Figures() ([]string, error) {
 
 // FiguresIn draws the run's figures (those of Figures) into dir, in the current figure style
 // (figures.SetStyle): a report at another size or resolution, without touching the run's own.
+// Every kind of figureKinds is drawn in its order; a kind the run cannot draw (its model lacks
+// the capability) draws nothing.
 func (t *Trained) FiguresIn(dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	title := t.Experiment.Name
-	h, w := t.Test.Height, t.Test.Width
 	var all []string
-	add := func(paths []string, err error) error {
+	for _, k := range figureKinds {
+		paths, err := k.draw(t, dir, k.name)
 		all = append(all, paths...)
-		return err
-	}
-	if err := add(figures.LossCurves(t.History, termAxes(t.Model, t.Store), title, t.figure(dir, "loss_curves"))); err != nil {
-		return all, err
-	}
-	if err := add(t.nllCurveFigure(dir)); err != nil {
-		return all, err
-	}
-	if err := add(t.klPerDimensionFigure(dir)); err != nil {
-		return all, err
-	}
-	if _, ok := t.Model.(vaekit.Reconstructor); ok {
-		originals, recons, err := infer.Reconstruct(t.Backend, t.Store, t.Model, t.Test, 10)
 		if err != nil {
-			return all, err
-		}
-		if err := add(figures.ImageGrid(append(originals, recons...), h, w, len(originals), []string{"original", "reconstruction"},
-			fmt.Sprintf("%s: the first %d test images and their reconstructions", title, len(originals)), t.figure(dir, "reconstructions"))); err != nil {
-			return all, err
-		}
-	}
-	switch {
-	case t.Conditional():
-		samples, _, err := t.ClassSamples(10, 1)
-		if err != nil {
-			return all, err
-		}
-		if err := add(figures.ImageGrid(samples, h, w, 10, t.Test.ClassNames, title+": 10 samples of each class asked for", t.figure(dir, "class_samples"))); err != nil {
-			return all, err
-		}
-	case t.Generates():
-		samples, err := t.Samples(64, 1)
-		if err != nil {
-			return all, err
-		}
-		what := "64 samples, z drawn from N(0, I)"
-		if t.Prior != nil {
-			what = "64 samples, code grids drawn from the code prior"
-		}
-		if err := add(figures.ImageGrid(samples, h, w, 8, nil, title+": "+what, t.figure(dir, "samples"))); err != nil {
-			return all, err
-		}
-	}
-	if gen, ok := t.Model.(vaekit.Generator); ok && gen.LatentDim(t.Store) == 2 {
-		images, z0, z1, err := infer.ManifoldGrid(t.Backend, t.Store, t.Model, 20, 2)
-		if err != nil {
-			return all, err
-		}
-		if err := add(figures.LatentManifold(images, h, w, z0, z1, title+": the decoder's images of a 20 x 20 grid of z", t.figure(dir, "latent_manifold"))); err != nil {
-			return all, err
-		}
-	}
-	if _, ok := t.Model.(vaekit.Encoder); ok {
-		if err := add(t.latentFigures(dir)); err != nil {
-			return all, err
-		}
-	}
-	if q, ok := t.Model.(vaekit.Quantizer); ok {
-		if err := add(t.codeFigures(dir, q)); err != nil {
-			return all, err
-		}
-	}
-	if t.Prior != nil {
-		if err := add(figures.LossCurves(t.Prior.History, termAxes(pixelcnn.Model{}, t.Prior.Store), title+": code prior", t.figure(dir, "code_prior_loss_curves"))); err != nil {
 			return all, err
 		}
 	}
 	return all, nil
 }
 
-// nllCurveFigure draws the run's test NLL against the epochs it trained, with its final
+// drawLossCurves draws every loss term per epoch.
+func (t *Trained) drawLossCurves(dir, name string) ([]string, error) {
+	return figures.LossCurves(t.History, termAxes(t.Model, t.Store), t.Experiment.Name, t.figure(dir, name))
+}
+
+// drawReconstructions draws the first test images above their reconstructions.
+func (t *Trained) drawReconstructions(dir, name string) ([]string, error) {
+	if _, ok := t.Model.(vaekit.Reconstructor); !ok {
+		return nil, nil
+	}
+	originals, recons, err := infer.Reconstruct(t.Backend, t.Store, t.Model, t.Test, 10)
+	if err != nil {
+		return nil, err
+	}
+	return figures.ImageGrid(append(originals, recons...), t.Test.Height, t.Test.Width, len(originals), []string{"original", "reconstruction"},
+		fmt.Sprintf("%s: the first %d test images and their reconstructions", t.Experiment.Name, len(originals)), t.figure(dir, name))
+}
+
+// drawSamples draws 64 samples of a model that generates without a class.
+func (t *Trained) drawSamples(dir, name string) ([]string, error) {
+	if t.Conditional() || !t.Generates() {
+		return nil, nil
+	}
+	samples, err := t.Samples(64, 1)
+	if err != nil {
+		return nil, err
+	}
+	what := "64 samples, z drawn from N(0, I)"
+	if t.Prior != nil {
+		what = "64 samples, code grids drawn from the code prior"
+	}
+	return figures.ImageGrid(samples, t.Test.Height, t.Test.Width, 8, nil, t.Experiment.Name+": "+what, t.figure(dir, name))
+}
+
+// drawClassSamples draws 10 samples of each class of a conditional model.
+func (t *Trained) drawClassSamples(dir, name string) ([]string, error) {
+	if !t.Conditional() {
+		return nil, nil
+	}
+	samples, _, err := t.ClassSamples(10, 1)
+	if err != nil {
+		return nil, err
+	}
+	return figures.ImageGrid(samples, t.Test.Height, t.Test.Width, 10, t.Test.ClassNames, t.Experiment.Name+": 10 samples of each class asked for", t.figure(dir, name))
+}
+
+// drawLatentManifold draws the decoder's images of a grid over a 2-D latent plane.
+func (t *Trained) drawLatentManifold(dir, name string) ([]string, error) {
+	gen, ok := t.Model.(vaekit.Generator)
+	if !ok || gen.LatentDim(t.Store) != 2 {
+		return nil, nil
+	}
+	images, z0, z1, err := infer.ManifoldGrid(t.Backend, t.Store, t.Model, 20, 2)
+	if err != nil {
+		return nil, err
+	}
+	return figures.LatentManifold(images, t.Test.Height, t.Test.Width, z0, z1, t.Experiment.Name+": the decoder's images of a 20 x 20 grid of z", t.figure(dir, name))
+}
+
+// drawCodePriorLossCurves draws the code prior's loss per epoch.
+func (t *Trained) drawCodePriorLossCurves(dir, name string) ([]string, error) {
+	if t.Prior == nil {
+		return nil, nil
+	}
+	return figures.LossCurves(t.Prior.History, termAxes(pixelcnn.Model{}, t.Prior.Store), t.Experiment.Name+": code prior", t.figure(dir, name))
+}
+
+// drawNLLCurveFigure draws the run's test NLL against the epochs it trained, with its final
 // estimate, if it has an NLL curve (Experiment.NLLCurveSamples).
-func (t *Trained) nllCurveFigure(dir string) ([]string, error) {
+func (t *Trained) drawNLLCurveFigure(dir, name string) ([]string, error) {
 	points, err := ReadNLLCurve(t.Dir)
 	if err != nil || len(points) == 0 {
 		return nil, err
@@ -117,7 +122,7 @@ func (t *Trained) nllCurveFigure(dir string) ([]string, error) {
 	if m := readMetrics(t.Dir); m != nil {
 		k, final, _ = finalNLL(*m)
 	}
-	return drawNLLCurve(points, k, final, 0, "", t.Experiment.Name+": the test NLL while it trained", t.figure(dir, "nll_curve"))
+	return drawNLLCurve(points, k, final, 0, "", t.Experiment.Name+": the test NLL while it trained", t.figure(dir, name))
 }
 
 // DrawnFigures lists the PNG figures already drawn in the run's figures folder (by Run or
@@ -158,10 +163,11 @@ func (t *Trained) classMeans(classes, latent int) ([][]float32, error) {
 	return means, nil
 }
 
-// latentFigures draws the label clusters of the test set's latent points (PCA above 2-D) and,
-// for models that decode, interpolations between pairs of test images.
-func (t *Trained) latentFigures(dir string) ([]string, error) {
-	var all []string
+// drawLabelClusters draws the test set's latent points by class (PCA above 2-D).
+func (t *Trained) drawLabelClusters(dir, name string) ([]string, error) {
+	if _, ok := t.Model.(vaekit.Encoder); !ok {
+		return nil, nil
+	}
 	set := t.Test.Subset(clusterPoints)
 	points, err := infer.Encode(t.Backend, t.Store, t.Model, set, 500)
 	if err != nil {
@@ -175,14 +181,17 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	paths, err := figures.LabelClustersMarked(points, set.Labels, set.ClassNames, marks,
-		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), t.figure(dir, "label_clusters"))
-	all = append(all, paths...)
-	if err != nil {
-		return all, err
-	}
-	if _, ok := t.Model.(vaekit.Generator); !ok {
-		return all, nil
+	return figures.LabelClustersMarked(points, set.Labels, set.ClassNames, marks,
+		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), t.figure(dir, name))
+}
+
+// drawInterpolation draws images decoded between the codes of pairs of test images, for models
+// that encode and decode.
+func (t *Trained) drawInterpolation(dir, name string) ([]string, error) {
+	_, encodes := t.Model.(vaekit.Encoder)
+	_, decodes := t.Model.(vaekit.Generator)
+	if !encodes || !decodes {
+		return nil, nil
 	}
 	const pairs, steps = 4, 10
 	var images [][]float32
@@ -191,21 +200,24 @@ func (t *Trained) latentFigures(dir string) ([]string, error) {
 		i, j := 2*k, 2*k+1
 		path, err := infer.LatentInterpolation(t.Backend, t.Store, t.Model, t.Test, i, j, steps)
 		if err != nil {
-			return all, err
+			return nil, err
 		}
 		images = append(images, path...)
 		rowLabels = append(rowLabels, t.Test.ClassNames[t.Test.Labels[i]]+" to "+t.Test.ClassNames[t.Test.Labels[j]])
 	}
 	if len(images) == 0 {
-		return all, nil
+		return nil, nil
 	}
-	paths, err = figures.ImageGrid(images, t.Test.Height, t.Test.Width, steps, rowLabels,
-		t.Experiment.Name+": latent interpolation between test images", t.figure(dir, "interpolation"))
-	return append(all, paths...), err
+	return figures.ImageGrid(images, t.Test.Height, t.Test.Width, steps, rowLabels,
+		t.Experiment.Name+": latent interpolation between test images", t.figure(dir, name))
 }
 
-// codeFigures draws the code maps of the first test images and the codebook usage on the test set.
-func (t *Trained) codeFigures(dir string, q vaekit.Quantizer) ([]string, error) {
+// drawCodeMap draws the first test images above their VQ-VAE code grids.
+func (t *Trained) drawCodeMap(dir, name string) ([]string, error) {
+	q, ok := t.Model.(vaekit.Quantizer)
+	if !ok {
+		return nil, nil
+	}
 	const shown = 6
 	first := t.Test.Subset(shown)
 	codeSet, err := infer.CodeSet(t.Backend, t.Store, q, first, shown)
@@ -220,18 +232,22 @@ func (t *Trained) codeFigures(dir string, q vaekit.Quantizer) ([]string, error) 
 	for i := range images {
 		images[i] = first.Image(i)
 	}
-	all, err := figures.CodeMap(images, codes, first.Height, first.Width, codeSet.Height, codeSet.Width,
-		t.Experiment.Name+": test images and their codes", t.figure(dir, "code_map"))
-	if err != nil {
-		return all, err
+	return figures.CodeMap(images, codes, first.Height, first.Width, codeSet.Height, codeSet.Width,
+		t.Experiment.Name+": test images and their codes", t.figure(dir, name))
+}
+
+// drawCodebookUsage draws how often each code is chosen on the test set.
+func (t *Trained) drawCodebookUsage(dir, name string) ([]string, error) {
+	q, ok := t.Model.(vaekit.Quantizer)
+	if !ok {
+		return nil, nil
 	}
 	counts, err := t.testCodeCounts(q)
 	if err != nil {
-		return all, err
+		return nil, err
 	}
-	paths, err := figures.CodebookUsage(counts, vqvae.Perplexity(counts), vqvae.InUse(counts),
-		t.Experiment.Name+": codebook usage on the test set", t.figure(dir, "codebook_usage"))
-	return append(all, paths...), err
+	return figures.CodebookUsage(counts, vqvae.Perplexity(counts), vqvae.InUse(counts),
+		t.Experiment.Name+": codebook usage on the test set", t.figure(dir, name))
 }
 
 // figure tells the run's trace that the figure name is about to be drawn, and returns its path

@@ -81,7 +81,7 @@ func (t *Trained) posteriorDiagnostics(test *datasets.Set, m *Metrics, extra map
 
 // klPerDimensionFigure draws the KL of each latent dimension from the run's metrics.json, for a
 // run that has posterior diagnostics.
-func (t *Trained) klPerDimensionFigure(dir string) ([]string, error) {
+func (t *Trained) drawKLPerDimension(dir, name string) ([]string, error) {
 	m := readMetrics(t.Dir)
 	if m == nil || m.Posterior == nil {
 		return nil, nil
@@ -91,5 +91,5 @@ func (t *Trained) klPerDimensionFigure(dir string) ([]string, error) {
 		mi = math.NaN()
 	}
 	return figures.KLPerDimension(m.Posterior.KLPerDimension, m.Posterior.MeanVariance, m.Posterior.ActiveThreshold, mi,
-		fmt.Sprintf("%s: KL of each latent dimension on the test images", t.Experiment.Name), t.figure(dir, "kl_per_dimension"))
+		fmt.Sprintf("%s: KL of each latent dimension on the test images", t.Experiment.Name), t.figure(dir, name))
 }

@@ -306,8 +306,15 @@ func curveUnit(dir string, exp Experiment, term string) string {
 // CVAE's learned means), those of them the run drew, each copied beside the page.
 func qualitativeFigures(runsDir, figDir, experiment string) (string, error) {
 	var heads, cells []string
-	for _, kind := range [][]string{{"class_samples", "samples"}, {"reconstructions"}, {"latent_manifold", "code_map"}, {"label_clusters"}} {
-		for _, name := range kind {
+	columns, n := map[int][]string{}, 0
+	for _, k := range figureKinds {
+		if k.column > 0 {
+			columns[k.column] = append(columns[k.column], k.name)
+			n = max(n, k.column)
+		}
+	}
+	for c := 1; c <= n; c++ {
+		for _, name := range columns[c] {
 			data, err := os.ReadFile(filepath.Join(runsDir, experiment, FiguresDir, name+".png"))
 			if err != nil {
 				continue
