@@ -132,7 +132,7 @@ func likelihoodSamples(k int, m vaekit.Model, scope *model.Scope, opts Options) 
 	if _, ok := m.(vaekit.Likelihood); !ok || k <= 0 {
 		return 0
 	}
-	if model.GetParamOr(scope, vaekit.ParamReconstruction, "bernoulli") != "bernoulli" {
+	if vaekit.Param[string](scope, vaekit.ParamReconstruction) != "bernoulli" {
 		return 0
 	}
 	return k

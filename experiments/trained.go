@@ -148,7 +148,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 // or a VQ-VAE with a class-conditional code prior.
 func (t *Trained) Conditional() bool {
 	if t.Prior != nil {
-		return model.GetParamOr(t.Prior.Store.RootScope(), pixelcnn.ParamConditional, false)
+		return vaekit.Param[bool](t.Prior.Store.RootScope(), pixelcnn.ParamConditional)
 	}
 	_, ok := t.Model.(vaekit.ConditionalPrior)
 	return ok

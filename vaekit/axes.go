@@ -13,7 +13,7 @@ type Described interface {
 
 // ReconstructionAxis is the axis of a reconstruction term under the store's ParamReconstruction.
 func ReconstructionAxis(store *model.Store) history.Axis {
-	if model.GetParamOr(store.RootScope(), ParamReconstruction, "bernoulli") == "bernoulli" {
+	if Param[string](store.RootScope(), ParamReconstruction) == "bernoulli" {
 		return history.Axis{Unit: "nats per image"}
 	}
 	return history.Axis{Unit: "squared error per image"}

@@ -53,7 +53,7 @@ const (
 
 // NumClasses reads ParamNumClasses.
 func NumClasses(scope *model.Scope) int {
-	k := model.GetParamOr(scope, ParamNumClasses, 10)
+	k := Param[int](scope, ParamNumClasses)
 	mustPositive(ParamNumClasses, k)
 	return k
 }
@@ -66,11 +66,11 @@ const (
 
 // activate applies ParamActivation.
 func activate(scope *model.Scope, x *Node) *Node {
-	switch a := model.GetParamOr(scope, ParamActivation, "relu"); a {
+	switch a := Param[string](scope, ParamActivation); a {
 	case "relu":
 		return activation.Relu(x)
 	case "leaky_relu":
-		return activation.LeakyReluWith(x, model.GetParamOr(scope, ParamLeakyReluAlpha, 0.3))
+		return activation.LeakyReluWith(x, Param[float64](scope, ParamLeakyReluAlpha))
 	case "tanh":
 		return Tanh(x)
 	default:
@@ -81,7 +81,7 @@ func activate(scope *model.Scope, x *Node) *Node {
 // convActivate applies the optional batch normalization (ParamConvBatchNorm), in its own scope,
 // and the activation to the output of a convolution.
 func convActivate(scope *model.Scope, x *Node) *Node {
-	if model.GetParamOr(scope, ParamConvBatchNorm, false) {
+	if Param[bool](scope, ParamConvBatchNorm) {
 		// The pure-Go backend has no fused BatchNormForTraining op: use the graph formulation.
 		x = norm.BatchNorm(scope.In("batchnorm"), x, -1).UseBackendInference(false).Done()
 	}
@@ -90,7 +90,7 @@ func convActivate(scope *model.Scope, x *Node) *Node {
 
 // ImageShape reads ParamImageShape (default 28x28x1).
 func ImageShape(scope *model.Scope) (h, w, c int) {
-	s := model.GetParamOr(scope, ParamImageShape, []int{28, 28, 1})
+	s := Param[[]int](scope, ParamImageShape)
 	if len(s) != 3 {
 		panic(fmt.Errorf("vaekit: parameter %q = %v: expected [height, width, channels]", ParamImageShape, s))
 	}
@@ -111,13 +111,13 @@ func LatentDim(scope *model.Scope, def int) int {
 func EncoderFeatures(scope *model.Scope, images, cond *Node) *Node {
 	scope = scope.In("encoder")
 	batch := images.Shape().Dim(0)
-	switch arch := model.GetParamOr(scope, ParamArchitecture, ArchMLP); arch {
+	switch arch := Param[string](scope, ParamArchitecture); arch {
 	case ArchMLP:
 		x := Reshape(images, batch, -1)
 		if cond != nil {
 			x = Concatenate([]*Node{x, ConvertDType(cond, x.DType())}, -1)
 		}
-		for i, width := range model.GetParamOr(scope, ParamMLPHidden, []int{512, 256}) {
+		for i, width := range Param[[]int](scope, ParamMLPHidden) {
 			mustPositive(ParamMLPHidden, width)
 			x = activate(scope, layers.Dense(scope.In("hidden_%d", i), x, true, width))
 		}
@@ -130,13 +130,13 @@ func EncoderFeatures(scope *model.Scope, images, cond *Node) *Node {
 			planes := BroadcastToDims(Reshape(ConvertDType(cond, x.DType()), batch, 1, 1, k), batch, h, w, k)
 			x = Concatenate([]*Node{x, planes}, -1)
 		}
-		for i, filters := range model.GetParamOr(scope, ParamConvFilters, []int{32, 64}) {
+		for i, filters := range Param[[]int](scope, ParamConvFilters) {
 			mustPositive(ParamConvFilters, filters)
 			layer := scope.In("conv_%d", i)
 			x = convActivate(layer, Conv2D(layer, x, filters, 3, 2))
 		}
 		x = Reshape(x, batch, -1)
-		if width := model.GetParamOr(scope, ParamConvDense, 16); width > 0 {
+		if width := Param[int](scope, ParamConvDense); width > 0 {
 			x = activate(scope, layers.Dense(scope.In("dense_features"), x, true, width))
 		}
 		return x
@@ -157,15 +157,15 @@ func DecoderLogits(scope *model.Scope, z, cond *Node) *Node {
 	if cond != nil {
 		x = Concatenate([]*Node{x, ConvertDType(cond, x.DType())}, -1)
 	}
-	switch arch := model.GetParamOr(scope, ParamArchitecture, ArchMLP); arch {
+	switch arch := Param[string](scope, ParamArchitecture); arch {
 	case ArchMLP:
-		hidden := model.GetParamOr(scope, ParamMLPHidden, []int{512, 256})
+		hidden := Param[[]int](scope, ParamMLPHidden)
 		for i := len(hidden) - 1; i >= 0; i-- {
 			x = activate(scope, layers.Dense(scope.In("hidden_%d", i), x, true, hidden[i]))
 		}
 		return Reshape(layers.Dense(scope.In("output"), x, true, h*w*c), batch, h, w, c)
 	case ArchConv:
-		filters := model.GetParamOr(scope, ParamConvFilters, []int{32, 64})
+		filters := Param[[]int](scope, ParamConvFilters)
 		n := len(filters)
 		scale := 1 << n
 		if h%scale != 0 || w%scale != 0 {
@@ -213,7 +213,7 @@ func DecodedImages(scope *model.Scope, logits *Node) *Node {
 // reconstruction reads ParamReconstruction, panicking on a value that is not one of
 // Reconstructions (the panic becomes Fit's error).
 func reconstruction(scope *model.Scope) string {
-	kind := model.GetParamOr(scope, ParamReconstruction, "bernoulli")
+	kind := Param[string](scope, ParamReconstruction)
 	if !slices.Contains(Reconstructions, kind) {
 		panic(fmt.Errorf("vaekit: parameter %q = %q: expected one of %v", ParamReconstruction, kind, Reconstructions))
 	}

@@ -104,7 +104,7 @@ func TestUnknownInitializer(t *testing.T) {
 	store := model.NewStore()
 	store.SetParams(map[string]any{training.ParamInitializer: "zeros"})
 	_, err := training.NewTrainer(backends.Go(), store, vqvae.Model{})
-	if err == nil || !strings.Contains(err.Error(), `parameter "initializer" = "zeros": expected one of [he_normal glorot_uniform]`) {
+	if err == nil || !strings.Contains(err.Error(), `parameter initializer = "zeros": expected one of he_normal, glorot_uniform`) {
 		t.Errorf("NewTrainer error = %v, want the initializer named", err)
 	}
 }

@@ -325,12 +325,12 @@ func TestTrainingParamErrors(t *testing.T) {
 		params  map[string]any
 		wantErr string
 	}{
-		{map[string]any{training.ParamOptimizer: "adagrad"}, `"optimizer" = "adagrad": expected one of [adam rmsprop sgd]`},
-		{map[string]any{training.ParamBatchSize: 0}, `"batch_size" = 0: expected a positive batch size`},
-		{map[string]any{training.ParamLearningRate: -1.0}, `"learning_rate" = -1: expected a positive learning rate`},
-		{map[string]any{training.ParamEpochs: -2}, `"epochs" = -2`},
-		{map[string]any{training.ParamBinarize: "yes"}, `"binarize" = "yes"`},
-		{map[string]any{training.ParamBatchNormBatches: -1}, `"batchnorm_batches" = -1: expected 0`},
+		{map[string]any{training.ParamOptimizer: "adagrad"}, `parameter optimizer = "adagrad": expected one of adam, rmsprop, sgd`},
+		{map[string]any{training.ParamBatchSize: 0}, `parameter batch_size = 0: expected an integer >= 1`},
+		{map[string]any{training.ParamLearningRate: -1.0}, `parameter learning_rate = -1: expected a number > 0`},
+		{map[string]any{training.ParamEpochs: -2}, `parameter epochs = -2: expected an integer >= 0`},
+		{map[string]any{training.ParamBinarize: "yes"}, `parameter binarize = "yes": expected one of none, static, dynamic`},
+		{map[string]any{training.ParamBatchNormBatches: -1}, `parameter batchnorm_batches = -1: expected an integer >= 0`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.params), func(t *testing.T) {

@@ -149,7 +149,7 @@ type Documented interface {
 
 // ReconstructionUnits describes the reconstruction term the store's ParamReconstruction gives.
 func ReconstructionUnits(store *model.Store) string {
-	switch model.GetParamOr(store.RootScope(), ParamReconstruction, "bernoulli") {
+	switch Param[string](store.RootScope(), ParamReconstruction) {
 	case "mse":
 		return "the squared error of the sigmoid output, summed over pixels"
 	case "mse_linear":

@@ -46,8 +46,8 @@ func (Model) LatentDim(store *model.Store) int {
 // clean inputs). It uses the store's random state.
 func Corrupt(scope *model.Scope, images *Node) *Node {
 	g := images.Graph()
-	kind := model.GetParamOr(scope, ParamCorruption, "none")
-	noise := model.GetParamOr(scope, ParamNoise, 0.3)
+	kind := vaekit.Param[string](scope, ParamCorruption)
+	noise := vaekit.Param[float64](scope, ParamNoise)
 	if kind != "none" && (noise < 0 || (kind == "mask" && noise > 1)) {
 		panic(fmt.Errorf("ae: parameter %q = %g: expected a value in [0, 1] for %q corruption", ParamNoise, noise, kind))
 	}

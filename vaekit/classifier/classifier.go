@@ -47,10 +47,10 @@ func Logits(scope *model.Scope, images *Node) *Node {
 // compares generated images with the data.
 func Penultimate(scope *model.Scope, images *Node) *Node {
 	x := images
-	for i, filters := range model.GetParamOr(scope, vaekit.ParamConvFilters, []int{32, 64}) {
+	for i, filters := range vaekit.Param[[]int](scope, vaekit.ParamConvFilters) {
 		x = activation.Relu(vaekit.Conv2D(scope.In("conv_%d", i), x, filters, 3, 2))
 	}
-	hidden := model.GetParamOr(scope, ParamHidden, 128)
+	hidden := vaekit.Param[int](scope, ParamHidden)
 	if hidden <= 0 {
 		panic(fmt.Errorf("classifier: parameter %q = %d: expected a positive width", ParamHidden, hidden))
 	}

@@ -55,7 +55,7 @@ func (Model) LatentDim(store *model.Store) int {
 }
 
 func form(scope *model.Scope) string {
-	f := model.GetParamOr(scope, ParamForm, FormConcat)
+	f := vaekit.Param[string](scope, ParamForm)
 	if f != FormConcat && f != FormPrior {
 		panic(fmt.Errorf("cvae: parameter %q = %q: expected %q or %q", ParamForm, f, FormConcat, FormPrior))
 	}

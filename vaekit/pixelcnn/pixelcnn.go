@@ -107,12 +107,12 @@ type config struct {
 
 func readConfig(scope *model.Scope) config {
 	c := config{
-		numCodes:    model.GetParamOr(scope, vqvae.ParamNumCodes, 128),
-		filters:     model.GetParamOr(scope, ParamFilters, 64),
-		firstKernel: model.GetParamOr(scope, ParamFirstKernel, 7),
-		blocks:      model.GetParamOr(scope, ParamResidualBlocks, 2),
+		numCodes:    vaekit.Param[int](scope, vqvae.ParamNumCodes),
+		filters:     vaekit.Param[int](scope, ParamFilters),
+		firstKernel: vaekit.Param[int](scope, ParamFirstKernel),
+		blocks:      vaekit.Param[int](scope, ParamResidualBlocks),
 		numClasses:  vaekit.NumClasses(scope),
-		conditional: model.GetParamOr(scope, ParamConditional, false),
+		conditional: vaekit.Param[bool](scope, ParamConditional),
 	}
 	for _, p := range []struct {
 		key string

@@ -124,49 +124,31 @@ type TrainingParams struct {
 // ReadTrainingParams reads and checks the training parameters of a store.
 func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 	root := store.RootScope()
+	// Every value the store sets is checked against its declaration (kind, range, choices), the
+	// reconstruction kind too, which the graph reads later: a typo is reported before any data
+	// is loaded or anything is written.
+	for _, name := range []string{ParamOptimizer, ParamLearningRate, ParamBatchSize, ParamEpochs, ParamSeed, ParamBinarize,
+		ParamOnNaN, ParamAdamBeta1, ParamAdamEpsilon, ParamLearningRateSchedule, ParamBatchNormBatches, ParamInitializer,
+		vaekit.ParamReconstruction} {
+		if v, ok := root.GetParam(name); ok {
+			if _, err := paramtable.Check(name, v); err != nil {
+				return TrainingParams{}, err
+			}
+		}
+	}
 	p := TrainingParams{
-		Optimizer:    model.GetParamOr(root, ParamOptimizer, "adam"),
-		LearningRate: model.GetParamOr(root, ParamLearningRate, 1e-3),
-		BatchSize:    model.GetParamOr(root, ParamBatchSize, 128),
-		Epochs:       model.GetParamOr(root, ParamEpochs, 10),
-		Seed:         model.GetParamOr(root, ParamSeed, int64(0)),
-		Binarize:     model.GetParamOr(root, ParamBinarize, "none"),
-		OnNaN:        model.GetParamOr(root, ParamOnNaN, "stop"),
-		AdamBeta1:    model.GetParamOr(root, ParamAdamBeta1, 0.9),
-		AdamEpsilon:  model.GetParamOr(root, ParamAdamEpsilon, 1e-7),
-		Schedule:     model.GetParamOr(root, ParamLearningRateSchedule, "constant"),
+		Optimizer:    vaekit.Param[string](root, ParamOptimizer),
+		LearningRate: vaekit.Param[float64](root, ParamLearningRate),
+		BatchSize:    vaekit.Param[int](root, ParamBatchSize),
+		Epochs:       vaekit.Param[int](root, ParamEpochs),
+		Seed:         vaekit.Param[int64](root, ParamSeed),
+		Binarize:     vaekit.Param[string](root, ParamBinarize),
+		OnNaN:        vaekit.Param[string](root, ParamOnNaN),
+		AdamBeta1:    vaekit.Param[float64](root, ParamAdamBeta1),
+		AdamEpsilon:  vaekit.Param[float64](root, ParamAdamEpsilon),
+		Schedule:     vaekit.Param[string](root, ParamLearningRateSchedule),
 
-		BatchNormBatches: model.GetParamOr(root, ParamBatchNormBatches, 100),
-	}
-	switch {
-	case !slices.Contains(Optimizers, p.Optimizer):
-		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamOptimizer, p.Optimizer, Optimizers)
-	case !(p.LearningRate > 0):
-		return p, fmt.Errorf("parameter %q = %g: expected a positive learning rate", ParamLearningRate, p.LearningRate)
-	case p.BatchSize <= 0:
-		return p, fmt.Errorf("parameter %q = %d: expected a positive batch size", ParamBatchSize, p.BatchSize)
-	case p.Epochs < 0:
-		return p, fmt.Errorf("parameter %q = %d: expected zero or more epochs", ParamEpochs, p.Epochs)
-	case !slices.Contains(Binarizations, p.Binarize):
-		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamBinarize, p.Binarize, Binarizations)
-	case !slices.Contains(NaNPolicies, p.OnNaN):
-		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamOnNaN, p.OnNaN, NaNPolicies)
-	case !(p.AdamBeta1 >= 0 && p.AdamBeta1 < 1):
-		return p, fmt.Errorf("parameter %q = %g: expected a value in [0, 1)", ParamAdamBeta1, p.AdamBeta1)
-	case !(p.AdamEpsilon > 0):
-		return p, fmt.Errorf("parameter %q = %g: expected a positive epsilon", ParamAdamEpsilon, p.AdamEpsilon)
-	case !slices.Contains(LearningRateSchedules, p.Schedule):
-		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamLearningRateSchedule, p.Schedule, LearningRateSchedules)
-	case p.BatchNormBatches < 0:
-		return p, fmt.Errorf("parameter %q = %d: expected 0 (keep the moving averages) or more batches", ParamBatchNormBatches, p.BatchNormBatches)
-	}
-	if init := model.GetParamOr(root, ParamInitializer, "he_normal"); !slices.Contains(Initializers, init) {
-		return p, fmt.Errorf("parameter %q = %q: expected one of %v", ParamInitializer, init, Initializers)
-	}
-	// The reconstruction kind is a model parameter, read when the graph is built; checking it
-	// here too reports a typo before any data is loaded or anything is written.
-	if kind := model.GetParamOr(root, vaekit.ParamReconstruction, "bernoulli"); !slices.Contains(vaekit.Reconstructions, kind) {
-		return p, fmt.Errorf("parameter %q = %q: expected one of %v", vaekit.ParamReconstruction, kind, vaekit.Reconstructions)
+		BatchNormBatches: vaekit.Param[int](root, ParamBatchNormBatches),
 	}
 	return p, nil
 }

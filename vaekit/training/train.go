@@ -102,7 +102,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, m vaekit.Model) (*T
 // ReadTrainingParams), for the variables a training, evaluation or BatchNorm graph creates:
 // whichever of them is built first creates the model's weights.
 func initializing(scope *model.Scope) *model.Scope {
-	if model.GetParamOr(scope, ParamInitializer, "he_normal") == "glorot_uniform" {
+	if vaekit.Param[string](scope, ParamInitializer) == "glorot_uniform" {
 		return scope.WithInitializer(initializer.GlorotUniformFn(scope))
 	}
 	return scope

@@ -82,7 +82,7 @@ func ImportanceWeightedNLL(backend compute.Backend, store *model.Store, set *dat
 	if k <= 0 || batch <= 0 || chunk <= 0 {
 		return 0, fmt.Errorf("importance-weighted NLL: k=%d, batch=%d, chunk=%d: expected positive values", k, batch, chunk)
 	}
-	if kind := model.GetParamOr(store.RootScope(), vaekit.ParamReconstruction, "bernoulli"); kind != "bernoulli" {
+	if kind := vaekit.Param[string](store.RootScope(), vaekit.ParamReconstruction); kind != "bernoulli" {
 		return 0, fmt.Errorf("importance-weighted NLL needs %q = \"bernoulli\", the model has %q", vaekit.ParamReconstruction, kind)
 	}
 	d := vaekit.LatentDim(store.RootScope(), DefaultLatentDim)

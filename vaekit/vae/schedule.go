@@ -76,16 +76,16 @@ func KLWeight(schedule string, t, length int, ramp float64) float64 {
 
 // klWeight returns the schedule's weight as a scalar of dtype (nil for the constant schedule).
 func klWeight(scope *model.Scope, g *Graph, dtype dtypes.DType) *Node {
-	schedule := model.GetParamOr(scope, ParamKLSchedule, "constant")
+	schedule := vaekit.Param[string](scope, ParamKLSchedule)
 	if schedule == "constant" {
 		return nil
 	}
-	length := model.GetParamOr(scope, ParamKLScheduleLength, 0)
+	length := vaekit.Param[int](scope, ParamKLScheduleLength)
 	if length < 1 {
 		panic(fmt.Errorf("vae: parameter %s = %d with %s = %s: expected a length of at least 1", ParamKLScheduleLength, length, ParamKLSchedule, schedule))
 	}
 	var counter *model.Variable
-	if model.GetParamOr(scope, ParamKLScheduleUnit, "steps") == "epochs" {
+	if vaekit.Param[string](scope, ParamKLScheduleUnit) == "epochs" {
 		counter = training.EpochCounter(scope.Store())
 	} else {
 		counter = optimizer.GetGlobalStepVar(scope.Store())
@@ -95,7 +95,7 @@ func klWeight(scope *model.Scope, g *Graph, dtype dtypes.DType) *Node {
 	case "linear":
 		return MinScalar(DivScalar(ConvertDType(t, dtype), float64(length)), 1)
 	case "cyclical":
-		ramp := model.GetParamOr(scope, ParamKLCycleRamp, 0.5)
+		ramp := vaekit.Param[float64](scope, ParamKLCycleRamp)
 		phase := ConvertDType(Mod(t, Scalar(g, t.DType(), length)), dtype)
 		return MinScalar(DivScalar(phase, ramp*float64(length)), 1)
 	}
@@ -106,12 +106,12 @@ func klWeight(scope *model.Scope, g *Graph, dtype dtypes.DType) *Node {
 // sum over groups of max(0, lambda - the group's batch-mean KL), broadcast to [batch]; nil when
 // free bits are off. klPerDim is [batch, latent].
 func freeBitsShortfall(scope *model.Scope, klPerDim *Node) *Node {
-	lambda := model.GetParamOr(scope, ParamFreeBits, 0.0)
+	lambda := vaekit.Param[float64](scope, ParamFreeBits)
 	if lambda <= 0 {
 		return nil
 	}
 	batch, d := klPerDim.Shape().Dim(0), klPerDim.Shape().Dim(1)
-	groups := model.GetParamOr(scope, ParamFreeBitsGroups, 0)
+	groups := vaekit.Param[int](scope, ParamFreeBitsGroups)
 	if groups == 0 {
 		groups = d
 	}

@@ -98,13 +98,13 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	reconstruction := vaekit.ReconstructionLoss(scope, logits, images)
 	weight := klWeight(scope, images.Graph(), mean.DType())
 	var kl, shortfall *Node
-	if lambda := model.GetParamOr(scope, ParamFreeBits, 0.0); lambda > 0 {
+	if lambda := vaekit.Param[float64](scope, ParamFreeBits); lambda > 0 {
 		perDim := vaekit.GaussianKLPerDimension(mean, logVar, priorMean)
 		kl, shortfall = ReduceSum(perDim, 1), freeBitsShortfall(scope, perDim)
 	} else {
 		kl = vaekit.GaussianKLToMean(mean, logVar, priorMean)
 	}
-	switch reduction := model.GetParamOr(scope, ParamKLReduction, "sum"); reduction {
+	switch reduction := vaekit.Param[string](scope, ParamKLReduction); reduction {
 	case "sum":
 	case "mean":
 		kl = DivScalar(kl, float64(mean.Shape().Dim(-1)))
@@ -114,7 +114,7 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	default:
 		exceptions.Panicf("parameter %q = %q: expected one of %v", ParamKLReduction, reduction, KLReductions)
 	}
-	beta := model.GetParamOr(scope, ParamBeta, 1.0)
+	beta := vaekit.Param[float64](scope, ParamBeta)
 	weighted := kl // without a schedule or free bits: the plain VAE's objective, op for op
 	if shortfall != nil {
 		weighted = Add(kl, shortfall)
@@ -177,7 +177,7 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis { return TermA
 // TermAxes describes the VAE's terms for figures (the conditional VAEs share them).
 func TermAxes(store *model.Store) map[string]history.Axis {
 	kl := history.Axis{Unit: "nats per image"}
-	if model.GetParamOr(store.RootScope(), ParamKLReduction, "sum") == "mean" {
+	if vaekit.Param[string](store.RootScope(), ParamKLReduction) == "mean" {
 		kl.Unit = "nats per latent dimension"
 	}
 	loss := vaekit.ReconstructionAxis(store)
@@ -186,10 +186,10 @@ func TermAxes(store *model.Store) map[string]history.Axis {
 	}
 	axes := map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": kl}
 	scope := store.RootScope()
-	if model.GetParamOr(scope, ParamKLSchedule, "constant") != "constant" {
+	if vaekit.Param[string](scope, ParamKLSchedule) != "constant" {
 		axes["kl_weight"] = history.Axis{Unit: "weight of the KL term (0 to 1)"}
 	}
-	if model.GetParamOr(scope, ParamFreeBits, 0.0) > 0 {
+	if vaekit.Param[float64](scope, ParamFreeBits) > 0 {
 		axes["free_bits_shortfall"] = history.Axis{Unit: kl.Unit}
 	}
 	return axes
@@ -198,7 +198,7 @@ func TermAxes(store *model.Store) map[string]history.Axis {
 // Units describes the VAE's terms (the conditional VAEs share them).
 func Units(store *model.Store) string {
 	kl := "kl is the KL divergence in nats"
-	if model.GetParamOr(store.RootScope(), ParamKLReduction, "sum") == "mean" {
+	if vaekit.Param[string](store.RootScope(), ParamKLReduction) == "mean" {
 		kl = "kl is the KL divergence in nats averaged over the latent dimensions"
 	}
 	return "per image: reconstruction is " + vaekit.ReconstructionUnits(store) + "; " + kl

@@ -72,8 +72,8 @@ type Model struct{}
 func (Model) Name() string { return "vqvae" }
 
 func sizes(scope *model.Scope) (numCodes, codeDim int) {
-	numCodes = model.GetParamOr(scope, ParamNumCodes, 128)
-	codeDim = model.GetParamOr(scope, ParamCodeDim, 16)
+	numCodes = vaekit.Param[int](scope, ParamNumCodes)
+	codeDim = vaekit.Param[int](scope, ParamCodeDim)
 	if numCodes <= 0 || codeDim <= 0 {
 		panic(fmt.Errorf("vqvae: parameters %q = %d and %q = %d: expected positive sizes", ParamNumCodes, numCodes, ParamCodeDim, codeDim))
 	}
@@ -85,7 +85,7 @@ func sizes(scope *model.Scope) (numCodes, codeDim int) {
 func Encode(scope *model.Scope, images *Node) *Node {
 	scope = scope.In("encoder")
 	x := images
-	for i, filters := range model.GetParamOr(scope, vaekit.ParamConvFilters, []int{32, 64}) {
+	for i, filters := range vaekit.Param[[]int](scope, vaekit.ParamConvFilters) {
 		x = activation.Relu(vaekit.Conv2D(scope.In("conv_%d", i), x, filters, 3, 2))
 	}
 	_, d := sizes(scope)
@@ -97,7 +97,7 @@ func Encode(scope *model.Scope, images *Node) *Node {
 func DecodeLogits(scope *model.Scope, grid *Node) *Node {
 	scope = scope.In("decoder")
 	_, _, c := vaekit.ImageShape(scope)
-	filters := model.GetParamOr(scope, vaekit.ParamConvFilters, []int{32, 64})
+	filters := vaekit.Param[[]int](scope, vaekit.ParamConvFilters)
 	x := grid
 	for i := len(filters) - 1; i >= 0; i-- {
 		x = activation.Relu(vaekit.ConvTranspose2D(scope.In("deconv_%d", i), x, filters[i], 3, 2))
@@ -115,7 +115,7 @@ func Codebook(scope *model.Scope, g *Graph) *Node {
 func codebookVariable(scope *model.Scope) *model.Variable {
 	k, d := sizes(scope)
 	q := scope.At("quantizer")
-	if s := model.GetParamOr(scope, ParamCodebookInitScale, 0.0); s > 0 {
+	if s := vaekit.Param[float64](scope, ParamCodebookInitScale); s > 0 {
 		q = q.WithInitializer(initializer.RandomUniformFn(q, -s, s))
 	} else if s < 0 || math.IsNaN(s) {
 		panic(fmt.Errorf("vqvae: parameter %q = %g: expected 0 (the store's initializer) or a positive scale", ParamCodebookInitScale, s))
@@ -162,8 +162,8 @@ func Losses(z, e *Node) (codebook, commitment *Node) {
 
 // updateMode reads ParamCodebookUpdate and checks ParamReseedAfter against it.
 func updateMode(scope *model.Scope) (mode string, reseedAfter int) {
-	mode = model.GetParamOr(scope, ParamCodebookUpdate, UpdateLoss)
-	reseedAfter = model.GetParamOr(scope, ParamReseedAfter, 0)
+	mode = vaekit.Param[string](scope, ParamCodebookUpdate)
+	reseedAfter = vaekit.Param[int](scope, ParamReseedAfter)
 	if mode != UpdateLoss && mode != UpdateEMA {
 		panic(fmt.Errorf("vqvae: parameter %q = %q: expected %q or %q", ParamCodebookUpdate, mode, UpdateLoss, UpdateEMA))
 	}
@@ -186,7 +186,7 @@ func emaUpdate(scope *model.Scope, z, codes *Node, reseedAfter int) {
 	g := z.Graph()
 	q := scope.At("quantizer")
 	k, d := sizes(scope)
-	gamma := model.GetParamOr(scope, ParamEMADecay, 0.99)
+	gamma := vaekit.Param[float64](scope, ParamEMADecay)
 	if !(gamma > 0 && gamma < 1) {
 		panic(fmt.Errorf("vqvae: parameter %q = %g: expected a decay in (0, 1)", ParamEMADecay, gamma))
 	}
@@ -240,8 +240,8 @@ func (Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 	q := Quantize(scope, z)
 	reconstruction := vaekit.ReconstructionLoss(scope, DecodeLogits(scope, q.Values), images)
 	codebook, commitment := Losses(z, q.Nearest)
-	beta := model.GetParamOr(scope, ParamBeta, 0.25)
-	weight := model.GetParamOr(scope, ParamReconstructionWeight, 1.0)
+	beta := vaekit.Param[float64](scope, ParamBeta)
+	weight := vaekit.Param[float64](scope, ParamReconstructionWeight)
 	if !(weight > 0) || math.IsInf(weight, 1) {
 		panic(fmt.Errorf("vqvae: parameter %q = %g: expected a positive finite weight", ParamReconstructionWeight, weight))
 	}
@@ -317,7 +317,7 @@ func (Model) NumCodes(store *model.Store) int { return numCodes(store) }
 // Units implements vaekit.Documented.
 func (Model) Units(store *model.Store) string {
 	weight := ""
-	if w := model.GetParamOr(store.RootScope(), ParamReconstructionWeight, 1.0); w != 1 {
+	if w := vaekit.Param[float64](store.RootScope(), ParamReconstructionWeight); w != 1 {
 		weight = fmt.Sprintf(" (weighed by %.6g in the loss)", w)
 	}
 	return "per image: reconstruction is " + vaekit.ReconstructionUnits(store) + weight + "; codebook and commitment are squared distances summed over the code grid"
