@@ -1,12 +1,15 @@
 // Package experiments defines vaekit's named, rerunnable experiments and runs them into run
-// directories. A run directory holds
+// directories. A run directory holds (the names are rundir.go's constants)
 //
 //	params.json    every parameter of the model store (the full recipe)
-//	history.csv    epoch, split, every loss term (nats per image)
-//	metrics.json   the final test figures with their units, and the timings
-//	manifest.json  module versions, backend, seed, git commit, wall time
-//	checkpoint/    the latest checkpoints (weights, optimizer state, random state, epoch)
-//	figures/       loss curves, reconstructions, prior samples, latent manifold (PNG and SVG)
+//	history.csv    epoch, split, every loss term, per image, in its unit
+//	metrics.json   the final test measures with their units, and the timings
+//	manifest.json  module versions, backend, random seed, git commit, wall time
+//	segments.json  which process (build, backend, machine, data checksums) trained which steps
+//	nll_curve.csv  the test NLL estimated while training (recipes that ask for it)
+//	checkpoint/    the latest checkpoints (weights, optimizer state, random state, epoch, step)
+//	figures/       every figure kind the run's model can draw (figurekinds.go), PNG, SVG and PDF
+//	code_prior/    a VQ-VAE's PixelCNN code prior: a run directory of its own
 //
 // Running an experiment again continues it from its checkpoint; a finished run only redraws
 // its figures. Flags live in the command (cmd/experiments), never here.

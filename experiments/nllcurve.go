@@ -20,10 +20,6 @@ import (
 	"github.com/vaekit/vaekit/vaekit/training"
 )
 
-// NLLCurveFile holds a run's test NLL estimated while it trained (Experiment.NLLCurveSamples):
-// one row per estimate, "epoch,k,images,nll_nats".
-const NLLCurveFile = "nll_curve.csv"
-
 // NLLPoint is one estimate of the test NLL while a run trained: after Epoch epochs, with K
 // importance samples per image over Images test images, NLL nats per image.
 type NLLPoint struct {

@@ -29,6 +29,14 @@ const (
 	ManifestFile = "manifest.json"
 	// FiguresDir holds the figures, each as PNG, SVG and PDF.
 	FiguresDir = "figures"
+	// SegmentsFile lists the training segments of a run directory (or of its code prior's):
+	// one entry for every process that trained it, appended as that process saves checkpoints,
+	// so a run trained by several processes (resumed after a kill, after a rebuild, on another
+	// machine) says which build, backend, machine and data trained which steps.
+	SegmentsFile = "segments.json"
+	// NLLCurveFile holds a run's test NLL estimated while it trained
+	// (Experiment.NLLCurveSamples): one row per estimate, "epoch,k,images,nll_nats".
+	NLLCurveFile = "nll_curve.csv"
 	// codePriorDir is the run directory of a VQ-VAE's code prior, inside the VQ-VAE's.
 	codePriorDir = "code_prior"
 )

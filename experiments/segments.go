@@ -20,12 +20,6 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
-// SegmentsFile lists the training segments of a run directory (or of its code prior's): one
-// entry for every process that trained it, appended as that process saves checkpoints, so a run
-// trained by several processes (resumed after a kill, after a rebuild, on another machine) says
-// which build, backend, machine and data trained which steps.
-const SegmentsFile = "segments.json"
-
 // Segment is what one process contributed to a run's training: the steps from FirstStep to
 // LastStep (counted from the run's start; the last one its newest checkpoint saved, so the next
 // process starts at LastStep + 1), from Start to End.
