@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -90,6 +91,12 @@ func preflight(exp Experiment, family string, opts Options) (paramtable.Values, 
 		if scale := 1 << len(filters.([]int)); data.Height%scale != 0 || data.Width%scale != 0 {
 			return nil, fmt.Errorf("data set %s: images %dx%d: the %d stride-2 convolutions of %s = %v need a height and width divisible by %d",
 				exp.Data, data.Height, data.Width, len(filters.([]int)), vaekit.ParamConvFilters, filters, scale)
+		}
+	}
+	if sized, ok := m.(vaekit.Sized); ok {
+		batch, _ := params.Get(training.ParamBatchSize, family)
+		if err := checkMemory(sized.Size(params, family, data.ImageShape()), batch.(int)); err != nil {
+			return nil, err
 		}
 	}
 	if _, encodes := m.(vaekit.Encoder); encodes {
@@ -184,4 +191,35 @@ func defaultText(s paramtable.Spec, family string) string {
 		return strings.Join(parts, "; ")
 	}
 	return format(s.Default) + " (" + strings.Join(parts, "; ") + ")"
+}
+
+// availableMemory is the memory the system can give a new process without swapping, in bytes
+// (Linux's MemAvailable); 0 when unknown, which skips the check.
+var availableMemory = func() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// checkMemory refuses a model whose training step would need more memory than the machine has
+// available: the weights with their gradients and Adam's moments, and a batch's activations.
+func checkMemory(s vaekit.Size, batch int) error {
+	need, have := s.Bytes(batch), availableMemory()
+	if have == 0 || need <= have {
+		return nil
+	}
+	const gib = 1 << 30
+	return fmt.Errorf("the model would need about %.1f GiB to train (%d weights, with their gradients and the optimizer's two moments, "+
+		"and the activations of a batch of %d), and this machine has %.1f GiB available: expected a smaller latent_dim, mlp_hidden, "+
+		"conv_filters, vq_num_codes or batch_size", float64(need)/gib, s.Weights, batch, float64(have)/gib)
 }

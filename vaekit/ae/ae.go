@@ -122,3 +122,10 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 	loss.SameAs, loss.Why = "reconstruction", "an autoencoder's objective is its reconstruction term"
 	return map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store)}
 }
+
+// Size implements vaekit.Sized: the encoder, the code layer and the decoder.
+func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
+	latent, _ := p.Get(vaekit.ParamLatentDim, family)
+	enc, features := vaekit.EncoderSize(p, family, shape, 0)
+	return enc.Add(vaekit.DenseSize(features, latent.(int))).Add(vaekit.DecoderSize(p, family, shape, latent.(int)))
+}

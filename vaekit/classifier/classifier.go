@@ -200,3 +200,12 @@ func (Model) Units(*model.Store) string {
 func (Model) TermAxes(*model.Store) map[string]history.Axis {
 	return map[string]history.Axis{"loss": {Unit: "nats per image"}, "error": {Unit: "error rate"}}
 }
+
+// Size implements vaekit.Sized: the convolutions, the hidden layer and the logits.
+func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
+	filters, _ := p.Get(vaekit.ParamConvFilters, family)
+	hidden, _ := p.Get(ParamHidden, family)
+	classes, _ := p.Get(vaekit.ParamNumClasses, family)
+	s, features := vaekit.ConvStackSize(shape, filters.([]int), false)
+	return s.Add(vaekit.DenseSize(features, hidden.(int))).Add(vaekit.DenseSize(hidden.(int), classes.(int)))
+}

@@ -152,3 +152,19 @@ func (Model) Units(store *model.Store) string { return vae.Units(store) }
 
 // TermAxes implements vaekit.Described: the VAE's.
 func (Model) TermAxes(store *model.Store) map[string]history.Axis { return vae.TermAxes(store) }
+
+// Size implements vaekit.Sized: the VAE's layers with the one-hot class as extra inputs of the
+// encoder and decoder (concat), or a learned prior mean per class (prior).
+func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
+	latent, _ := p.Get(vaekit.ParamLatentDim, family)
+	classes, _ := p.Get(vaekit.ParamNumClasses, family)
+	d, k := latent.(int), classes.(int)
+	if f, _ := p.Get(ParamForm, family); f == FormPrior {
+		s := vae.Model{}.Size(p, family, shape)
+		s.Weights += int64(k) * int64(d)
+		return s
+	}
+	enc, features := vaekit.EncoderSize(p, family, shape, k)
+	head := vaekit.DenseSize(features, d)
+	return enc.Add(head).Add(head).Add(vaekit.DecoderSize(p, family, shape, d+k))
+}

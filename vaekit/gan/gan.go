@@ -25,6 +25,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
+	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
 
 // DefaultLatentDim is the size of the generator's noise vector when ParamLatentDim is not set.
@@ -105,4 +106,12 @@ func (Model) TermAxes(*model.Store) map[string]history.Axis {
 func init() {
 	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: vaekit.EncoderDecoderParams,
 		Defaults: map[string]any{vaekit.ParamLatentDim: DefaultLatentDim}})
+}
+
+// Size implements vaekit.Sized: the discriminator (the encoder block and one logit) and the
+// generator (the decoder block).
+func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
+	latent, _ := p.Get(vaekit.ParamLatentDim, family)
+	disc, features := vaekit.EncoderSize(p, family, shape, 0)
+	return disc.Add(vaekit.DenseSize(features, 1)).Add(vaekit.DecoderSize(p, family, shape, latent.(int)))
 }

@@ -336,3 +336,23 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 			Why: "both are ||z - e||² summed over the grid; they differ only in where the gradient goes"},
 	}
 }
+
+// Size implements vaekit.Sized: the encoder's convolutions and its 1 x 1 layer to the codes, the
+// codebook, and the decoder's transposed convolutions and output layer.
+func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
+	fv, _ := p.Get(vaekit.ParamConvFilters, family)
+	kv, _ := p.Get(ParamNumCodes, family)
+	dv, _ := p.Get(ParamCodeDim, family)
+	filters, k, d := fv.([]int), kv.(int), dv.(int)
+	s, _ := vaekit.ConvStackSize(shape, filters, false)
+	gh, gw := shape[0]>>len(filters), shape[1]>>len(filters)
+	s = s.Add(vaekit.ConvSize(1, filters[len(filters)-1], d, gh, gw))
+	s.Weights += int64(k) * int64(d)
+	cin := d
+	for i := len(filters) - 1; i >= 0; i-- {
+		gh, gw = 2*gh, 2*gw
+		s = s.Add(vaekit.ConvSize(3, cin, filters[i], gh, gw))
+		cin = filters[i]
+	}
+	return s.Add(vaekit.ConvSize(3, cin, shape[2], shape[0], shape[1]))
+}

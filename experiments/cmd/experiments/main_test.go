@@ -48,6 +48,12 @@ func TestBadArguments(t *testing.T) {
 		{"custom with unknown data", []string{"run", "-runs", runs, "-model", "vae", "-dataset", "cifar", "custom"}, `unknown data set "cifar": expected one of [fashion-mnist mnist`},
 		{"conv layers the image cannot halve", []string{"run", "-runs", runs, "-set", "architecture=conv", "-set", "conv_filters=8,16,32", "mnist-mlp-vae"},
 			`data set mnist: images 28x28: the 3 stride-2 convolutions of conv_filters = [8 16 32] need a height and width divisible by 8`},
+		// 784*512+512 + 512*256+256 (encoder) + 2*(256*1e8+1e8) (mean, log-variance) +
+		// 1e8*256+256 + 256*512+512 + 512*784+784 (decoder) = 77,001,067,280 weights.
+		{"a latent the machine cannot hold", []string{"run", "-runs", runs, "-set", "latent_dim=100000000", "mnist-mlp-vae"},
+			`GiB to train (77001067280 weights, with their gradients`},
+		{"a codebook the machine cannot hold", []string{"run", "-runs", runs, "-set", "vq_num_codes=2000000000", "mnist-vqvae"},
+			`GiB to train (32000`},
 		{"a folder without images", []string{"run", "-runs", runs, "-data-dir", runs, "-model", "vae", "custom"}, `holds no PNG files`},
 		{"a folder for a named experiment", []string{"run", "-runs", runs, "-data-dir", runs, "mnist-mlp-vae"}, `expected the experiment named custom`},
 		{"missing data folder", []string{"run", "-runs", runs, "-data", "/no/such/folder", "mnist-mlp-vae"}, `data directory "/no/such/folder" does not exist`},
