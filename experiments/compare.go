@@ -23,7 +23,7 @@ import (
 const CompareTolerance = 1e-5
 
 // Comparison holds a model's loss terms next to the library recipe's, for the same training
-// steps from the same seed on the same test images.
+// steps from the same random seed on the same test images.
 type Comparison struct {
 	Experiment string
 	Terms      []string
@@ -33,7 +33,7 @@ type Comparison struct {
 
 // CompareWithRecipe trains m and the library's family of exp's recipe side by side for two steps
 // on the first batch of test images, each from a new store with the recipe's parameters (and
-// opts' overrides) and the same seed, and returns the loss terms of both. The second step's
+// opts' overrides) and the same random seed, and returns the loss terms of both. The second step's
 // terms depend on the first step's gradients, so equal terms mean equal losses and equal
 // gradients. Notebooks that write a family from vaekit's building blocks call it to show that
 // their model is the recipe's, and a test calls it on the notebooks' code.
@@ -75,7 +75,7 @@ func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Compariso
 }
 
 // CompareModels trains model and reference side by side for two steps on one batch (images and
-// labels), each from a new store holding params (checked by the trainer) and so the same seed,
+// labels), each from a new store holding params (checked by the trainer) and so the same random seed,
 // and returns the loss terms of both: CompareWithRecipe for a recipe, and a notebook's code prior
 // against pixelcnn.Model on code grids.
 func CompareModels(backend compute.Backend, m, reference vaekit.Model, params map[string]any, images, labels *tensors.Tensor) (*Comparison, error) {

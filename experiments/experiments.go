@@ -32,7 +32,7 @@ type Experiment struct {
 	Name        string
 	Description string
 	Data        datasets.Name
-	// TrainOnAll trains on the training and test images together (as the seed tutorials do);
+	// TrainOnAll trains on the training and test images together (as the reference tutorials do);
 	// the test split is still evaluated every epoch, so its curve is not a held-out one.
 	TrainOnAll bool
 	Model      string         // a key of Models

@@ -84,7 +84,7 @@ func classifierRecipe() map[string]any {
 	}
 }
 
-// kerasConvVAE is the convolutional VAE of the seed Fashion-MNIST tutorial, which is the keras-io VAE
+// kerasConvVAE is the convolutional VAE of the reference Fashion-MNIST tutorial, which is the keras-io VAE
 // example's (Conv 32/64 3x3 stride 2, Dense 16, latent 2, learning rate 1e-3, Keras' default),
 // with the given parameters changed: the two differ in optimizer, batch size and epochs.
 func kerasConvVAE(changes map[string]any) map[string]any {
@@ -100,7 +100,7 @@ func kerasConvVAE(changes map[string]any) map[string]any {
 	return p
 }
 
-// mlpVAE is the recipe of the seed MNIST VAE (784-512-256-20, Adam 1e-3, batch 128, 20 epochs)
+// mlpVAE is the recipe of the reference MNIST VAE (784-512-256-20, Adam 1e-3, batch 128, 20 epochs)
 // with the given parameters changed: the MNIST baselines and variants share it, so that they
 // differ from the VAE only where they say.
 func mlpVAE(changes map[string]any) map[string]any {
@@ -122,16 +122,16 @@ func mlpVAE(changes map[string]any) map[string]any {
 var Registry = []Experiment{
 	{
 		Name:        "fashion-conv-vae",
-		Description: "convolutional VAE, latent 2, on Fashion-MNIST (the seed tutorial)",
+		Description: "convolutional VAE, latent 2, on Fashion-MNIST (the reference tutorial)",
 		Data:        datasets.FashionMNIST,
 		TrainOnAll:  true,
 		Model:       "vae",
-		// Keras' RMSprop default learning rate 1e-3 (kerasConvVAE): the seed does not set it. Keras'
-		// initial weights (Glorot-uniform kernels), and the seed's KL: reduce_mean over the batch
+		// Keras' RMSprop default learning rate 1e-3 (kerasConvVAE): the tutorial does not set it. Keras'
+		// initial weights (Glorot-uniform kernels), and the tutorial's KL: reduce_mean over the batch
 		// and the two latent dimensions, so half the summed KL, trained and printed as such.
 		Params: kerasConvVAE(map[string]any{training.ParamOptimizer: "rmsprop", training.ParamBatchSize: 64, training.ParamEpochs: 100,
 			training.ParamInitializer: "glorot_uniform", vae.ParamKLReduction: "mean"}),
-		Source: "seed Fashion-MNIST VAE: Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense 7x7x64, " +
+		Source: "reference Fashion-MNIST VAE: Conv 32/64 3x3 stride 2 ReLU, Dense 16, latent 2; decoder Dense 7x7x64, " +
 			"ConvTranspose 64/32 stride 2, Conv 3x3 to 1 channel with sigmoid; RMSprop, batch 64, 100 epochs on all 70,000 images; " +
 			"loss 784 x mean BCE + KL averaged over batch and latent dimensions (= BCE summed over pixels + KL / 2); Keras initializers",
 	},
@@ -157,7 +157,7 @@ var Registry = []Experiment{
 			training.ParamAdamBeta1: 0.5, training.ParamBatchSize: 128, training.ParamEpochs: 30,
 			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamActivation:     "leaky_relu",
 			"/" + gan.DiscriminatorScope + "/" + vaekit.ParamLeakyReluAlpha: 0.2}),
-		Source: "the seed notes' VAE-versus-GAN comparison, against mnist-keras-vae: the generator is that VAE's decoder " +
+		Source: "the reference notes' VAE-versus-GAN comparison, against mnist-keras-vae: the generator is that VAE's decoder " +
 			"(Dense 7x7x64, ConvTranspose 64/32 stride 2, Conv 3x3 to 1 channel, sigmoid) from the same 2-d N(0, I) latent, " +
 			"on the same 70,000 images, batch 128, 30 epochs. DCGAN's choices elsewhere (Radford et al. 2016): Adam 2e-4 with " +
 			"beta1 0.5, a LeakyReLU(0.2) discriminator (the VAE encoder's Conv 32/64 stride 2 and Dense 16, then one logit), " +
@@ -166,7 +166,7 @@ var Registry = []Experiment{
 	},
 	{
 		Name:        "mnist-mlp-vae",
-		Description: "MLP VAE 784-512-256-20 on MNIST (the seed tutorial)",
+		Description: "MLP VAE 784-512-256-20 on MNIST (the reference tutorial)",
 		Data:        datasets.MNIST,
 		Model:       "vae",
 		Params:      mlpVAE(nil),
@@ -174,7 +174,7 @@ var Registry = []Experiment{
 		// k = 5000 takes 9 to 15; BenchmarkImportanceWeightedNLL). The IWAE paper's k = 5000 is
 		// kept by mnist-binarized-vae, which compares with it.
 		NLLSamples: 1000,
-		Source:     "seed MNIST VAE: 784-512-256-20, ReLU, Adam 1e-3, batch 128, 20 epochs, BCE summed over pixels + KL",
+		Source:     "reference MNIST VAE: 784-512-256-20, ReLU, Adam 1e-3, batch 128, 20 epochs, BCE summed over pixels + KL",
 	},
 	{
 		Name:        "mnist-binarized-vae",
@@ -210,10 +210,10 @@ var Registry = []Experiment{
 			training.ParamBatchSize:    128,
 			training.ParamEpochs:       20,
 			training.ParamSeed:         int64(1),
-			training.ParamInitializer:  "glorot_uniform", // the seed is Keras
+			training.ParamInitializer:  "glorot_uniform", // the tutorial is Keras
 		},
-		Source: "seed CVAE: Conv 32/64 3x3 stride 2 with BatchNorm and LeakyReLU, one-hot label as extra input planes and " +
-			"beside z, mirrored decoder with transposed convolutions (Sohn et al. 2015). Chosen here where the seed is silent: " +
+		Source: "reference CVAE: Conv 32/64 3x3 stride 2 with BatchNorm and LeakyReLU, one-hot label as extra input planes and " +
+			"beside z, mirrored decoder with transposed convolutions (Sohn et al. 2015). Chosen here where the tutorial is silent: " +
 			"Dense 16 before the latent, latent 2 (so the per-class manifold can be drawn), LeakyReLU slope 0.3 (Keras), " +
 			"Adam 1e-3, batch 128, 20 epochs",
 	},
@@ -243,7 +243,7 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		Model:       "cvae",
 		Params:      mlpVAE(map[string]any{cvae.ParamForm: cvae.FormConcat, vaekit.ParamLatentDim: 2}),
-		Source: "the label-concatenation CVAE (Sohn et al. 2015) on the MLP of the seed MNIST VAE, latent 2: the twin of " +
+		Source: "the label-concatenation CVAE (Sohn et al. 2015) on the MLP of the reference MNIST VAE, latent 2: the twin of " +
 			"mnist-prior-cvae, differing only in how the class enters, and 10 times cheaper than mnist-conv-cvae on two cores",
 	},
 	{
@@ -252,8 +252,8 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		Model:       "cvae",
 		Params:      mlpVAE(map[string]any{cvae.ParamForm: cvae.FormPrior, vaekit.ParamLatentDim: 2}),
-		Source: "class-prior CVAE of the seed notes: KL(q(z|x) || N(mu_y, I)) with a learned mu_y per class. Chosen here: " +
-			"the MLP of the seed MNIST VAE, latent 2 so the class clusters can be seen, Adam 1e-3, batch 128, 20 epochs",
+		Source: "class-prior CVAE of the reference notes: KL(q(z|x) || N(mu_y, I)) with a learned mu_y per class. Chosen here: " +
+			"the MLP of the reference MNIST VAE, latent 2 so the class clusters can be seen, Adam 1e-3, batch 128, 20 epochs",
 	},
 	{
 		Name:        "mnist-prior-cvae-8d",
@@ -261,9 +261,9 @@ var Registry = []Experiment{
 		Data:        datasets.MNIST,
 		Model:       "cvae",
 		Params:      mlpVAE(map[string]any{cvae.ParamForm: cvae.FormPrior, vaekit.ParamLatentDim: 8}),
-		Source: "beyond the seed notes: with a 2-d latent and unit-variance priors the classes of mnist-prior-cvae overlap " +
-			"(class fidelity 0.47 on ONNX Runtime, 0.51 on the pure-Go backend, measured 2026-11-22); 8 dimensions leave " +
-			"room for ten unit-variance classes apart. Otherwise mnist-prior-cvae",
+		Source: "beyond the reference notes: with a 2-d latent and unit-variance priors the classes of mnist-prior-cvae overlap " +
+			"(its class fidelity on the results page); 8 dimensions leave room for ten unit-variance classes apart. " +
+			"Otherwise mnist-prior-cvae",
 	},
 	{
 		Name:        "mnist-mlp-ae",

@@ -80,9 +80,9 @@ func testTerm(term string) func(Metrics, *history.History) (float64, bool) {
 }
 
 const (
-	seedFashion = "seed Fashion-MNIST VAE tutorial, printed training loss (784 x mean BCE + mean KL)"
-	kerasVAE    = "keras-io Variational AutoEncoder example, final training log"
-	// kerasVAEEpochs is the same log, every epoch of it (kerasVAELog).
+	tutorialFashion = "reference Fashion-MNIST VAE tutorial, printed training loss (784 x mean BCE + mean KL)"
+	kerasVAE        = "keras-io Variational AutoEncoder example, final training log"
+	// kerasVAEEpochs is the same log, every epoch of it (references/mnist-keras-vae.csv).
 	kerasVAEEpochs = "keras-io Variational AutoEncoder example, training log of every epoch (reconstruction_loss, kl_loss)"
 )
 
@@ -92,28 +92,22 @@ var Reproductions = []Reproduction{
 		Experiment: "fashion-conv-vae",
 		Curve:      "loss",
 		References: []Reference{
-			{Metric: "train loss, epoch 1", Value: 301.94, Source: seedFashion, Of: trainTerm("loss", 1)},
-			{Metric: "train loss, epoch 10", Value: 259.97, Source: seedFashion, Of: trainTerm("loss", 10)},
-			{Metric: "train loss, epoch 50", Value: 253.95, Source: seedFashion, Of: trainTerm("loss", 50)},
-			{Metric: "train loss, epoch 100", Value: 252.49, Source: seedFashion, Of: trainTerm("loss", 100)},
-			{Metric: "train reconstruction, epoch 100", Value: 248.64, Source: seedFashion, Of: trainTerm("reconstruction", 100)},
-			{Metric: "train KL (mean over the latent dimensions), epoch 100", Value: 3.85, Source: seedFashion, Of: trainTerm("kl", 100)},
+			{Metric: "train loss, epoch 1", Value: 301.94, Source: tutorialFashion, Of: trainTerm("loss", 1)},
+			{Metric: "train loss, epoch 10", Value: 259.97, Source: tutorialFashion, Of: trainTerm("loss", 10)},
+			{Metric: "train loss, epoch 50", Value: 253.95, Source: tutorialFashion, Of: trainTerm("loss", 50)},
+			{Metric: "train loss, epoch 100", Value: 252.49, Source: tutorialFashion, Of: trainTerm("loss", 100)},
+			{Metric: "train reconstruction, epoch 100", Value: 248.64, Source: tutorialFashion, Of: trainTerm("reconstruction", 100)},
+			{Metric: "train KL (mean over the latent dimensions), epoch 100", Value: 3.85, Source: tutorialFashion, Of: trainTerm("kl", 100)},
 		},
-		Log: &seed003Log,
-		Note: "Keras' initial weights and the seed's KL (averaged over the two latent dimensions) as in the seed; " +
-			"Keras runs 1094 steps per epoch (its last batch has 48 images), vaekit 1093 full batches. Epoch 1's KL, the one " +
-			"epoch outside 5%, is the initial weights': it is the mean over the epoch in which the KL moves most, and from " +
-			"initializer seeds 1, 2 and 3 the first epoch ends at a KL of 4.49, 3.77 and 5.11 (the seed's 3.63) and a loss of " +
-			"304.75, 297.71 and 299.52 (301.94), the second at a KL of 3.42, 3.52 and 3.74 (3.55) and a loss of 273.93, 270.78 " +
-			"and 274.25 (273.59). From epoch 3 on vaekit's loss stays 0.1% to 0.6% below the seed's: one run on each side, and " +
-			"the initial weights alone move epoch 2's loss by 1.3%; seed 1, the recipe's, is the run above",
+		Log:  referenceLog("fashion-conv-vae", tutorialFashion),
+		Note: referenceNote("fashion-conv-vae"),
 	},
 	{
 		Experiment: "mnist-mlp-vae",
 		Curve:      "loss",
 		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
 			{Metric: "test NLL, k = 1000", Of: extra(fmt.Sprintf(nllMetric, 1000), 1)}},
-		Note: "the seed prints its per-epoch loss but publishes no final number: vaekit's figures only",
+		Note: "the tutorial prints its per-epoch loss but publishes no final number: vaekit's figures only",
 	},
 	{
 		Experiment: "mnist-keras-vae",
@@ -123,11 +117,8 @@ var Reproductions = []Reproduction{
 			{Metric: "train reconstruction, epoch 30", Value: 140.15, Source: kerasVAE, Of: trainTerm("reconstruction", 30)},
 			{Metric: "train KL, epoch 30", Value: 6.80, Source: kerasVAE, Of: trainTerm("kl", 30)},
 		},
-		Log: &kerasVAELog,
-		Note: "Keras' initial weights as in the example; Keras runs 547 steps per epoch (its last batch has 112 images), " +
-			"vaekit 546 full batches. The gap is within what the initial weights alone make: 5 epochs from initializer " +
-			"seeds 1, 2 and 3 end at a training reconstruction of 155.94, 149.60 and 157.47 (keras-io's one run: 150.98), " +
-			"-0.9% to +4.3% of it; seed 1, the recipe's, is the run above",
+		Log:  referenceLog("mnist-keras-vae", kerasVAEEpochs),
+		Note: referenceNote("mnist-keras-vae"),
 	},
 	{
 		Experiment: "mnist-binarized-vae",
@@ -135,9 +126,7 @@ var Reproductions = []Reproduction{
 		References: []Reference{{Metric: "test NLL, k = 5000", Value: 86.76,
 			Source: "Burda, Grosse and Salakhutdinov 2016 (IWAE), table 1: VAE, one stochastic layer, k = 1",
 			Of:     extra(fmt.Sprintf(nllMetric, 5000), 1)}},
-		Note: "the paper's stages 0 to 6 (1,093 passes) of its 0 to 7 (3,280): see the experiment's source. Over stages 1 to 6 " +
-			"the test NLL (k = 1000) fell by 21.2, 9.4, 4.7, 2.7, 1.5 and 1.2 nats; the paper's stage 7 (2,187 more passes at a " +
-			"learning rate of 1e-4) would take about 4.5 hours more on two cores at 7.1 to 7.5 s per pass",
+		Note: referenceNote("mnist-binarized-vae"),
 	},
 	{
 		Experiment: "mnist-dcgan",
@@ -147,7 +136,7 @@ var Reproductions = []Reproduction{
 			{Metric: "sample confidence", Of: extra("sample_confidence_fraction", 1)},
 			{Metric: "sample class entropy (nats, ln 10 = 2.303 for all classes equally)", Of: extra("sample_class_entropy_nats", 1)},
 		},
-		Note:   "the seed notes' VAE-versus-GAN comparison publishes no number: the GAN against mnist-keras-vae, whose decoder is its generator",
+		Note:   "the reference notes' VAE-versus-GAN comparison publishes no number: the GAN against mnist-keras-vae, whose decoder is its generator",
 		Versus: "mnist-keras-vae",
 	},
 	{
@@ -155,14 +144,14 @@ var Reproductions = []Reproduction{
 		Curve:      "loss",
 		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
 			{Metric: "class-conditional fidelity", Of: extra("class_fidelity_fraction", 1)}},
-		Note: "the seed CVAE publishes no number: vaekit's figures only",
+		Note: "the reference CVAE publishes no number: vaekit's figures only",
 	},
 	{
 		Experiment: "mnist-prior-cvae",
 		Curve:      "loss",
 		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
 			{Metric: "class-conditional fidelity", Of: extra("class_fidelity_fraction", 1)}},
-		Note: "the seed notes publish no number: vaekit's figures only",
+		Note: "the reference notes publish no number: vaekit's figures only",
 	},
 	{
 		Experiment: "mnist-prior-cvae-8d",

@@ -347,3 +347,29 @@ func TestRecordRedrawnShowsTheCurrentStyle(t *testing.T) {
 		t.Errorf("redrawing a folder that is not a finished run: error = %v", err)
 	}
 }
+
+// The reference logs read back as the sources printed them: every epoch, every term, a target per
+// term; epoch 1 and the last epoch checked against the printouts by hand.
+func TestReferenceLogs(t *testing.T) {
+	tests := []struct {
+		experiment  string
+		epochs      int
+		first, last []float64
+	}{
+		{"fashion-conv-vae", 100, []float64{301.9441, 298.3138, 3.6303}, []float64{252.4938, 248.6405, 3.8533}},
+		{"mnist-keras-vae", 30, []float64{205.1592, 3.9604}, []float64{140.1473, 6.7960}},
+	}
+	for _, tt := range tests {
+		l, err := readReferenceLog(tt.experiment, "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Epochs) != tt.epochs || len(l.Targets) != len(l.Terms) ||
+			!slices.Equal(l.Epochs[0], tt.first) || !slices.Equal(l.Epochs[len(l.Epochs)-1], tt.last) {
+			t.Errorf("%s: %d epochs of %v (targets %v), first %v, last %v", tt.experiment, len(l.Epochs), l.Terms, l.Targets, l.Epochs[0], l.Epochs[len(l.Epochs)-1])
+		}
+	}
+	if _, err := readReferenceLog("no-such", "s"); err == nil {
+		t.Error("a missing reference log read without an error")
+	}
+}

@@ -201,7 +201,7 @@ func (t *Trained) priorSamples(labels []int32, seed uint64) ([][]float32, error)
 	return infer.DecodeCodes(t.Backend, t.Store, q, codes, len(labels), gh, gw)
 }
 
-// SamplesOfClass draws n samples of one class (a conditional run), new ones for each seed.
+// SamplesOfClass draws n samples of one class (a conditional run), new ones for each random seed.
 func (t *Trained) SamplesOfClass(class, n int, seed uint64) ([][]float32, error) {
 	labels := make([]int32, n)
 	for i := range labels {

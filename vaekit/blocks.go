@@ -24,13 +24,13 @@ const (
 	// batch (the beta-TC-VAE's minibatch-weighted sampling) weighs the batch by it.
 	ParamTrainingImages = "training_images"
 	// ParamMLPHidden are the hidden widths of the MLP encoder; the decoder mirrors them.
-	// Default [512, 256] (the seed MNIST VAE: 784-512-256-20).
+	// Default [512, 256] (the reference MNIST VAE: 784-512-256-20).
 	ParamMLPHidden = "mlp_hidden"
 	// ParamConvFilters are the filters of the stride-2 3x3 convolutions of the encoder; the
-	// decoder mirrors them with transposed convolutions. Default [32, 64] (the seed conv VAE).
+	// decoder mirrors them with transposed convolutions. Default [32, 64] (the reference conv VAE).
 	ParamConvFilters = "conv_filters"
 	// ParamConvDense is the width of the dense layer after the convolutions (0: none).
-	// Default 16 (the seed conv VAE).
+	// Default 16 (the reference conv VAE).
 	ParamConvDense = "conv_dense"
 	// ParamActivation is the hidden activation: "relu" (default), "leaky_relu" or "tanh".
 	ParamActivation = "activation"
@@ -38,7 +38,7 @@ const (
 	// PyTorch's is 0.01).
 	ParamLeakyReluAlpha = "leaky_relu_alpha"
 	// ParamConvBatchNorm adds batch normalization after every (transposed) convolution of the
-	// convolutional blocks, before the activation (default false; the seed CVAE uses it).
+	// convolutional blocks, before the activation (default false; the reference CVAE uses it).
 	ParamConvBatchNorm = "conv_batchnorm"
 	// ParamReconstruction is the reconstruction loss and with it the decoder's output:
 	// "bernoulli" (binary cross-entropy from logits, nats per image; images are the sigmoid of

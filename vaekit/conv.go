@@ -12,7 +12,7 @@ import (
 )
 
 // Why convolutions are written here and not taken from graph.Convolve: the pure-Go backend runs
-// its own convolution as a scalar loop (about 12 s per step of the seed convolutional VAE), and
+// its own convolution as a scalar loop (about 12 s per step of the reference convolutional VAE), and
 // graph has no transposed convolution (an input-dilated Convolve has no gradient). Written as
 // strided slices plus one matrix product (im2col), and as one matrix product plus col2im, every
 // backend runs them through its fastest kernel (the SIMD matmul on the pure-Go backend, plain
@@ -140,7 +140,7 @@ func checkConvShapes(op string, x, kernel *Node) {
 // whichever side is smaller: the input patches (im2col: k*k shifted copies of the input, then
 // one matrix product) or, for stride 1 with fewer output than input channels, the products
 // (one matrix product of every input pixel with every tap, then k*k shifted copies of the
-// out-channel results summed), which for the seed decoder's last layer (32 -> 1 channel)
+// out-channel results summed), which for the reference decoder's last layer (32 -> 1 channel)
 // moves 32 times less data.
 func conv2D(x, kernel *Node, stride int, pad [4]int) *Node {
 	kh, kw := kernel.Shape().Dim(0), kernel.Shape().Dim(1)
@@ -155,7 +155,7 @@ func conv2D(x, kernel *Node, stride int, pad [4]int) *Node {
 //
 // The products are computed channel-major, z^T = K^T x^T as [taps, out, b, h, w], so that every
 // tap's shifted window is a block of whole image rows rather than out channels picked from each
-// pixel (for the seed decoder's single output channel, one float in nine): ONNX Runtime runs
+// pixel (for the reference decoder's single output channel, one float in nine): ONNX Runtime runs
 // the row-block slices and their gradients several times faster, and the pure-Go backend as
 // fast. The output goes back to channel-last at the end, a reshape when out = 1.
 func conv2DOutputSide(x, kernel *Node, pad [4]int) *Node {
@@ -363,7 +363,7 @@ func (sp *subPixel) perPhase() *Node {
 // [shifts*c, stride*stride*out] whose taps outside the kernel are zero, then the phases moved
 // into place by one transposition. It multiplies those zeros too (for a 3x3 kernel at stride 2,
 // 16 blocks where 9 are taps), but one wide product beats stride^2 narrow ones when the output
-// has few channels: for the seed decoder's 14x14x64 -> 28x28x32 layer (forward and gradient,
+// has few channels: for the reference decoder's 14x14x64 -> 28x28x32 layer (forward and gradient,
 // batch 64), 21.7 against 26.4 ms on ONNX Runtime and 106 against 121 ms on the pure-Go
 // backend; with as many output as input channels it is no faster on ONNX Runtime and 8% slower
 // on the pure-Go backend.

@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkConvLayers times forward plus gradient (in the input and the kernel) of each
-// convolution of the seed conv VAE at batch 64 and of the classifier at batch 128, to see where a
+// convolution of the reference conv VAE at batch 64 and of the classifier at batch 128, to see where a
 // training step goes. bench/pytorch_layers.py times the same layers in PyTorch.
 func BenchmarkConvLayers(b *testing.B) {
 	backend, _, err := backends.New()

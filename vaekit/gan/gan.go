@@ -1,5 +1,5 @@
 // Package gan is a small DCGAN-style generative adversarial network (Goodfellow et al. 2014;
-// Radford, Metz and Chintala 2016), the baseline the seed notes compare the VAE with.
+// Radford, Metz and Chintala 2016), the baseline the reference notes compare the VAE with.
 //
 // Its generator is vaekit's decoder (scope "generator"): the same shape as the VAE decoder it is
 // compared with, so that the comparison is between training objectives, not architectures. Its

@@ -187,13 +187,13 @@ func Decode(backend compute.Backend, store *model.Store, m vaekit.Model, z [][]f
 	return split(out, len(z)), nil
 }
 
-// PriorSamples draws n latent points from N(0, I) with the given seed and decodes them.
+// PriorSamples draws n latent points from N(0, I) with the given random seed and decodes them.
 func PriorSamples(backend compute.Backend, store *model.Store, m vaekit.Model, n int, seed uint64) ([][]float32, error) {
 	return TemperedSamples(backend, store, m, n, seed, 1)
 }
 
 // TemperedSamples draws n latent points from N(0, t^2 I), the prior with its standard deviation
-// scaled by the temperature t, and decodes them. The same seed gives the same directions at
+// scaled by the temperature t, and decodes them. The same random seed gives the same directions at
 // every temperature (z = t * eps), so a row of temperatures shows the same draws pulled towards
 // the prior's mean (t < 1: fainter, blurrier images) or pushed out (t > 1: bolder, rarer ones).
 func TemperedSamples(backend compute.Backend, store *model.Store, m vaekit.Model, n int, seed uint64, t float64) ([][]float32, error) {
@@ -257,7 +257,7 @@ func LatentTraversal(backend compute.Backend, store *model.Store, m vaekit.Model
 
 // ClassSamples draws perClass latent points for each class in [0, numClasses) from the model's
 // prior for that class (N(mean_c, I) for a ConditionalPrior, N(0, I) otherwise) and decodes them
-// with the class. Images come class after class; the seed fixes the draw.
+// with the class. Images come class after class; the random seed fixes the draw.
 func ClassSamples(backend compute.Backend, store *model.Store, m vaekit.Model, numClasses, perClass int, seed uint64) ([][]float32, error) {
 	gen, ok := m.(vaekit.Generator)
 	if !ok {

@@ -119,7 +119,7 @@ func classCodes(n int) *datasets.Set {
 }
 
 // A conditional prior trained through the training loop on classCodes draws, for each class,
-// mostly that class's code; the same seed draws the same grids.
+// mostly that class's code; the same random seed draws the same grids.
 func TestConditionalPriorLearnsAndSamples(t *testing.T) {
 	backend := backends.Go()
 	store := model.NewStore()
@@ -164,7 +164,7 @@ func TestConditionalPriorLearnsAndSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(codes, again) {
-		t.Error("two draws with the same seed differ")
+		t.Error("two draws with the same random seed differ")
 	}
 }
 

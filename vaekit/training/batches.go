@@ -108,7 +108,7 @@ func (b *batcher) prefetch(ctx context.Context, order []int32, steps int) <-chan
 }
 
 // epochOrder is the order of the training examples in an epoch: a permutation that depends
-// only on the seed and the epoch, so a resumed run sees the data in the same order.
+// only on the random seed and the epoch, so a resumed run sees the data in the same order.
 func epochOrder(n int, seed int64, epoch int) []int32 {
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)))
 	order := make([]int32, n)
@@ -119,7 +119,7 @@ func epochOrder(n int, seed int64, epoch int) []int32 {
 	return order
 }
 
-// dynamicBinarized draws a binary copy of set for one epoch, from the seed and the epoch.
+// dynamicBinarized draws a binary copy of set for one epoch, from the random seed and the epoch.
 func dynamicBinarized(set *datasets.Set, seed int64, epoch int) *datasets.Set {
 	out := *set
 	out.Images = make([]float32, len(set.Images))

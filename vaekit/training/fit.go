@@ -67,7 +67,7 @@ var ErrNonFinite = errors.New("loss is not finite")
 // and test sets after each epoch and saving the checkpoint and history. A run interrupted
 // between epochs and started again with the same Dir continues where it stopped: the
 // checkpoint holds the weights, the optimizer state, the random state and the epoch count, and
-// the order of the data in each epoch is a function of the seed and the epoch number.
+// the order of the data in each epoch is a function of the random seed and the epoch number.
 func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts FitOptions) (*history.History, error) {
 	r := &fitRun{t: t, opts: opts, hist: &history.History{}, p: t.params, lastSave: time.Now()}
 	t.skipped = 0

@@ -15,7 +15,7 @@
 // terms kl_weight and free_bits_shortfall they add).
 //
 // With beta = 1, loss is the negative ELBO. ParamKLReduction = "mean" averages the KL over the
-// latent dimensions instead (the Keras tutorial of seed 003 does: its printed and trained KL is
+// latent dimensions instead (the Keras tutorial of the Fashion-MNIST tutorial does: its printed and trained KL is
 // the sum divided by the latent size), which is a beta of 1/latent on the summed KL.
 package vae
 
@@ -73,9 +73,8 @@ func Posterior(scope *model.Scope, images, cond *Node) (mean, logVar *Node) {
 	return meanLayer(scope, features), layers.Dense(scope.In("z_log_var"), features, true, vaekit.LatentDim(scope, DefaultLatentDim))
 }
 
-// PosteriorMean is the mean of q(z|x) alone. It builds only the mean's layer: a graph with an
-// unused branch (the log-variance) fails to run on the pure-Go backend of GoMLX v0.28.8
-// ("index out of range" at execution).
+// PosteriorMean is the mean of q(z|x) alone: encoding needs no log-variance, so its layer is
+// not built.
 func PosteriorMean(scope *model.Scope, images, cond *Node) *Node {
 	return meanLayer(scope, vaekit.EncoderFeatures(scope, images, cond))
 }
@@ -163,7 +162,7 @@ func init() {
 		paramtable.Spec{Name: ParamBeta, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: []string{"vae"}, Default: 1.0,
 			Doc: "weight of the KL term (beta-VAE when not 1)"},
 		paramtable.Spec{Name: ParamKLReduction, Kind: paramtable.KindChoice, Choices: KLReductions, Families: []string{"vae"}, Default: "sum",
-			Doc: "KL over the latent dimensions: sum (nats) or mean (as Keras' reduce_mean; seed 003)"},
+			Doc: "KL over the latent dimensions: sum (nats) or mean (as Keras' reduce_mean; the Fashion-MNIST tutorial)"},
 	)
 	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: vaekit.EncoderDecoderParams})
 }

@@ -43,7 +43,7 @@ func batch() (images, labels *tensors.Tensor) {
 	return tensors.FromFlatDataAndDimensions(pixels, 4, 28, 28, 1), tensors.FromValue([]int32{0, 1, 2, 3})
 }
 
-// The "mean" reduction is the summed KL over the latent size (seed 003 trains and prints it so);
+// The "mean" reduction is the summed KL over the latent size (the Fashion-MNIST tutorial trains and prints it so);
 // the reconstruction is unchanged and the loss is their sum.
 func TestKLReduction(t *testing.T) {
 	const latent = 3
