@@ -29,16 +29,18 @@ type FolderOptions struct {
 	// Labels, if set, is a CSV file of "file,class" rows (file paths relative to the folder; a
 	// first row "file,class" is a header) giving every image's class. Empty: an image's class is
 	// the name of the sub-folder it is in, and images directly in the folder have one class,
-	// named after the folder.
+	// named after the folder. Deeper folders take the class of the top-level sub-folder they are
+	// under.
 	Labels string
 }
 
 // Folder reads a folder of PNG files (searched recursively; grey or colour, all of one size)
 // as a data set, checks every file before anything else is done (an unreadable file, another
-// size or a missing class is an error naming the file and what was expected), splits it into
-// training and test images, and registers it (Register) under its name, so that Load, the
-// experiments and the command line find it. Grey images give one channel; if any image has
-// colour, every image is read as RGB (three channels, alpha dropped). The images are held in
+// size or a missing class is an error naming the file), splits it into training and test
+// images, and registers it (Register) under its name, so that Load, the experiments and the
+// command line find it. Greyscale PNGs give one channel; if any file is not a greyscale PNG
+// (RGB, palette or grey with alpha), every image is read as RGB (three channels; the alpha is
+// premultiplied, so transparent pixels read as black). The images are held in
 // memory. The descriptor's checksum is one SHA-256 over every file's path and content.
 func Folder(dir string, opts FolderOptions) (Descriptor, error) {
 	name := opts.Name

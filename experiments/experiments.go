@@ -1,5 +1,6 @@
 // Package experiments defines vaekit's named, rerunnable experiments and runs them into run
-// directories. A run directory holds (the names are rundir.go's constants)
+// directories. A run directory holds (the names are rundir.go's constants, with history.File and
+// training.CheckpointDir)
 //
 //	params.json    every parameter of the model store (the full recipe)
 //	history.csv    epoch, split, every loss term, per image, in its unit
@@ -11,8 +12,9 @@
 //	figures/       every figure kind the run's model can draw (figurekinds.go), PNG, SVG and PDF
 //	code_prior/    a VQ-VAE's PixelCNN code prior: a run directory of its own
 //
-// Running an experiment again continues it from its checkpoint; a finished run only redraws
-// its figures. Flags live in the command (cmd/experiments), never here.
+// Running an experiment again continues it from its checkpoint; a finished run is evaluated
+// again (reusing its NLL estimate), rewrites metrics.json and manifest.json, and redraws its
+// figures. Flags live in the command (cmd/experiments), never here.
 package experiments
 
 import (

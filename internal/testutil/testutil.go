@@ -2,6 +2,7 @@
 package testutil
 
 import (
+	"image"
 	"image/png"
 	"math/rand/v2"
 	"os"
@@ -58,4 +59,19 @@ func PNGWidth(t testing.TB, path string) int {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return cfg.Width
+}
+
+// ReadPNG decodes the PNG file at path; a missing or unreadable file fails t.
+func ReadPNG(t testing.TB, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
 }

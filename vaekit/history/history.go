@@ -1,7 +1,7 @@
 // Package history holds what a training run records and its figures read: the per-epoch
 // History of every loss term on the training and test sets (history.csv), and the Axis each
 // term is drawn on. It is a leaf: the training loop writes it, the figures and the experiments
-// read it, and it imports nothing of vaekit.
+// read it, and it imports nothing of vaekit but internal/atomicfile.
 package history
 
 import (

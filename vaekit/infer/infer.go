@@ -1,5 +1,5 @@
-// Package infer runs a trained model of any family on data, in batches, releasing every
-// tensor as it goes: encodings, decodings and reconstructions, prior and tempered samples,
+// Package infer runs a trained model of any family on data, releasing every tensor as it goes
+// (Encode and Infer in batches, the others in one call): encodings, decodings and reconstructions, prior and tempered samples,
 // latent traversals, interpolations and manifolds, class samples, VQ-VAE code grids, and
 // Infer for a graph of one's own. Workbench runs a model's pieces on a batch the way the
 // notebooks build them on screen, with the store a run would use.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/vaekit/vaekit/internal/testutil"
 )
 
 // writeShapes writes a folder of 16x16 colour PNGs in two classes (sub-folders): red squares
@@ -53,15 +55,7 @@ func writeShapes(t *testing.T, dir string, perClass int) {
 // least (out of 255): a grey drawing has none (its text and lines are grey too).
 func colourful(t *testing.T, path string, least int) bool {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := testutil.ReadPNG(t, path)
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
