@@ -1,6 +1,9 @@
 package experiments
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,5 +76,40 @@ func TestSegmentRecorderKeepsEarlierProcesses(t *testing.T) {
 	}
 	if err := CheckSegments(segs, 12); err != nil {
 		t.Error(err)
+	}
+}
+
+// The results page names the builds that trained a record from its segments, in training
+// order, each once; a record without segments.json says its provenance is unknown.
+func TestTrainedBy(t *testing.T) {
+	tests := []struct {
+		name   string
+		builds []map[string]any // nil: no segments.json
+		want   string
+	}{
+		{"no segments", nil, "unknown (no segments.json)"},
+		{"one stamped build", []map[string]any{{"git_commit": "d720c89a26620846bc75ce59a3d620d29638dbac"}}, "d720c89"},
+		{"resumed by two builds, one dirty", []map[string]any{{"git_commit": "aaaaaaa1111"}, {"git_commit": "aaaaaaa1111"},
+			{"git_commit": "bbbbbbb2222 with uncommitted changes"}}, "aaaaaaa, bbbbbbb (with uncommitted changes)"},
+		{"unstamped", []map[string]any{{"git_head_at_finish": "ccccccc3333"}}, "unstamped, HEAD ccccccc"},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		if tt.builds != nil {
+			var segs []Segment
+			for _, b := range tt.builds {
+				segs = append(segs, Segment{Build: b})
+			}
+			data, err := json.Marshal(segs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, SegmentsFile), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := trainedBy(dir); err != nil || got != tt.want {
+			t.Errorf("%s: trainedBy = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
 	}
 }
