@@ -2,7 +2,8 @@
 // it): in headless Chromium (Debian's, through playwright-core: never a downloaded browser) it
 // opens a notebook, runs every cell, waits for the explorer's controls, moves a slider (or picks
 // a class), checks that the explorer's image changes, presses Done, waits for the notebook to
-// finish, and checks that no output is an error and that the explorer left its last image.
+// finish, and checks that no output is an error and that the explorer left its last image. It
+// also checks that the markdown's equations are rendered by MathJax.
 // Usage: node browser_test.mjs URL CONTROL   (CONTROL: "slider" or "select")
 import { createRequire } from "node:module";
 
@@ -20,6 +21,13 @@ try {
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   await page.goto(url);
   await page.waitForFunction(() => window.Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 120_000 });
+  // The equations of the markdown cells are rendered by MathJax, which Jupyter serves from
+  // Debian's libjs-mathjax (nothing fetched): MathJax output is present and no "$$" is left.
+  await page.waitForFunction(() => document.querySelectorAll(".text_cell_render .MathJax_Display").length > 0, null,
+    { timeout: 60_000 }).catch(() => fail("no equation rendered by MathJax within 60 s"));
+  const raw = await page.evaluate(() => [...document.querySelectorAll(".text_cell_render")].filter((e) => e.innerText.includes("$$")).length);
+  if (raw) fail(`${raw} markdown cells show raw $$: MathJax did not render them`);
+  log(`equations rendered (${await page.locator(".text_cell_render .MathJax_Display").count()} displayed)`);
   log("notebook open, kernel connected; running every cell");
   await page.evaluate(() => window.Jupyter.notebook.execute_all_cells());
 
