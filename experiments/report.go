@@ -183,22 +183,113 @@ func copyFile(src, dst string) error {
 	return atomicfile.Write(dst, data)
 }
 
-// WriteReport writes report.md and report.html into dir: the metrics table of the runs, then
-// every run's figures, copied under dir/figures/<experiment>/ so that the folder can be moved or
-// attached as it is. It returns the paths written. Every file is written whole or not at all.
+// reportRow is one measure of a report's table: its name, unit and split, and its value for each
+// run (empty where a run lacks it).
+type reportRow struct {
+	Name, Unit, Split string
+	Values            []string
+}
+
+// reportTable lays out the runs' measures with one row per measure and one column per run, so
+// that it fits a page for a few runs: the epochs, every test loss term (the objective first, in
+// the unit its run's figures use), every extra (named, united and ordered by metricInfos, printed
+// to its precision), the seconds per epoch and the backend. It returns the rows and the
+// descriptions of the extras shown, for the definitions under the table.
+func reportTable(runs []*Finished) (rows []reportRow, defs []metricInfo) {
+	header, table := MetricsTable(runs)
+	// The extras (between the test terms and the seconds per epoch) in metricInfos' order.
+	order := make([]int, len(header))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ea, eb := isExtraColumn(header[a]), isExtraColumn(header[b])
+		if ea && eb {
+			return metricRank(header[a]) - metricRank(header[b])
+		}
+		return 0
+	})
+	value := func(col int) []string {
+		v := make([]string, len(runs))
+		for i := range runs {
+			v[i] = table[i][col]
+		}
+		return v
+	}
+	for _, col := range order {
+		switch h := header[col]; {
+		case h == "run":
+		case h == "epochs":
+			rows = append(rows, reportRow{Name: "epochs trained", Values: value(col)})
+		case h == "s/epoch":
+			rows = append(rows, reportRow{Name: "training time per epoch", Unit: "seconds", Values: value(col)})
+		case h == "backend":
+			rows = append(rows, reportRow{Name: "backend", Values: value(col)})
+		case strings.HasPrefix(h, "test "):
+			term := strings.TrimPrefix(h, "test ")
+			unit := "per image"
+			for _, r := range runs {
+				if a, ok := r.Metrics.Axes[term]; ok && a.Unit != "" {
+					unit = a.Unit
+					break
+				}
+			}
+			rows = append(rows, reportRow{Name: strings.ReplaceAll(term, "_", " "), Unit: unit, Split: "test", Values: value(col)})
+		default:
+			m := describeMetric(h)
+			v := make([]string, len(runs))
+			for i, r := range runs {
+				if x, ok := r.Metrics.Extra[h]; ok {
+					v[i] = formatDigits(x, m.digits)
+				}
+			}
+			rows = append(rows, reportRow{Name: m.name, Unit: m.unit, Split: m.split, Values: v})
+			if m.about != "" {
+				defs = append(defs, m)
+			}
+		}
+	}
+	return rows, defs
+}
+
+// isExtraColumn says whether a column of MetricsTable holds an extra of metrics.json.
+func isExtraColumn(h string) bool {
+	return !slices.Contains([]string{"run", "epochs", "s/epoch", "backend"}, h) && !strings.HasPrefix(h, "test ")
+}
+
+// figureCaption is a report figure's caption: what the figure kind shows (figureKinds), of which
+// run after how many epochs, so that it stands alone when pasted elsewhere.
+func figureCaption(file string, m Metrics) string {
+	name := strings.TrimSuffix(filepath.Base(file), ".png")
+	about := strings.ReplaceAll(name, "_", " ")
+	for _, k := range figureKinds {
+		if k.name == name {
+			about = k.about
+		}
+	}
+	return fmt.Sprintf("%s. Run %s, after %d epochs.", about, m.Experiment, m.Epochs)
+}
+
+// WriteReport writes report.md and report.html into dir: the runs' measures in one table (a row
+// per measure with its unit and split, a column per run) with their definitions, then every
+// run's figures with captions that stand alone, copied under dir/figures/<experiment>/ so that
+// the folder can be moved or attached as it is. It returns the paths written. Every file is
+// written whole or not at all.
 func WriteReport(dir string, runs []*Finished) ([]string, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("report: no runs given: expected one or more run directories")
 	}
 	var written []string
-	type figure struct{ Title, Path string }
+	type figure struct{ Caption, Path string }
 	type section struct {
 		Name, Dir string
 		Figures   []figure
 	}
 	var sections []section
+	var names []string
 	for _, r := range runs {
-		s := section{Name: r.Metrics.Experiment, Dir: r.Dir}
+		names = append(names, r.Metrics.Experiment)
+		s := section{Name: r.Metrics.Experiment, Dir: filepath.Base(filepath.Clean(r.Dir))}
 		for _, src := range r.Figures {
 			rel := filepath.ToSlash(filepath.Join("figures", r.Metrics.Experiment, filepath.Base(src)))
 			dst := filepath.Join(dir, filepath.FromSlash(rel))
@@ -206,25 +297,30 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 				return written, err
 			}
 			written = append(written, dst)
-			title := strings.ReplaceAll(strings.TrimSuffix(filepath.Base(src), ".png"), "_", " ")
-			s.Figures = append(s.Figures, figure{Title: title, Path: rel})
+			s.Figures = append(s.Figures, figure{Caption: figureCaption(src, r.Metrics), Path: rel})
 		}
 		sections = append(sections, s)
 	}
-	header, rows := MetricsTable(runs)
+	rows, defs := reportTable(runs)
 
 	var md bytes.Buffer
 	md.WriteString("# vaekit report\n\n")
-	md.WriteString("Test figures per image after the last epoch; loss terms in the units of each run's metrics.json.\n\n")
-	md.WriteString("| " + strings.Join(header, " | ") + " |\n")
-	md.WriteString("|" + strings.Repeat(" --- |", len(header)) + "\n")
-	for _, row := range rows {
-		md.WriteString("| " + strings.Join(row, " | ") + " |\n")
+	md.WriteString("Each run's measures after its last epoch, per image where the unit says so.\n\n")
+	md.WriteString("| measure | unit | on | " + strings.Join(names, " | ") + " |\n")
+	md.WriteString("|" + strings.Repeat(" --- |", 3+len(names)) + "\n")
+	for _, r := range rows {
+		md.WriteString("| " + strings.Join(append([]string{r.Name, r.Unit, r.Split}, r.Values...), " | ") + " |\n")
+	}
+	if len(defs) > 0 {
+		md.WriteString("\n")
+		for _, d := range defs {
+			fmt.Fprintf(&md, "- **%s**: %s.\n", d.name, d.about)
+		}
 	}
 	for _, s := range sections {
 		fmt.Fprintf(&md, "\n## %s\n\nRun directory: `%s`\n", s.Name, s.Dir)
 		for _, f := range s.Figures {
-			fmt.Fprintf(&md, "\n![%s](%s)\n", f.Title, f.Path)
+			fmt.Fprintf(&md, "\n![%s](%s)\n\n%s\n", f.Caption, f.Path, f.Caption)
 		}
 	}
 	mdPath := filepath.Join(dir, "report.md")
@@ -235,7 +331,12 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 
 	htmlPath := filepath.Join(dir, "report.html")
 	err := atomicfile.WriteFunc(htmlPath, func(w io.Writer) error {
-		return reportHTML.Execute(w, map[string]any{"Header": header, "Rows": rows, "Sections": sections})
+		type definition struct{ Name, About string }
+		var definitions []definition
+		for _, d := range defs {
+			definitions = append(definitions, definition{d.name, d.about})
+		}
+		return reportHTML.Execute(w, map[string]any{"Runs": names, "Rows": rows, "Definitions": definitions, "Sections": sections})
 	})
 	if err != nil {
 		return written, err
@@ -245,15 +346,21 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 
 var reportHTML = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>vaekit report</title>
-<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}td:first-child,th:first-child{text-align:left}
-figure{display:inline-block;margin:.5em}img{max-width:32em}</style></head><body>
+<style>
+body{font-family:"DejaVu Sans",sans-serif;max-width:60em;margin:1em auto;padding:0 1em;line-height:1.4}
+table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ccc;padding:.25em .6em;text-align:right}
+td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}th{border-bottom:2px solid #444}
+dl{font-size:.9em}dt{font-weight:bold;float:left;clear:left;margin-right:.4em}dd{margin:0 0 .3em 0}
+figure{margin:1em 0;break-inside:avoid;page-break-inside:avoid}img{max-width:100%}figcaption{font-size:.9em;color:#333}
+@media print{body{max-width:none;margin:0}h2{break-before:page}@page{size:A4;margin:15mm}}
+</style></head><body>
 <h1>vaekit report</h1>
-<p>Test figures per image after the last epoch; loss terms in the units of each run's metrics.json.</p>
-<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+<p>Each run's measures after its last epoch, per image where the unit says so.</p>
+<table><tr><th>measure</th><th>unit</th><th>on</th>{{range .Runs}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Name}}</td><td>{{.Unit}}</td><td>{{.Split}}</td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
+{{if .Definitions}}<dl>{{range .Definitions}}<dt>{{.Name}}</dt><dd>{{.About}}.</dd>{{end}}</dl>{{end}}
 {{range .Sections}}<h2>{{.Name}}</h2><p>Run directory: <code>{{.Dir}}</code></p>
-{{range .Figures}}<figure><img src="{{.Path}}" alt="{{.Title}}"><figcaption>{{.Title}}</figcaption></figure>
+{{range .Figures}}<figure><img src="{{.Path}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}</body></html>
 `))

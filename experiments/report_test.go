@@ -70,7 +70,18 @@ func TestMetricsTableAndReport(t *testing.T) {
 		t.Errorf("wrote %d files, want 3 figures, report.md and report.html", len(written))
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
-	for _, want := range []string{"| vae-run | 20 | 101.40 |", "## vq-run", "![code map](figures/vq-run/code_map.png)"} {
+	// One row per measure with its unit and split and a column per run; the extras named and
+	// printed to their precision (3 digits for a fraction), defined under the table; captions
+	// that say what the figure shows, of which run, after how many epochs; no absolute paths.
+	for _, want := range []string{
+		"| measure | unit | on | vae-run | vq-run |",
+		"| epochs trained |  |  | 20 | 2 |",
+		"| loss | per image | test | 101.40 | 198.65 |",
+		"| codes in use | fraction | test |  | 0.883 |",
+		"- **codes in use**: share of the codebook chosen at least once on the test images.",
+		"## vq-run\n\nRun directory: `b`",
+		"![Test images above their VQ-VAE code grids, one colour and number per code. Run vq-run, after 2 epochs.](figures/vq-run/code_map.png)",
+	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
 		}
@@ -79,7 +90,8 @@ func TestMetricsTableAndReport(t *testing.T) {
 		t.Errorf("copied figure: %q, %v", b, err)
 	}
 	html, _ := os.ReadFile(filepath.Join(out, "report.html"))
-	if !strings.Contains(string(html), `<img src="figures/vae-run/loss_curves.png"`) || !strings.Contains(string(html), "<td>101.40</td>") {
+	if !strings.Contains(string(html), `<img src="figures/vae-run/loss_curves.png"`) || !strings.Contains(string(html), "<td>101.40</td>") ||
+		!strings.Contains(string(html), "<dt>codes in use</dt>") || strings.Contains(string(html), root) {
 		t.Errorf("report.html lacks the table or the figures:\n%s", html)
 	}
 	if _, err := WriteReport(out, nil); err == nil {
@@ -87,5 +99,33 @@ func TestMetricsTableAndReport(t *testing.T) {
 	}
 	if _, err := ReadFinished(filepath.Join(root, "missing")); err == nil || !strings.Contains(err.Error(), "metrics") {
 		t.Errorf("ReadFinished of a missing run: error %v", err)
+	}
+}
+
+// Measures print to their precision without an exponent, and an NLL key of any k is named with it.
+func TestMetricDescriptions(t *testing.T) {
+	for _, tt := range []struct {
+		v      float64
+		digits int
+		want   string
+	}{{101.4026, 4, "101.4"}, {0.8828125, 3, "0.883"}, {95.624, 4, "95.62"}, {8, 2, "8.0"}, {0.0043, 3, "0.00430"}, {24012.6, 4, "24013"}, {0, 3, "0"}} {
+		if got := formatDigits(tt.v, tt.digits); got != tt.want {
+			t.Errorf("formatDigits(%g, %d) = %q, want %q", tt.v, tt.digits, got, tt.want)
+		}
+	}
+	if m := describeMetric("test_nll_iw_k5000_nats"); m.name != "NLL, k = 5000" || m.unit != "nats per image" {
+		t.Errorf("describeMetric(test_nll_iw_k5000_nats) = %+v", m)
+	}
+	if m := describeMetric("something_new"); m.name != "something_new" || m.about != "" {
+		t.Errorf("describeMetric of an unknown key = %+v, want the key as its name", m)
+	}
+	// Every extra the evaluation writes has a description (the keys are spelled in the code).
+	for _, key := range []string{"test_reconstruction_bce_nats", "test_reconstruction_squared_error", "test_active_units_dimensions",
+		"test_mutual_information_nats", "sample_frechet_distance_features", "sample_kernel_distance_features", "sample_precision_fraction",
+		"sample_recall_fraction", "sample_score_classes", "sample_confidence_fraction", "sample_class_entropy_nats", "class_fidelity_fraction",
+		"classifier_test_accuracy_fraction", "test_accuracy_fraction", "codebook_perplexity_codes", "codes_in_use_fraction", "code_prior_test_nll_nats"} {
+		if describeMetric(key).about == "" {
+			t.Errorf("%s has no description", key)
+		}
 	}
 }
