@@ -27,7 +27,7 @@ ORT_LIB := $(HOME)/.local/lib/onnxruntime/libonnxruntime.so
 PLAYWRIGHT_VERSION := 1.65.1
 PLAYWRIGHT_DIR := $(VAEKIT_CACHE)/browser
 
-.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime browser-test
+.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime browser-test report-latex
 
 all: test
 
@@ -85,6 +85,18 @@ test: deps data onnxruntime
 	$(MAKE) reproduce QUICK=1
 	$(MAKE) notebooks
 	$(MAKE) browser-test
+	$(MAKE) report-latex
+
+## report-latex: a report of two recorded runs in LaTeX compiles with Debian's TeX (installed
+## here if missing: texlive-latex-base and texlive-latex-recommended, about 100 MB; the compile
+## takes 2 s).
+report-latex: deps
+	command -v pdflatex >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq texlive-latex-base texlive-latex-recommended; }
+	rm -rf $(RUNS)/report-latex
+	$(GO) run ./experiments/cmd/experiments report -o $(RUNS)/report-latex docs/records/mnist-mlp-vae docs/records/mnist-prior-cvae
+	cd $(RUNS)/report-latex && pdflatex -interaction=nonstopmode -halt-on-error report-standalone.tex >pdflatex.log \
+	  || { tail -30 pdflatex.log; exit 1; }
+	@echo "ok   $(RUNS)/report-latex/report-standalone.pdf compiled"
 
 ## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
 ## resumable, finished runs skipped), each finished run recorded in docs/records, then the page. QUICK=1: a few steps each, into

@@ -66,8 +66,19 @@ func TestMetricsTableAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(written) != 5 {
-		t.Errorf("wrote %d files, want 3 figures, report.md and report.html", len(written))
+	if len(written) != 7 {
+		t.Errorf("wrote %d files, want 3 figures, report.md, report.html, report.tex and report-standalone.tex", len(written))
+	}
+	// LaTeX: a booktabs table with the same rows, escaped, and a figure environment per figure.
+	tex, _ := os.ReadFile(filepath.Join(out, "report.tex"))
+	for _, want := range []string{`\begin{tabular}{lllrr}`, `measure & unit & on & vae-run & vq-run \\`, `codes in use & fraction & test &  & 0.883 \\`,
+		`\includegraphics[width=\linewidth]{figures/vq-run/code_map.png}`, `\caption{Test images above their VQ-VAE code grids, one colour and number per code. Run vq-run, after 2 epochs.}`} {
+		if !strings.Contains(string(tex), want) {
+			t.Errorf("report.tex lacks %q:\n%s", want, tex)
+		}
+	}
+	if got := latexEscape(`50% of x_1 & {a} #2 $3 ~ ^`); got != `50\% of x\_1 \& \{a\} \#2 \$3 \textasciitilde{} \textasciicircum{}` {
+		t.Errorf("latexEscape = %q", got)
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
 	// One row per measure with its unit and split and a column per run; the extras named and

@@ -60,7 +60,7 @@ func usage() error {
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
 		"       experiments judge [-runs DIR] [-o experiments/judges] mnist|fashion-mnist (train the data set's classifier at full settings and record it as the judge every run embeds)\n" +
-		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md and report.html with the table and the figures, redrawn at that size if given)")
+		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md, report.html and LaTeX's report.tex with the table and the figures, redrawn at that size if given)")
 }
 
 // checkOnlyForTests makes every run a -check run: the fuzz test drives run with random
@@ -297,7 +297,7 @@ func cmdTableOrReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s and %s (%d figures)\n", filepath.Join(*out, "report.md"), filepath.Join(*out, "report.html"), len(written)-2)
+	fmt.Printf("wrote report.md, report.html, report.tex and report-standalone.tex in %s (%d figures)\n", *out, len(experiments.PNGs(written)))
 	return nil
 }
 
