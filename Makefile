@@ -87,13 +87,15 @@ test: deps data onnxruntime
 	$(MAKE) browser-test
 	$(MAKE) report-latex
 
-## report-latex: a report of two recorded runs in LaTeX compiles with Debian's TeX (installed
-## here if missing: texlive-latex-base and texlive-latex-recommended, about 100 MB; the compile
-## takes 2 s).
-report-latex: deps
+## report-latex: a report of two recorded runs in all its forms: printed to A4 PDF through
+## Debian's Chromium (the HTML's print layout: a page per run at least), and its LaTeX compiled
+## with Debian's TeX (installed here if missing: texlive-latex-base and texlive-latex-recommended,
+## about 100 MB; the compile takes 2 s).
+report-latex: deps /usr/bin/chromium
 	command -v pdflatex >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq texlive-latex-base texlive-latex-recommended; }
 	rm -rf $(RUNS)/report-latex
-	$(GO) run ./experiments/cmd/experiments report -o $(RUNS)/report-latex docs/records/mnist-mlp-vae docs/records/mnist-prior-cvae
+	$(GO) run ./experiments/cmd/experiments report -pdf -o $(RUNS)/report-latex docs/records/mnist-mlp-vae docs/records/mnist-prior-cvae
+	/usr/bin/python3 -c 'import re,sys; n=len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1],"rb").read())); print(f"ok   report.pdf: {n} A4 pages"); sys.exit(n < 3)' $(RUNS)/report-latex/report.pdf
 	cd $(RUNS)/report-latex && pdflatex -interaction=nonstopmode -halt-on-error report-standalone.tex >pdflatex.log \
 	  || { tail -30 pdflatex.log; exit 1; }
 	@echo "ok   $(RUNS)/report-latex/report-standalone.pdf compiled"

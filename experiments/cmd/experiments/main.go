@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -60,7 +61,7 @@ func usage() error {
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
 		"       experiments judge [-runs DIR] [-o experiments/judges] mnist|fashion-mnist (train the data set's classifier at full settings and record it as the judge every run embeds)\n" +
-		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md, report.html and LaTeX's report.tex with the table and the figures, redrawn at that size if given)")
+		"       experiments report [-o DIR] [-width CM] [-dpi N] [-font PT] RUNDIR... (report.md, report.html and LaTeX's report.tex with the table and the figures, redrawn at that size if given; -pdf: report.pdf through Chromium)")
 }
 
 // checkOnlyForTests makes every run a -check run: the fuzz test drives run with random
@@ -251,8 +252,23 @@ func cmdTableOrReport(args []string) error {
 	width := fs.Float64("width", 0, "report: redraw the figures this many centimetres wide (0: copy the run's own)")
 	dpi := fs.Int("dpi", 0, "report: redraw the figures' PNGs at this resolution (0: copy the run's own)")
 	fontSize := fs.Float64("font", 0, "report: redraw the figures with type of this many points (0: copy the run's own)")
+	pdf := fs.Bool("pdf", false, "report: also print report.html to report.pdf (A4) with Debian's Chromium")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	chromium := ""
+	if *pdf {
+		// Checked before any run is read, so that a missing browser is one line, not a report
+		// without its PDF.
+		for _, name := range []string{"chromium", "chromium-browser"} {
+			if p, err := exec.LookPath(name); err == nil {
+				chromium = p
+				break
+			}
+		}
+		if chromium == "" {
+			return fmt.Errorf("-pdf: no chromium on PATH: expected Debian's (sudo apt-get install chromium), which prints the HTML report to PDF")
+		}
 	}
 	redraw := *width != 0 || *dpi != 0 || *fontSize != 0
 	style := figures.Style{Width: *width, DPI: *dpi, FontSize: *fontSize}
@@ -298,6 +314,21 @@ func cmdTableOrReport(args []string) error {
 		return err
 	}
 	fmt.Printf("wrote report.md, report.html, report.tex and report-standalone.tex in %s (%d figures)\n", *out, len(experiments.PNGs(written)))
+	if chromium != "" {
+		html, err := filepath.Abs(filepath.Join(*out, "report.html"))
+		if err != nil {
+			return err
+		}
+		pdfPath := filepath.Join(*out, "report.pdf")
+		cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--print-to-pdf="+pdfPath, "file://"+html)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("printing %s to PDF with %s: %v\n%s", html, chromium, err, msg)
+		}
+		if _, err := os.Stat(pdfPath); err != nil {
+			return fmt.Errorf("printing %s to PDF with %s: no PDF written", html, chromium)
+		}
+		fmt.Println("printed", pdfPath)
+	}
 	return nil
 }
 
