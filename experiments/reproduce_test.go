@@ -373,3 +373,32 @@ func TestReferenceLogs(t *testing.T) {
 		t.Error("a missing reference log read without an error")
 	}
 }
+
+// The page says, beside a recipe's numbers, what the recipe makes of them: test images trained
+// on, a KL averaged over dimensions, a KL weight other than 1; a plain recipe has nothing to say.
+func TestRecipeCaveats(t *testing.T) {
+	for _, tt := range []struct {
+		experiment string
+		want       []string
+	}{
+		{"fashion-conv-vae", []string{"test images are part of its training data", "vae_kl_reduction = mean"}},
+		{"mnist-dcgan", []string{"test images are part of its training data"}},
+		{"mnist-mlp-beta-vae", []string{"weighted by beta = 4"}},
+		{"mnist-mlp-vae", nil},
+	} {
+		exp, err := Lookup(tt.experiment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := recipeCaveats(exp)
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: caveats %q, want %d", tt.experiment, got, len(tt.want))
+			continue
+		}
+		for i, w := range tt.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("%s: caveat %q lacks %q", tt.experiment, got[i], w)
+			}
+		}
+	}
+}

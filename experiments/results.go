@@ -17,6 +17,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/training"
+	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
 // logComparison compares the training history with a source's per-epoch log: for every term,
@@ -219,6 +220,9 @@ func reproductionSection(r Reproduction, exp Experiment, h *history.History, m M
 	section := fmt.Sprintf("## %s\n\n%s\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Experiment, r.Experiment)
 	if r.Note != "" {
 		section = fmt.Sprintf("## %s\n\n%s. Note: %s.\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Note, r.Experiment, r.Experiment)
+	}
+	if c := recipeCaveats(exp); len(c) > 0 {
+		section += "\nRead with care: " + strings.Join(c, "; ") + ".\n"
 	}
 	pictures, err := qualitativeFigures(runsDir, figDir, r.Experiment)
 	if err != nil {
@@ -455,4 +459,23 @@ func trainedBy(dir string) (string, error) {
 		}
 	}
 	return strings.Join(names, ", "), nil
+}
+
+// recipeCaveats are what the recipe makes of its numbers that a reader could take otherwise,
+// said beside them on the page, from the recipe itself: test images that were trained on, a
+// loss that is not the negative ELBO, a run shorter than its source's.
+func recipeCaveats(exp Experiment) []string {
+	var c []string
+	if exp.TrainOnAll {
+		c = append(c, "its test images are part of its training data (as in its source), so its test curve and any "+
+			"test measure are not held out")
+	}
+	if v, ok := exp.Params[vae.ParamKLReduction]; ok && v == "mean" {
+		c = append(c, "its loss is the reconstruction plus the KL averaged over the latent dimensions (vae_kl_reduction = "+
+			"mean), an effective beta below 1: not the negative ELBO, though it is in nats per image")
+	}
+	if v, ok := exp.Params[vae.ParamBeta].(float64); ok && v != 1 {
+		c = append(c, fmt.Sprintf("its KL is weighted by beta = %g, so its loss is not the negative ELBO", v))
+	}
+	return c
 }
