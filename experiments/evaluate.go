@@ -59,13 +59,16 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 	if k, key := t.nllSamples(opts); k > 0 {
 		if prev, ok := t.previousExtra(m.Epochs, key); ok {
 			extra[key] = prev // the estimate of this checkpoint with this k is already known
+			if p := readMetrics(t.Dir); p != nil {
+				m.NLLBackend = p.NLLBackend
+			}
 		} else {
 			t.phase("evaluate nll")
-			nll, err := t.importanceWeightedNLL(ctx, test, k, opts.Log)
+			nll, backend, err := t.importanceWeightedNLL(ctx, test, k, opts.Log)
 			if err != nil {
 				return err
 			}
-			extra[key] = nll
+			extra[key], m.NLLBackend = nll, backend
 		}
 	}
 	if t.Prior != nil {
@@ -139,13 +142,14 @@ func likelihoodSamples(k int, m vaekit.Model, scope *model.Scope, opts Options) 
 }
 
 // importanceWeightedNLL estimates the NLL of the test set (as evaluated) with k importance
-// samples, showing its progress on log.
-func (t *Trained) importanceWeightedNLL(ctx context.Context, test *datasets.Set, k int, log io.Writer) (float64, error) {
+// samples, showing its progress on log, and names the backend it ran on.
+func (t *Trained) importanceWeightedNLL(ctx context.Context, test *datasets.Set, k int, log io.Writer) (float64, string, error) {
 	backend, store, err := nllOn(t.Backend, t.Store, t.Dir, log)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	return t.Model.(vaekit.Likelihood).ImportanceWeightedNLL(backend, store, test, vaekit.NLLOptions{K: k, Seed: 1, Progress: log, Context: ctx})
+	nll, err := t.Model.(vaekit.Likelihood).ImportanceWeightedNLL(backend, store, test, vaekit.NLLOptions{K: k, Seed: 1, Progress: log, Context: ctx})
+	return nll, backend.Name(), err
 }
 
 // nllOn returns where to estimate the NLL of the model in store, on backend, of the run in dir:

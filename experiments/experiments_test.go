@@ -101,6 +101,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 				if nll, ok := metrics.Extra["test_nll_iw_k4_nats"]; !ok || !(nll > 0) {
 					t.Errorf("metrics.json: importance-weighted NLL %v (present %v), want a positive number of nats", nll, ok)
 				}
+				if metrics.NLLBackend == "" {
+					t.Error("metrics.json does not name the backend the NLL ran on")
+				}
 			}
 			if exp.CodePrior != nil {
 				if nll := metrics.Extra["code_prior_test_nll_nats"]; !(nll > 0) {

@@ -37,6 +37,9 @@ type Metrics struct {
 	// the invocations that finished (evaluation, figures).
 	WallUnknown bool   `json:"wall_seconds_unknown,omitempty"`
 	Backend     string `json:"backend"`
+	// NLLBackend names the backend the importance-weighted NLL ran on, when the run estimates
+	// one: it may differ from the training's (backends.ForWork).
+	NLLBackend string `json:"nll_backend,omitempty"`
 	// Extra holds family-specific test figures, each name ending with its unit.
 	Extra map[string]float64 `json:"extra,omitempty"`
 	// ClassFidelity is, for a conditional run, the class-conditional fidelity of each class

@@ -147,6 +147,9 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 	backend, wall, epochs, builds := "", "", 0, ""
 	if ran {
 		backend, _, _ = strings.Cut(f.Metrics.Backend, " (")
+		if nb := f.Metrics.NLLBackend; nb != "" && nb != backend {
+			backend += "; NLL: " + nb
+		}
 		wall = wallCell(f.Metrics)
 		epochs = h.Epochs()
 		if builds, err = trainedBy(dir); err != nil {
