@@ -58,6 +58,9 @@ func TestResultsPageFromRunsAndStaleness(t *testing.T) {
 		t.Fatal("the quick run wrote no metrics.json")
 	}
 	backend, _, _ := strings.Cut(m.Backend, " (") // the backend the test ran on, by name
+	if m.NLLBackend != "" && m.NLLBackend != backend {
+		backend += "; NLL: " + m.NLLBackend // the estimate's own backend, named beside it
+	}
 	for _, want := range []string{"| mnist-mlp-vae | test loss (negative ELBO) | none published |", "| 2 / 20 | " + backend + " |",
 		"| fashion-conv-vae | train loss, epoch 1 | 301.94 [1] | not run yet |  | 0 / 100 |", "![mnist-mlp-vae](results/mnist-mlp-vae.png)", "<!-- run mnist-mlp-vae epochs=2 history="} {
 		if !strings.Contains(string(text), want) {
