@@ -58,10 +58,8 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 	}
 	if k, key := t.nllSamples(opts); k > 0 {
 		if prev, ok := t.previousExtra(m.Epochs, key); ok {
-			extra[key] = prev // the estimate of this checkpoint with this k is already known
-			if p := readMetrics(t.Dir); p != nil {
-				m.NLLBackend = p.NLLBackend
-			}
+			// The estimate of this checkpoint with this k is already known, and where it ran.
+			extra[key], m.NLLBackend = prev.Extra[key], prev.NLLBackend
 		} else {
 			t.phase("evaluate nll")
 			nll, backend, err := t.importanceWeightedNLL(ctx, test, k, opts.Log)
@@ -175,15 +173,15 @@ func nllOn(backend compute.Backend, store *model.Store, dir string, log io.Write
 	return other, saved, nil
 }
 
-// previousExtra returns a figure of the run's existing metrics.json if that was written after
-// the same number of epochs (so for the same checkpoint).
-func (t *Trained) previousExtra(epochs int, key string) (float64, bool) {
+// previousExtra returns the run's existing metrics.json if it was written after the same number
+// of epochs (so for the same checkpoint) and holds the figure named key.
+func (t *Trained) previousExtra(epochs int, key string) (*Metrics, bool) {
 	prev := readMetrics(t.Dir)
 	if prev == nil || prev.Epochs != epochs {
-		return 0, false
+		return nil, false
 	}
-	v, ok := prev.Extra[key]
-	return v, ok
+	_, ok := prev.Extra[key]
+	return prev, ok
 }
 
 // samplesPerClass is opts.SamplesPerClass, 100 by default: how many samples per class the
