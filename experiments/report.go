@@ -66,11 +66,9 @@ func drawnFigures(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// MetricsTable lays out the test metrics of several runs side by side: one row per run; columns
-// for the epochs, every test loss term (the objective first), every extra figure, the seconds
-// per epoch and the backend. A run without a column's figure gets an empty cell.
-func MetricsTable(runs []*Finished) (header []string, rows [][]string) {
-	var terms, extras []string
+// metricColumns are the measures several runs hold: every test loss term (the objective first,
+// then by name) and every extra, by name.
+func metricColumns(runs []*Finished) (terms, extras []string) {
 	for _, r := range runs {
 		for k := range r.Metrics.Test {
 			if !slices.Contains(terms, k) {
@@ -93,30 +91,45 @@ func MetricsTable(runs []*Finished) (header []string, rows [][]string) {
 		return strings.Compare(a, b)
 	})
 	slices.Sort(extras)
+	return terms, extras
+}
+
+// MetricsTable lays out the test metrics of several runs side by side: one row per run; columns
+// for the epochs, every test loss term (the objective first), every extra figure, the seconds
+// per epoch and the backend. A run without a column's figure gets an empty cell.
+func MetricsTable(runs []*Finished) (header []string, rows [][]string) {
+	terms, extras := metricColumns(runs)
 	header = []string{"run", "epochs"}
 	for _, t := range terms {
 		header = append(header, "test "+t)
 	}
 	header = append(header, extras...)
 	header = append(header, "s/epoch", "backend")
-	cell := func(m map[string]float64, k string) string {
-		if v, ok := m[k]; ok {
-			return formatNumber(v)
-		}
-		return ""
-	}
 	for _, r := range runs {
 		row := []string{r.Metrics.Experiment, strconv.Itoa(r.Metrics.Epochs)}
 		for _, t := range terms {
-			row = append(row, cell(r.Metrics.Test, t))
+			row = append(row, cell(r.Metrics.Test, t, formatNumber))
 		}
 		for _, e := range extras {
-			row = append(row, cell(r.Metrics.Extra, e))
+			row = append(row, cell(r.Metrics.Extra, e, formatNumber))
 		}
-		backend, _, _ := strings.Cut(r.Metrics.Backend, " (")
-		rows = append(rows, append(row, formatNumber(r.Metrics.SecondsPerEpoch), backend))
+		rows = append(rows, append(row, formatNumber(r.Metrics.SecondsPerEpoch), backendName(r.Metrics)))
 	}
 	return header, rows
+}
+
+// cell is a measure printed by format, or empty when m lacks it.
+func cell(m map[string]float64, key string, format func(float64) string) string {
+	if v, ok := m[key]; ok {
+		return format(v)
+	}
+	return ""
+}
+
+// backendName is the name of a run's training backend, without its configuration.
+func backendName(m Metrics) string {
+	name, _, _ := strings.Cut(m.Backend, " (")
+	return name
 }
 
 // formatNumber prints a figure with 4 significant digits, or 2 decimals when it is 100 or more.
@@ -196,65 +209,40 @@ type reportRow struct {
 // to its precision), the seconds per epoch and the backend. It returns the rows and the
 // descriptions of the extras shown, for the definitions under the table.
 func reportTable(runs []*Finished) (rows []reportRow, defs []metricInfo) {
-	header, table := MetricsTable(runs)
-	// The extras (between the test terms and the seconds per epoch) in metricInfos' order.
-	order := make([]int, len(header))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		ea, eb := isExtraColumn(header[a]), isExtraColumn(header[b])
-		if ea && eb {
-			return metricRank(header[a]) - metricRank(header[b])
-		}
-		return 0
-	})
-	value := func(col int) []string {
+	terms, extras := metricColumns(runs)
+	slices.SortStableFunc(extras, func(a, b string) int { return metricRank(a) - metricRank(b) })
+	each := func(f func(r *Finished) string) []string {
 		v := make([]string, len(runs))
-		for i := range runs {
-			v[i] = table[i][col]
+		for i, r := range runs {
+			v[i] = f(r)
 		}
 		return v
 	}
-	for _, col := range order {
-		switch h := header[col]; {
-		case h == "run":
-		case h == "epochs":
-			rows = append(rows, reportRow{Name: "epochs trained", Values: value(col)})
-		case h == "s/epoch":
-			rows = append(rows, reportRow{Name: "training time per epoch", Unit: "seconds", Values: value(col)})
-		case h == "backend":
-			rows = append(rows, reportRow{Name: "backend", Values: value(col)})
-		case strings.HasPrefix(h, "test "):
-			term := strings.TrimPrefix(h, "test ")
-			unit := "per image"
-			for _, r := range runs {
-				if a, ok := r.Metrics.Axes[term]; ok && a.Unit != "" {
-					unit = a.Unit
-					break
-				}
-			}
-			rows = append(rows, reportRow{Name: strings.ReplaceAll(term, "_", " "), Unit: unit, Split: "test", Values: value(col)})
-		default:
-			m := describeMetric(h)
-			v := make([]string, len(runs))
-			for i, r := range runs {
-				if x, ok := r.Metrics.Extra[h]; ok {
-					v[i] = formatDigits(x, m.digits)
-				}
-			}
-			rows = append(rows, reportRow{Name: m.name, Unit: m.unit, Split: m.split, Values: v})
-			if m.about != "" {
-				defs = append(defs, m)
+	rows = append(rows, reportRow{Name: "epochs trained", Values: each(func(r *Finished) string { return strconv.Itoa(r.Metrics.Epochs) })})
+	for _, term := range terms {
+		unit := "per image"
+		for _, r := range runs {
+			if a, ok := r.Metrics.Axes[term]; ok && a.Unit != "" {
+				unit = a.Unit
+				break
 			}
 		}
+		rows = append(rows, reportRow{Name: strings.ReplaceAll(term, "_", " "), Unit: unit, Split: "test",
+			Values: each(func(r *Finished) string { return cell(r.Metrics.Test, term, formatNumber) })})
 	}
+	for _, key := range extras {
+		m := describeMetric(key)
+		format := func(v float64) string { return formatDigits(v, m.digits) }
+		rows = append(rows, reportRow{Name: m.name, Unit: m.unit, Split: m.split,
+			Values: each(func(r *Finished) string { return cell(r.Metrics.Extra, key, format) })})
+		if m.about != "" {
+			defs = append(defs, m)
+		}
+	}
+	rows = append(rows, reportRow{Name: "training time per epoch", Unit: "seconds",
+		Values: each(func(r *Finished) string { return formatNumber(r.Metrics.SecondsPerEpoch) })})
+	rows = append(rows, reportRow{Name: "backend", Values: each(func(r *Finished) string { return backendName(r.Metrics) })})
 	return rows, defs
-}
-
-// isExtraColumn says whether a column of MetricsTable holds an extra of metrics.json.
-func isExtraColumn(h string) bool {
-	return !slices.Contains([]string{"run", "epochs", "s/epoch", "backend"}, h) && !strings.HasPrefix(h, "test ")
 }
 
 // figureCaption is a report figure's caption: what the figure kind shows (figureKinds), of which

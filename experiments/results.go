@@ -146,7 +146,7 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 	ran := errF == nil && errH == nil
 	backend, wall, epochs, builds := "", "", 0, ""
 	if ran {
-		backend, _, _ = strings.Cut(f.Metrics.Backend, " (")
+		backend = backendName(f.Metrics)
 		if nb := f.Metrics.NLLBackend; nb != "" && nb != backend {
 			backend += "; NLL: " + nb
 		}
