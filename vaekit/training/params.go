@@ -127,9 +127,13 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 	// Every value the store sets is checked against its declaration (kind, range, choices), the
 	// reconstruction kind too, which the graph reads later: a typo is reported before any data
 	// is loaded or anything is written.
-	for _, name := range []string{ParamOptimizer, ParamLearningRate, ParamBatchSize, ParamEpochs, ParamSeed, ParamBinarize,
-		ParamOnNaN, ParamAdamBeta1, ParamAdamEpsilon, ParamLearningRateSchedule, ParamBatchNormBatches, ParamInitializer,
-		vaekit.ParamReconstruction} {
+	names := []string{vaekit.ParamReconstruction}
+	for _, s := range trainingSpecs {
+		if !s.Internal { // set by vaekit itself, not by users
+			names = append(names, s.Name)
+		}
+	}
+	for _, name := range names {
 		if v, ok := root.GetParam(name); ok {
 			if _, err := paramtable.Check(name, v); err != nil {
 				return TrainingParams{}, err
@@ -246,26 +250,26 @@ func jsonOrSprint(data []byte, err error, v any) string {
 	return string(data)
 }
 
-// The parameters of the training loop (see the constants' docs).
-func init() {
-	paramtable.Declare(
-		paramtable.Spec{Name: ParamFrozenVariables, Kind: paramtable.KindStrings, Internal: true, Doc: "variables the checkpoint does not train"},
-		paramtable.Spec{Name: norm.AveragesUpdatesTriggerParam, Kind: paramtable.KindBool, Internal: true, Doc: "set by GoMLX's BatchNorm in the stores it builds"},
-		paramtable.Spec{Name: ParamOptimizer, Kind: paramtable.KindChoice, Choices: Optimizers, Default: "adam", Doc: "the optimizer"},
-		paramtable.Spec{Name: ParamLearningRate, Kind: paramtable.KindFloat, Range: paramtable.Above(0), Default: 1e-3, Doc: "the optimizer's learning rate"},
-		paramtable.Spec{Name: ParamBatchSize, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Default: 128, Doc: "images per training step (at most the training images)"},
-		paramtable.Spec{Name: ParamEpochs, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 10, Doc: "passes over the training set"},
-		paramtable.Spec{Name: ParamSeed, Kind: paramtable.KindInt64, Default: int64(0), Doc: "seeds the initialization, the data order, the sampling and the binarization"},
-		paramtable.Spec{Name: ParamBinarize, Kind: paramtable.KindChoice, Choices: Binarizations, Default: "none",
-			Doc: "binary pixels: none, static (threshold 0.5) or dynamic (a fresh Bernoulli draw each epoch)"},
-		paramtable.Spec{Name: ParamOnNaN, Kind: paramtable.KindChoice, Choices: NaNPolicies, Default: "stop", Doc: "what a non-finite loss does: stop the run or skip the batch"},
-		paramtable.Spec{Name: ParamAdamBeta1, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0).Below(1), Default: 0.9, Doc: "Adam's decay of its running mean of gradients"},
-		paramtable.Spec{Name: ParamAdamEpsilon, Kind: paramtable.KindFloat, Range: paramtable.Above(0), Default: 1e-7, Doc: "Adam's epsilon (Keras' 1e-7; the IWAE paper's 1e-4)"},
-		paramtable.Spec{Name: ParamLearningRateSchedule, Kind: paramtable.KindChoice, Choices: LearningRateSchedules, Default: "constant",
-			Doc: "constant, or iwae: stages of 3^i epochs at learning_rate x 10^(-i/7) (Burda et al. 2016)"},
-		paramtable.Spec{Name: ParamBatchNormBatches, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 100,
-			Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
-		paramtable.Spec{Name: ParamInitializer, Kind: paramtable.KindChoice, Choices: Initializers, Default: "he_normal",
-			Doc: "initial weights: he_normal (GoMLX's) or glorot_uniform (Keras')"},
-	)
+// trainingSpecs declare the parameters of the training loop (see the constants' docs).
+var trainingSpecs = []paramtable.Spec{
+	paramtable.Spec{Name: ParamFrozenVariables, Kind: paramtable.KindStrings, Internal: true, Doc: "variables the checkpoint does not train"},
+	paramtable.Spec{Name: norm.AveragesUpdatesTriggerParam, Kind: paramtable.KindBool, Internal: true, Doc: "set by GoMLX's BatchNorm in the stores it builds"},
+	paramtable.Spec{Name: ParamOptimizer, Kind: paramtable.KindChoice, Choices: Optimizers, Default: "adam", Doc: "the optimizer"},
+	paramtable.Spec{Name: ParamLearningRate, Kind: paramtable.KindFloat, Range: paramtable.Above(0), Default: 1e-3, Doc: "the optimizer's learning rate"},
+	paramtable.Spec{Name: ParamBatchSize, Kind: paramtable.KindInt, Range: paramtable.AtLeast(1), Default: 128, Doc: "images per training step (at most the training images)"},
+	paramtable.Spec{Name: ParamEpochs, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 10, Doc: "passes over the training set"},
+	paramtable.Spec{Name: ParamSeed, Kind: paramtable.KindInt64, Default: int64(0), Doc: "seeds the initialization, the data order, the sampling and the binarization"},
+	paramtable.Spec{Name: ParamBinarize, Kind: paramtable.KindChoice, Choices: Binarizations, Default: "none",
+		Doc: "binary pixels: none, static (threshold 0.5) or dynamic (a fresh Bernoulli draw each epoch)"},
+	paramtable.Spec{Name: ParamOnNaN, Kind: paramtable.KindChoice, Choices: NaNPolicies, Default: "stop", Doc: "what a non-finite loss does: stop the run or skip the batch"},
+	paramtable.Spec{Name: ParamAdamBeta1, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0).Below(1), Default: 0.9, Doc: "Adam's decay of its running mean of gradients"},
+	paramtable.Spec{Name: ParamAdamEpsilon, Kind: paramtable.KindFloat, Range: paramtable.Above(0), Default: 1e-7, Doc: "Adam's epsilon (Keras' 1e-7; the IWAE paper's 1e-4)"},
+	paramtable.Spec{Name: ParamLearningRateSchedule, Kind: paramtable.KindChoice, Choices: LearningRateSchedules, Default: "constant",
+		Doc: "constant, or iwae: stages of 3^i epochs at learning_rate x 10^(-i/7) (Burda et al. 2016)"},
+	paramtable.Spec{Name: ParamBatchNormBatches, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 100,
+		Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
+	paramtable.Spec{Name: ParamInitializer, Kind: paramtable.KindChoice, Choices: Initializers, Default: "he_normal",
+		Doc: "initial weights: he_normal (GoMLX's) or glorot_uniform (Keras')"},
 }
+
+func init() { paramtable.Declare(trainingSpecs...) }
