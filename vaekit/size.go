@@ -67,19 +67,6 @@ func ConvStackSize(shape []int, filters []int, norm bool) (Size, int) {
 // halved is the size of a side after a stride-2 convolution with "same" padding.
 func halved(n int) int { return (n + 1) / 2 }
 
-// getInt and the others read a checked parameter for a family, or its declared default.
-func getInt(p paramtable.Values, name, family string) int {
-	v, _ := p.Get(name, family)
-	i, _ := v.(int)
-	return i
-}
-
-func getInts(p paramtable.Values, name, family string) []int {
-	v, _ := p.Get(name, family)
-	l, _ := v.([]int)
-	return l
-}
-
 // EncoderSize is the size of EncoderFeatures for images of the given shape with cond extra
 // inputs (a one-hot class), and the width of the features it gives.
 func EncoderSize(p paramtable.Values, family string, shape []int, cond int) (Size, int) {
@@ -88,20 +75,20 @@ func EncoderSize(p paramtable.Values, family string, shape []int, cond int) (Siz
 	if v, _ := p.Get(ParamArchitecture, family); v == ArchConv {
 		in := c + cond
 		norm, _ := p.Get(ParamConvBatchNorm, family)
-		for _, f := range getInts(p, ParamConvFilters, family) {
+		for _, f := range p.Ints(ParamConvFilters, family) {
 			h, w = halved(h), halved(w)
 			s = s.Add(conv(3, in, f, h, w, norm == true))
 			in = f
 		}
 		features := h * w * in
-		if width := getInt(p, ParamConvDense, family); width > 0 {
+		if width := p.Int(ParamConvDense, family); width > 0 {
 			s = s.Add(DenseSize(features, width))
 			features = width
 		}
 		return s, features
 	}
 	in := h*w*c + cond
-	for _, width := range getInts(p, ParamMLPHidden, family) {
+	for _, width := range p.Ints(ParamMLPHidden, family) {
 		s = s.Add(DenseSize(in, width))
 		in = width
 	}
@@ -114,7 +101,7 @@ func DecoderSize(p paramtable.Values, family string, shape []int, in int) Size {
 	h, w, c := shape[0], shape[1], shape[2]
 	var s Size
 	if v, _ := p.Get(ParamArchitecture, family); v == ArchConv {
-		filters := getInts(p, ParamConvFilters, family)
+		filters := p.Ints(ParamConvFilters, family)
 		norm, _ := p.Get(ParamConvBatchNorm, family)
 		n := len(filters)
 		gh, gw := h>>n, w>>n
@@ -127,7 +114,7 @@ func DecoderSize(p paramtable.Values, family string, shape []int, in int) Size {
 		}
 		return s.Add(conv(3, cin, c, h, w, false))
 	}
-	hidden := getInts(p, ParamMLPHidden, family)
+	hidden := p.Ints(ParamMLPHidden, family)
 	for i := len(hidden) - 1; i >= 0; i-- {
 		s = s.Add(DenseSize(in, hidden[i]))
 		in = hidden[i]

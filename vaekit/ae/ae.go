@@ -125,7 +125,7 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 
 // Size implements vaekit.Sized: the encoder, the code layer and the decoder.
 func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
-	latent, _ := p.Get(vaekit.ParamLatentDim, family)
+	latent := p.Int(vaekit.ParamLatentDim, family)
 	enc, features := vaekit.EncoderSize(p, family, shape, 0)
-	return enc.Add(vaekit.DenseSize(features, latent.(int))).Add(vaekit.DecoderSize(p, family, shape, latent.(int)))
+	return enc.Add(vaekit.DenseSize(features, latent)).Add(vaekit.DecoderSize(p, family, shape, latent))
 }

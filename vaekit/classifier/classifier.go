@@ -203,9 +203,7 @@ func (Model) TermAxes(*model.Store) map[string]history.Axis {
 
 // Size implements vaekit.Sized: the convolutions, the hidden layer and the logits.
 func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
-	filters, _ := p.Get(vaekit.ParamConvFilters, family)
-	hidden, _ := p.Get(ParamHidden, family)
-	classes, _ := p.Get(vaekit.ParamNumClasses, family)
-	s, features := vaekit.ConvStackSize(shape, filters.([]int), false)
-	return s.Add(vaekit.DenseSize(features, hidden.(int))).Add(vaekit.DenseSize(hidden.(int), classes.(int)))
+	hidden := p.Int(ParamHidden, family)
+	s, features := vaekit.ConvStackSize(shape, p.Ints(vaekit.ParamConvFilters, family), false)
+	return s.Add(vaekit.DenseSize(features, hidden)).Add(vaekit.DenseSize(hidden, p.Int(vaekit.ParamNumClasses, family)))
 }

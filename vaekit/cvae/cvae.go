@@ -156,9 +156,7 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis { return vae.T
 // Size implements vaekit.Sized: the VAE's layers with the one-hot class as extra inputs of the
 // encoder and decoder (concat), or a learned prior mean per class (prior).
 func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
-	latent, _ := p.Get(vaekit.ParamLatentDim, family)
-	classes, _ := p.Get(vaekit.ParamNumClasses, family)
-	d, k := latent.(int), classes.(int)
+	d, k := p.Int(vaekit.ParamLatentDim, family), p.Int(vaekit.ParamNumClasses, family)
 	if f, _ := p.Get(ParamForm, family); f == FormPrior {
 		s := vae.Model{}.Size(p, family, shape)
 		s.Weights += int64(k) * int64(d)

@@ -111,7 +111,6 @@ func init() {
 // Size implements vaekit.Sized: the discriminator (the encoder block and one logit) and the
 // generator (the decoder block).
 func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
-	latent, _ := p.Get(vaekit.ParamLatentDim, family)
 	disc, features := vaekit.EncoderSize(p, family, shape, 0)
-	return disc.Add(vaekit.DenseSize(features, 1)).Add(vaekit.DecoderSize(p, family, shape, latent.(int)))
+	return disc.Add(vaekit.DenseSize(features, 1)).Add(vaekit.DecoderSize(p, family, shape, p.Int(vaekit.ParamLatentDim, family)))
 }

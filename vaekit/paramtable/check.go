@@ -234,6 +234,20 @@ func (p Values) Get(name, family string) (any, bool) {
 	return nil, false
 }
 
+// Int is an int parameter as Get reads it (0 when neither set nor defaulted).
+func (p Values) Int(name, family string) int {
+	v, _ := p.Get(name, family)
+	i, _ := v.(int)
+	return i
+}
+
+// Ints is a list-of-ints parameter as Get reads it (nil when neither set nor defaulted).
+func (p Values) Ints(name, family string) []int {
+	v, _ := p.Get(name, family)
+	l, _ := v.([]int)
+	return l
+}
+
 // CheckAll checks every value of params for the model family (Check: type and range;
 // a parameter the family does not read is refused too), then the declared combinations
 // (DeclareRule). It returns the values as the store holds them. Keys may carry a scope

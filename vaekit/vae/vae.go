@@ -232,8 +232,8 @@ func KLPerDimension(backend compute.Backend, store *model.Store, set *datasets.S
 
 // Size implements vaekit.Sized: the encoder, the mean and log-variance layers and the decoder.
 func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
-	latent, _ := p.Get(vaekit.ParamLatentDim, family)
+	latent := p.Int(vaekit.ParamLatentDim, family)
 	enc, features := vaekit.EncoderSize(p, family, shape, 0)
-	head := vaekit.DenseSize(features, latent.(int))
-	return enc.Add(head).Add(head).Add(vaekit.DecoderSize(p, family, shape, latent.(int)))
+	head := vaekit.DenseSize(features, latent)
+	return enc.Add(head).Add(head).Add(vaekit.DecoderSize(p, family, shape, latent))
 }

@@ -340,10 +340,7 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 // Size implements vaekit.Sized: the encoder's convolutions and its 1 x 1 layer to the codes, the
 // codebook, and the decoder's transposed convolutions and output layer.
 func (Model) Size(p paramtable.Values, family string, shape []int) vaekit.Size {
-	fv, _ := p.Get(vaekit.ParamConvFilters, family)
-	kv, _ := p.Get(ParamNumCodes, family)
-	dv, _ := p.Get(ParamCodeDim, family)
-	filters, k, d := fv.([]int), kv.(int), dv.(int)
+	filters, k, d := p.Ints(vaekit.ParamConvFilters, family), p.Int(ParamNumCodes, family), p.Int(ParamCodeDim, family)
 	s, _ := vaekit.ConvStackSize(shape, filters, false)
 	gh, gw := shape[0]>>len(filters), shape[1]>>len(filters)
 	s = s.Add(vaekit.ConvSize(1, filters[len(filters)-1], d, gh, gw))
