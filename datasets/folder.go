@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -74,7 +75,7 @@ func Folder(dir string, opts FolderOptions) (Descriptor, error) {
 		if err != nil {
 			return Descriptor{}, err
 		}
-		img, err := png.Decode(strings.NewReader(string(data)))
+		img, err := png.Decode(bytes.NewReader(data))
 		if err != nil {
 			return Descriptor{}, fmt.Errorf("image %s: %v: expected a PNG file", filepath.Join(dir, p), err)
 		}

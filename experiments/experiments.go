@@ -37,7 +37,7 @@ type Experiment struct {
 	// TrainOnAll trains on the training and test images together (as the reference tutorials do);
 	// the test split is still evaluated every epoch, so its curve is not a held-out one.
 	TrainOnAll bool
-	Model      string         // a key of Models
+	Model      string         // a registered family (vaekit.FamilyByName)
 	Params     map[string]any // store parameters; see the Param constants of vaekit and the families
 	// CodePrior, for a VQ-VAE, holds the store parameters of the PixelCNN prior over its code
 	// grids (package pixelcnn), trained after the VQ-VAE on the codes of the training images so
