@@ -119,6 +119,7 @@ endif
 results: deps
 	rm -rf docs/results
 	$(GO) run ./experiments/cmd/experiments results -runs docs/records -o docs/RESULTS.md
+	$(GO) run ./experiments/cmd/experiments list -readme README.md
 
 test-short: deps
 	GOMLX_BACKEND=go $(GO) test -short ./...

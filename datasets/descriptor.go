@@ -13,6 +13,8 @@ import (
 // shapes from it; a data set is added by registering one descriptor with its loader.
 type Descriptor struct {
 	Name Name
+	// Title is the name a reader knows the data set by ("Fashion-MNIST"); empty: Name.
+	Title string
 	// Height, Width and Channels (1: grey, 3: colour) of every image.
 	Height, Width, Channels int
 	// Images is the number of images of each split.
@@ -30,6 +32,14 @@ type Descriptor struct {
 
 // ImageShape is [height, width, channels], as the model store's image_shape holds it.
 func (d Descriptor) ImageShape() []int { return []int{d.Height, d.Width, d.Channels} }
+
+// Titled is the data set's Title, or its Name when it has none.
+func (d Descriptor) Titled() string {
+	if d.Title != "" {
+		return d.Title
+	}
+	return string(d.Name)
+}
 
 var (
 	registryMu sync.RWMutex

@@ -131,10 +131,12 @@ func Load(name Name, split Split, opts Options) (*Set, error) {
 	return d.Load(split, opts)
 }
 
+var titles = map[Name]string{MNIST: "MNIST", FashionMNIST: "Fashion-MNIST"}
+
 // The IDX data sets: 28x28 grey images, 60,000 for training and 10,000 for testing.
 func init() {
 	for _, name := range []Name{MNIST, FashionMNIST} {
-		err := Register(Descriptor{Name: name, Height: 28, Width: 28, Channels: 1, Images: map[Split]int{Train: 60000, Test: 10000},
+		err := Register(Descriptor{Name: name, Title: titles[name], Height: 28, Width: 28, Channels: 1, Images: map[Split]int{Train: 60000, Test: 10000},
 			ClassNames: classNames[name], Checksums: checksums(name), Install: installHint[name],
 			Load: func(split Split, opts Options) (*Set, error) { return loadIDX(name, split, opts) }})
 		if err != nil {

@@ -123,6 +123,14 @@ func cmdParams(args []string) error {
 
 // cmdList runs `experiments list`.
 func cmdList(args []string) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	readme := fs.String("readme", "", "write the table of experiments into this README, between its markers, instead of listing them")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *readme != "" {
+		return experiments.WriteReadmeTable(*readme)
+	}
 	width := 0
 	for _, e := range experiments.Registry {
 		width = max(width, len(e.Name))
