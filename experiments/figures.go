@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -96,11 +97,32 @@ func (t *Trained) drawLatentManifold(dir, name string) ([]string, error) {
 	if !ok || gen.LatentDim(t.Store) != 2 {
 		return nil, nil
 	}
-	images, z0, z1, err := infer.ManifoldGrid(t.Backend, t.Store, t.Model, 20, 2)
+	// The grid covers where the prior puts its mass: [-2, 2] for N(0, I); for a class prior,
+	// every class's mean with 2 around it (its means can lie out to +-5).
+	scale := 2.0
+	marks, err := t.classMeans(len(t.Test.ClassNames), 2)
 	if err != nil {
 		return nil, err
 	}
-	return figures.LatentManifold(images, t.Test.Height, t.Test.Width, z0, z1, t.Experiment.Name+": the decoder's images of a 20 x 20 grid of z", t.figure(dir, name))
+	for _, m := range marks {
+		for _, v := range m {
+			scale = max(scale, math.Ceil(math.Abs(float64(v))+2))
+		}
+	}
+	images, z0, z1, err := infer.ManifoldGrid(t.Backend, t.Store, t.Model, 20, scale)
+	if err != nil {
+		return nil, err
+	}
+	decoder := "decoder"
+	if _, ok := t.Model.(vaekit.Encoder); !ok {
+		decoder = "generator"
+	}
+	title := fmt.Sprintf("%s: the %s's images of a 20 x 20 grid of z over [-%g, %g]", t.Experiment.Name, decoder, scale, scale)
+	if t.Conditional() && marks == nil {
+		// infer.Decode gives a conditional decoder class 0 when it is given no labels.
+		title += fmt.Sprintf(", all of class %s", t.Test.ClassNames[0])
+	}
+	return figures.LatentManifold(images, t.Test.Height, t.Test.Width, z0, z1, title, t.figure(dir, name))
 }
 
 // drawCodePriorLossCurves draws the code prior's loss per epoch.

@@ -20,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
@@ -36,6 +37,8 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(killChildEnv); dir != "" {
 		os.Exit(killChild(dir))
 	}
+	// Every figure the tests' runs draw passes the layout check, or the run fails.
+	figures.StrictLayout(true)
 	os.Exit(m.Run())
 }
 

@@ -29,6 +29,7 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s has no history (train it first): %w", dir, err)
 	}
+	hist.TestSeen = exp.TrainOnAll
 	store, err := loadStore(filepath.Join(dir, training.CheckpointDir))
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", dir, err)

@@ -216,13 +216,21 @@ func reproductionSection(r Reproduction, exp Experiment, h *history.History, m M
 		}
 	}
 	base := filepath.Join(figDir, r.Experiment)
+	h.TestSeen = exp.TrainOnAll
 	unit := curveUnit(filepath.Join(runsDir, r.Experiment), exp, r.Curve)
-	if _, err := figures.CurveWithReference(h, r.Curve, unit, points, r.Experiment+": "+r.Curve+" per epoch, training and test", base); err != nil {
+	if _, err := figures.CurveWithReference(h, r.Curve, unit, points, r.Experiment+": "+r.Curve+" per epoch", base); err != nil {
 		return "", err
 	}
 	section := fmt.Sprintf("## %s\n\n%s\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Experiment, r.Experiment)
 	if r.Note != "" {
 		section = fmt.Sprintf("## %s\n\n%s. Note: %s.\n\n![%s](results/%s.png)\n", r.Experiment, exp.Description, r.Note, r.Experiment, r.Experiment)
+	}
+	for _, ref := range r.References {
+		if ref.Epoch > 0 && ref.OnCurve != 0 {
+			// The cross is drawn in the curve's unit, which the source's number is not in.
+			section += fmt.Sprintf("\nThe cross at epoch %d is the published %s (%s) in the curve's unit, %s: %s.\n",
+				ref.Epoch, formatNumber(ref.Value), ref.Metric, unit, formatNumber(ref.OnCurve))
+		}
 	}
 	if c := recipeCaveats(exp); len(c) > 0 {
 		section += "\nRead with care: " + strings.Join(c, "; ") + ".\n"
@@ -261,7 +269,13 @@ func nllCurveSection(r Reproduction, m Metrics, runsDir, figDir string, sources 
 	ref, refLabel := 0.0, ""
 	for _, rf := range r.References {
 		if strings.HasPrefix(rf.Metric, "test NLL") && rf.Source != "" {
-			ref, refLabel = rf.Value, fmt.Sprintf("published [%d]", sources.number(rf.Source))
+			// The figure's key names the source itself: a number into the page's list of
+			// sources would dangle in a figure pasted elsewhere.
+			short := rf.Source
+			if i := strings.Index(short, ")"); i > 0 {
+				short = short[:i+1]
+			}
+			ref, refLabel = rf.Value, "published by "+short
 			break
 		}
 	}

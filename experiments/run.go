@@ -201,7 +201,10 @@ func train(ctx context.Context, exp Experiment, m vaekit.Model, checked paramtab
 		}
 	}
 	job := fitJob{name: exp.Name, model: m, params: params, backend: backend, backendDesc: backendDesc, data: exp.Data, dir: dir, train: trainSet, test: testSet, view: view,
-		announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}
+		testSeen: exp.TrainOnAll, announce: fmt.Sprintf("run %s: %s, %d training and %d test images, into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)}
+	if exp.TrainOnAll {
+		job.announce = fmt.Sprintf("run %s: %s, %d training images (the %d of the test split among them), into %s", exp.Name, exp.Description, trainSet.N, testSet.N, dir)
+	}
 	curve, err := newNLLCurve(ctx, exp, m, params, backend, dir, testSet, opts)
 	if err != nil {
 		return nil, err
@@ -231,6 +234,7 @@ type fitJob struct {
 	data        datasets.Name // the data set, whose files' checksums the segments name
 	dir         string
 	train, test *datasets.Set
+	testSeen    bool      // the test images are among the training images (TrainOnAll)
 	announce    string    // printed when training starts
 	view        EpochView // nil: none
 	// afterEpoch, if set, runs after each epoch's checkpoint, and again for the epoch a run
@@ -271,7 +275,7 @@ func fitInDir(ctx context.Context, job fitJob, opts Options) (*fitted, error) {
 	}
 	f := &fitted{store: store, trainer: trainer, start: time.Now()}
 	fmt.Fprintln(opts.Log, job.announce)
-	fitOpts := fitOptions(job.dir, opts.Log, opts)
+	fitOpts := fitOptions(job.dir, opts.Log, opts, job.testSeen)
 	trace := tracer(opts, job.name)
 	segments := newSegmentRecorder(job.dir, job.backendDesc, job.data)
 	fitOpts.Trace = func(event string) {
@@ -321,9 +325,10 @@ func tracer(opts Options, name string) func(string) {
 // in the middle of a long epoch loses at most that much training.
 const CheckpointInterval = time.Minute
 
-// fitOptions are the training-loop options of a run (or of its code prior) in dir.
-func fitOptions(dir string, log io.Writer, opts Options) training.FitOptions {
-	return training.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps,
+// fitOptions are the training-loop options of a run (or of its code prior) in dir; testSeen:
+// the recipe trains on the test images too (TrainOnAll).
+func fitOptions(dir string, log io.Writer, opts Options, testSeen bool) training.FitOptions {
+	return training.FitOptions{Dir: dir, Progress: log, MaxSteps: opts.MaxSteps, TestSeen: testSeen,
 		CheckpointInterval: CheckpointInterval, CheckpointSteps: opts.CheckpointSteps}
 }
 

@@ -134,7 +134,7 @@ func (t *Trained) fitCodePrior(ctx context.Context, train *datasets.Set, opts Op
 		backendDesc = t.result.Backend
 	}
 	f, err := fitInDir(ctx, fitJob{name: filepath.Join(t.Experiment.Name, codePriorDir), model: prior, params: params, backend: t.Backend,
-		backendDesc: backendDesc, data: t.Experiment.Data, dir: dir, train: trainCodes, test: testCodes,
+		backendDesc: backendDesc, data: t.Experiment.Data, dir: dir, train: trainCodes, test: testCodes, testSeen: t.Experiment.TrainOnAll,
 		announce: fmt.Sprintf("code prior: PixelCNN over %dx%d grids of %d codes, into %s", trainCodes.Height, trainCodes.Width,
 			params[vqvae.ParamNumCodes], dir)}, opts)
 	if err != nil {

@@ -10,9 +10,11 @@ import (
 	"image/color"
 	imagedraw "image/draw"
 	"io"
+	"log"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,37 +54,98 @@ func newPDF(width, height vg.Length) *vgpdf.Canvas {
 
 // save lays plots out in a grid of rows and writes base.png, base.svg and base.pdf.
 func save(rows [][]*plot.Plot, width, height vg.Length, base string) ([]string, error) {
-	return saveWithNote(rows, width, height, "", base)
+	return saveWithKey(rows, width, height, "", nil, base)
 }
 
-// saveWithNote is save with a line of text under the plots (a key to the lines), so that no
-// legend covers data.
-func saveWithNote(rows [][]*plot.Plot, width, height vg.Length, note, base string) ([]string, error) {
-	return saveDrawn(width, height, base, func(dc draw.Canvas) {
-		if note != "" {
-			// A key longer than the figure is wide goes on more lines.
-			note := wrap(note, int(float64(dc.Max.X-dc.Min.X)/(CurrentStyle().FontSize*0.9*0.55)))
-			style := text.Style{Color: color.Black, Font: sans(vg.Points(CurrentStyle().FontSize * 0.9)),
-				XAlign: draw.XCenter, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
-			dc.FillText(style, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Min.Y + vg.Millimeter}, note)
-			dc = draw.Crop(dc, 0, 0, style.Height(note)+2*vg.Millimeter, 0)
+// saveWithKey is save with a heading over all the plots (the run's name, say; "" for none) and
+// a drawn key under them (a sample of each line, glyph or colour with what it is), so that no
+// legend covers data. height is the plots' own; the heading and the key add theirs.
+func saveWithKey(rows [][]*plot.Plot, width, height vg.Length, heading string, key []keyEntry, base string) ([]string, error) {
+	st := CurrentStyle()
+	headStyle := text.Style{Color: color.Black, Font: sans(vg.Points(st.FontSize * 1.15)),
+		XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+	headHeight := vg.Length(0)
+	if heading != "" {
+		heading = fitTitle(st, heading, width)
+		headHeight = headStyle.Height(heading) + 2*vg.Millimeter
+	}
+	tiles := draw.Tiles{Rows: len(rows), Cols: len(rows[0]), PadX: vg.Millimeter * 5, PadY: vg.Millimeter * 5,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 3}
+	// A grid with an empty last tile (three panels in two columns) has its key there.
+	last := rows[len(rows)-1]
+	keyInTile := len(key) > 0 && len(last) > 1 && last[len(last)-1] == nil &&
+		keyHeight(key, width/vg.Length(len(last))-tiles.PadX) < height/vg.Length(len(rows))*0.8
+	keyH := keyHeight(key, width)
+	if keyInTile {
+		keyH = 0
+	}
+	return saveDrawn(width, height+headHeight+keyH, base, func(dc draw.Canvas) {
+		if heading != "" {
+			dc.FillText(headStyle, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Millimeter}, heading)
+			dc = draw.Crop(dc, 0, 0, 0, -headHeight)
 		}
-		tiles := draw.Tiles{Rows: len(rows), Cols: len(rows[0]), PadX: vg.Millimeter * 5, PadY: vg.Millimeter * 5,
-			PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 3}
-		canvases := plot.Align(rows, tiles, dc)
+		if keyInTile {
+			tile := tiles.At(dc, len(last)-1, len(rows)-1)
+			kh := keyHeight(key, tile.Max.X-tile.Min.X)
+			mid := (tile.Min.Y + tile.Max.Y) / 2
+			drawKey(draw.Crop(tile, 0, 0, mid-kh/2-tile.Min.Y, 0), key)
+		} else {
+			dc = drawKey(dc, key)
+		}
+		// Each panel is drawn in its own tile (plot.Align would squeeze a panel whose title has
+		// more lines than its row's others, and leave a gap above its frame); titles within a row
+		// are padded to the same number of lines, so the frames of a row line up.
 		for i, row := range rows {
+			lines := 0
+			for _, p := range row {
+				if p != nil {
+					lines = max(lines, strings.Count(p.Title.Text, "\n")+1)
+				}
+			}
 			for j, p := range row {
 				if p != nil {
-					p.Draw(canvases[i][j])
+					if p.Title.Text != "" {
+						p.Title.Text = strings.Repeat("\n", lines-1-strings.Count(p.Title.Text, "\n")) + p.Title.Text
+					}
+					p.Draw(tiles.At(dc, j, i))
 				}
 			}
 		}
 	})
 }
 
+// curveKey is the key of addCurves' lines.
+func curveKey(h *history.History, train, test string) []keyEntry {
+	var dots *draw.GlyphStyle
+	if dotted(h) {
+		dots = &draw.GlyphStyle{Color: palette[0], Radius: vg.Points(1.6), Shape: draw.CircleGlyph{}}
+	}
+	return []keyEntry{
+		lineKey(train, draw.LineStyle{Color: palette[0], Width: vg.Points(1.2)}, dots),
+		lineKey(test, draw.LineStyle{Color: palette[1], Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(2)}}, nil),
+	}
+}
+
 // saveDrawn writes base.png, base.svg and base.pdf of a figure drawn by drawFig on a canvas of
-// the given size (PNG at the style's resolution).
+// the given size (PNG at the style's resolution). Every figure is the style's width, so that
+// all print at one scale: a narrower drawing (a few images, a small manifold) is centred on it.
 func saveDrawn(width, height vg.Length, base string, drawFig func(dc draw.Canvas)) ([]string, error) {
+	if full := CurrentStyle().width(); width < full {
+		inner, margin := drawFig, (full-width)/2
+		drawFig = func(dc draw.Canvas) { inner(draw.Crop(dc, margin, -margin, 0, 0)) }
+		width = full
+	}
+	if problems := checkLayout(width, height, drawFig); len(problems) > 0 {
+		if isStrict() {
+			shown := problems[:min(len(problems), 8)]
+			more := ""
+			if len(problems) > len(shown) {
+				more = fmt.Sprintf("; and %d more", len(problems)-len(shown))
+			}
+			return nil, fmt.Errorf("figure %s: %d layout problems: %s%s", base, len(problems), strings.Join(shown, "; "), more)
+		}
+		log.Printf("figure %s: %d layout problems, the first: %s", base, len(problems), problems[0])
+	}
 	var paths []string
 	for _, format := range Formats {
 		path := base + "." + format
@@ -109,7 +172,7 @@ func saveDrawn(width, height vg.Length, base string, drawFig func(dc draw.Canvas
 }
 
 // LossCurves draws the loss terms of a history per epoch, one panel per term, training as a
-// solid line with dots and test as a dashed line. Each panel's y axis is labelled with its term's
+// solid line with dots and test as a dashed line, under title and over a drawn key. Each panel's y axis is labelled with its term's
 // unit and is logarithmic where axes says so (terms axes leaves out: "per image", linear). A
 // term that axes says equals another by construction, and does at every point of the history,
 // shares that term's panel, whose title says why. Panels come two per row.
@@ -133,10 +196,8 @@ func LossCurves(h *history.History, axes map[string]history.Axis, title, base st
 				name = term + " = " + other + "\n" + wrap("("+axes[other].Why+")", 44)
 			}
 		}
-		if len(panels) == 0 && title != "" {
-			name = title + "\n" + name
-		}
-		p := newPlot(s, name, "epoch", axis.Unit)
+		// A long unit goes on two lines: gonum shrinks the frame to the rotated label's length.
+		p := newPlot(s, termTitle(name), "epoch", wrap(axis.Unit, 24))
 		if err := addCurves(p, h, ti, axis.Log && positive(h, ti)); err != nil {
 			return nil, fmt.Errorf("loss curves %s, term %s: %w", base, term, err)
 		}
@@ -154,11 +215,8 @@ func LossCurves(h *history.History, axes map[string]history.Axis, title, base st
 	if cols == 1 {
 		rowHeight = w * 0.55
 	}
-	key := "train: solid line with dots; test: dashed line; one value per epoch"
-	if !dotted(h) {
-		key = "train: solid line; test: dashed line; one value per epoch"
-	}
-	return saveWithNote(rows, w, vg.Length(len(rows))*rowHeight+w*0.05, key, base)
+	return saveWithKey(rows, w, vg.Length(len(rows))*rowHeight, title, curveKey(h, h.SplitTitle("train")+", mean over the epoch",
+		h.SplitTitle("test")+", after the epoch"), base)
 }
 
 // merged reports whether term is drawn in the panel of the term it equals by construction:
@@ -210,7 +268,7 @@ func addCurves(p *plot.Plot, h *history.History, ti int, logScale bool) error {
 			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 			points.Radius = 0
 		}
-		p.Add(line, points)
+		p.Add(data(line), data(points))
 		for _, xy := range xys {
 			lo, hi = min(lo, xy.Y), max(hi, xy.Y)
 		}
@@ -219,6 +277,13 @@ func addCurves(p *plot.Plot, h *history.History, ti int, logScale bool) error {
 	epochs := h.Epochs()
 	p.X.Min, p.X.Max = 0.5, float64(max(epochs, 1))+0.5
 	p.X.Tick.Marker = epochTicks{}
+	if !dotted(h) {
+		// A long run changes most in its first epochs: on a linear axis they would take the
+		// first few percent of the width.
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.X.Min, p.X.Max = 0.8, float64(epochs)*1.25
+		p.X.Label.Text = "epoch (log scale)"
+	}
 	if logScale {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
@@ -233,7 +298,8 @@ func addCurves(p *plot.Plot, h *history.History, ti int, logScale bool) error {
 }
 
 // dotted reports whether a history's training curves get a dot per epoch: up to 200 epochs,
-// above which the dots merge into a thick band that hides the line.
+// above which the dots merge into a thick band that hides the line (and the epoch axis is
+// logarithmic).
 func dotted(h *history.History) bool { return h.Epochs() <= 200 }
 
 // termXYs are the (epoch, value) points of term number ti on one split of a history.
@@ -399,8 +465,8 @@ type Point struct{ X, Y float64 }
 
 // CurveWithReference draws one loss term of a history per epoch (training solid, test dashed),
 // in unit, and reference points (published values at given epochs) as black crosses inside the
-// frame with their values written beside them, so that a reproduction can be read against its
-// source. A line under the plot is the key.
+// frame with their values written where they cover no curve (placedLabels), so that a
+// reproduction can be read against its source. A key under the plot says which line is which.
 func CurveWithReference(h *history.History, term, unit string, reference []Point, title, base string) ([]string, error) {
 	ti := slices.Index(h.Terms, term)
 	if ti < 0 || len(h.Rows) == 0 {
@@ -411,18 +477,16 @@ func CurveWithReference(h *history.History, term, unit string, reference []Point
 	if err := addCurves(p, h, ti, false); err != nil {
 		return nil, fmt.Errorf("curve %s: %w", base, err)
 	}
-	key := "vaekit: training solid with dots, test dashed"
-	if !dotted(h) {
-		key = "vaekit: training solid, test dashed"
-	}
+	key := curveKey(h, "vaekit, "+h.SplitTitle("train"), "vaekit, "+h.SplitTitle("test"))
 	if len(reference) > 0 {
 		xys := make(plotter.XYs, len(reference))
 		labels := make([]string, len(reference))
 		lo, hi := p.Y.Min, p.Y.Max
-		// A long reference (a log of every epoch) is labelled at five points, not all.
+		// A long reference (a log of every epoch) is labelled at its first and last points and
+		// at epochs 10, 50, 100, 500, ... (the epochs the results page's tables quote), not all.
 		labelled := func(i int) bool {
 			n := len(reference)
-			return n <= 6 || i == 0 || i == n-1 || i == n/4 || i == n/2 || i == 3*n/4
+			return n <= 6 || i == 0 || i == n-1 || slices.Contains([]float64{10, 50, 100, 500, 1000, 5000}, reference[i].X)
 		}
 		for i, r := range reference {
 			xys[i] = plotter.XY{X: r.X, Y: r.Y}
@@ -433,25 +497,36 @@ func CurveWithReference(h *history.History, term, unit string, reference []Point
 			p.X.Min, p.X.Max = min(p.X.Min, r.X-0.5), max(p.X.Max, r.X+0.5)
 		}
 		padRange(&p.Y, lo, hi, 0.04)
-		sc, err := plotter.NewScatter(xys)
+		// A long reference (a log of every epoch) is a thin black line, crossed where its value
+		// is written; a few points are crosses, each with its value.
+		var crossed plotter.XYs
+		for i, xy := range xys {
+			if labels[i] != "" {
+				crossed = append(crossed, xy)
+			}
+		}
+		sc, err := plotter.NewScatter(crossed)
 		if err != nil {
 			return nil, fmt.Errorf("curve %s: %w", base, err)
 		}
 		sc.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
-		if len(reference) > 20 {
-			sc.GlyphStyle.Radius = vg.Points(2)
+		lines := []plotter.XYs{termXYs(h, ti, "train"), termXYs(h, ti, "test")}
+		if len(reference) > 6 {
+			refLine, err := plotter.NewLine(xys)
+			if err != nil {
+				return nil, fmt.Errorf("curve %s: %w", base, err)
+			}
+			refLine.LineStyle = draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}
+			p.Add(data(refLine))
+			lines = append(lines, xys)
+			key = append(key, lineKey("reference, with its values at the crosses", refLine.LineStyle, &sc.GlyphStyle))
+		} else {
+			key = append(key, glyphKeyEntry("reference, with its values", sc.GlyphStyle))
 		}
-		values, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-		if err != nil {
-			return nil, fmt.Errorf("curve %s: %w", base, err)
-		}
-		for i := range values.TextStyle {
-			values.TextStyle[i].Font = sans(vg.Points(st.FontSize * 0.8))
-		}
-		values.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(4)}
-		p.Add(sc, values)
-		key += "; reference: crosses, with their values"
+		values := &placedLabels{at: xys, labels: labels, size: vg.Points(st.FontSize * 0.8),
+			lines: lines, points: []plotter.XYs{crossed}, radius: []vg.Length{sc.GlyphStyle.Radius}}
+		p.Add(data(sc), values)
 	}
 	w := st.width()
-	return saveWithNote([][]*plot.Plot{{p}}, w, w*0.6, key, base)
+	return saveWithKey([][]*plot.Plot{{p}}, w, w*0.6, "", key, base)
 }

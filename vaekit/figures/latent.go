@@ -134,6 +134,9 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 	legend := plot.NewLegend()
 	legend.TextStyle.Font = sans(vg.Points(st.FontSize * 0.9))
 	legend.Top, legend.Left = true, true
+	// gonum stacks entries by their text's ascent alone; a fifth of the type size between them
+	// keeps one entry's descenders off the next one's capitals.
+	legend.Padding = vg.Points(st.FontSize * 0.2)
 	for c, pts := range perClass {
 		if len(pts) == 0 {
 			continue
@@ -143,10 +146,20 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 			return nil, fmt.Errorf("label clusters %s: %w", base, err)
 		}
 		sc.GlyphStyle = draw.GlyphStyle{Color: classColors[c], Radius: vg.Points(1.2), Shape: draw.CircleGlyph{}}
-		p.Add(sc)
+		if len(points) > 1000 {
+			// A dense cloud is drawn translucent, so that where classes overlap both show.
+			sc.GlyphStyle.Color = translucent(classColors[c], 0.35)
+		}
+		p.Add(data(sc))
 		key := *sc
+		key.GlyphStyle.Color = classColors[c]
 		key.GlyphStyle.Radius = vg.Points(3) // larger in the key than in the cloud
 		legend.Add(classNames[c], &key)
+	}
+	// The class names go where they cover no point, joined to their means by leader lines.
+	names := &placedLabels{size: vg.Points(st.FontSize)}
+	for _, pts := range perClass {
+		names.points, names.radius = append(names.points, pts), append(names.radius, vg.Points(1.2))
 	}
 	for c, m := range marks {
 		at := plotter.XYs{{X: float64(m[0]), Y: float64(m[1])}}
@@ -157,18 +170,13 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 		outline.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(6), Shape: draw.CrossGlyph{}}
 		cross, _ := plotter.NewScatter(at)
 		cross.GlyphStyle = draw.GlyphStyle{Color: classColors[c], Radius: vg.Points(4.5), Shape: draw.CrossGlyph{}}
-		names, err := plotter.NewLabels(plotter.XYLabels{XYs: at, Labels: []string{classNames[c]}})
-		if err != nil {
-			return nil, fmt.Errorf("label clusters %s: %w", base, err)
-		}
-		names.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(2)}
-		for i := range names.TextStyle {
-			names.TextStyle[i].Font = sans(vg.Points(st.FontSize))
-		}
-		p.Add(outline, cross, names)
+		p.Add(data(outline), data(cross))
+		names.at, names.labels = append(names.at, at[0]), append(names.labels, classNames[c])
+		names.points, names.radius = append(names.points, at), append(names.radius, outline.GlyphStyle.Radius)
 		xy = append(xy, [2]float64{float64(m[0]), float64(m[1])})
 	}
 	if len(marks) > 0 {
+		p.Add(names)
 		outline := draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
 		legend.Add("learned mean", glyphKey(outline))
 	}
@@ -186,6 +194,13 @@ func LabelClustersMarked(points [][]float32, labels []int32, classNames []string
 		right := draw.Crop(dc, w-keyWidth, 0, 0, -vg.Points(st.FontSize*3))
 		legend.Draw(right)
 	})
+}
+
+// translucent is c with opacity alpha (premultiplied, as color.RGBA holds it).
+func translucent(c color.Color, alpha float64) color.Color {
+	r, g, b, _ := c.RGBA()
+	f := func(v uint32) uint8 { return uint8(float64(v>>8) * alpha) }
+	return color.RGBA{f(r), f(g), f(b), uint8(255 * alpha)}
 }
 
 // glyphKey is a legend entry drawing one glyph.
@@ -213,8 +228,8 @@ func CodebookUsage(counts []int, perplexity, inUse float64, title, base string) 
 		return nil, fmt.Errorf("codebook usage %s: no code is used", base)
 	}
 	st := CurrentStyle()
-	p := newPlot(st, fmt.Sprintf("%s\nperplexity %.1f of %d codes; %d in use (%.0f%%), %d never chosen", title, perplexity, len(counts), used,
-		100*inUse, len(counts)-used), "codes in order of use (rank)", "grid positions (log scale)")
+	p := newPlot(st, fitTitle(st, fmt.Sprintf("%s\nperplexity %.1f of %d codes; %d in use (%.0f%%), %d never chosen", title, perplexity, len(counts), used,
+		100*inUse, len(counts)-used), st.width()), "codes in order of use (rank)", "grid positions (log scale)")
 	// A rank-frequency line (bars would start at 0, which a logarithmic axis cannot show).
 	values := make(plotter.XYs, used)
 	for i := range values {
@@ -228,13 +243,14 @@ func CodebookUsage(counts []int, perplexity, inUse float64, title, base string) 
 	line.Color, points.Color = palette[0], palette[0]
 	line.StepStyle = plotter.MidStep
 	points.Radius = vg.Points(1.8)
-	p.Add(plotter.NewGrid(), line, points)
+	p.Add(plotter.NewGrid(), data(line), data(points))
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = logTicks{}
 	p.Y.Min, p.Y.Max = math.Max(0.5, values[used-1].Y/2), values[0].Y*2
 	p.X.Min, p.X.Max = -0.6, float64(used)-0.4
 	p.X.Tick.Marker = rankTicks{}
-	return save([][]*plot.Plot{{p}}, w, w*0.55, base)
+	// At least 7 cm high: the axis label and the title need it on a narrow figure.
+	return save([][]*plot.Plot{{p}}, w, max(w*0.55, 7*vg.Centimeter), base)
 }
 
 // rankTicks label ranks (the code of rank r is at x = r - 1) at 1 and at multiples of a 1-2-5
@@ -251,26 +267,45 @@ func (rankTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	ticks := []plot.Tick{{Value: 0, Label: "1"}}
-	for r := step; r <= n; r += step {
+	for r := max(step, 2); r <= n; r += step {
 		ticks = append(ticks, plot.Tick{Value: float64(r - 1), Label: strconv.Itoa(r)})
 	}
 	return ticks
 }
 
 // CodeMap draws a few images (h*w values in [0, 1]) above their VQ-VAE code grids (gh*gw code
-// indices each, one colour per code, the index written in each cell). The figure is one raster
-// with the indices on top (one image, so every format, PDF included, has the same bytes for
-// the same input).
+// indices each). The seven codes used most in the grids shown have a colour each and the others
+// one grey, so that the eye can follow a code from grid to grid (a colour for each of 128 codes
+// could not be told apart); a key under the figure names them. Where a cell is large enough for
+// type of MinFontSize or more at the figure's width, each cell also has its code written in it,
+// on a lighter shade. The grids and images are one raster with the indices on top (so every
+// format has the same bytes for the same input).
 func CodeMap(images [][]float32, codes []int32, h, w, gh, gw int, title, base string) ([]string, error) {
 	n := len(images)
 	if n == 0 || gh <= 0 || gw <= 0 || len(codes) != n*gh*gw {
 		return nil, fmt.Errorf("code map %s: %d images and %d codes: expected %d codes (%dx%d per image)", base, n, len(codes), n*gh*gw, gh, gw)
 	}
+	st := CurrentStyle()
+	tile := min(4.5*vg.Centimeter, (st.width()-vg.Centimeter)/vg.Length(n))
+	cell := tile / vg.Length(max(gh, gw))
+	fontSize := min(cell*0.42, vg.Points(st.FontSize))
+	numbered := fontSize >= MinFontSize
+	top := mostUsed(codes, len(palette)-1)
+	colorOf := func(code int32) color.Color {
+		c := color.Color(color.RGBA{200, 200, 200, 255})
+		if k := slices.Index(top, code); k >= 0 {
+			c = palette[k]
+		}
+		if numbered {
+			c = tint(c)
+		}
+		return c
+	}
 	const gap = 1
 	width, height := n*(w+gap)-gap, 2*h+gap
 	raster := image.NewRGBA(image.Rect(0, 0, width, height))
 	for i := range raster.Pix {
-		raster.Pix[i] = 128
+		raster.Pix[i] = 255
 	}
 	var labels plotter.XYLabels
 	for k := range n {
@@ -279,7 +314,7 @@ func CodeMap(images [][]float32, codes []int32, h, w, gh, gw int, title, base st
 		for y := range h {
 			for x := range w {
 				raster.Set(x0+x, y, pixel(images[k], h, w, x, y))
-				raster.Set(x0+x, h+gap+y, codeColor(grid[(y*gh/h)*gw+x*gw/w]))
+				raster.Set(x0+x, h+gap+y, colorOf(grid[(y*gh/h)*gw+x*gw/w]))
 			}
 		}
 		for r := range gh {
@@ -293,46 +328,58 @@ func CodeMap(images [][]float32, codes []int32, h, w, gh, gw int, title, base st
 		}
 	}
 	p := plot.New()
-	p.Title.Text = title
-	p.Add(plotter.NewImage(raster, 0, 0, float64(width), float64(height)))
-	l, err := plotter.NewLabels(labels)
-	if err != nil {
-		return nil, fmt.Errorf("code map %s: %w", base, err)
-	}
-	// Each image is a tile of the style's width; the code indices are sized to fill their cells.
-	st := CurrentStyle()
-	tile := min(4.5*vg.Centimeter, (st.width()-vg.Centimeter)/vg.Length(n))
-	cell := tile / vg.Length(max(gh, gw))
-	for i := range l.TextStyle {
-		l.TextStyle[i].Font = sans(min(cell*0.42, vg.Points(st.FontSize)))
-		l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
-	}
-	p.Add(l)
-	p.HideAxes()
+	p.Title.Text = fitTitle(st, title, st.width())
 	p.Title.TextStyle.Font = sans(vg.Points(st.FontSize * 1.15))
+	p.Add(plotter.NewImage(raster, 0, 0, float64(width), float64(height)))
+	if numbered {
+		l, err := plotter.NewLabels(labels)
+		if err != nil {
+			return nil, fmt.Errorf("code map %s: %w", base, err)
+		}
+		for i := range l.TextStyle {
+			l.TextStyle[i].Font = sans(fontSize)
+			l.TextStyle[i].XAlign, l.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+		}
+		p.Add(l)
+	}
+	p.HideAxes()
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(width), 0, float64(height)
-	return save([][]*plot.Plot{{p}}, vg.Length(n)*tile+vg.Centimeter, 2*tile+1.5*vg.Centimeter, base)
+	counts := map[int32]int{}
+	for _, c := range codes {
+		counts[c]++
+	}
+	var key []keyEntry
+	for _, code := range top {
+		key = append(key, swatchKey(fmt.Sprintf("code %d (%d cells)", code, counts[code]), colorOf(code)))
+	}
+	if len(counts) > len(top) {
+		key = append(key, swatchKey(fmt.Sprintf("the other %d codes", len(counts)-len(top)), colorOf(-1)))
+	}
+	return saveWithKey([][]*plot.Plot{{p}}, vg.Length(n)*tile+vg.Centimeter, 2*tile+1.5*vg.Centimeter, "", key, base)
 }
 
-// codeColor gives every code index a light colour of its own (a fixed hash into hue).
-func codeColor(code int32) color.Color {
-	hue := math.Mod(float64(code)*0.618033988749895, 1) * 6
-	x := 1 - math.Abs(math.Mod(hue, 2)-1)
-	var r, g, b float64
-	switch int(hue) {
-	case 0:
-		r, g = 1, x
-	case 1:
-		r, g = x, 1
-	case 2:
-		g, b = 1, x
-	case 3:
-		g, b = x, 1
-	case 4:
-		r, b = x, 1
-	default:
-		r, b = 1, x
+// mostUsed are the k codes that occur most often, most used first (ties: the lower code).
+func mostUsed(codes []int32, k int) []int32 {
+	counts := map[int32]int{}
+	for _, c := range codes {
+		counts[c]++
 	}
-	light := func(v float64) uint8 { return uint8(255 * (0.55 + 0.45*v)) }
-	return color.RGBA{light(r), light(g), light(b), 255}
+	order := make([]int32, 0, len(counts))
+	for c := range counts {
+		order = append(order, c)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if counts[a] != counts[b] {
+			return counts[b] - counts[a]
+		}
+		return int(a - b)
+	})
+	return order[:min(k, len(order))]
+}
+
+// tint is c halfway to white: a background that black digits stay legible on.
+func tint(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	mix := func(v uint32) uint8 { return uint8((v>>8 + 255) / 2) }
+	return color.RGBA{mix(r), mix(g), mix(b), 255}
 }

@@ -16,7 +16,7 @@ import (
 // set of images) as bars, largest first, with the dimensions whose posterior mean varies over
 // the images by more than threshold (active units, from meanVariance) in blue and the others
 // (collapsed onto the prior) in vermillion, each marked with a cross (its bar is about 0 high); the title counts them and gives I(x; z) in nats (NaN:
-// left out). A key line under the plot says which colour is which.
+// left out). A key under the plot says which colour is which.
 func KLPerDimension(kl, meanVariance []float64, threshold, mutualInformation float64, title, base string) ([]string, error) {
 	if len(kl) == 0 || len(meanVariance) != len(kl) {
 		return nil, fmt.Errorf("KL per dimension %s: %d KL values and %d variances, expected one of each per latent dimension (at least 1)", base, len(kl), len(meanVariance))
@@ -57,7 +57,7 @@ func KLPerDimension(kl, meanVariance []float64, threshold, mutualInformation flo
 		}
 		bars.Color = palette[i]
 		bars.LineStyle.Width = 0
-		p.Add(bars)
+		p.Add(data(bars))
 	}
 	// An inactive dimension's KL is about 0, a bar too low to see: a cross marks where it is.
 	var collapsed plotter.XYs
@@ -72,12 +72,13 @@ func KLPerDimension(kl, meanVariance []float64, threshold, mutualInformation flo
 			return nil, fmt.Errorf("KL per dimension %s: %w", base, err)
 		}
 		marks.GlyphStyle = draw.GlyphStyle{Color: palette[1], Radius: vg.Points(3), Shape: draw.CrossGlyph{}}
-		p.Add(marks)
+		p.Add(data(marks))
 	}
 	top := slices.Max(kl)
 	p.Y.Min, p.Y.Max = 0, math.Max(top*1.08, 1e-3)
 	p.X.Min, p.X.Max = -0.6, float64(len(kl))-0.4
 	p.X.Tick.Marker = rankTicks{}
-	note := fmt.Sprintf("blue bars: active dimensions (variance of the posterior mean over the images > %g); vermillion bars and crosses: inactive", threshold)
-	return saveWithNote([][]*plot.Plot{{p}}, w, w*0.55, note, base)
+	key := []keyEntry{swatchKey(fmt.Sprintf("active: the posterior mean varies over the images by more than %g", threshold), palette[0]),
+		glyphKeyEntry("inactive (collapsed onto the prior): a bar about 0 high, marked", draw.GlyphStyle{Color: palette[1], Radius: vg.Points(3), Shape: draw.CrossGlyph{}})}
+	return saveWithKey([][]*plot.Plot{{p}}, w, w*0.55, "", key, base)
 }

@@ -109,6 +109,10 @@ func newPlot(s Style, title, xLabel, yLabel string) *plot.Plot {
 	return p
 }
 
+// termTitle is a loss term's name as a panel's title: words, not an identifier
+// ("real_score" is "real score").
+func termTitle(name string) string { return strings.ReplaceAll(name, "_", " ") }
+
 // sans is the figures' typeface (Liberation Sans, which gonum embeds) at a size.
 func sans(size vg.Length) font.Font {
 	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: size}

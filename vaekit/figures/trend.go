@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -27,12 +26,10 @@ type Level struct {
 	Label string
 }
 
-// paletteNames name the palette's colours in a key.
-var paletteNames = []string{"blue", "vermillion", "green", "orange", "sky blue", "purple", "yellow", "black"}
-
 // Trend draws series of a measure (in unit) against epochs on a logarithmic epoch axis, where a
 // schedule in stages of 3^i epochs reads evenly, with reference levels. Every point's value is
-// written beside it; the key is a line under the plot.
+// written near it where it covers no line or other value (placedLabels); a key under the plot
+// says which line is which.
 func Trend(series []Series, levels []Level, unit, title, base string) ([]string, error) {
 	if len(series) == 0 || len(series) > len(palette) {
 		return nil, fmt.Errorf("trend %s: %d series, expected 1 to %d", base, len(series), len(palette))
@@ -40,7 +37,8 @@ func Trend(series []Series, levels []Level, unit, title, base string) ([]string,
 	st := CurrentStyle()
 	p := newPlot(st, title, "epoch (log scale)", unit)
 	loX, hiX, loY, hiY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	var key []string
+	var key []keyEntry
+	values := &placedLabels{size: vg.Points(st.FontSize * 0.8)}
 	for i, s := range series {
 		if len(s.Points) == 0 {
 			return nil, fmt.Errorf("trend %s: series %q has no point", base, s.Name)
@@ -55,14 +53,15 @@ func Trend(series []Series, levels []Level, unit, title, base string) ([]string,
 			labels[j] = strconv.FormatFloat(pt.Y, 'f', 2, 64)
 			loX, hiX, loY, hiY = min(loX, pt.X), max(hiX, pt.X), min(loY, pt.Y), max(hiY, pt.Y)
 		}
-		shape := "dots"
+		var lineStyle *draw.LineStyle
 		if len(xys) > 1 {
 			line, err := plotter.NewLine(xys)
 			if err != nil {
 				return nil, fmt.Errorf("trend %s: %w", base, err)
 			}
 			line.Color, line.Width = palette[i], vg.Points(1.2)
-			p.Add(line)
+			lineStyle = &line.LineStyle
+			p.Add(data(line))
 		}
 		sc, err := plotter.NewScatter(xys)
 		if err != nil {
@@ -71,24 +70,17 @@ func Trend(series []Series, levels []Level, unit, title, base string) ([]string,
 		sc.GlyphStyle = draw.GlyphStyle{Color: palette[i], Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
 		if len(xys) == 1 {
 			sc.GlyphStyle = draw.GlyphStyle{Color: palette[i], Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
-			shape = "cross"
 		}
-		values, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-		if err != nil {
-			return nil, fmt.Errorf("trend %s: %w", base, err)
+		values.at = append(values.at, xys...)
+		values.labels = append(values.labels, labels...)
+		for range xys {
+			values.colors = append(values.colors, palette[i])
 		}
-		for j := range values.TextStyle {
-			values.TextStyle[j].Font = sans(vg.Points(st.FontSize * 0.8))
-			values.TextStyle[j].Color = palette[i]
-		}
-		values.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(4)}
-		if len(xys) == 1 {
-			// A lone point (a final estimate) often sits on a series' last one: its value goes
-			// below it, the series' above.
-			values.Offset.Y = -vg.Points(st.FontSize * 1.1)
-		}
-		p.Add(sc, values)
-		key = append(key, fmt.Sprintf("%s %s: %s", paletteNames[i], shape, s.Name))
+		values.lines = append(values.lines, xys)
+		values.points, values.radius = append(values.points, xys), append(values.radius, sc.GlyphStyle.Radius)
+		p.Add(data(sc))
+		glyph := sc.GlyphStyle
+		key = append(key, keyEntry{label: s.Name, line: lineStyle, glyph: &glyph})
 	}
 	// Room on the right for the values written beside the last points.
 	p.X.Min, p.X.Max = loX/1.4, hiX*2
@@ -99,15 +91,16 @@ func Trend(series []Series, levels []Level, unit, title, base string) ([]string,
 		}
 		line.Color, line.Width = color.Black, vg.Points(1)
 		line.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
-		p.Add(line)
+		p.Add(data(line))
+		values.lines = append(values.lines, line.XYs)
 		loY, hiY = min(loY, l.Y), max(hiY, l.Y)
-		key = append(key, fmt.Sprintf("dotted: %s", l.Label))
+		key = append(key, lineKey(l.Label, line.LineStyle, nil))
 	}
-	p.Add(plotter.NewGrid())
+	p.Add(plotter.NewGrid(), values)
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = logTicks{}
 	// Room above the highest point for its value.
 	padRange(&p.Y, loY, hiY, 0.08)
 	w := st.width()
-	return saveWithNote([][]*plot.Plot{{p}}, w, w*0.6, strings.Join(key, "; "), base)
+	return saveWithKey([][]*plot.Plot{{p}}, w, w*0.6, "", key, base)
 }

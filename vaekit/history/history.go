@@ -20,6 +20,24 @@ import (
 type History struct {
 	Terms []string // names of the loss terms, objective first
 	Rows  []Row    // in order: epoch 1 train, epoch 1 test, epoch 2 train, ...
+	// TestSeen says that the images of the "test" rows were trained on too (a recipe that
+	// trains on all of a data set's images, as some reference tutorials do): figures and logs
+	// then do not call them test images. It is the run's fact, not history.csv's.
+	TestSeen bool
+}
+
+// SplitTitle is how figures and logs name a split of h: "training images", "test images", or
+// for a test split that was trained on, "test split (trained on too)".
+func (h *History) SplitTitle(split string) string {
+	switch {
+	case split == "train":
+		return "training images"
+	case split == "test" && h.TestSeen:
+		return "test split (trained on too)"
+	case split == "test":
+		return "test images"
+	}
+	return split
 }
 
 // Row holds the mean of every term (per image) over one split after one epoch.

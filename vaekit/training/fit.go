@@ -26,6 +26,9 @@ type FitOptions struct {
 	// Progress receives a progress bar on a terminal, elsewhere a line per tenth of a long epoch
 	// and one per epoch; nil: silent.
 	Progress io.Writer
+	// TestSeen says that the test set's images are in the training set too (the history's
+	// TestSeen): the epoch lines then do not call them test images.
+	TestSeen bool
 	// OnEpoch, if set, is called after every epoch has been evaluated and saved.
 	OnEpoch func(epoch int, h *history.History) error
 	// OnResume, if set, is called when Fit starts from a checkpoint saved at the end of an
@@ -96,6 +99,7 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 	}
 	start := t.CompletedEpochs()
 	r.hist.Truncate(start)
+	r.hist.TestSeen = opts.TestSeen
 	// A checkpoint taken within an epoch resumes it at its step, with the term sums of the steps
 	// before; without the sums the epoch starts over.
 	resumeStep, resumeSums := r.resumeStep(), []float64(nil)

@@ -165,7 +165,7 @@ func epochSummary(h *history.History) string {
 		for i, name := range h.Terms {
 			vals = append(vals, fmt.Sprintf("%s %.4f", name, row.Values[i]))
 		}
-		parts = append(parts, split+": "+strings.Join(vals, ", "))
+		parts = append(parts, h.SplitTitle(split)+": "+strings.Join(vals, ", "))
 	}
 	return strings.Join(parts, " | ")
 }
