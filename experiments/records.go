@@ -1,10 +1,12 @@
 package experiments
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -91,7 +93,8 @@ func Record(dir, recordsDir string) error {
 // RedrawFigures draws the figures of the finished run in dir again from its checkpoint, in the
 // current figure style, over its own (each figure file replaced whole), so that its record shows
 // a style changed since it was trained: the figures depend only on the checkpoint and the test
-// set, so nothing else changes (TestQuickRunsWriteEverythingAndResume redraws them byte for byte).
+// set, so nothing else changes (TestQuickRunsWriteEverythingAndResume redraws them byte for byte)
+// but the manifest's figures_redrawn_by and figures_redrawn_at, the code that drew them and when.
 func RedrawFigures(dir string, opts Options) error {
 	t, err := OpenDir(dir, opts)
 	if err != nil {
@@ -100,7 +103,22 @@ func RedrawFigures(dir string, opts Options) error {
 	if _, err := t.Figures(); err != nil {
 		return fmt.Errorf("redraw %s: %w", dir, err)
 	}
-	return nil
+	// The manifest names the code that drew the figures now, which is not the code that trained.
+	path := filepath.Join(dir, ManifestFile)
+	m := map[string]any{}
+	if data, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(data, &m); err != nil {
+			return fmt.Errorf("redraw %s: %s: %w", dir, ManifestFile, err)
+		}
+	}
+	facts := buildFactsOfThisBinary()
+	drawnBy := facts["git_commit"]
+	if drawnBy == nil {
+		drawnBy = facts["git_head_at_finish"]
+	}
+	m["figures_redrawn_by"] = drawnBy
+	m["figures_redrawn_at"] = time.Now().UTC().Format(time.RFC3339)
+	return writeJSON(path, m)
 }
 
 // checkSegmentsOf checks the training segments of a run directory (or of its code prior's)
