@@ -106,6 +106,11 @@ func WriteResults(path, runsDir string) error {
 	for i, s := range sources.list {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, s)
 	}
+	distances, err := distancesSection(runsDir)
+	if err != nil {
+		return err
+	}
+	b.WriteString(distances)
 	for _, s := range sections {
 		b.WriteString("\n" + s)
 	}
@@ -114,6 +119,50 @@ func WriteResults(path, runsDir string) error {
 		b.WriteString(s + "\n")
 	}
 	return atomicfile.Write(path, b.Bytes())
+}
+
+// distancesSection is the page's table of sample distances: for every record that measured
+// them, each distance's mean and spread over its sample sets, and the floor of its data set (the
+// training images measured as if they were samples); the generative records that did not (they
+// predate the measures) are named.
+func distancesSection(runsDir string) (string, error) {
+	var rows strings.Builder
+	var missing []string
+	for _, r := range Reproductions {
+		f, err := ReadFinished(filepath.Join(runsDir, r.Experiment))
+		if err != nil {
+			continue // not run: the table above says so
+		}
+		d := f.Metrics.SampleDistances
+		if d == nil {
+			if _, ok := f.Metrics.Extra["sample_score_classes"]; ok || f.Metrics.Extra["class_fidelity_fraction"] != 0 {
+				missing = append(missing, r.Experiment)
+			}
+			continue
+		}
+		spread := func(s Spread, digits int) string {
+			return fmt.Sprintf("%.*f ± %.*f", digits, s.Mean, digits, s.SD)
+		}
+		fmt.Fprintf(&rows, "| %s | %d x %s | %s | %s | %s | %s | %.2f, %.2f, %.3f, %.3f |\n", r.Experiment, d.Sets, thousands(d.Samples),
+			spread(d.Frechet, 2), spread(d.Kernel, 2), spread(d.Precision, 3), spread(d.Recall, 3),
+			d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall)
+	}
+	if rows.Len() == 0 {
+		return "", nil
+	}
+	s := "\n## Samples against the data\n\n" +
+		"Each generative run's samples measured against its test images in the features of its data set's recorded judge " +
+		"(the classifier's penultimate layer): Fréchet distance and kernel distance (KID, unbiased, cubic kernel; both in " +
+		"squared feature units, lower is better), and k-nearest-neighbour precision (the share of samples that look like data) " +
+		"and recall (the share of the data the samples cover), k = 3. Each is the mean ± the standard deviation over " +
+		"independent sample sets (sets x samples each; a conditional model draws as many of each class). The floor is what " +
+		"the training images score in place of samples: the best a model can be expected to reach.\n\n" +
+		"| experiment | sets x samples | Fréchet distance | kernel distance | precision | recall | floor: Fréchet, kernel, precision, recall |\n" +
+		"| --- | --- | --- | --- | --- | --- | --- |\n" + rows.String()
+	if len(missing) > 0 {
+		s += "\nNot measured (recorded before the distances were; their re-runs are pending): " + strings.Join(missing, ", ") + ".\n"
+	}
+	return s, nil
 }
 
 // sourceNumbers numbers the sources of the results page in the order they are cited.
