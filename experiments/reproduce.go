@@ -71,6 +71,15 @@ func extra(key string, scale float64) func(Metrics, *history.History) (float64, 
 	}
 }
 
+// collapseMeasures are what the posterior-collapse runs are compared on: how many latent
+// dimensions stay active, how much the code says about the image, and the price in likelihood.
+var collapseMeasures = []Reference{
+	{Metric: "test active units (of 20)", Of: extra("test_active_units_dimensions", 1)},
+	{Metric: "test I(x; z), held-out estimate (nats)", Of: extra("test_mutual_information_nats", 1)},
+	{Metric: "test KL (nats)", Of: testTerm("kl")},
+	{Metric: "test NLL, k = 1000", Of: extra(fmt.Sprintf(nllMetric, 1000), 1)},
+}
+
 // testTerm reads a test-loss term of metrics.json.
 func testTerm(term string) func(Metrics, *history.History) (float64, bool) {
 	return func(m Metrics, _ *history.History) (float64, bool) {
@@ -160,6 +169,24 @@ var Reproductions = []Reproduction{
 		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
 			{Metric: "class-conditional fidelity", Of: extra("class_fidelity_fraction", 1)}},
 		Note: "vaekit's variant of mnist-prior-cvae whose classes separate (8-d latent); no published number",
+	},
+	{
+		Experiment: "mnist-mlp-beta-vae",
+		Curve:      "kl",
+		References: collapseMeasures,
+		Note:       "no published number: the collapsed setting of the three (beta = 4 pushes the posterior onto the prior)",
+	},
+	{
+		Experiment: "mnist-mlp-beta-vae-warmup",
+		Curve:      "kl",
+		References: collapseMeasures,
+		Note:       "no published number: mnist-mlp-beta-vae with the KL weight warmed up over 10 epochs",
+	},
+	{
+		Experiment: "mnist-mlp-beta-vae-freebits",
+		Curve:      "kl",
+		References: collapseMeasures,
+		Note:       "no published number: mnist-mlp-beta-vae with free bits of 0.5 nats per dimension",
 	},
 	{
 		Experiment: "mnist-mlp-tcvae",
