@@ -71,7 +71,7 @@ func WriteGallery(path string, dirs []string, opts Options) error {
 		fmt.Fprintf(&b, "\nNot drawn by these runs: %s.\n", strings.Join(missing, ", "))
 	}
 	b.WriteString("\nOne more kind is drawn from the run records, not by a run: a reproduction's curve against its " +
-		"reference's published points, written next to them inside the frame (`figures.CurveWithReference`), on the " +
+		"reference's published points, their values written where they cover no curve (`figures.CurveWithReference`), on the " +
 		"results page (docs/RESULTS.md, `make results`).\n")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
