@@ -50,6 +50,15 @@ func (t *Trained) drawLossCurves(dir, name string) ([]string, error) {
 	return figures.LossCurves(t.History, termAxes(t.Model, t.Store), t.Experiment.Name, t.figure(dir, name))
 }
 
+// testImages is what the figures call the test split's images: "test images", or for a recipe
+// that trains on them too, "test-split images (trained on)" (they are not held out).
+func (t *Trained) testImages() string {
+	if t.Experiment.TrainOnAll {
+		return "test-split images (trained on)"
+	}
+	return "test images"
+}
+
 // drawReconstructions draws the first test images above their reconstructions.
 func (t *Trained) drawReconstructions(dir, name string) ([]string, error) {
 	if _, ok := t.Model.(vaekit.Reconstructor); !ok {
@@ -60,7 +69,7 @@ func (t *Trained) drawReconstructions(dir, name string) ([]string, error) {
 		return nil, err
 	}
 	return figures.ImageGrid(append(originals, recons...), t.Test.Height, t.Test.Width, len(originals), []string{"original", "reconstruction"},
-		fmt.Sprintf("%s: the first %d test images and their reconstructions", t.Experiment.Name, len(originals)), t.figure(dir, name))
+		fmt.Sprintf("%s: the first %d %s and their reconstructions", t.Experiment.Name, len(originals), t.testImages()), t.figure(dir, name))
 }
 
 // drawSamples draws 64 samples of a model that generates without a class.
@@ -204,7 +213,7 @@ func (t *Trained) drawLabelClusters(dir, name string) ([]string, error) {
 		return nil, err
 	}
 	return figures.LabelClustersMarked(points, set.Labels, set.ClassNames, marks,
-		fmt.Sprintf("%s: %s of %d test images", t.Experiment.Name, what, set.N), t.figure(dir, name))
+		fmt.Sprintf("%s: %s of %d %s", t.Experiment.Name, what, set.N, t.testImages()), t.figure(dir, name))
 }
 
 // drawInterpolation draws images decoded between the codes of pairs of test images, for models
@@ -231,7 +240,7 @@ func (t *Trained) drawInterpolation(dir, name string) ([]string, error) {
 		return nil, nil
 	}
 	return figures.ImageGrid(images, t.Test.Height, t.Test.Width, steps, rowLabels,
-		t.Experiment.Name+": latent interpolation between test images", t.figure(dir, name))
+		t.Experiment.Name+": latent interpolation between "+t.testImages(), t.figure(dir, name))
 }
 
 // drawCodeMap draws the first test images above their VQ-VAE code grids.
@@ -255,7 +264,7 @@ func (t *Trained) drawCodeMap(dir, name string) ([]string, error) {
 		images[i] = first.Image(i)
 	}
 	return figures.CodeMap(images, codes, first.Height, first.Width, codeSet.Height, codeSet.Width,
-		t.Experiment.Name+": test images and their codes", t.figure(dir, name))
+		t.Experiment.Name+": "+t.testImages()+" and their codes", t.figure(dir, name))
 }
 
 // drawCodebookUsage draws how often each code is chosen on the test set.
