@@ -128,9 +128,10 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 	if loss.Unit != "nats per image" {
 		loss.Unit = "per image (" + loss.Unit + " + weighted KL parts)"
 	}
-	nats := history.Axis{Unit: "nats per image"}
-	return map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": nats,
-		"mutual_information": nats, "total_correlation": nats, "dimension_wise_kl": nats}
+	nats := func(title string) history.Axis { return history.Axis{Title: title, Unit: "nats per image"} }
+	return map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": nats("KL divergence"),
+		"mutual_information": nats("mutual information I(x; z), MWS estimate"), "total_correlation": nats("total correlation, MWS estimate"),
+		"dimension_wise_kl": nats("dimension-wise KL, MWS estimate")}
 }
 
 func init() {

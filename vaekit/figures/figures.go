@@ -197,6 +197,9 @@ func LossCurves(h *history.History, axes map[string]history.Axis, title, base st
 			}
 		}
 		// A long unit goes on two lines: gonum shrinks the frame to the rotated label's length.
+		if axis.Title != "" {
+			name = strings.Replace(name, term, axis.Title, 1)
+		}
 		p := newPlot(s, termTitle(name), "epoch", wrap(axis.Unit, 24))
 		if err := addCurves(p, h, ti, axis.Log && positive(h, ti)); err != nil {
 			return nil, fmt.Errorf("loss curves %s, term %s: %w", base, term, err)

@@ -241,3 +241,31 @@ func TestLayoutCheckFindsEachDefect(t *testing.T) {
 		})
 	}
 }
+
+// A panel's title is its term's Title where the family gives one, else the term's name in words;
+// the run's name is the figure's heading, over the panels.
+func TestLossCurvesTitles(t *testing.T) {
+	h := &history.History{Terms: []string{"loss", "real_score", "kl"}}
+	for e := 1; e <= 3; e++ {
+		h.Rows = append(h.Rows, history.Row{Epoch: e, Split: "train", Values: []float64{3, 0.5, 1}}, history.Row{Epoch: e, Split: "test", Values: []float64{3, 0.5, 1}})
+	}
+	base := filepath.Join(t.TempDir(), "curves")
+	paths, err := LossCurves(h, map[string]history.Axis{"kl": {Title: "KL divergence", Unit: "nats per image"}}, "the-run", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := os.ReadFile(paths[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">KL divergence<", ">real score<", ">loss<", ">the-run<"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("%s lacks the text %s", paths[1], want)
+		}
+	}
+	for _, unwanted := range []string{">kl<", ">real_score<"} {
+		if strings.Contains(string(svg), unwanted) {
+			t.Errorf("%s has the raw term name %s", paths[1], unwanted)
+		}
+	}
+}

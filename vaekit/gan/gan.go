@@ -99,8 +99,10 @@ func (Model) Units(*model.Store) string {
 // TermAxes implements vaekit.Described.
 func (Model) TermAxes(*model.Store) map[string]history.Axis {
 	nats := history.Axis{Unit: "nats per image"}
-	score := history.Axis{Unit: "probability of real"}
-	return map[string]history.Axis{"loss": nats, "discriminator": nats, "generator": nats, "real_score": score, "fake_score": score}
+	score := func(title string) history.Axis { return history.Axis{Title: title, Unit: "probability of real"} }
+	return map[string]history.Axis{"loss": nats, "discriminator": {Title: "discriminator loss", Unit: nats.Unit},
+		"generator": {Title: "generator loss", Unit: nats.Unit}, "real_score": score("discriminator's score of real images"),
+		"fake_score": score("discriminator's score of generated images")}
 }
 
 func init() {

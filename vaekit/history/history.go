@@ -137,6 +137,9 @@ const File = "history.csv"
 // axis label, whether its values span decades (a logarithmic axis), and whether it equals
 // another term by construction (then both share one panel, with a note saying why).
 type Axis struct {
+	// Title names the term for a reader ("KL divergence" for kl); "": the term's name with its
+	// underscores as spaces.
+	Title string `json:"title,omitempty"`
 	// Unit labels the axis: "nats per image", "squared error per image", "error rate", ...
 	Unit string `json:"unit"`
 	// Log draws the term on a logarithmic axis.

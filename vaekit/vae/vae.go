@@ -175,7 +175,7 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis { return TermA
 
 // TermAxes describes the VAE's terms for figures (the conditional VAEs share them).
 func TermAxes(store *model.Store) map[string]history.Axis {
-	kl := history.Axis{Unit: "nats per image"}
+	kl := history.Axis{Title: "KL divergence", Unit: "nats per image"}
 	if vaekit.Param[string](store.RootScope(), ParamKLReduction) == "mean" {
 		kl.Unit = "nats per latent dimension"
 	}
@@ -186,10 +186,10 @@ func TermAxes(store *model.Store) map[string]history.Axis {
 	axes := map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": kl}
 	scope := store.RootScope()
 	if vaekit.Param[string](scope, ParamKLSchedule) != "constant" {
-		axes["kl_weight"] = history.Axis{Unit: "weight of the KL term (0 to 1)"}
+		axes["kl_weight"] = history.Axis{Title: "KL weight (schedule)", Unit: "weight of the KL term (0 to 1)"}
 	}
 	if vaekit.Param[float64](scope, ParamFreeBits) > 0 {
-		axes["free_bits_shortfall"] = history.Axis{Unit: kl.Unit}
+		axes["free_bits_shortfall"] = history.Axis{Title: "free-bits shortfall", Unit: kl.Unit}
 	}
 	return axes
 }
