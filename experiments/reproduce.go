@@ -174,19 +174,23 @@ var Reproductions = []Reproduction{
 		Experiment: "mnist-mlp-beta-vae",
 		Curve:      "kl",
 		References: collapseMeasures,
-		Note:       "no published number: the collapsed setting of the three (beta = 4 pushes the posterior onto the prior)",
+		Note: "no published number: the collapsed setting of the three. Weighing the KL by 4 leaves fewer than half of " +
+			"the 20 latent dimensions active (mnist-mlp-vae, beta = 1, keeps all 20) and costs likelihood",
 	},
 	{
 		Experiment: "mnist-mlp-beta-vae-warmup",
 		Curve:      "kl",
 		References: collapseMeasures,
-		Note:       "no published number: mnist-mlp-beta-vae with the KL weight warmed up over 10 epochs",
+		Note: "no published number: mnist-mlp-beta-vae with the KL weight warmed up over 10 epochs. Warm-up brings most " +
+			"of the collapsed dimensions back, but I(x; z) hardly moves: the returned units carry little about the image",
 	},
 	{
 		Experiment: "mnist-mlp-beta-vae-freebits",
 		Curve:      "kl",
 		References: collapseMeasures,
-		Note:       "no published number: mnist-mlp-beta-vae with free bits of 0.5 nats per dimension",
+		Note: "no published number: mnist-mlp-beta-vae with free bits of 0.5 nats per dimension. Every dimension stays " +
+			"active, as the floor forces, with the best likelihood of the three, but I(x; z) hardly moves and its samples lie " +
+			"farthest from the data (the sample distances below)",
 	},
 	{
 		Experiment: "mnist-mlp-tcvae",

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,43 @@ func TestDistancesSection(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the section lacks %q; it is:\n%s", want, got)
+		}
+	}
+}
+
+// The results page's sentences on the posterior-collapse runs are the records' facts: fewer than
+// half of the dimensions active at beta = 4 against all at beta = 1 and a worse NLL; warm-up
+// brings most back with I(x; z) within 0.2 nats; free bits keep all active with the best NLL of
+// the three, I(x; z) within 0.2 nats, and the largest Fréchet distance.
+func TestCollapseNotesHoldForTheRecords(t *testing.T) {
+	read := func(name string) Metrics {
+		f, err := ReadFinished(filepath.Join("..", DefaultRecordsDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Metrics
+	}
+	base, beta, warm, free := read("mnist-mlp-vae"), read("mnist-mlp-beta-vae"), read("mnist-mlp-beta-vae-warmup"), read("mnist-mlp-beta-vae-freebits")
+	units := func(m Metrics) float64 { return m.Extra["test_active_units_dimensions"] }
+	mi := func(m Metrics) float64 { return m.Extra["test_mutual_information_nats"] }
+	nll := func(m Metrics) float64 { return m.Extra["test_nll_iw_k1000_nats"] }
+	fd := func(m Metrics) float64 { return m.Extra["sample_frechet_distance_features"] }
+	for _, c := range []struct {
+		claim string
+		holds bool
+	}{
+		{"beta = 1 keeps all 20 dimensions active", units(base) == 20},
+		{"beta = 4 leaves fewer than half active", units(beta) < 10},
+		{"beta = 4 costs likelihood", nll(beta) > nll(base)},
+		{"warm-up brings most of the collapsed dimensions back", units(warm)-units(beta) > (20-units(beta))/2},
+		{"warm-up: I(x; z) hardly moves", math.Abs(mi(warm)-mi(beta)) < 0.2},
+		{"free bits: every dimension active", units(free) == 20},
+		{"free bits: the best likelihood of the three", nll(free) < nll(beta) && nll(free) < nll(warm)},
+		{"free bits: I(x; z) hardly moves", math.Abs(mi(free)-mi(beta)) < 0.2},
+		{"free bits: samples farthest from the data", fd(free) > fd(beta) && fd(free) > fd(warm)},
+	} {
+		if !c.holds {
+			t.Errorf("the results page says %q, which the records contradict", c.claim)
 		}
 	}
 }
