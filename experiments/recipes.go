@@ -314,6 +314,21 @@ var Registry = []Experiment{
 			"its PixelCNN code prior, here class-conditional (see kerasCodePrior)",
 	},
 	{
+		Name:        "mnist-vqvae-ema",
+		Description: "the VQ-VAE of mnist-vqvae with moving-average codebook updates and unused codes re-seeded, on MNIST",
+		Data:        datasets.MNIST,
+		Model:       "vqvae",
+		Params: func() map[string]any {
+			p := kerasVQVAE(mnistPixelVariance)
+			maps.Copy(p, map[string]any{vqvae.ParamCodebookUpdate: "ema", vqvae.ParamEMADecay: 0.99, vqvae.ParamReseedAfter: 100})
+			return p
+		}(),
+		CodePrior: kerasCodePrior(true),
+		Source: "mnist-vqvae with the codebook learned by exponential moving averages (van den Oord et al. 2017, appendix " +
+			"A.1, decay 0.99) and every code unused for 100 steps re-seeded with an encoder vector: the cure tried " +
+			"against codebook collapse (codes never chosen)",
+	},
+	{
 		Name:        "fashion-vqvae",
 		Description: "VQ-VAE, 7x7 grid of 16-d codes from 128, on Fashion-MNIST",
 		Data:        datasets.FashionMNIST,

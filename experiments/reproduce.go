@@ -215,7 +215,17 @@ var Reproductions = []Reproduction{
 			Of: func(m Metrics, h *history.History) (float64, bool) {
 				v, ok := trainTerm("reconstruction", 30)(m, h)
 				return v / 784 / mnistPixelVariance, ok
-			}}},
+			}},
+			{Metric: "codebook perplexity (codes)", Of: extra("codebook_perplexity_codes", 1)},
+			{Metric: "codes in use (fraction)", Of: extra("codes_in_use_fraction", 1)}},
+	}, {
+		Experiment: "mnist-vqvae-ema",
+		Curve:      "reconstruction",
+		References: []Reference{
+			{Metric: "codebook perplexity (codes)", Of: extra("codebook_perplexity_codes", 1)},
+			{Metric: "codes in use (fraction)", Of: extra("codes_in_use_fraction", 1)},
+			{Metric: "test reconstruction (squared error per image)", Of: testTerm("reconstruction")}},
+		Note: "no published number: mnist-vqvae with moving-average codebook updates and re-seeding, against codebook collapse",
 	},
 }
 
