@@ -26,7 +26,8 @@ type SampleDistances struct {
 	KernelSubsetSize int `json:"kernel_subset_size"`
 	K                int `json:"precision_recall_k"`
 	// Frechet is the Fréchet distance (squared feature units), Kernel the kernel distance
-	// (KID, squared feature units), Precision and Recall fractions.
+	// (KID: the unbiased squared MMD with the cubic kernel (x·y/d + 1)^3), Precision and Recall
+	// fractions.
 	Frechet   Spread `json:"frechet"`
 	Kernel    Spread `json:"kernel"`
 	Precision Spread `json:"precision"`

@@ -152,12 +152,14 @@ func distancesSection(runsDir string) (string, error) {
 	}
 	s := "\n## Samples against the data\n\n" +
 		"Each generative run's samples measured against its test images in the features of its data set's recorded judge " +
-		"(the classifier's penultimate layer): Fréchet distance and kernel distance (KID, unbiased, cubic kernel; both in " +
-		"squared feature units, lower is better), and k-nearest-neighbour precision (the share of samples that look like data) " +
-		"and recall (the share of the data the samples cover), k = 3. Each is the mean ± the standard deviation over " +
-		"independent sample sets (sets x samples each; a conditional model draws as many of each class). The floor is what " +
-		"the training images score in place of samples: the best a model can be expected to reach.\n\n" +
-		"| experiment | sets x samples | Fréchet distance | kernel distance | precision | recall | floor: Fréchet, kernel, precision, recall |\n" +
+		"(the classifier's penultimate layer): Fréchet distance (squared feature units) and kernel distance (KID: the unbiased " +
+		"squared MMD with the cubic kernel (x·y/d + 1)³), both lower is better, and k-nearest-neighbour precision (the share " +
+		"of samples that look like data) and recall (the share of the data the samples cover), k = 3. Each is the mean ± the " +
+		"standard deviation over independent sample sets (sets x samples each; a conditional model draws as many of each " +
+		"class). The last column is what as many training images score in place of samples, what a generator that " +
+		"reproduced the data would score at these sizes: a floor for the two distances and a ceiling for recall; precision " +
+		"can exceed it, since samples bunched on typical images look like data.\n\n" +
+		"| experiment | sets x samples | Fréchet distance | kernel distance | precision | recall | training images: Fréchet, kernel, precision, recall |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- |\n" + rows.String()
 	if len(missing) > 0 {
 		s += "\nNot measured (recorded before the distances were; their re-runs are pending): " + strings.Join(missing, ", ") + ".\n"

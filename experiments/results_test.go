@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"math"
+	"slices"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,6 +66,10 @@ func TestCollapseNotesHoldForTheRecords(t *testing.T) {
 		{"beta = 4 costs likelihood", nll(beta) > nll(base)},
 		{"warm-up brings most of the collapsed dimensions back", units(warm)-units(beta) > (20-units(beta))/2},
 		{"warm-up: I(x; z) hardly moves", math.Abs(mi(warm)-mi(beta)) < 0.2},
+		{"warm-up: the returned units add under a nat of KL", warm.Test["kl"]-beta.Test["kl"] < 1},
+		{"I(x; z) is estimated on 2,000 images (cap ln 2000 = 7.6)", warm.Posterior != nil && warm.Posterior.MutualInformationImages == 2000},
+		{"free bits: each dimension keeps just over 0.5 nats", free.Posterior != nil && slices.Min(free.Posterior.KLPerDimension) > 0.5 &&
+			slices.Max(free.Posterior.KLPerDimension) < 1},
 		{"free bits: every dimension active", units(free) == 20},
 		{"free bits: the best likelihood of the three", nll(free) < nll(beta) && nll(free) < nll(warm)},
 		{"free bits: I(x; z) hardly moves", math.Abs(mi(free)-mi(beta)) < 0.2},
