@@ -2,9 +2,9 @@ package experiments
 
 import (
 	"math"
-	"slices"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
