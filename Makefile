@@ -87,14 +87,16 @@ test: deps data onnxruntime
 	$(MAKE) browser-test
 	$(MAKE) report-latex
 
-## report-latex: a report of two recorded runs in all its forms: printed to A4 PDF through
-## Debian's Chromium (the HTML's print layout: a page per run at least), and its LaTeX compiled
-## with Debian's TeX (installed here if missing: texlive-latex-base and texlive-latex-recommended,
-## about 130 MB installed (dpkg); the compile takes 2 s).
-report-latex: deps /usr/bin/chromium
+## report-latex: a report of two recorded runs in all its forms: its HTML checked in Debian's
+## Chromium (scripts/report_check.mjs: no sideways overflow at A4 width, every image loaded, every
+## figure kept whole in print), printed to A4 PDF through Chromium (a page per run at least), and
+## its LaTeX compiled with Debian's TeX (installed here if missing: texlive-latex-base and
+## texlive-latex-recommended, about 130 MB installed (dpkg); the compile takes 2 s).
+report-latex: deps /usr/bin/chromium $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json
 	command -v pdflatex >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq texlive-latex-base texlive-latex-recommended; }
 	rm -rf $(RUNS)/report-latex
 	$(GO) run ./experiments/cmd/experiments report -pdf -o $(RUNS)/report-latex docs/records/mnist-mlp-vae docs/records/mnist-prior-cvae
+	PLAYWRIGHT=$(PLAYWRIGHT_DIR) node scripts/report_check.mjs $(RUNS)/report-latex/report.html
 	/usr/bin/python3 -c 'import re,sys; n=len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1],"rb").read())); print(f"ok   report.pdf: {n} A4 pages"); sys.exit(n < 3)' $(RUNS)/report-latex/report.pdf
 	cd $(RUNS)/report-latex && pdflatex -interaction=nonstopmode -halt-on-error report-standalone.tex >pdflatex.log \
 	  || { tail -30 pdflatex.log; exit 1; }
