@@ -96,15 +96,7 @@ func hardCases() map[string]func(base string) ([]string, error) {
 	}
 	classes := []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 	digits := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
-	counts := make([]int, 128)
-	for i := range counts {
-		counts[i] = (i * 37 % 11) * (i % 3) * 10
-	}
-	counts[3] = 50000
-	codes := make([]int32, 10*7*7)
-	for i := range codes {
-		codes[i] = int32(i * 13 % 128)
-	}
+	counts, codes := codeUsage(128, 50000), codeGrids(10)
 	grid := func(n int) []float64 {
 		v := make([]float64, n)
 		for i := range v {

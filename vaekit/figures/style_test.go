@@ -139,15 +139,7 @@ func TestReferenceImages(t *testing.T) {
 		labels = append(labels, int32(c))
 	}
 	classes := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
-	counts := make([]int, 32)
-	for i := range counts {
-		counts[i] = (i * 37 % 11) * (i % 3) * 10
-	}
-	counts[3] = 5000
-	codes := make([]int32, 3*7*7)
-	for i := range codes {
-		codes[i] = int32(i * 13 % 128)
-	}
+	counts, codes := codeUsage(32, 5000), codeGrids(3)
 	kinds := map[string]func(base string) ([]string, error){
 		"loss_curves":    func(b string) ([]string, error) { return LossCurves(hist, nil, "vae run", b) },
 		"loss_curves_vq": func(b string) ([]string, error) { return LossCurves(vq, vqAxes, "vq-vae run", b) },
@@ -217,6 +209,25 @@ func TestReferenceImages(t *testing.T) {
 			t.Errorf("%s differs from %s: %s; the new image is %s (if the change is meant, rerun with -update-figures)", name, ref, diff, paths[0])
 		}
 	}
+}
+
+// codeUsage are n codes' counts of use, uneven, a third never used, code 3 used top times.
+func codeUsage(n, top int) []int {
+	counts := make([]int, n)
+	for i := range counts {
+		counts[i] = (i * 37 % 11) * (i % 3) * 10
+	}
+	counts[3] = top
+	return counts
+}
+
+// codeGrids are n 7x7 grids of code indices spread over 128 codes.
+func codeGrids(n int) []int32 {
+	codes := make([]int32, n*7*7)
+	for i := range codes {
+		codes[i] = int32(i * 13 % 128)
+	}
+	return codes
 }
 
 // NormalQuantilesForTest are n evenly spread coordinates, as a manifold's axis.
