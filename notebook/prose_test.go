@@ -38,7 +38,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 	},
 	"03-latent-manifolds": {
 		"10": "class count", "20": "grid size", "100": "epochs", "2017": "year of a cited data set",
-		"86": "the timing of the notebook's quick run (notebooks/README.md)",
+		"86":     "the timing of the notebook's quick run (notebooks/README.md)",
 		"10,000": "test split size", "60,000": "training split size", "70,000": "all images",
 	},
 	"04-conditional-vae": {
@@ -48,7 +48,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 	"05-vqvae": {
 		"0.05": "the codebook's initial range", "0.0949": "the training set's pixel variance (keras-io's)",
 		"10.5": "1 / 0.0949, worked out in the text", "30": "epochs", "49": "codes per 7x7 grid",
-		"12": "the timing of the notebook's full run (notebooks/README.md)",
+		"12":   "the timing of the notebook's full run (notebooks/README.md)",
 		"2016": "year of a cited paper", "2017": "year of a cited paper",
 	},
 	"06-vae-vs-gan": {
