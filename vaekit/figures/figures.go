@@ -107,11 +107,23 @@ func saveWithKey(rows [][]*plot.Plot, width, height vg.Length, heading string, k
 					if p.Title.Text != "" {
 						p.Title.Text = strings.Repeat("\n", lines-1-strings.Count(p.Title.Text, "\n")) + p.Title.Text
 					}
-					p.Draw(tiles.At(dc, j, i))
+					tile := tiles.At(dc, j, i)
+					fitLogTicks(p, tile)
+					p.Draw(tile)
 				}
 			}
 		}
 	})
+}
+
+// fitLogTicks tells a logarithmic y axis's ticks how long the axis will be on canvas c, so that
+// they leave the 2s and 5s unlabelled where those labels would overlap.
+func fitLogTicks(p *plot.Plot, c draw.Canvas) {
+	if lt, ok := p.Y.Tick.Marker.(logTicks); ok {
+		area := p.DataCanvas(c)
+		lt.length, lt.size = area.Max.Y-area.Min.Y, p.Y.Tick.Label.Font.Size
+		p.Y.Tick.Marker = lt
+	}
 }
 
 // curveKey is the key of addCurves' lines.

@@ -120,10 +120,59 @@ func sans(size vg.Length) font.Font {
 
 // logTicks label a logarithmic axis at 1, 2 and 5 times the powers of ten in its range (the
 // powers alone when it spans three decades or more; all nine multiples when that leaves fewer
-// than two labels), the others as minor ticks, with one number format per axis.
-type logTicks struct{}
+// than two labels), the others as minor ticks, with one number format per axis. On a vertical
+// axis whose length is known (fitLogTicks), the 2s and 5s are left unlabelled where their labels
+// would overlap their neighbours.
+type logTicks struct {
+	length, size vg.Length // the axis's length and its labels' type size; 0: unknown
+}
 
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+func (l logTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := l.ticks(lo, hi)
+	if l.length > 0 && hi/lo < 1e3 && crowded(ticks, lo, hi, l.length, l.size) {
+		// The powers of ten alone, as over three decades.
+		for i := range ticks {
+			if m := ticks[i].Value / math.Pow(10, math.Floor(math.Log10(ticks[i].Value)+1e-9)); ticks[i].Label != "" && math.Abs(m-1) > 1e-6 {
+				ticks[i].Label = ""
+			}
+		}
+		if labelledCount(ticks) >= 2 {
+			return sameFormat(ticks)
+		}
+		return l.ticks(lo, hi)
+	}
+	return ticks
+}
+
+// labelledCount is the number of ticks with a label.
+func labelledCount(ticks []plot.Tick) int {
+	n := 0
+	for _, t := range ticks {
+		if t.Label != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// crowded reports whether two labelled ticks of a vertical logarithmic axis of the given length
+// lie closer than a line of type of the given size (their labels would overlap).
+func crowded(ticks []plot.Tick, lo, hi float64, length, size vg.Length) bool {
+	last := math.Inf(-1)
+	for _, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		y := float64(length) * math.Log10(t.Value/lo) / math.Log10(hi/lo)
+		if y-last < float64(size)-slack {
+			return true
+		}
+		last = y
+	}
+	return false
+}
+
+func (logTicks) ticks(lo, hi float64) []plot.Tick {
 	var ticks []plot.Tick
 	labelled := 0
 	for _, all := range []bool{false, true} {
