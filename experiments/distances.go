@@ -13,8 +13,9 @@ import (
 // SampleDistances are the distances between a generator's samples and the test images in the
 // feature space of the data set's judge (package sampledist): each measure's mean and standard
 // deviation over Sets independent sets of Samples samples (random seeds 11, 12, ...) against the
-// first Samples test images, and its floor, the same measure between as many training images and
-// those test images (what a generator that reproduced the data would reach at these sizes).
+// first Samples test images, and its "floor", the same measure between as many training images
+// (the first ones) and those test images: about what a generator that reproduced the data would
+// reach at these sizes, a reference rather than a bound (class-balanced samples can come closer).
 type SampleDistances struct {
 	// Features names the feature space, so that two numbers are compared only within one.
 	Features string `json:"features"`

@@ -156,9 +156,10 @@ func distancesSection(runsDir string) (string, error) {
 		"squared MMD with the cubic kernel (x·y/d + 1)³), both lower is better, and k-nearest-neighbour precision (the share " +
 		"of samples that look like data) and recall (the share of the data the samples cover), k = 3. Each is the mean ± the " +
 		"standard deviation over independent sample sets (sets x samples each; a conditional model draws as many of each " +
-		"class). The last column is what as many training images score in place of samples, what a generator that " +
-		"reproduced the data would score at these sizes: a floor for the two distances and a ceiling for recall; precision " +
-		"can exceed it, since samples bunched on typical images look like data.\n\n" +
+		"class). The last column is what as many training images (the first ones) score in place of samples: about what a " +
+		"generator that reproduced the data would score at these sizes. It is a reference, not a bound: precision can exceed " +
+		"it (samples bunched on typical images look like data), and a conditional model's samples, balanced over the " +
+		"classes as the test images are, can come closer to them than the first training images do.\n\n" +
 		"| experiment | sets x samples | Fréchet distance | kernel distance | precision | recall | training images: Fréchet, kernel, precision, recall |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- |\n" + rows.String()
 	if len(missing) > 0 {
