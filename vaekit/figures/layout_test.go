@@ -154,13 +154,7 @@ func hardCases() map[string]func(base string) ([]string, error) {
 			return LatentManifold(images(400), 28, 28, grid(20), grid(20), "fashion-conv-vae: latent manifold", b)
 		},
 		"kl_per_dimension_50": func(b string) ([]string, error) {
-			kl, variances := make([]float64, 50), make([]float64, 50)
-			for j := range kl {
-				kl[j], variances[j] = 0.002*float64(j%3), 0.001
-				if j%10 < 4 {
-					kl[j], variances[j] = 0.4+0.13*float64(j*7%20), 0.3+0.05*float64(j)
-				}
-			}
+			kl, variances := klFixture(50, 4)
 			return KLPerDimension(kl, variances, 0.01, 6.31, "mnist-binarized-vae: KL of each latent dimension", b)
 		},
 	}

@@ -156,13 +156,7 @@ func TestReferenceImages(t *testing.T) {
 		"codebook_usage": func(b string) ([]string, error) { return CodebookUsage(counts, 9.1, 0.6, "codebook usage", b) },
 		"kl_per_dimension": func(b string) ([]string, error) {
 			// 20 dimensions, 6 of them collapsed (variance of the mean 0.001, KL near 0).
-			kl, variances := make([]float64, 20), make([]float64, 20)
-			for j := range kl {
-				kl[j], variances[j] = 0.002*float64(j%3), 0.001
-				if j%10 < 7 {
-					kl[j], variances[j] = 0.4+0.13*float64(j*7%20), 0.3+0.05*float64(j)
-				}
-			}
+			kl, variances := klFixture(20, 7)
 			return KLPerDimension(kl, variances, 0.01, 6.31, "vae run: KL of each latent dimension", b)
 		},
 		"code_map": func(b string) ([]string, error) { return CodeMap(digits[:3], codes, 28, 28, 7, 7, "codes", b) },
@@ -209,6 +203,19 @@ func TestReferenceImages(t *testing.T) {
 			t.Errorf("%s differs from %s: %s; the new image is %s (if the change is meant, rerun with -update-figures)", name, ref, diff, paths[0])
 		}
 	}
+}
+
+// klFixture are the KL and posterior-mean variance of n latent dimensions, active of every ten
+// active and the others collapsed (variance of the mean 0.001, KL near 0).
+func klFixture(n, active int) (kl, variances []float64) {
+	kl, variances = make([]float64, n), make([]float64, n)
+	for j := range kl {
+		kl[j], variances[j] = 0.002*float64(j%3), 0.001
+		if j%10 < active {
+			kl[j], variances[j] = 0.4+0.13*float64(j*7%20), 0.3+0.05*float64(j)
+		}
+	}
+	return kl, variances
 }
 
 // codeUsage are n codes' counts of use, uneven, a third never used, code 3 used top times.
