@@ -9,6 +9,7 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/internal/numfmt"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
 	"github.com/vaekit/vaekit/vaekit/training"
 )
@@ -48,9 +49,9 @@ func recipeData(exp Experiment) (string, error) {
 	}
 	train, test := d.Images[datasets.Train], d.Images[datasets.Test]
 	if exp.TrainOnAll {
-		return fmt.Sprintf("%s, all %s images (no test images held out)", title, thousands(train+test)), nil
+		return fmt.Sprintf("%s, all %s images (no test images held out)", title, numfmt.Thousands(train+test)), nil
 	}
-	return fmt.Sprintf("%s, %s train / %s test", title, thousands(train), thousands(test)), nil
+	return fmt.Sprintf("%s, %s train / %s test", title, numfmt.Thousands(train), numfmt.Thousands(test)), nil
 }
 
 // recipeSettings are a recipe's optimizer, learning rate (and schedule), batch size and epochs,
@@ -58,7 +59,7 @@ func recipeData(exp Experiment) (string, error) {
 func recipeSettings(exp Experiment) string {
 	s := trainingSettings(exp.Params, exp.Model)
 	if exp.NLLSamples > 0 {
-		s += fmt.Sprintf("; test NLL with k = %s", thousands(exp.NLLSamples))
+		s += fmt.Sprintf("; test NLL with k = %s", numfmt.Thousands(exp.NLLSamples))
 	}
 	if exp.CodePrior != nil {
 		s += "; PixelCNN code prior: " + trainingSettings(exp.CodePrior, "pixelcnn")
@@ -97,7 +98,7 @@ func trainingSettings(params map[string]any, family string) string {
 		ends := training.ScheduleStageEnds(sched, epochs)
 		s += fmt.Sprintf(", schedule %s (%d stages)", sched, len(ends))
 	}
-	return fmt.Sprintf("%s, batch %v, %s epochs", s, get(training.ParamBatchSize), thousands(epochs))
+	return fmt.Sprintf("%s, batch %v, %s epochs", s, get(training.ParamBatchSize), numfmt.Thousands(epochs))
 }
 
 // rate writes a learning rate or an epsilon as the papers do: 1e-3, 2e-4.
@@ -113,15 +114,6 @@ func rate(v any) string {
 		return strconv.FormatFloat(f, 'g', -1, 64)
 	}
 	return mant + "e" + strconv.Itoa(n)
-}
-
-// thousands writes n with a comma between groups of three digits, as the docs write counts.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // WriteReadmeTable replaces the table between the README's markers with ExperimentsTable,

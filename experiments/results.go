@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/internal/numfmt"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
 	"github.com/vaekit/vaekit/vaekit/history"
@@ -143,7 +144,7 @@ func distancesSection(runsDir string) (string, error) {
 		spread := func(s Spread, digits int) string {
 			return fmt.Sprintf("%.*f ± %.*f", digits, s.Mean, digits, s.SD)
 		}
-		fmt.Fprintf(&rows, "| %s | %d x %s | %s | %s | %s | %s | %.2f, %.2f, %.3f, %.3f |\n", r.Experiment, d.Sets, thousands(d.Samples),
+		fmt.Fprintf(&rows, "| %s | %d x %s | %s | %s | %s | %s | %.2f, %.2f, %.3f, %.3f |\n", r.Experiment, d.Sets, numfmt.Thousands(d.Samples),
 			spread(d.Frechet, 2), spread(d.Kernel, 2), spread(d.Precision, 3), spread(d.Recall, 3),
 			d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall)
 	}

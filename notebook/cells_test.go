@@ -21,6 +21,23 @@ type cell struct {
 	Source json.RawMessage `json:"source"` // a string or a list of lines
 }
 
+// cellText is a cell's source or an output's text as one string: nbformat stores either as a
+// string or a list of lines; absent is "".
+func cellText(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 {
+		return "", nil
+	}
+	var lines []string
+	if err := json.Unmarshal(raw, &lines); err != nil {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		return s, nil
+	}
+	return strings.Join(lines, ""), nil
+}
+
 // readCells returns the code cells of a notebook, each as one string.
 func readCells(t *testing.T, path string) []string {
 	t.Helper()
@@ -37,15 +54,11 @@ func readCells(t *testing.T, path string) []string {
 		if c.Type != "code" {
 			continue
 		}
-		var lines []string
-		if err := json.Unmarshal(c.Source, &lines); err != nil {
-			var s string
-			if err := json.Unmarshal(c.Source, &s); err != nil {
-				t.Fatalf("%s: cell source: %v", path, err)
-			}
-			lines = []string{s}
+		source, err := cellText(c.Source)
+		if err != nil {
+			t.Fatalf("%s: cell source: %v", path, err)
 		}
-		out = append(out, strings.Join(lines, ""))
+		out = append(out, source)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package notebook
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -148,13 +149,11 @@ func notebookText(t *testing.T, path string) []textCell {
 		t.Fatalf("%s: %v", path, err)
 	}
 	join := func(raw json.RawMessage) string {
-		var lines []string
-		if json.Unmarshal(raw, &lines) == nil {
-			return strings.Join(lines, "")
+		text, err := cellText(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
 		}
-		var s string
-		_ = json.Unmarshal(raw, &s)
-		return s
+		return text
 	}
 	var cells []textCell
 	for _, c := range nb.Cells {
@@ -227,22 +226,12 @@ func TestProseNumbersAreTheOutputs(t *testing.T) {
 					}
 				}
 			}
-			for _, n := range slices.Sorted(mapKeys(allowed)) {
+			for _, n := range slices.Sorted(maps.Keys(allowed)) {
 				if !used[n] {
 					t.Errorf("proseNumbersNotFromRuns lists %s for %s, which its prose no longer says: remove it", n, name)
 				}
 			}
 		})
-	}
-}
-
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 

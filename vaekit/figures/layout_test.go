@@ -3,6 +3,7 @@ package figures
 import (
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -164,22 +165,12 @@ func hardCases() map[string]func(base string) ([]string, error) {
 func TestLayoutOfEveryFigureKind(t *testing.T) {
 	dir := t.TempDir()
 	cases := hardCases()
-	for _, name := range slices.Sorted(mapKeys(cases)) {
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
 		t.Run(name, func(t *testing.T) {
 			if _, err := cases[name](filepath.Join(dir, name)); err != nil {
 				t.Error(err)
 			}
 		})
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 

@@ -96,17 +96,16 @@ func (l *placedLabels) Plot(c draw.Canvas, p *plot.Plot) {
 			}
 		}
 		if bestDist > 6 {
-			// The leader runs from the point to the nearest point of the label's box.
-			lx, ly := max(best.Min.X, min(x, best.Max.X)), max(best.Min.Y, min(y, best.Max.Y))
-			c.StrokeLine2(draw.LineStyle{Color: color.Gray{Y: 90}, Width: vg.Points(0.5)}, x, y, lx, ly)
+			// The leader runs from the point to the nearest point of the label's box; the labels
+			// placed after it keep clear of it.
+			leader := [2]vg.Point{{X: x, Y: y}, {X: max(best.Min.X, min(x, best.Max.X)), Y: max(best.Min.Y, min(y, best.Max.Y))}}
+			c.StrokeLine2(draw.LineStyle{Color: color.Gray{Y: 90}, Width: vg.Points(0.5)}, leader[0].X, leader[0].Y, leader[1].X, leader[1].Y)
+			segs = append(segs, leader)
 		}
 		// The text's em box starts at the descent below the baseline (layoutCanvas.FillString);
 		// with YBottom, gonum puts the baseline at the anchor + size - ascent.
 		anchor := vg.Point{X: best.Min.X, Y: best.Min.Y + face.Descent + face.Ascent - st.Font.Size}
 		c.FillText(st, anchor, label)
 		boxes = append(boxes, best)
-		if bestDist > 6 {
-			segs = append(segs, [2]vg.Point{{X: x, Y: y}, {X: max(best.Min.X, min(x, best.Max.X)), Y: max(best.Min.Y, min(y, best.Max.Y))}})
-		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/numfmt"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
 	"github.com/vaekit/vaekit/vaekit/training"
@@ -125,12 +126,12 @@ func Summary(w io.Writer, store *model.Store) error {
 			}
 			parts = append(parts, part)
 		}
-		rows = append(rows, [3]string{l.scope, strings.Join(parts, ", "), thousands(n)})
+		rows = append(rows, [3]string{l.scope, strings.Join(parts, ", "), numfmt.Thousands(n)})
 	}
 	trainable, other := ParameterCounts(store)
-	rows = append(rows, [3]string{"total", "", thousands(trainable + other)}, [3]string{"trainable", "", thousands(trainable)})
+	rows = append(rows, [3]string{"total", "", numfmt.Thousands(trainable + other)}, [3]string{"trainable", "", numfmt.Thousands(trainable)})
 	if other > 0 {
-		rows = append(rows, [3]string{"frozen", "", thousands(other)})
+		rows = append(rows, [3]string{"frozen", "", numfmt.Thousands(other)})
 	}
 	var width [3]int
 	for _, r := range rows {
@@ -149,13 +150,4 @@ func Summary(w io.Writer, store *model.Store) error {
 		}
 	}
 	return nil
-}
-
-// thousands formats n with commas between groups of three digits (1,082,680).
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
