@@ -112,7 +112,8 @@ func preflight(exp Experiment, family string, opts Options) (paramtable.Values, 
 func workload(m vaekit.Model, params paramtable.Values) backends.Workload {
 	_, quantizes := m.(vaekit.Quantizer) // convolutional encoders, and a PixelCNN code prior
 	_, classifies := m.(vaekit.Classifier)
-	if quantizes || classifies {
+	_, convolutional := m.(vaekit.ConvolutionalOnly)
+	if quantizes || classifies || convolutional {
 		return backends.Convolutional
 	}
 	if arch, _ := params.Get(vaekit.ParamArchitecture, m.Name()); arch == vaekit.ArchConv {

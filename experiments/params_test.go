@@ -32,7 +32,7 @@ func TestWriteParamTable(t *testing.T) {
 	if err := WriteParamTable(&vq, "vqvae"); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"latent_dim", "20 (gan: 2)", "vq_num_codes", "one of adam, rmsprop, sgd", "512,256"} {
+	for _, want := range []string{"latent_dim", "20 (dcgan: 100; gan: 2)", "vq_num_codes", "one of adam, rmsprop, sgd", "512,256"} {
 		if !strings.Contains(all.String(), want) {
 			t.Errorf("the table of every parameter lacks %q:\n%s", want, all.String())
 		}

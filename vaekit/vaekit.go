@@ -130,6 +130,13 @@ type CodePrior interface {
 	PriorOverCodes()
 }
 
+// ConvolutionalOnly families are convolutional whatever their parameters (a family whose
+// blocks may be either reads ParamArchitecture instead): the default backend is chosen for
+// convolutional work (package backends).
+type ConvolutionalOnly interface {
+	ConvolutionalOnly()
+}
+
 // Classifier models predict a class: ClassLogits returns the logits [batch, classes].
 type Classifier interface {
 	ClassLogits(scope *model.Scope, images *Node) *Node

@@ -75,7 +75,14 @@ func (m Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 	z := scope.RandomNormal(g, shapes.Make(images.DType(), batch, vaekit.LatentDim(scope, DefaultLatentDim)))
 	fakes := m.Decode(scope, z, nil)
 	logits := DiscriminatorLogits(scope, Concatenate([]*Node{images, fakes}, 0))
-	real, fake := Slice(logits, AxisRange(0, batch)), Slice(logits, AxisRange(batch, 2*batch))
+	return AdversarialTerms(Slice(logits, AxisRange(0, batch)), Slice(logits, AxisRange(batch, 2*batch)))
+}
+
+// AdversarialTerms are the loss terms of a GAN from the discriminator's logits of real and of
+// generated images [batch]: the discriminator's binary cross-entropy (real against label 1,
+// generated against 0), the generator's non-saturating loss -log D(G(z)), their sum "loss"
+// (recorded only) and the discriminator's two scores.
+func AdversarialTerms(real, fake *Node) vaekit.Terms {
 	// -log sigmoid(x) = softplus(-x) and -log(1 - sigmoid(x)) = softplus(x), stable for any x.
 	discriminator := Add(vaekit.StableSoftplus(Neg(real)), vaekit.StableSoftplus(fake))
 	generator := vaekit.StableSoftplus(Neg(fake))

@@ -292,7 +292,9 @@ func withReaders(s Spec) Spec {
 	defaults := maps.Clone(s.FamilyDefaults)
 	for _, name := range slices.Sorted(maps.Keys(readers)) {
 		r := readers[name]
-		if slices.Contains(r.reads, s.Name) && !slices.Contains(s.Families, name) {
+		// A parameter every family reads (no Families, not Shared) stays read by every family.
+		everyFamily := len(s.Families) == 0 && !s.Shared
+		if !everyFamily && slices.Contains(r.reads, s.Name) && !slices.Contains(s.Families, name) {
 			more = append(more, name)
 		}
 		if d, ok := r.defaults[s.Name]; ok {

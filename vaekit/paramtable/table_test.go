@@ -142,3 +142,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A family that lists a parameter every family reads (an image shape, an optimizer setting) in
+// its registration does not make the parameter its own: the other families still read it.
+func TestRegisteringAReaderOfAParameterEveryFamilyReads(t *testing.T) {
+	paramtable.Declare(paramtable.Spec{Name: "test_read_by_every_family", Kind: paramtable.KindInt, Default: 1})
+	if err := paramtable.RegisterReader("test_family_listing_it", []string{"test_read_by_every_family"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, family := range []string{"test_family_listing_it", "vae", "classifier"} {
+		if !paramtable.Reads(family, "test_read_by_every_family") {
+			t.Errorf("%s does not read a parameter every family reads, after another family registered it", family)
+		}
+	}
+}
