@@ -158,8 +158,8 @@ var Reproductions = []Reproduction{
 			{Metric: "sample class entropy (nats, ln 10 = 2.303 for all classes equally)", Of: extra("sample_class_entropy_nats", 1)},
 		},
 		Note: "the TensorFlow DCGAN tutorial publishes no number, only its samples after 50 epochs; this run has the tutorial's " +
-			"layers at half their widths (a quarter of the arithmetic) and trains on the 60,000 training images only, as the " +
-			"tutorial does, so its test images are held out",
+			"layers at half their widths (a quarter of the arithmetic), trains 30 epochs, and trains on the 60,000 training " +
+			"images only, as the tutorial does, so its test images are held out",
 		Versus: "mnist-keras-vae",
 	},
 	{
