@@ -25,6 +25,36 @@ import (
 // confidence, class entropy and score of its samples (classifier.Quality), both judged by the
 // data set's classifier (trained first if its run is not finished).
 func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error {
+	return t.evaluateWith(ctx, opts, m, evaluation{reuseNLL: true})
+}
+
+// evaluation says how evaluateWith treats the slow test NLL estimate.
+type evaluation struct {
+	reuseNLL bool // read it from the run's metrics.json when written for the same checkpoint
+	skipNLL  bool // do not estimate it
+}
+
+// Evaluate computes the run's evaluation numbers again from its model, as Run computed them
+// after training (the extras of metrics.json, the posterior diagnostics, the sample distances),
+// and writes nothing. On a record (Open reads its weights) it checks a recorded number on any
+// clone. The importance-weighted test NLL, minutes of work, is estimated only when
+// opts.MaxNLLSamples > 0, with at most that many samples, and never read back from the run.
+func (t *Trained) Evaluate(ctx context.Context, opts Options) (*Metrics, error) {
+	if t.train == nil && t.Generates() {
+		train, _, err := loadData(t.Experiment, opts)
+		if err != nil {
+			return nil, err
+		}
+		t.train = train
+	}
+	m := &Metrics{Experiment: t.Experiment.Name, Epochs: t.History.Epochs()}
+	if err := t.evaluateWith(ctx, opts, m, evaluation{skipNLL: opts.MaxNLLSamples <= 0}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (t *Trained) evaluateWith(ctx context.Context, opts Options, m *Metrics, how evaluation) error {
 	extra := map[string]float64{}
 	if q, ok := t.Model.(vaekit.Quantizer); ok {
 		counts, err := t.testCodeCounts(q)
@@ -56,8 +86,8 @@ func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error 
 	if err := t.posteriorDiagnostics(test, m, extra); err != nil {
 		return err
 	}
-	if k, key := t.nllSamples(opts); k > 0 {
-		if prev, ok := t.previousExtra(m.Epochs, key); ok {
+	if k, key := t.nllSamples(opts); k > 0 && !how.skipNLL {
+		if prev, ok := t.previousExtra(m.Epochs, key); ok && how.reuseNLL {
 			// The estimate of this checkpoint with this k is already known, and where it ran.
 			extra[key], m.NLLBackend = prev.Extra[key], prev.NLLBackend
 		} else {
@@ -165,7 +195,7 @@ func nllOn(backend compute.Backend, store *model.Store, dir string, log io.Write
 	if other == backend {
 		return backend, store, nil
 	}
-	saved, err := loadStore(filepath.Join(dir, training.CheckpointDir))
+	saved, err := runStore(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the NLL's weights: %w", err)
 	}

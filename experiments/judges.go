@@ -26,11 +26,8 @@ import (
 var judgeFiles embed.FS
 
 // JudgesDir is the repository folder of the recorded judges (relative to the experiments
-// package), one folder per data set; judgeWeightsDir holds a judge's checkpoint.
-const (
-	JudgesDir       = "judges"
-	judgeWeightsDir = "weights"
-)
+// package), one folder per data set, each with its weights in WeightsDir.
+const JudgesDir = "judges"
 
 // recordedJudge reads the recorded judge of a data set into a Trained (no run directory: Dir
 // names the embedded folder), or returns nil when the data set has none.
@@ -60,7 +57,7 @@ func recordedJudge(exp Experiment, test *datasets.Set) (*Trained, error) {
 		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
 	}
 	store := model.NewStore()
-	if _, err := checkpoint.Build(store).Dir(filepath.Join(tmp, judgeWeightsDir)).Immediate().Done(); err != nil {
+	if _, err := checkpoint.Build(store).Dir(filepath.Join(tmp, WeightsDir)).Immediate().Done(); err != nil {
 		return nil, fmt.Errorf("recorded judge %s: %w", root, err)
 	}
 	backend, err := storeBackend(m, store)
@@ -105,16 +102,7 @@ func RecordJudge(ctx context.Context, data datasets.Name, dir string, opts Optio
 	if _, err := checkpoint.Build(store).Dir(filepath.Join(res.Dir, training.CheckpointDir)).Immediate().Done(); err != nil {
 		return "", err
 	}
-	weights, err := checkpoint.Build(store).Dir(filepath.Join(out, judgeWeightsDir)).Done()
-	if err != nil {
-		return "", err
-	}
-	for v := range store.IterVariables() {
-		if !training.IsModelVariable(v) {
-			weights.ExcludeVarsFromSaving(v)
-		}
-	}
-	if err := weights.Save(); err != nil {
+	if err := writeWeights(store, filepath.Join(out, WeightsDir)); err != nil {
 		return "", fmt.Errorf("recorded judge %s: %w", out, err)
 	}
 	return out, nil

@@ -12,7 +12,6 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
-	"github.com/vaekit/vaekit/vaekit/training"
 )
 
 // Open reads the run of exp under runsDir (as written by Run with the same Options).
@@ -30,7 +29,7 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 		return nil, fmt.Errorf("run %s has no history (train it first): %w", dir, err)
 	}
 	hist.TestSeen = exp.TrainOnAll
-	store, err := loadStore(filepath.Join(dir, training.CheckpointDir))
+	store, err := runStore(dir)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
@@ -52,7 +51,7 @@ func Open(exp Experiment, opts Options) (*Trained, error) {
 		if prior.History, err = history.Read(filepath.Join(priorDir, history.File)); err != nil {
 			return nil, fmt.Errorf("run %s has no trained code prior (run it to the end first): %w", dir, err)
 		}
-		if prior.Store, err = loadStore(filepath.Join(priorDir, training.CheckpointDir)); err != nil {
+		if prior.Store, err = runStore(priorDir); err != nil {
 			return nil, fmt.Errorf("run %s: code prior: %w", dir, err)
 		}
 		t.Prior = prior

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/vaekit/vaekit/vaekit"
@@ -18,9 +19,10 @@ import (
 
 // A run's record is what the results page and a report read of a run directory, without what
 // it resumes from: params.json, history.csv, metrics.json, manifest.json, nll_curve.csv (if it
-// has one), the PNG figures, and the code prior's params.json and history.csv. Records are
-// small enough for git (docs/records): `make results` rebuilds docs/RESULTS.md from them alone,
-// on any clone.
+// has one), segments.json, the PNG figures, the model's final weights (WeightsDir: no optimizer
+// state), and the same of its code prior. Records are small enough for git (docs/records):
+// `make results` rebuilds docs/RESULTS.md from them alone, on any clone, and Open reads a record
+// as it reads a run, from its weights.
 
 // recordFiles are the files of a run directory (or of its code prior's) that a record keeps.
 var recordFiles = []string{ParamsFile, history.File, MetricsFile, ManifestFile, NLLCurveFile, SegmentsFile}
@@ -75,6 +77,19 @@ func Record(dir, recordsDir string) error {
 		}
 		if err := os.WriteFile(dst, data, 0o644); err != nil {
 			return err
+		}
+	}
+	for _, sub := range []string{"", codePriorDir} {
+		ckpt := filepath.Join(dir, sub, training.CheckpointDir)
+		if _, err := os.Stat(ckpt); err != nil {
+			continue // no code prior
+		}
+		store := model.NewStore() // read now: a lazily loaded store holds no variable to write yet
+		if _, err := checkpoint.Build(store).Dir(ckpt).Immediate().Done(); err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
+		}
+		if err := writeWeights(store, filepath.Join(tmp, sub, WeightsDir)); err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
 		}
 	}
 	final := filepath.Join(recordsDir, filepath.Base(filepath.Clean(dir)))

@@ -255,6 +255,33 @@ func TestRecordMakesTheSamePage(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(records, exp.Name, "checkpoint")); !os.IsNotExist(err) {
 		t.Errorf("the record holds the checkpoint (%v)", err)
 	}
+	// It holds the model's weights instead, which draw the run's figures again, byte for byte.
+	rec, err := OpenDir(filepath.Join(records, exp.Name), quick(runs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(records, exp.Name, FiguresDir)); err != nil {
+		t.Fatal(err)
+	}
+	figs, err := rec.Figures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pngs := 0
+	for _, f := range figs {
+		if filepath.Ext(f) != ".png" {
+			continue
+		}
+		pngs++
+		fromWeights, _ := os.ReadFile(f)
+		fromRun, err := os.ReadFile(filepath.Join(runs, exp.Name, FiguresDir, filepath.Base(f)))
+		if err != nil || !bytes.Equal(fromWeights, fromRun) {
+			t.Errorf("%s drawn from the record's weights differs from the run's (%v)", filepath.Base(f), err)
+		}
+	}
+	if pngs < 3 {
+		t.Errorf("the record's weights drew %d figures: %v", pngs, figs)
+	}
 	pages := map[string]string{}
 	for name, dir := range map[string]string{"runs": runs, "records": records} {
 		page := filepath.Join(t.TempDir(), name, "RESULTS.md")
