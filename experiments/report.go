@@ -22,6 +22,9 @@ type Finished struct {
 	Dir     string
 	Metrics Metrics
 	Figures []string // PNG files under figures/, sorted
+	// TestSeen: the run trained on its test split's images too (its manifest's train_on_all, or
+	// for a run without one its recipe's TrainOnAll), so its "test" numbers are not held out.
+	TestSeen bool
 }
 
 // ReadFinished reads the metrics.json and lists the figures of a run directory.
@@ -41,7 +44,30 @@ func ReadFinished(dir string) (*Finished, error) {
 	if f.Figures, err = drawnFigures(dir); err != nil {
 		return nil, err
 	}
+	f.TestSeen = testSeen(dir, f.Metrics.Experiment)
 	return f, nil
+}
+
+// testSeen says whether the run in dir trained on its test split: its manifest says so, or, for
+// a run without one, its recipe (a variant's is its recipe's).
+func testSeen(dir, experiment string) bool {
+	if data, err := os.ReadFile(filepath.Join(dir, ManifestFile)); err == nil {
+		var m struct {
+			TrainOnAll *bool `json:"train_on_all"`
+		}
+		if json.Unmarshal(data, &m) == nil && m.TrainOnAll != nil {
+			return *m.TrainOnAll
+		}
+	}
+	recipe, _, _ := strings.Cut(experiment, "[")
+	exp, err := Lookup(recipe)
+	return err == nil && exp.TrainOnAll
+}
+
+// seenNote is the line a report gives a run that trained on its test split, under the table.
+func seenNote(name string) string {
+	return "† " + name + " trained on the test split's images too (its recipe's choice, after its source): its test " +
+		"numbers and the figures of test images are of images it trained on, not held out."
 }
 
 // PNGs returns the PNG files among paths, in report order.
@@ -258,6 +284,13 @@ func figureCaption(file string, m Metrics) string {
 	return fmt.Sprintf("%s. Run %s, after %d epochs.", about, m.Experiment, m.Epochs)
 }
 
+// seenCaption is figureCaption for a run that trained on its test split: its test images are
+// called what they are.
+func seenCaption(caption string) string {
+	return strings.NewReplacer("Test images", "Test-split images (trained on)", "test images", "test-split images (trained on)",
+		"the test set", "the test split (trained on)").Replace(caption)
+}
+
 // WriteReport writes report.md, report.html, report.tex (to \input) and report-standalone.tex
 // into dir: the runs' measures in one table (a row
 // per measure with its unit and split, a column per run) with their definitions, then every
@@ -275,9 +308,14 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		Figures   []figure
 	}
 	var sections []section
-	var names []string
+	var names, notes []string
 	for _, r := range runs {
-		names = append(names, r.Metrics.Experiment)
+		name := r.Metrics.Experiment
+		if r.TestSeen {
+			name += "†"
+			notes = append(notes, seenNote(r.Metrics.Experiment))
+		}
+		names = append(names, name)
 		s := section{Name: r.Metrics.Experiment, Dir: filepath.Base(filepath.Clean(r.Dir))}
 		for _, src := range r.Figures {
 			rel := filepath.ToSlash(filepath.Join("figures", r.Metrics.Experiment, filepath.Base(src)))
@@ -295,7 +333,11 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 				}
 				written = append(written, filepath.Join(dir, filepath.FromSlash(pdf)))
 			}
-			s.Figures = append(s.Figures, figure{Caption: figureCaption(src, r.Metrics), Path: rel, PDF: pdf})
+			caption := figureCaption(src, r.Metrics)
+			if r.TestSeen {
+				caption = seenCaption(caption)
+			}
+			s.Figures = append(s.Figures, figure{Caption: caption, Path: rel, PDF: pdf})
 		}
 		sections = append(sections, s)
 	}
@@ -308,6 +350,9 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 	md.WriteString("|" + strings.Repeat(" --- |", 3+len(names)) + "\n")
 	for _, r := range rows {
 		md.WriteString("| " + strings.Join(append([]string{r.Name, r.Unit, r.Split}, r.Values...), " | ") + " |\n")
+	}
+	if len(notes) > 0 {
+		md.WriteString("\n" + strings.Join(notes, "\n\n") + "\n")
 	}
 	if len(defs) > 0 {
 		md.WriteString("\n")
@@ -334,7 +379,7 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		for _, d := range defs {
 			definitions = append(definitions, definition{d.name, d.about})
 		}
-		return reportHTML.Execute(w, map[string]any{"Runs": names, "Rows": rows, "Definitions": definitions, "Sections": sections})
+		return reportHTML.Execute(w, map[string]any{"Runs": names, "Rows": rows, "Notes": notes, "Definitions": definitions, "Sections": sections})
 	})
 	if err != nil {
 		return written, err
@@ -359,6 +404,9 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		tex.WriteString(strings.Join(cells, " & ") + " \\\\\n")
 	}
 	tex.WriteString("\\bottomrule\n\\end{tabular}\n\\caption{Each run's measures after its last epoch, per image where the unit says so.}\n\\end{table}\n")
+	for _, n := range notes {
+		tex.WriteString("\n" + latexEscape(n) + "\n")
+	}
 	if len(defs) > 0 {
 		tex.WriteString("\\begin{description}\n")
 		for _, d := range defs {
@@ -412,7 +460,8 @@ figure{margin:1em 0;break-inside:avoid;page-break-inside:avoid}img{max-width:100
 <table><tr><th>measure</th><th>unit</th><th>on</th>{{range .Runs}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr><td>{{.Name}}</td><td>{{.Unit}}</td><td>{{.Split}}</td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
-{{if .Definitions}}<dl>{{range .Definitions}}<dt>{{.Name}}</dt><dd>{{.About}}.</dd>{{end}}</dl>{{end}}
+{{range .Notes}}<p>{{.}}</p>
+{{end}}{{if .Definitions}}<dl>{{range .Definitions}}<dt>{{.Name}}</dt><dd>{{.About}}.</dd>{{end}}</dl>{{end}}
 {{range .Sections}}<h2>{{.Name}}</h2><p>Run directory: <code>{{.Dir}}</code></p>
 {{range .Figures}}<figure><img src="{{.Path}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}</body></html>

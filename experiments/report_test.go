@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,6 +138,53 @@ func TestMetricDescriptions(t *testing.T) {
 		"classifier_test_accuracy_fraction", "test_accuracy_fraction", "codebook_perplexity_codes", "codes_in_use_fraction", "code_prior_test_nll_nats"} {
 		if describeMetric(key).about == "" {
 			t.Errorf("%s has no description", key)
+		}
+	}
+}
+
+// A run that trained on its test split (its manifest's train_on_all, or its recipe's
+// TrainOnAll) is marked in the table with a note under it, and its captions call its test
+// images what they are; a held-out run is not marked.
+func TestReportMarksRunsThatTrainedOnTheirTestSplit(t *testing.T) {
+	root := t.TempDir()
+	fakeRun(t, filepath.Join(root, "seen"), Metrics{Experiment: "seen-run", Epochs: 3, Test: map[string]float64{"loss": 150}},
+		"reconstructions.png", "label_clusters.png")
+	if err := os.WriteFile(filepath.Join(root, "seen", ManifestFile), []byte(`{"train_on_all": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fakeRun(t, filepath.Join(root, "held"), Metrics{Experiment: "mnist-mlp-vae", Epochs: 2, Test: map[string]float64{"loss": 100}},
+		"reconstructions.png")
+	fakeRun(t, filepath.Join(root, "recipe"), Metrics{Experiment: "mnist-keras-vae", Epochs: 2, Test: map[string]float64{"loss": 140}})
+	var runs []*Finished
+	for _, d := range []string{"seen", "held", "recipe"} {
+		r, err := ReadFinished(filepath.Join(root, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+	}
+	out := filepath.Join(root, "report")
+	if _, err := WriteReport(out, runs); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{"report.md", "report.html", "report.tex"} {
+		text, err := os.ReadFile(filepath.Join(out, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(text)
+		if file == "report.html" {
+			s = html.UnescapeString(s)
+		}
+		for _, want := range []string{"seen-run†", "† seen-run trained on the test split's images too", "mnist-keras-vae†",
+			"Test-split images (trained on) above what the model rebuilds of them. Run seen-run",
+			"The latent points of test-split images (trained on), coloured by class", "Test images above what the model rebuilds of them. Run mnist-mlp-vae"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s lacks %q", file, want)
+			}
+		}
+		if strings.Contains(s, "mnist-mlp-vae†") || strings.Contains(s, "† mnist-mlp-vae") {
+			t.Errorf("%s marks the held-out run mnist-mlp-vae as trained on its test split", file)
 		}
 	}
 }
