@@ -1,9 +1,14 @@
 package experiments
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
@@ -65,4 +70,80 @@ func runStore(dir string) (*model.Store, error) {
 		return nil, fmt.Errorf("%s has neither a checkpoint (%s/) nor recorded weights (%s/)", dir, training.CheckpointDir, WeightsDir)
 	}
 	return loadStore(weights)
+}
+
+// Verification is what VerifyRecord found: how many of a record's evaluation numbers and
+// figures its weights gave again, and which they did not.
+type Verification struct {
+	Record string
+	// Numbers is how many recorded evaluation numbers were recomputed; MaxRelative the largest
+	// relative difference among them; Differing names those beyond VerifyTolerance.
+	Numbers     int
+	MaxRelative float64
+	Differing   []string
+	// Figures is how many recorded PNG figures were drawn again; FiguresDiffering names those
+	// whose bytes differ (drawn in another style: `experiments record -redraw` updates them).
+	Figures          int
+	FiguresDiffering []string
+}
+
+// VerifyTolerance is the relative difference VerifyRecord accepts between a recorded number and
+// the one its weights give: 0 measured on the machine that recorded them (bit for bit), room
+// here for another processor's kernels.
+const VerifyTolerance = 1e-4
+
+// OK says whether every number and figure came back.
+func (v Verification) OK() bool { return len(v.Differing) == 0 && len(v.FiguresDiffering) == 0 }
+
+// VerifyRecord opens a record (or a finished run) from its weights, evaluates it again
+// (Trained.Evaluate; the test NLL only when opts.MaxNLLSamples > 0, and only where the record
+// has an estimate with that many samples) and draws its figures into a temporary folder, and
+// compares both with what the record holds. It writes nothing into the record.
+func VerifyRecord(ctx context.Context, dir string, opts Options) (Verification, error) {
+	v := Verification{Record: dir}
+	recorded, err := ReadFinished(dir)
+	if err != nil {
+		return v, err
+	}
+	t, err := OpenDir(dir, opts)
+	if err != nil {
+		return v, err
+	}
+	got, err := t.Evaluate(ctx, opts)
+	if err != nil {
+		return v, fmt.Errorf("verify %s: %w", dir, err)
+	}
+	for _, key := range slices.Sorted(maps.Keys(recorded.Metrics.Extra)) {
+		value, ok := got.Extra[key]
+		if !ok || key == "code_prior_test_nll_nats" {
+			continue // an NLL not estimated again; the prior's NLL is read from its history, not computed
+		}
+		want := recorded.Metrics.Extra[key]
+		rel := math.Abs(value-want) / math.Max(math.Abs(want), 1e-12)
+		v.Numbers++
+		v.MaxRelative = max(v.MaxRelative, rel)
+		if rel > VerifyTolerance {
+			v.Differing = append(v.Differing, fmt.Sprintf("%s: recorded %g, the weights give %g", key, want, value))
+		}
+	}
+	tmp, err := os.MkdirTemp("", "vaekit-verify-")
+	if err != nil {
+		return v, err
+	}
+	defer os.RemoveAll(tmp)
+	drawn, err := t.FiguresIn(tmp)
+	if err != nil {
+		return v, fmt.Errorf("verify %s: %w", dir, err)
+	}
+	for _, f := range PNGs(drawn) {
+		want, err := os.ReadFile(filepath.Join(dir, FiguresDir, filepath.Base(f)))
+		if err != nil {
+			continue // a figure the record does not keep (drawn by a newer vaekit)
+		}
+		v.Figures++
+		if data, err := os.ReadFile(f); err != nil || !bytes.Equal(data, want) {
+			v.FiguresDiffering = append(v.FiguresDiffering, filepath.Base(f))
+		}
+	}
+	return v, nil
 }

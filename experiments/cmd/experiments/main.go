@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/experiments"
@@ -53,10 +54,11 @@ func firstLine(s string) string {
 
 func usage() error {
 	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-on-nan stop|skip] [-set key=value]... NAME...\n" +
-		"       experiments run -model vae|ae|cvae|vqvae|classifier -dataset mnist|fashion-mnist [-set key=value]... custom\n" +
+		"       experiments run -model FAMILY -dataset mnist|fashion-mnist [-set key=value]... custom (FAMILY: see experiments params)\n" +
 		"       experiments params [FAMILY]          (every parameter: type, allowed values, who reads it, default)\n" +
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
+		"       experiments verify [-nll K] RECORD...    (a record's evaluation numbers and figures computed again from its weights and compared)\n" +
 		"       experiments record [-o docs/records] [-redraw] RUNDIR... (a finished run's record: what the results page reads, no checkpoint; -redraw: its figures drawn again first)\n" +
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
@@ -95,6 +97,8 @@ func run(args []string) error {
 		return cmdReproduce(args)
 	case "record":
 		return cmdRecord(args)
+	case "verify":
+		return cmdVerify(args)
 	case "results":
 		return cmdResults(args)
 	case "table", "report":
@@ -107,6 +111,42 @@ func run(args []string) error {
 		return cmdRun(args)
 	}
 	return usage()
+}
+
+// cmdVerify runs `experiments verify`.
+func cmdVerify(args []string) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	nll := fs.Int("nll", 0, "also estimate the test NLL again with this many importance samples (minutes per record)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usage()
+	}
+	failed := 0
+	for _, dir := range fs.Args() {
+		start := time.Now()
+		v, err := experiments.VerifyRecord(context.Background(), dir, experiments.Options{MaxNLLSamples: *nll})
+		if err != nil {
+			return err
+		}
+		status := "ok  "
+		if !v.OK() {
+			status, failed = "FAIL", failed+1
+		}
+		fmt.Printf("%s %s: %d evaluation numbers from its weights (largest relative difference %.2g), %d figures; %s\n",
+			status, dir, v.Numbers, v.MaxRelative, v.Figures, time.Since(start).Round(time.Second))
+		for _, d := range v.Differing {
+			fmt.Printf("     %s\n", d)
+		}
+		for _, f := range v.FiguresDiffering {
+			fmt.Printf("     figure %s differs from the record's (another style? `experiments record -redraw` the run)\n", f)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("verify: %d of %d records differ from what their weights give", failed, fs.NArg())
+	}
+	return nil
 }
 
 // cmdParams runs `experiments params`.
