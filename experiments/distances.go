@@ -33,12 +33,28 @@ type SampleDistances struct {
 	Kernel    Spread `json:"kernel"`
 	Precision Spread `json:"precision"`
 	Recall    Spread `json:"recall"`
-	Floor     struct {
+	// PerClass, for a class-conditional model, are the same measures of each class's samples
+	// against the test images of that class among the first Samples (about Samples / classes
+	// each): whether every class asked for is drawn well, which the overall numbers average away.
+	PerClass []ClassDistances `json:"per_class,omitempty"`
+	Floor    struct {
 		Frechet   float64 `json:"frechet"`
 		Kernel    float64 `json:"kernel"`
 		Precision float64 `json:"precision"`
 		Recall    float64 `json:"recall"`
 	} `json:"floor_training_images"`
+}
+
+// ClassDistances are a conditional model's sample distances for one class (the mean and standard
+// deviation over the sample sets; the floor is not computed per class).
+type ClassDistances struct {
+	Class      string `json:"class"`
+	Samples    int    `json:"samples_per_set"`
+	TestImages int    `json:"test_images"`
+	Frechet    Spread `json:"frechet"`
+	Kernel     Spread `json:"kernel"`
+	Precision  Spread `json:"precision"`
+	Recall     Spread `json:"recall"`
 }
 
 // Spread is the mean and the sample standard deviation of a measure over sample sets.
@@ -108,6 +124,15 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 		return nil, err
 	}
 	var fds, kids, precisions, recalls []float64
+	// Per class (conditional models): the test rows of each class, and each class's values per set.
+	testOf := make([]sampledist.Features, classes)
+	perClass := make([][4][]float64, classes)
+	if t.Conditional() {
+		for i, row := range test.Rows {
+			c := t.Test.Labels[i]
+			testOf[c].Rows = append(testOf[c].Rows, row)
+		}
+	}
 	for s := range distanceSets {
 		var images [][]float32
 		var labels []int32
@@ -128,6 +153,30 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 			return nil, err
 		}
 		fds, kids, precisions, recalls = append(fds, fd), append(kids, kid), append(precisions, p), append(recalls, r)
+		if t.Conditional() {
+			of := make([]sampledist.Features, classes)
+			for i, row := range samples.Rows {
+				of[labels[i]].Rows = append(of[labels[i]].Rows, row)
+			}
+			for c := range classes {
+				m, err := classMeasures(of[c], testOf[c])
+				if err != nil {
+					return nil, fmt.Errorf("sample distances of class %s: %w", t.Test.ClassNames[c], err)
+				}
+				for j := range m {
+					perClass[c][j] = append(perClass[c][j], m[j])
+				}
+			}
+		}
+	}
+	if t.Conditional() {
+		for c := range classes {
+			cd := ClassDistances{Class: t.Test.ClassNames[c], Samples: n / classes, TestImages: testOf[c].Len()}
+			for j, into := range []*Spread{&cd.Frechet, &cd.Kernel, &cd.Precision, &cd.Recall} {
+				into.Mean, into.SD = sampledist.Summarize(perClass[c][j])
+			}
+			d.PerClass = append(d.PerClass, cd)
+		}
 	}
 	for _, m := range []struct {
 		into   *Spread
@@ -136,6 +185,22 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 		m.into.Mean, m.into.SD = sampledist.Summarize(m.values)
 	}
 	return d, nil
+}
+
+// classMeasures are the Fréchet distance, kernel distance (one subset of all rows: the exact
+// unbiased estimate), precision and recall of one class's samples against its test images.
+func classMeasures(samples, test sampledist.Features) ([4]float64, error) {
+	var m [4]float64
+	var err error
+	if m[0], err = sampledist.Frechet(samples, test); err != nil {
+		return m, err
+	}
+	size := max(samples.Len(), test.Len())
+	if m[1], _, err = sampledist.KID(samples, test, sampledist.KIDOptions{Subsets: 1, SubsetSize: size, Seed: 1}); err != nil {
+		return m, err
+	}
+	m[2], m[3], err = sampledist.PrecisionRecall(test, samples, neighbours)
+	return m, err
 }
 
 // addDistances computes the run's sample distances into m, with their means among the extras

@@ -3,12 +3,14 @@ package experiments
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
@@ -146,4 +148,60 @@ func VerifyRecord(ctx context.Context, dir string, opts Options) (Verification, 
 		}
 	}
 	return v, nil
+}
+
+// Reevaluate evaluates a record (or a finished run) again from its weights, as VerifyRecord
+// does, and writes the result into its metrics.json: every evaluation number and table computed
+// now replaces the recorded one (a measure added since the run was trained, such as the
+// per-class sample distances, is filled in), while the training history, times and any test NLL
+// not estimated again (opts.MaxNLLSamples) stay. The manifest names the build that evaluated it
+// (evaluated_again_by, evaluated_again_at). Each file is replaced whole.
+func Reevaluate(ctx context.Context, dir string, opts Options) error {
+	recorded, err := ReadFinished(dir)
+	if err != nil {
+		return err
+	}
+	t, err := OpenDir(dir, opts)
+	if err != nil {
+		return err
+	}
+	got, err := t.Evaluate(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("reevaluate %s: %w", dir, err)
+	}
+	m := recorded.Metrics
+	if m.Extra == nil {
+		m.Extra = map[string]float64{}
+	}
+	maps.Copy(m.Extra, got.Extra)
+	if got.NLLBackend != "" {
+		m.NLLBackend = got.NLLBackend
+	}
+	if got.ClassFidelity != nil {
+		m.ClassFidelity = got.ClassFidelity
+	}
+	if got.Posterior != nil {
+		m.Posterior = got.Posterior
+	}
+	if got.SampleDistances != nil {
+		m.SampleDistances = got.SampleDistances
+	}
+	manifest := map[string]any{}
+	path := filepath.Join(dir, ManifestFile)
+	if data, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(data, &manifest); err != nil {
+			return fmt.Errorf("reevaluate %s: %s: %w", dir, ManifestFile, err)
+		}
+	}
+	facts := buildFactsOfThisBinary()
+	by := facts["git_commit"]
+	if by == nil {
+		by = facts["git_head_at_finish"]
+	}
+	manifest["evaluated_again_by"] = by
+	manifest["evaluated_again_at"] = time.Now().UTC().Format(time.RFC3339)
+	if err := writeJSON(filepath.Join(dir, MetricsFile), m); err != nil {
+		return err
+	}
+	return writeJSON(path, manifest)
 }

@@ -2,8 +2,11 @@ package experiments
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,4 +60,77 @@ func TestRecordedWeightsAreSmall(t *testing.T) {
 		t.Fatal("no record keeps weights")
 	}
 	t.Logf("%d weights files, %.1f MiB in all", len(files)+len(more), float64(total)/(1<<20))
+}
+
+// A class-conditional model's distances come per class too: every class once, its samples the
+// n / classes asked for, its test images those of the class among the first n (together n).
+func TestConditionalDistancesPerClass(t *testing.T) {
+	if testing.Short() {
+		t.Skip("evaluates a recorded model on the MNIST test set")
+	}
+	tr, err := OpenDir(filepath.Join("..", DefaultRecordsDir, "mnist-prior-cvae"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tr.Evaluate(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := m.SampleDistances
+	if d == nil || len(d.PerClass) != 10 {
+		t.Fatalf("distances %+v: want 10 classes", d)
+	}
+	tests := 0
+	for i, c := range d.PerClass {
+		t.Logf("%s: %d samples, %d test images, Fréchet %.1f ± %.1f, kernel %.2f, precision %.3f, recall %.3f", c.Class, c.Samples,
+			c.TestImages, c.Frechet.Mean, c.Frechet.SD, c.Kernel.Mean, c.Precision.Mean, c.Recall.Mean)
+		tests += c.TestImages
+		if c.Class != tr.Test.ClassNames[i] || c.Samples != d.Samples/10 || c.TestImages < 150 {
+			t.Errorf("class %d: %+v", i, c)
+		}
+		if !(c.Frechet.Mean > 0 && c.Precision.Mean >= 0 && c.Precision.Mean <= 1 && c.Recall.Mean >= 0 && c.Recall.Mean <= 1) || c.Frechet.SD == 0 {
+			t.Errorf("class %s: values out of range or no spread over the sets: %+v", c.Class, c)
+		}
+	}
+	if tests != d.Samples {
+		t.Errorf("the classes' test images add up to %d, want the %d measured overall", tests, d.Samples)
+	}
+}
+
+// Reevaluate fills in a measure the record lacks and keeps what it does not compute: a copy of a
+// record without its sample distances and with one number wrong gets both back from its weights,
+// while its history, times and NLL stay, and the manifest names the evaluation.
+func TestReevaluateFillsInFromTheWeights(t *testing.T) {
+	if testing.Short() {
+		t.Skip("evaluates a recorded model on the MNIST test set")
+	}
+	dir := filepath.Join(t.TempDir(), "mnist-mlp-vae")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", DefaultRecordsDir, "mnist-mlp-vae"))); err != nil {
+		t.Fatal(err)
+	}
+	before, err := ReadFinished(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := before.Metrics
+	damaged.SampleDistances = nil
+	damaged.Extra = maps.Clone(before.Metrics.Extra)
+	damaged.Extra["test_reconstruction_bce_nats"] = 1
+	if err := writeJSON(filepath.Join(dir, MetricsFile), damaged); err != nil {
+		t.Fatal(err)
+	}
+	if err := Reevaluate(context.Background(), dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := ReadFinished(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(after.Metrics, before.Metrics) {
+		t.Errorf("reevaluated metrics differ from the record's:\n%+v\nwant\n%+v", after.Metrics, before.Metrics)
+	}
+	manifest, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if !strings.Contains(string(manifest), `"evaluated_again_at"`) {
+		t.Errorf("the manifest does not say when the record was evaluated again:\n%s", manifest)
+	}
 }

@@ -59,6 +59,7 @@ func usage() error {
 		"       experiments table RUNDIR...           (the test metrics of runs side by side)\n" +
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
 		"       experiments verify [-nll K] RECORD...    (a record's evaluation numbers and figures computed again from its weights and compared)\n" +
+		"       experiments reevaluate RECORD...      (a record evaluated again from its weights, a measure added since filled in; metrics.json rewritten)\n" +
 		"       experiments record [-o docs/records] [-redraw] RUNDIR... (a finished run's record: what the results page reads, no checkpoint; -redraw: its figures drawn again first)\n" +
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
@@ -99,6 +100,8 @@ func run(args []string) error {
 		return cmdRecord(args)
 	case "verify":
 		return cmdVerify(args)
+	case "reevaluate":
+		return cmdReevaluate(args)
 	case "results":
 		return cmdResults(args)
 	case "table", "report":
@@ -111,6 +114,21 @@ func run(args []string) error {
 		return cmdRun(args)
 	}
 	return usage()
+}
+
+// cmdReevaluate runs `experiments reevaluate`.
+func cmdReevaluate(args []string) error {
+	if len(args) < 2 {
+		return usage()
+	}
+	for _, dir := range args[1:] {
+		start := time.Now()
+		if err := experiments.Reevaluate(context.Background(), dir, experiments.Options{}); err != nil {
+			return err
+		}
+		fmt.Printf("evaluated %s again from its weights (%s): metrics.json rewritten\n", dir, time.Since(start).Round(time.Second))
+	}
+	return nil
 }
 
 // cmdVerify runs `experiments verify`.
