@@ -110,6 +110,8 @@ func tfDCGAN(changes map[string]any) map[string]any {
 		vaekit.ParamLeakyReluAlpha: 0.3, training.ParamInitializer: "glorot_uniform",
 		training.ParamOptimizer: "adam", training.ParamLearningRate: 1e-4, training.ParamBatchSize: 256,
 		training.ParamEpochs: 50, training.ParamSeed: int64(1),
+		// Keras samples with the moving averages that training leaves, as the tutorial does.
+		training.ParamBatchNormBatches: 0,
 	}
 	maps.Copy(p, changes)
 	return p
