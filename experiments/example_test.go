@@ -30,3 +30,24 @@ func ExampleWriteTable() {
 	// mnist-mlp-vae  20      101.40     24.4     27.8     Go Backend
 	// mnist-mlp-ae   20      70.1                25.1     Go Backend
 }
+
+// A recorded model opened from its committed weights, without training: here the MLP VAE of
+// docs/RESULTS.md, whose samples a notebook can draw at once.
+func ExampleOpenRecord() {
+	t, err := experiments.OpenRecord("mnist-mlp-vae", experiments.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	samples, err := t.Samples(4, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s after %d epochs: %d samples of %d pixels\n", t.Experiment.Name, t.History.Epochs(), len(samples), len(samples[0]))
+	_, err = experiments.OpenRecord("no-such-run", experiments.Options{})
+	fmt.Println(err)
+	// Output:
+	// mnist-mlp-vae after 20 epochs: 4 samples of 784 pixels
+	// no record "no-such-run" in docs/records of this folder or any above it
+}
