@@ -111,3 +111,41 @@ func TestEstimateBatchNorm(t *testing.T) {
 		})
 	}
 }
+
+// In training, BatchNorm passes the gradient through the batch's mean and variance, as Keras'
+// and PyTorch's do. Worked out by hand: each channel of the normalized batch sums to 0 whatever
+// the input, so the sum of the outputs has a zero gradient with respect to every input; with
+// the batch statistics held constant (GoMLX's norm.BatchNorm) it would be 1 / sqrt(variance +
+// 0.001) instead (0.436 for the first channel here). In inference the averages normalize.
+func TestBatchNormGradientThroughTheBatchStatistics(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		store := model.NewStore()
+		exec, err := model.NewExec(backends.Go(), store, func(scope *model.Scope, x *Node) []*Node {
+			store.SetTraining(x.Graph(), training)
+			y := vaekit.BatchNorm(scope, x)
+			return []*Node{y, Gradient(ReduceAllSum(y), x)[0]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Channel 0: 1, 2, 4, 7 (mean 3.5, variance 5.25); channel 1: 10, 20, 30, 60.
+		x := tensors.FromFlatDataAndDimensions([]float32{1, 10, 2, 20, 4, 30, 7, 60}, 4, 2)
+		res, err := exec.Exec(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, grad := tensors.MustCopyFlatData[float32](res[0]), tensors.MustCopyFlatData[float32](res[1])
+		want, wantGrad := (1-3.5)/math.Sqrt(5.25+1e-3), 0.0
+		if !training { // fresh averages: mean 0, variance 1
+			want, wantGrad = 1/math.Sqrt(1+1e-3), 1/math.Sqrt(1+1e-3)
+		}
+		if math.Abs(float64(y[0])-want) > 1e-5 {
+			t.Errorf("training %v: first normalized value %g, want %g", training, y[0], want)
+		}
+		for i, v := range grad {
+			if math.Abs(float64(v)-wantGrad) > 1e-5 {
+				t.Errorf("training %v: gradient of the sum with respect to input %d: %g, want %g", training, i, v, wantGrad)
+			}
+		}
+	}
+}

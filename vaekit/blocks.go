@@ -82,11 +82,42 @@ func activate(scope *model.Scope, x *Node) *Node {
 // and the activation to the output of a convolution.
 func convActivate(scope *model.Scope, x *Node) *Node {
 	if Param[bool](scope, ParamConvBatchNorm) {
-		// The pure-Go backend has no fused BatchNormForTraining op: use the graph formulation.
-		x = norm.BatchNorm(scope.In("batchnorm"), x, -1).UseBackendInference(false).Done()
+		x = BatchNorm(scope, x)
 	}
 	return activate(scope, x)
 }
+
+// BatchNorm normalizes x [batch, ..., channels] per channel, in scope "batchnorm" under scope,
+// with the variables and averages of GoMLX's norm.BatchNorm (Keras' momentum 0.99 and epsilon
+// 1e-3): in inference from the averages; in training from the batch's mean and variance, with
+// the gradient through them, as Keras and PyTorch compute it. norm.BatchNorm stops the gradient
+// at the batch's statistics, which a GAN's generator cannot learn with (package dcgan).
+func BatchNorm(scope *model.Scope, x *Node) *Node {
+	bn := scope.In("batchnorm")
+	// The pure-Go backend has no fused BatchNormForTraining op: use the graph formulation. It
+	// also creates the variables and, in training, updates the averages.
+	y := norm.BatchNorm(bn, x, -1).UseBackendInference(false).Done()
+	g := x.Graph()
+	if !bn.IsTraining(g) {
+		return y
+	}
+	axes := make([]int, x.Rank()-1)
+	features := make([]int, x.Rank()) // [1, ..., 1, channels]
+	for i := range axes {
+		axes[i], features[i] = i, 1
+	}
+	features[x.Rank()-1] = x.Shape().Dim(-1)
+	vars := model.JoinPath(bn.Scope(), "batch_normalization") // norm.BatchNorm's own sub-scope
+	scale := Reshape(bn.Store().GetVariable(model.JoinPath(vars, "scale")).NodeValue(g), features...)
+	offset := Reshape(bn.Store().GetVariable(model.JoinPath(vars, "offset")).NodeValue(g), features...)
+	mean := ReduceAndKeep(x, ReduceMean, axes...)
+	centred := Sub(x, mean)
+	variance := ReduceAndKeep(Square(centred), ReduceMean, axes...)
+	return Add(Mul(Div(centred, Sqrt(AddScalar(variance, batchNormEpsilon))), scale), offset)
+}
+
+// batchNormEpsilon is Keras' epsilon, and norm.BatchNorm's default.
+const batchNormEpsilon = 1e-3
 
 // ImageShape reads ParamImageShape (default 28x28x1).
 func ImageShape(scope *model.Scope) (h, w, c int) {

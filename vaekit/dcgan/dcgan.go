@@ -25,7 +25,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // graph code reads like math.
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
-	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/gan"
@@ -84,42 +83,14 @@ func leaky(scope *model.Scope, x *Node) *Node {
 	return activation.LeakyReluWith(x, vaekit.Param[float64](scope, vaekit.ParamLeakyReluAlpha))
 }
 
-// normalize is the generator's batch normalization (in its own scope) and LeakyReLU. GoMLX's
-// norm.BatchNorm keeps the averages and the variables (scale, offset, mean, variance, as
-// Keras'), but in training it stops the gradient at the batch's mean and variance; Keras'
-// does not, and a generator needs that gradient: without it the tutorial's generator lost to
-// its discriminator from the third epoch on (discriminator loss 0.04 nats, generator 6.4) and
-// drew no digit. So in training the normalization is computed here, differentiably, with the
-// same variables; in inference it is norm.BatchNorm's, from the averages.
+// normalize is the generator's batch normalization and LeakyReLU. The normalization is
+// vaekit.BatchNorm, whose gradient in training passes through the batch's mean and variance as
+// Keras' does: with GoMLX's norm.BatchNorm, which stops it there, the tutorial's generator lost
+// to its discriminator from the third epoch on (discriminator loss 0.04 nats, generator 6.4)
+// and drew no digit.
 func normalize(scope *model.Scope, x *Node) *Node {
-	bn := scope.In("batchnorm")
-	// The pure-Go backend has no fused BatchNormForTraining op: use the graph formulation.
-	y := norm.BatchNorm(bn, x, -1).UseBackendInference(false).Done()
-	if g := x.Graph(); bn.IsTraining(g) {
-		axes := make([]int, x.Rank()-1)
-		for i := range axes {
-			axes[i] = i
-		}
-		mean := ReduceAndKeep(x, ReduceMean, axes...)
-		centred := Sub(x, mean)
-		variance := ReduceAndKeep(Square(centred), ReduceMean, axes...)
-		vars := model.JoinPath(bn.Scope(), "batch_normalization") // norm.BatchNorm's own sub-scope
-		store := bn.Store()
-		scale := store.GetVariable(model.JoinPath(vars, "scale")).NodeValue(g)
-		offset := store.GetVariable(model.JoinPath(vars, "offset")).NodeValue(g)
-		features := make([]int, x.Rank()) // [1, ..., 1, channels]: broadcast over the batch and the grid
-		for i := range features {
-			features[i] = 1
-		}
-		features[x.Rank()-1] = x.Shape().Dim(-1)
-		scale, offset = Reshape(scale, features...), Reshape(offset, features...)
-		y = Add(Mul(Div(centred, Sqrt(AddScalar(variance, batchNormEpsilon))), scale), offset)
-	}
-	return leaky(scope, y)
+	return leaky(scope, vaekit.BatchNorm(scope, x))
 }
-
-// batchNormEpsilon is Keras' (and norm.BatchNorm's default) epsilon.
-const batchNormEpsilon = 1e-3
 
 // gridSide checks that a side of the image halves evenly n times and returns the grid's side.
 func gridSide(side, n int, filters []int) int {
