@@ -187,8 +187,8 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 	return d, nil
 }
 
-// classMeasures are the Fréchet distance, kernel distance (one subset of all rows: the exact
-// unbiased estimate), precision and recall of one class's samples against its test images.
+// classMeasures are the Fréchet distance, kernel distance (the exact unbiased estimate on all
+// the rows of both), precision and recall of one class's samples against its test images.
 func classMeasures(samples, test sampledist.Features) ([4]float64, error) {
 	var m [4]float64
 	var err error

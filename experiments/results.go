@@ -160,8 +160,8 @@ func distancesSection(runsDir string) (string, error) {
 		"standard deviation over independent sample sets (sets x samples each; a conditional model draws as many of each " +
 		"class). The last column is what as many training images (the first ones) score in place of samples: about what a " +
 		"generator that reproduced the data would score at these sizes. It is a reference, not a bound: precision can exceed " +
-		"it (samples bunched on typical images look like data), and a conditional model's samples, balanced over the " +
-		"classes as the test images are, can come closer to them than the first training images do.\n\n" +
+		"it (samples bunched on typical images look like data), and a conditional model's samples, as many of each " +
+		"class, can come closer to the test images than the first training images do.\n\n" +
 		"| experiment | sets x samples | Fréchet distance | kernel distance | precision | recall | training images: Fréchet, kernel, precision, recall |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- |\n" + rows.String()
 	if len(missing) > 0 {
@@ -191,7 +191,7 @@ func perClassDistances(runsDir string) string {
 		"(among the same first test images). Each class has about a tenth of the points, so its Fréchet distance carries more of " +
 		"that estimator's upward bias than the overall one: compare classes within a run and runs within a class, not a class " +
 		"with the overall number. Each cell: Fréchet distance, kernel distance (the exact unbiased estimate on all of the " +
-		"class's rows), precision, recall, means over the sample sets.\n\n")
+		"class's samples and test images), precision, recall, means over the sample sets.\n\n")
 	b.WriteString("| class | " + strings.Join(names, " | ") + " |\n|" + strings.Repeat(" --- |", len(names)+1) + "\n")
 	for c := range runs[0].PerClass {
 		cells := []string{runs[0].PerClass[c].Class}

@@ -74,8 +74,9 @@ func runStore(dir string) (*model.Store, error) {
 	return loadStore(weights)
 }
 
-// Verification is what VerifyRecord found: how many of a record's evaluation numbers and
-// figures its weights gave again, and which they did not.
+// Verification is what VerifyRecord found: how many of a record's evaluation numbers (every
+// number of metrics.json's extras, per-class fidelity, posterior diagnostics and sample
+// distances) and figures its weights gave again, and which they did not.
 type Verification struct {
 	Record string
 	// Numbers is how many recorded evaluation numbers were recomputed; MaxRelative the largest
@@ -94,10 +95,44 @@ type Verification struct {
 // here for another processor's kernels.
 const VerifyTolerance = 1e-4
 
+// evaluationNumbers flattens what an evaluation writes into metrics.json (the extras, the
+// per-class fidelity, the posterior diagnostics and the sample distances with their spreads,
+// floors and classes) to its numbers by JSON path, "sample_distances.per_class.3.frechet.mean".
+func evaluationNumbers(m *Metrics) map[string]float64 {
+	out := map[string]float64{}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case float64:
+			out[path] = v
+		case map[string]any:
+			for k, e := range v {
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for i, e := range v {
+				walk(fmt.Sprintf("%s.%d", path, i), e)
+			}
+		}
+	}
+	for name, part := range map[string]any{"extra": m.Extra, "class_fidelity_per_class": m.ClassFidelity,
+		"posterior": m.Posterior, "sample_distances": m.SampleDistances} {
+		data, err := json.Marshal(part)
+		if err != nil {
+			continue
+		}
+		var v any
+		if json.Unmarshal(data, &v) == nil {
+			walk(name, v)
+		}
+	}
+	return out
+}
+
 // OK says whether every number and figure came back.
 func (v Verification) OK() bool { return len(v.Differing) == 0 && len(v.FiguresDiffering) == 0 }
 
-// VerifyRecord opens a record (or a finished run) from its weights, evaluates it again
+// VerifyRecord opens a record from its weights (a finished run from its checkpoint), evaluates it again
 // (Trained.Evaluate; the test NLL only when opts.MaxNLLSamples > 0, and only where the record
 // has an estimate with that many samples) and draws its figures into a temporary folder, and
 // compares both with what the record holds. It writes nothing into the record.
@@ -115,12 +150,13 @@ func VerifyRecord(ctx context.Context, dir string, opts Options) (Verification, 
 	if err != nil {
 		return v, fmt.Errorf("verify %s: %w", dir, err)
 	}
-	for _, key := range slices.Sorted(maps.Keys(recorded.Metrics.Extra)) {
-		value, ok := got.Extra[key]
-		if !ok || key == "code_prior_test_nll_nats" {
+	want, have := evaluationNumbers(&recorded.Metrics), evaluationNumbers(got)
+	for _, key := range slices.Sorted(maps.Keys(want)) {
+		value, ok := have[key]
+		if !ok || key == "extra.code_prior_test_nll_nats" {
 			continue // an NLL not estimated again; the prior's NLL is read from its history, not computed
 		}
-		want := recorded.Metrics.Extra[key]
+		want := want[key]
 		rel := math.Abs(value-want) / math.Max(math.Abs(want), 1e-12)
 		v.Numbers++
 		v.MaxRelative = max(v.MaxRelative, rel)
@@ -150,7 +186,7 @@ func VerifyRecord(ctx context.Context, dir string, opts Options) (Verification, 
 	return v, nil
 }
 
-// Reevaluate evaluates a record (or a finished run) again from its weights, as VerifyRecord
+// Reevaluate evaluates a record again from its weights (a finished run from its checkpoint), as VerifyRecord
 // does, and writes the result into its metrics.json: every evaluation number and table computed
 // now replaces the recorded one (a measure added since the run was trained, such as the
 // per-class sample distances, is filled in), while the training history, times and any test NLL

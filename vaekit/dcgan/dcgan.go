@@ -5,8 +5,9 @@
 // Generator (scope "generator"): noise z [batch, d] (d = 100 in the tutorial), a dense layer to
 // an (h/2^n) x (w/2^n) x f0 grid, then transposed convolutions of kernel k to f1 (stride 1), f2,
 // ... (stride 2) and to the image's channels (stride 2, tanh), with batch normalization and a
-// LeakyReLU after every layer but the last, and no biases (the normalization's offset replaces
-// them); n = len(ParamGeneratorFilters) - 1 and the tutorial's filters are [256, 128, 64].
+// LeakyReLU after every layer but the last, and no biases (after a normalization its offset
+// stands in for one; the output layer has none, as in the tutorial); n = len(ParamGeneratorFilters)
+// - 1 >= 1, and the tutorial's filters are [256, 128, 64].
 // Discriminator (scope "discriminator"): k x k convolutions of stride 2 with the filters of
 // ParamDiscriminatorFilters ([64, 128]), each followed by a LeakyReLU and dropout, and one logit.
 // Both players see images on [-1, 1], the tutorial's scale: the data's [0, 1] pixels are
@@ -85,9 +86,9 @@ func leaky(scope *model.Scope, x *Node) *Node {
 
 // normalize is the generator's batch normalization and LeakyReLU. The normalization is
 // vaekit.BatchNorm, whose gradient in training passes through the batch's mean and variance as
-// Keras' does: with GoMLX's norm.BatchNorm, which stops it there, the tutorial's generator lost
-// to its discriminator from the third epoch on (discriminator loss 0.04 nats, generator 6.4)
-// and drew no digit.
+// Keras' does: with GoMLX's norm.BatchNorm, which stops it there, a run of mnist-tf-dcgan-half
+// had lost its generator by the third epoch (discriminator loss 0.04 nats, generator 6.4) and
+// drew no digit.
 func normalize(scope *model.Scope, x *Node) *Node {
 	return leaky(scope, vaekit.BatchNorm(scope, x))
 }
@@ -110,6 +111,9 @@ func Generate(scope *model.Scope, z *Node) *Node {
 	filters := vaekit.Param[[]int](scope, ParamGeneratorFilters)
 	k := vaekit.Param[int](scope, ParamKernel)
 	n := len(filters) - 1
+	if n < 1 {
+		panic(fmt.Errorf("dcgan: parameter %q = %v: expected the grid's depth and at least one transposed convolution's filters", ParamGeneratorFilters, filters))
+	}
 	gh, gw := gridSide(h, n, filters), gridSide(w, n, filters)
 	grid := scope.In("dense_grid")
 	x := normalize(grid, layers.Dense(grid, z, false, gh*gw*filters[0]))
@@ -207,6 +211,16 @@ func init() {
 		paramtable.Spec{Name: ParamDropout, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0).Below(1), Families: own,
 			Default: 0.3, Doc: "dropout rate after each discriminator convolution"},
 	)
+	paramtable.DeclareRule(func(p paramtable.Values, family string) error {
+		if family != "dcgan" {
+			return nil
+		}
+		if f := p.Ints(ParamGeneratorFilters, family); len(f) < 2 {
+			return fmt.Errorf("parameter %s = %v: expected the grid's depth and at least one transposed convolution's filters (two or more values)",
+				ParamGeneratorFilters, f)
+		}
+		return nil
+	})
 	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: []string{vaekit.ParamLatentDim, vaekit.ParamLeakyReluAlpha},
 		Defaults: map[string]any{vaekit.ParamLatentDim: DefaultLatentDim}})
 }

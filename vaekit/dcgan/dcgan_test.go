@@ -161,3 +161,14 @@ func TestRefusesAGridTheImageDoesNotHalveTo(t *testing.T) {
 		t.Errorf("error %v: want it to name %q and the 2^3 that 28 does not divide", err, dcgan.ParamGeneratorFilters)
 	}
 }
+
+// A generator list without a transposed convolution is refused before any work, with its name.
+func TestRefusesAGeneratorWithoutTransposedConvolutions(t *testing.T) {
+	_, err := paramtable.CheckAll("dcgan", map[string]any{dcgan.ParamGeneratorFilters: []int{64}})
+	if err == nil || !strings.Contains(err.Error(), dcgan.ParamGeneratorFilters) || !strings.Contains(err.Error(), "two or more") {
+		t.Errorf("error %v: want one naming %s and the two values it needs", err, dcgan.ParamGeneratorFilters)
+	}
+	if _, err := paramtable.CheckAll("dcgan", map[string]any{dcgan.ParamGeneratorFilters: []int{64, 32}}); err != nil {
+		t.Errorf("two values refused: %v", err)
+	}
+}

@@ -217,9 +217,10 @@ type KIDOptions struct {
 }
 
 // KID returns the kernel distance between a and b: the unbiased squared MMD with the cubic
-// polynomial kernel, its mean over opts.Subsets random subset pairs, and the standard deviation
-// of those estimates. With one subset of all rows (SubsetSize >= both sets, Subsets 1) it is the
-// exact unbiased estimate on the whole sets, with a deviation of 0.
+// polynomial kernel, its mean over opts.Subsets random subset pairs (SubsetSize rows of each set,
+// or all of a set's rows where it has fewer), and the standard deviation of those estimates.
+// With SubsetSize >= both sets and Subsets 1 it is the exact unbiased estimate on the whole sets,
+// of equal sizes or not, with a deviation of 0.
 func KID(a, b Features, opts KIDOptions) (mean, std float64, err error) {
 	if err := a.check("kernel distance, first set", 2); err != nil {
 		return 0, 0, err
@@ -240,12 +241,11 @@ func KID(a, b Features, opts KIDOptions) (mean, std float64, err error) {
 	if subsets < 1 || size < 2 {
 		return 0, 0, fmt.Errorf("kernel distance: %d subsets of %d rows, expected at least 1 subset of at least 2 rows", subsets, size)
 	}
-	size = min(size, a.Len(), b.Len())
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6b6964))
 	estimates := make([]float64, subsets)
 	for s := range estimates {
-		x := subset(a, size, rng)
-		y := subset(b, size, rng)
+		x := subset(a, min(size, a.Len()), rng)
+		y := subset(b, min(size, b.Len()), rng)
 		estimates[s] = mmd2(x, y)
 	}
 	mean, std = Summarize(estimates)

@@ -90,6 +90,19 @@ func TestKIDByHand(t *testing.T) {
 	}
 }
 
+// Sets of unequal sizes, all rows of each: X = {0, 1}, Y = {1, 2, 3}, k(u, v) = (uv + 1)^3. Within
+// X: k(0, 1) = 1; within Y: (27 + 64 + 343) / 3 = 434/3; across: (1 + 1 + 1 + 8 + 27 + 64) / 6 =
+// 17; MMD^2 = 1 + 434/3 - 34 = 335/3.
+func TestKIDUnequalSetsByHand(t *testing.T) {
+	mean, std, err := KID(rows1(0, 1), rows1(1, 2, 3), KIDOptions{Subsets: 1, SubsetSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(mean, 335.0/3, 1e-12) || std != 0 {
+		t.Errorf("KID = %g +- %g, want %g +- 0", mean, std, 335.0/3)
+	}
+}
+
 // Two sets from one distribution are near zero (unbiased: no floor from the set size); a shifted
 // set is far.
 func TestKIDSameAndShifted(t *testing.T) {
