@@ -27,7 +27,7 @@ ORT_LIB := $(HOME)/.local/lib/onnxruntime/libonnxruntime.so
 PLAYWRIGHT_VERSION := 1.65.1
 PLAYWRIGHT_DIR := $(VAEKIT_CACHE)/browser
 
-.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime browser-test report-latex
+.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime browser-test report-latex report-example
 
 all: test
 
@@ -92,15 +92,25 @@ test: deps data onnxruntime
 ## figure kept whole in print), printed to A4 PDF through Chromium (a page per run at least), and
 ## its LaTeX compiled with Debian's TeX (installed here if missing: texlive-latex-base and
 ## texlive-latex-recommended, about 130 MB installed (dpkg); the compile takes 2 s).
+REPORT_DIR ?= $(RUNS)/report-latex
+REPORT_RUNS ?= docs/records/mnist-mlp-vae docs/records/mnist-prior-cvae
 report-latex: deps /usr/bin/chromium $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json
 	command -v pdflatex >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq texlive-latex-base texlive-latex-recommended; }
-	rm -rf $(RUNS)/report-latex
-	$(GO) run ./experiments/cmd/experiments report -pdf -o $(RUNS)/report-latex docs/records/mnist-mlp-vae docs/records/mnist-prior-cvae
-	PLAYWRIGHT=$(PLAYWRIGHT_DIR) node scripts/report_check.mjs $(RUNS)/report-latex/report.html
-	/usr/bin/python3 -c 'import re,sys; n=len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1],"rb").read())); print(f"ok   report.pdf: {n} A4 pages"); sys.exit(n < 3)' $(RUNS)/report-latex/report.pdf
-	cd $(RUNS)/report-latex && pdflatex -interaction=nonstopmode -halt-on-error report-standalone.tex >pdflatex.log \
+	rm -rf $(REPORT_DIR)
+	$(GO) run ./experiments/cmd/experiments report -pdf -o $(REPORT_DIR) $(REPORT_RUNS)
+	PLAYWRIGHT=$(PLAYWRIGHT_DIR) node scripts/report_check.mjs $(REPORT_DIR)/report.html
+	/usr/bin/python3 -c 'import re,sys; n=len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1],"rb").read())); print(f"ok   report.pdf: {n} A4 pages"); sys.exit(n < 3)' $(REPORT_DIR)/report.pdf
+	cd $(REPORT_DIR) && pdflatex -interaction=nonstopmode -halt-on-error report-standalone.tex >pdflatex.log \
 	  || { tail -30 pdflatex.log; exit 1; }
-	@echo "ok   $(RUNS)/report-latex/report-standalone.pdf compiled"
+	@echo "ok   $(REPORT_DIR)/report-standalone.pdf compiled"
+
+## report-example: docs/report-example, the report of the recorded VAE against both GANs in all
+## its forms (report.md, report.html, report.pdf from Chromium, report.tex and LaTeX's
+## report-standalone.pdf), checked as report-latex checks; part of make results.
+EXAMPLE_RUNS = docs/records/mnist-keras-vae docs/records/mnist-dcgan docs/records/mnist-tf-dcgan-half
+report-example:
+	$(MAKE) report-latex REPORT_DIR=docs/report-example REPORT_RUNS="$(EXAMPLE_RUNS)"
+	cd docs/report-example && rm -f pdflatex.log report-standalone.aux report-standalone.log
 
 ## reproduce: every reproduction of docs/RESULTS.md at its full settings (hours on two cores;
 ## resumable, finished runs skipped), each finished run recorded in docs/records, then the page. QUICK=1: a few steps each, into
