@@ -60,9 +60,16 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 					t.Errorf("run directory lacks %s: %v", f, err)
 				}
 			}
-			// Its training segments cover its 6 steps (2 epochs of 3): recording checks them.
-			if err := Record(res.Dir, t.TempDir()); err != nil {
-				t.Errorf("recording the run: %v", err)
+			// Its training segments cover its 6 steps (2 epochs of 3): recording checks them. A
+			// model whose weights exceed what a record keeps (the full-size TensorFlow DCGAN, 9.7
+			// MiB) is refused with the size; TestReproductionsFitARecord keeps reproductions under.
+			err = Record(res.Dir, t.TempDir())
+			if m, _ := exp.model(); m != nil {
+				if big := modelWeightBytes(t, exp) > MaxWeightsFileBytes; big && (err == nil || !strings.Contains(err.Error(), "expected at most 5 MiB")) {
+					t.Errorf("recording a run with %d bytes of weights: error %v, want the size refused", modelWeightBytes(t, exp), err)
+				} else if !big && err != nil {
+					t.Errorf("recording the run: %v", err)
+				}
 			}
 			hist, err := history.Read(filepath.Join(res.Dir, "history.csv"))
 			if err != nil {
@@ -88,8 +95,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 					t.Errorf("metrics.json: codes in use %v, want within (0, 1]", u)
 				}
 			}
-			// The GAN has no encoder: nothing to reconstruct; its samples are judged instead.
-			reconstructs := exp.Model != "classifier" && exp.Model != "gan"
+			// A GAN has no encoder: nothing to reconstruct; its samples are judged instead.
+			m, _ := exp.model()
+			_, reconstructs := m.(vaekit.Reconstructor)
 			if reconstructs {
 				bce, sse := metrics.Extra["test_reconstruction_bce_nats"], metrics.Extra["test_reconstruction_squared_error"]
 				if !(bce > 0 && sse > 0 && sse < 784) {
@@ -294,7 +302,7 @@ func TestLookupAndModelErrors(t *testing.T) {
 		t.Errorf("Lookup(no-such) error = %v, want the list of experiments", err)
 	}
 	if _, err := vaekit.FamilyByName("flow"); err == nil || !strings.Contains(err.Error(), `unknown model "flow": expected one of [ae `) ||
-		!strings.Contains(err.Error(), " cvae gan pixelcnn vae vqvae]") {
+		!strings.Contains(err.Error(), " cvae dcgan gan pixelcnn vae vqvae]") {
 		t.Errorf("vaekit.FamilyByName(flow) error = %v", err)
 	}
 	// A code prior is a registered family, but it trains on a VQ-VAE's code grids, never on images.

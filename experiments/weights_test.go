@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vaekit/vaekit/vaekit"
 )
 
 // The records keep their models' final weights: opened from them, a record's evaluation gives
@@ -132,5 +134,37 @@ func TestReevaluateFillsInFromTheWeights(t *testing.T) {
 	manifest, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if !strings.Contains(string(manifest), `"evaluated_again_at"`) {
 		t.Errorf("the manifest does not say when the record was evaluated again:\n%s", manifest)
+	}
+}
+
+// modelWeightBytes is what the weights of exp's model take as float32 values (vaekit.Sized).
+func modelWeightBytes(t *testing.T, exp Experiment) int64 {
+	t.Helper()
+	m, err := exp.model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sized, ok := m.(vaekit.Sized)
+	if !ok {
+		return 0
+	}
+	params, err := preflight(exp, m.Name(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 4 * sized.Size(params, m.Name(), []int{28, 28, 1}).Weights
+}
+
+// Every reproduction's model fits a record's weights file (MaxWeightsFileBytes), so that
+// `experiments reproduce` can record what it trains.
+func TestReproductionsFitARecord(t *testing.T) {
+	for _, r := range Reproductions {
+		exp, err := Lookup(r.Experiment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := modelWeightBytes(t, exp); b > MaxWeightsFileBytes || b == 0 {
+			t.Errorf("%s: %d bytes of weights, want some and at most %d", r.Experiment, b, MaxWeightsFileBytes)
+		}
 	}
 }
