@@ -167,7 +167,8 @@ var Reproductions = []Reproduction{
 		Curve:      "loss",
 		References: []Reference{{Metric: "test loss (negative ELBO)", Of: testTerm("loss")},
 			{Metric: "class-conditional fidelity", Of: extra("class_fidelity_fraction", 1)}},
-		Note: "the reference CVAE publishes no number: vaekit's figures only",
+		Note: "the reference CVAE publishes no number: vaekit's figures only; recorded before vaekit.BatchNorm passed the " +
+			"gradient through the batch's statistics in training (f90abc5), so a re-run trains differently",
 	},
 	{
 		Experiment: "mnist-prior-cvae",
