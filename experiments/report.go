@@ -451,9 +451,11 @@ var reportHTML = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 body{font-family:"DejaVu Sans",sans-serif;max-width:60em;margin:1em auto;padding:0 1em;line-height:1.4}
 table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ccc;padding:.25em .6em;text-align:right}
 td:nth-child(-n+3),th:nth-child(-n+3){text-align:left}th{border-bottom:2px solid #444}
-dl{font-size:.9em}dt{font-weight:bold;float:left;clear:left;margin-right:.4em}dd{margin:0 0 .3em 0}
+dl{font-size:.9em}dt{font-weight:bold;float:left;clear:left;margin-right:.4em;break-after:avoid}dd{margin:0 0 .3em 0;break-before:avoid}
+.def{break-inside:avoid}
 figure{margin:1em 0;break-inside:avoid;page-break-inside:avoid}img{max-width:100%}figcaption{font-size:.9em;color:#333}
-@media print{body{max-width:none;margin:0}h2{break-before:page}@page{size:A4;margin:15mm}}
+h2{break-after:avoid}
+@media print{body{max-width:none;margin:0}table{font-size:.85em}@page{size:A4;margin:15mm}}
 </style></head><body>
 <h1>vaekit report</h1>
 <p>Each run's measures after its last epoch, per image where the unit says so.</p>
@@ -461,7 +463,7 @@ figure{margin:1em 0;break-inside:avoid;page-break-inside:avoid}img{max-width:100
 {{range .Rows}}<tr><td>{{.Name}}</td><td>{{.Unit}}</td><td>{{.Split}}</td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
 {{range .Notes}}<p>{{.}}</p>
-{{end}}{{if .Definitions}}<dl>{{range .Definitions}}<dt>{{.Name}}</dt><dd>{{.About}}.</dd>{{end}}</dl>{{end}}
+{{end}}{{if .Definitions}}<dl>{{range .Definitions}}<div class="def"><dt>{{.Name}}</dt><dd>{{.About}}.</dd></div>{{end}}</dl>{{end}}
 {{range .Sections}}<h2>{{.Name}}</h2><p>Run directory: <code>{{.Dir}}</code></p>
 {{range .Figures}}<figure><img src="{{.Path}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}</body></html>
