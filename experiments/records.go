@@ -1,12 +1,10 @@
 package experiments
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
@@ -119,21 +117,7 @@ func RedrawFigures(dir string, opts Options) error {
 		return fmt.Errorf("redraw %s: %w", dir, err)
 	}
 	// The manifest names the code that drew the figures now, which is not the code that trained.
-	path := filepath.Join(dir, ManifestFile)
-	m := map[string]any{}
-	if data, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(data, &m); err != nil {
-			return fmt.Errorf("redraw %s: %s: %w", dir, ManifestFile, err)
-		}
-	}
-	facts := buildFactsOfThisBinary()
-	drawnBy := facts["git_commit"]
-	if drawnBy == nil {
-		drawnBy = facts["git_head_at_finish"]
-	}
-	m["figures_redrawn_by"] = drawnBy
-	m["figures_redrawn_at"] = time.Now().UTC().Format(time.RFC3339)
-	return writeJSON(path, m)
+	return stampManifest(dir, "figures_redrawn")
 }
 
 // checkSegmentsOf checks the training segments of a run directory (or of its code prior's)

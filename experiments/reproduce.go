@@ -49,6 +49,16 @@ type Reproduction struct {
 	Log *SourceLog
 }
 
+// sampleQualityReferences are the rows of a generator whose source publishes no number: its
+// samples as the judge sees them.
+func sampleQualityReferences() []Reference {
+	return []Reference{
+		{Metric: "sample score (classifier, 1 to 10 classes)", Of: extra("sample_score_classes", 1)},
+		{Metric: "sample confidence", Of: extra("sample_confidence_fraction", 1)},
+		{Metric: "sample class entropy (nats, ln 10 = 2.303 for all classes equally)", Of: extra("sample_class_entropy_nats", 1)},
+	}
+}
+
 // trainTerm reads a training-loss term after an epoch (the last one when epoch is 0).
 func trainTerm(term string, epoch int) func(Metrics, *history.History) (float64, bool) {
 	return func(_ Metrics, h *history.History) (float64, bool) {
@@ -141,22 +151,14 @@ var Reproductions = []Reproduction{
 	{
 		Experiment: "mnist-dcgan",
 		Curve:      "discriminator",
-		References: []Reference{
-			{Metric: "sample score (classifier, 1 to 10 classes)", Of: extra("sample_score_classes", 1)},
-			{Metric: "sample confidence", Of: extra("sample_confidence_fraction", 1)},
-			{Metric: "sample class entropy (nats, ln 10 = 2.303 for all classes equally)", Of: extra("sample_class_entropy_nats", 1)},
-		},
-		Note:   "the reference notes' VAE-versus-GAN comparison publishes no number: the GAN against mnist-keras-vae, whose decoder is its generator",
-		Versus: "mnist-keras-vae",
+		References: sampleQualityReferences(),
+		Note:       "the reference notes' VAE-versus-GAN comparison publishes no number: the GAN against mnist-keras-vae, whose decoder is its generator",
+		Versus:     "mnist-keras-vae",
 	},
 	{
 		Experiment: "mnist-tf-dcgan-half",
 		Curve:      "discriminator",
-		References: []Reference{
-			{Metric: "sample score (classifier, 1 to 10 classes)", Of: extra("sample_score_classes", 1)},
-			{Metric: "sample confidence", Of: extra("sample_confidence_fraction", 1)},
-			{Metric: "sample class entropy (nats, ln 10 = 2.303 for all classes equally)", Of: extra("sample_class_entropy_nats", 1)},
-		},
+		References: sampleQualityReferences(),
 		Note: "the TensorFlow DCGAN tutorial publishes no number, only its samples after 50 epochs; this run has the tutorial's " +
 			"layers at half their widths (a quarter of the arithmetic), trains 30 epochs, and trains on the 60,000 training " +
 			"images only, as the tutorial does, so its test images are held out",

@@ -222,11 +222,21 @@ func Reevaluate(ctx context.Context, dir string, opts Options) error {
 	if got.SampleDistances != nil {
 		m.SampleDistances = got.SampleDistances
 	}
+	if err := writeJSON(filepath.Join(dir, MetricsFile), m); err != nil {
+		return err
+	}
+	return stampManifest(dir, "evaluated_again")
+}
+
+// stampManifest names, in the manifest of the run or record in dir, the build of this binary
+// and the time as what last did something to it after its training: keys <what>_by and
+// <what>_at (figures_redrawn, evaluated_again).
+func stampManifest(dir, what string) error {
 	manifest := map[string]any{}
 	path := filepath.Join(dir, ManifestFile)
 	if data, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(data, &manifest); err != nil {
-			return fmt.Errorf("reevaluate %s: %s: %w", dir, ManifestFile, err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	facts := buildFactsOfThisBinary()
@@ -234,11 +244,8 @@ func Reevaluate(ctx context.Context, dir string, opts Options) error {
 	if by == nil {
 		by = facts["git_head_at_finish"]
 	}
-	manifest["evaluated_again_by"] = by
-	manifest["evaluated_again_at"] = time.Now().UTC().Format(time.RFC3339)
-	if err := writeJSON(filepath.Join(dir, MetricsFile), m); err != nil {
-		return err
-	}
+	manifest[what+"_by"] = by
+	manifest[what+"_at"] = time.Now().UTC().Format(time.RFC3339)
 	return writeJSON(path, manifest)
 }
 

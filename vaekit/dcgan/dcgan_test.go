@@ -9,6 +9,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/internal/testutil"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/dcgan"
@@ -17,12 +18,7 @@ import (
 )
 
 func images(n int) *tensors.Tensor {
-	rng := rand.New(rand.NewPCG(1, 2))
-	data := make([]float32, n*28*28)
-	for i := range data {
-		data[i] = rng.Float32()
-	}
-	return tensors.FromFlatDataAndDimensions(data, n, 28, 28, 1)
+	return testutil.RandomTensor(rand.New(rand.NewPCG(1, 2)), n, 28, 28, 1)
 }
 
 // The DCGAN is a sampler with a noise prior, documented units, convolutional whatever its
