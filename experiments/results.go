@@ -465,6 +465,10 @@ var sampleQualityMetrics = []struct{ key, name string }{
 	{"sample_score_classes", "sample score (classes)"},
 	{"sample_confidence_fraction", "sample confidence"},
 	{"sample_class_entropy_nats", "sample class entropy (nats)"},
+	{"sample_frechet_distance_features", "Fréchet distance to the test images (judge features, lower is better)"},
+	{"sample_kernel_distance_features", "kernel distance to the test images (lower is better)"},
+	{"sample_precision_fraction", "precision (samples that look like test images)"},
+	{"sample_recall_fraction", "recall (test images the samples cover)"},
 }
 
 // versusSection compares run a with run b: their sample-quality metrics in one table, and their
