@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
@@ -25,6 +26,8 @@ type Finished struct {
 	// TestSeen: the run trained on its test split's images too (its manifest's train_on_all, or
 	// for a run without one its recipe's TrainOnAll), so its "test" numbers are not held out.
 	TestSeen bool
+	// Family is the run's model family (params.json), "" if it does not say.
+	Family string
 }
 
 // ReadFinished reads the metrics.json and lists the figures of a run directory.
@@ -45,6 +48,12 @@ func ReadFinished(dir string) (*Finished, error) {
 		return nil, err
 	}
 	f.TestSeen = testSeen(dir, f.Metrics.Experiment)
+	if data, err := os.ReadFile(filepath.Join(dir, ParamsFile)); err == nil {
+		var p map[string]any
+		if json.Unmarshal(data, &p) == nil {
+			f.Family, _ = p["/"+vaekit.ParamModel].(string)
+		}
+	}
 	return f, nil
 }
 
@@ -253,8 +262,26 @@ func reportTable(runs []*Finished) (rows []reportRow, defs []metricInfo) {
 				break
 			}
 		}
-		rows = append(rows, reportRow{Name: strings.ReplaceAll(term, "_", " "), Unit: unit, Split: "test",
-			Values: each(func(r *Finished) string { return cell(r.Metrics.Test, term, formatNumber) })})
+		// A term of the same name means another thing in another family (a VAE's loss is its
+		// negative ELBO, a GAN's the sum of its players' losses): one row per family then.
+		var families []string
+		for _, r := range runs {
+			if _, ok := r.Metrics.Test[term]; ok && !slices.Contains(families, r.Family) {
+				families = append(families, r.Family)
+			}
+		}
+		for _, family := range families {
+			name := strings.ReplaceAll(term, "_", " ")
+			if len(families) > 1 && family != "" {
+				name += " (" + family + ")"
+			}
+			rows = append(rows, reportRow{Name: name, Unit: unit, Split: "test", Values: each(func(r *Finished) string {
+				if len(families) > 1 && r.Family != family {
+					return ""
+				}
+				return cell(r.Metrics.Test, term, formatNumber)
+			})})
+		}
 	}
 	for _, key := range extras {
 		m := describeMetric(key)

@@ -188,3 +188,41 @@ func TestReportMarksRunsThatTrainedOnTheirTestSplit(t *testing.T) {
 		}
 	}
 }
+
+// A loss term of one name in two families (a VAE's negative ELBO, a GAN's players' sum) gets a
+// row per family, each filled only for its family's runs; one family keeps one row.
+func TestReportSplitsATermOfTwoFamilies(t *testing.T) {
+	root := t.TempDir()
+	for name, family := range map[string]string{"v": "vae", "g": "gan", "w": "vae"} {
+		fakeRun(t, filepath.Join(root, name), Metrics{Experiment: name + "-run", Epochs: 1, Test: map[string]float64{"loss": map[string]float64{"vae": 100, "gan": 2}[family]}})
+		if err := os.WriteFile(filepath.Join(root, name, ParamsFile), []byte(`{"/model": "`+family+`"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var runs []*Finished
+	for _, d := range []string{"v", "g", "w"} {
+		r, err := ReadFinished(filepath.Join(root, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+	}
+	rows, _ := reportTable(runs)
+	got := map[string][]string{}
+	for _, r := range rows {
+		got[r.Name] = r.Values
+	}
+	if v := got["loss (vae)"]; !slices.Equal(v, []string{"100.00", "", "100.00"}) {
+		t.Errorf("loss (vae) row %q, want the two VAE runs only", v)
+	}
+	if v := got["loss (gan)"]; !slices.Equal(v, []string{"", "2", ""}) {
+		t.Errorf("loss (gan) row %q, want the GAN run only", v)
+	}
+	if _, ok := got["loss"]; ok {
+		t.Error("a single loss row mixes the two families")
+	}
+	one, _ := reportTable(runs[:1])
+	if one[1].Name != "loss" {
+		t.Errorf("one family: row %q, want \"loss\"", one[1].Name)
+	}
+}
