@@ -262,21 +262,29 @@ func reportTable(runs []*Finished) (rows []reportRow, defs []metricInfo) {
 				break
 			}
 		}
-		// A term of the same name means another thing in another family (a VAE's loss is its
-		// negative ELBO, a GAN's the sum of its players' losses): one row per family then.
-		var families []string
+		// A term of the same name means another thing where the runs' units say another thing (a
+		// VAE's loss is its negative ELBO, a GAN's the sum of its players' losses): one row per
+		// meaning then, named by the families that share it.
+		var meanings []string
+		families := map[string][]string{}
 		for _, r := range runs {
-			if _, ok := r.Metrics.Test[term]; ok && !slices.Contains(families, r.Family) {
-				families = append(families, r.Family)
+			if _, ok := r.Metrics.Test[term]; !ok {
+				continue
+			}
+			if !slices.Contains(meanings, r.Metrics.Units) {
+				meanings = append(meanings, r.Metrics.Units)
+			}
+			if f := r.Family; f != "" && !slices.Contains(families[r.Metrics.Units], f) {
+				families[r.Metrics.Units] = append(families[r.Metrics.Units], f)
 			}
 		}
-		for _, family := range families {
+		for _, meaning := range meanings {
 			name := strings.ReplaceAll(term, "_", " ")
-			if len(families) > 1 && family != "" {
-				name += " (" + family + ")"
+			if len(meanings) > 1 && len(families[meaning]) > 0 {
+				name += " (" + strings.Join(families[meaning], ", ") + ")"
 			}
 			rows = append(rows, reportRow{Name: name, Unit: unit, Split: "test", Values: each(func(r *Finished) string {
-				if len(families) > 1 && r.Family != family {
+				if len(meanings) > 1 && r.Metrics.Units != meaning {
 					return ""
 				}
 				return cell(r.Metrics.Test, term, formatNumber)

@@ -189,18 +189,21 @@ func TestReportMarksRunsThatTrainedOnTheirTestSplit(t *testing.T) {
 	}
 }
 
-// A loss term of one name in two families (a VAE's negative ELBO, a GAN's players' sum) gets a
-// row per family, each filled only for its family's runs; one family keeps one row.
-func TestReportSplitsATermOfTwoFamilies(t *testing.T) {
+// A loss term of one name and two meanings (a VAE's negative ELBO, a GAN's players' sum: their
+// units say so) gets a row per meaning, named by its families and filled only for their runs;
+// two GAN families share theirs, and one meaning keeps one row.
+func TestReportSplitsATermOfTwoMeanings(t *testing.T) {
 	root := t.TempDir()
-	for name, family := range map[string]string{"v": "vae", "g": "gan", "w": "vae"} {
-		fakeRun(t, filepath.Join(root, name), Metrics{Experiment: name + "-run", Epochs: 1, Test: map[string]float64{"loss": map[string]float64{"vae": 100, "gan": 2}[family]}})
+	for name, family := range map[string]string{"v": "vae", "g": "gan", "w": "vae", "d": "dcgan"} {
+		units := map[string]string{"vae": "negative ELBO", "gan": "players' sum", "dcgan": "players' sum"}[family]
+		fakeRun(t, filepath.Join(root, name), Metrics{Experiment: name + "-run", Epochs: 1, Units: units,
+			Test: map[string]float64{"loss": map[string]float64{"vae": 100, "gan": 2, "dcgan": 3}[family]}})
 		if err := os.WriteFile(filepath.Join(root, name, ParamsFile), []byte(`{"/model": "`+family+`"}`), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var runs []*Finished
-	for _, d := range []string{"v", "g", "w"} {
+	for _, d := range []string{"v", "g", "w", "d"} {
 		r, err := ReadFinished(filepath.Join(root, d))
 		if err != nil {
 			t.Fatal(err)
@@ -212,11 +215,11 @@ func TestReportSplitsATermOfTwoFamilies(t *testing.T) {
 	for _, r := range rows {
 		got[r.Name] = r.Values
 	}
-	if v := got["loss (vae)"]; !slices.Equal(v, []string{"100.00", "", "100.00"}) {
+	if v := got["loss (vae)"]; !slices.Equal(v, []string{"100.00", "", "100.00", ""}) {
 		t.Errorf("loss (vae) row %q, want the two VAE runs only", v)
 	}
-	if v := got["loss (gan)"]; !slices.Equal(v, []string{"", "2", ""}) {
-		t.Errorf("loss (gan) row %q, want the GAN run only", v)
+	if v := got["loss (gan, dcgan)"]; !slices.Equal(v, []string{"", "2", "", "3"}) {
+		t.Errorf("loss (gan, dcgan) row %q, want the two GAN runs only (rows %v)", v, got)
 	}
 	if _, ok := got["loss"]; ok {
 		t.Error("a single loss row mixes the two families")
