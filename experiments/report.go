@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -326,6 +327,100 @@ func seenCaption(caption string) string {
 		"the test set", "the test split (trained on)").Replace(caption)
 }
 
+// figure is one figure of a report; section is one run's figures.
+type (
+	figure  struct{ Caption, Path, PDF string }
+	section struct {
+		Name, Dir string
+		Figures   []figure
+	}
+	// group is a figure kind that several runs drew, shown side by side: one cell per run.
+	group struct {
+		Caption string
+		Cells   []groupCell
+	}
+	groupCell struct{ Run, Path, PDF string }
+)
+
+// sideKinds are the figure kinds a report of several runs puts side by side: image grids, which
+// stay readable at a fraction of the page's width (curves keep the width of their own section).
+var sideKinds = []string{"samples", "class_samples", "reconstructions", "latent_manifold"}
+
+// sideBySide takes out of sections the figures of every kind of sideKinds that two or more runs
+// drew and returns them as groups, in sideKinds' order, with a caption naming the runs left to
+// right (names carry the dagger of a run that trained on its test split).
+func sideBySide(sections []section, names []string, runs []*Finished) []group {
+	var groups []group
+	for _, kind := range sideKinds {
+		var g group
+		var labels []string
+		for i := range sections {
+			for _, f := range sections[i].Figures {
+				if filepath.Base(f.Path) == kind+".png" {
+					g.Cells = append(g.Cells, groupCell{Run: names[i], Path: f.Path, PDF: f.PDF})
+					labels = append(labels, fmt.Sprintf("%s (after %d epochs)", names[i], runs[i].Metrics.Epochs))
+				}
+			}
+		}
+		if len(g.Cells) < 2 {
+			continue
+		}
+		for i := range sections {
+			sections[i].Figures = slices.DeleteFunc(sections[i].Figures, func(f figure) bool { return filepath.Base(f.Path) == kind+".png" })
+		}
+		about := strings.ReplaceAll(kind, "_", " ")
+		for _, k := range figureKinds {
+			if k.name == kind {
+				about = k.about
+			}
+		}
+		g.Caption = fmt.Sprintf("%s. Left to right: %s.", about, strings.Join(labels, ", "))
+		for _, c := range g.Cells {
+			if strings.HasSuffix(c.Run, "†") && strings.Contains(strings.ToLower(about), "test") {
+				g.Caption += " † trained on the test split: its test images are ones it trained on."
+				break
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// statedDifferences says, for every row of the table with a number for two or more runs, where
+// it is lowest and where highest (or that it is the same in all), so that a comparison's
+// differences are read off in words.
+func statedDifferences(rows []reportRow, names []string) []string {
+	var out []string
+	for _, r := range rows {
+		type value struct {
+			v    float64
+			text string
+			run  string
+		}
+		var vs []value
+		for i, text := range r.Values {
+			if v, err := strconv.ParseFloat(strings.ReplaceAll(text, ",", ""), 64); err == nil && text != "" {
+				vs = append(vs, value{v, text, names[i]})
+			}
+		}
+		if len(vs) < 2 || r.Name == "epochs trained" {
+			continue
+		}
+		lo := slices.MinFunc(vs, func(a, b value) int { return cmp.Compare(a.v, b.v) })
+		hi := slices.MaxFunc(vs, func(a, b value) int { return cmp.Compare(a.v, b.v) })
+		if lo.v == hi.v {
+			where := "every run"
+			if len(vs) < len(names) {
+				where = fmt.Sprintf("the %d runs that have it", len(vs))
+			}
+			out = append(out, fmt.Sprintf("%s: %s in %s", r.Name, lo.text, where))
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: lowest %s (%s), highest %s (%s)", r.Name, lo.text, lo.run, hi.text, hi.run))
+	}
+	return out
+}
+
 // WriteReport writes report.md, report.html, report.tex (to \input) and report-standalone.tex
 // into dir: the runs' measures in one table (a row
 // per measure with its unit and split, a column per run) with their definitions, then every
@@ -337,11 +432,6 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		return nil, fmt.Errorf("report: no runs given: expected one or more run directories")
 	}
 	var written []string
-	type figure struct{ Caption, Path, PDF string }
-	type section struct {
-		Name, Dir string
-		Figures   []figure
-	}
 	var sections []section
 	var names, notes []string
 	for _, r := range runs {
@@ -377,6 +467,8 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		sections = append(sections, s)
 	}
 	rows, defs := reportTable(runs)
+	groups := sideBySide(sections, names, runs)
+	differences := statedDifferences(rows, names)
 
 	var md bytes.Buffer
 	md.WriteString("# vaekit report\n\n")
@@ -393,6 +485,26 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		md.WriteString("\n")
 		for _, d := range defs {
 			fmt.Fprintf(&md, "- **%s**: %s.\n", d.name, d.about)
+		}
+	}
+	if len(differences) > 0 {
+		md.WriteString("\nDifferences between the runs:\n\n")
+		for _, d := range differences {
+			md.WriteString("- " + d + "\n")
+		}
+	}
+	if len(groups) > 0 {
+		md.WriteString("\n## Side by side\n")
+		for _, g := range groups {
+			md.WriteString("\n|")
+			for _, c := range g.Cells {
+				md.WriteString(" " + c.Run + " |")
+			}
+			md.WriteString("\n|" + strings.Repeat(" --- |", len(g.Cells)) + "\n|")
+			for _, c := range g.Cells {
+				fmt.Fprintf(&md, " ![%s](%s) |", c.Run, c.Path)
+			}
+			fmt.Fprintf(&md, "\n\n%s\n", g.Caption)
 		}
 	}
 	for _, s := range sections {
@@ -414,7 +526,8 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		for _, d := range defs {
 			definitions = append(definitions, definition{d.name, d.about})
 		}
-		return reportHTML.Execute(w, map[string]any{"Runs": names, "Rows": rows, "Notes": notes, "Definitions": definitions, "Sections": sections})
+		return reportHTML.Execute(w, map[string]any{"Runs": names, "Rows": rows, "Notes": notes, "Definitions": definitions,
+			"Differences": differences, "Groups": groups, "Sections": sections})
 	})
 	if err != nil {
 		return written, err
@@ -448,6 +561,22 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 			fmt.Fprintf(&tex, "\\item[%s] %s.\n", latexEscape(d.name), latexEscape(d.about))
 		}
 		tex.WriteString("\\end{description}\n")
+	}
+	if len(differences) > 0 {
+		tex.WriteString("Differences between the runs:\n\\begin{itemize}\n")
+		for _, d := range differences {
+			tex.WriteString("\\item " + latexEscape(d) + "\n")
+		}
+		tex.WriteString("\\end{itemize}\n")
+	}
+	for _, g := range groups {
+		tex.WriteString("\\begin{figure}[htbp]\n\\centering\n")
+		width := 0.96 / float64(len(g.Cells))
+		for _, c := range g.Cells {
+			fmt.Fprintf(&tex, "\\begin{minipage}[t]{%.3f\\linewidth}\\centering\\includegraphics[width=\\linewidth]{%s}\\\\\\small %s\\end{minipage}\\hfill\n",
+				width, c.PDF, latexEscape(c.Run))
+		}
+		fmt.Fprintf(&tex, "\\caption{%s}\n\\end{figure}\n", latexEscape(g.Caption))
 	}
 	for _, s := range sections {
 		for _, f := range s.Figures {
@@ -490,6 +619,8 @@ dl{font-size:.9em}dt{font-weight:bold;float:left;clear:left;margin-right:.4em;br
 .def{break-inside:avoid}
 figure{margin:1em 0;break-inside:avoid;page-break-inside:avoid}img{max-width:100%}figcaption{font-size:.9em;color:#333}
 h2{break-after:avoid}
+.cells{display:flex;gap:.6em}.cell{flex:1;min-width:0;text-align:center}.cell img{width:100%}.run{font-size:.85em}
+.diffs{font-size:.9em}.diffs li{break-inside:avoid}
 @media print{body{max-width:none;margin:0}table{font-size:.85em}@page{size:A4;margin:15mm}}
 </style></head><body>
 <h1>vaekit report</h1>
@@ -499,6 +630,10 @@ h2{break-after:avoid}
 {{end}}</table>
 {{range .Notes}}<p>{{.}}</p>
 {{end}}{{if .Definitions}}<dl>{{range .Definitions}}<div class="def"><dt>{{.Name}}</dt><dd>{{.About}}.</dd></div>{{end}}</dl>{{end}}
+{{if .Differences}}<p>Differences between the runs:</p><ul class="diffs">{{range .Differences}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Groups}}<h2>Side by side</h2>
+{{range .Groups}}<figure class="side"><div class="cells">{{range .Cells}}<div class="cell"><img src="{{.Path}}" alt="{{.Run}}"><div class="run">{{.Run}}</div></div>{{end}}</div><figcaption>{{.Caption}}</figcaption></figure>
+{{end}}{{end}}
 {{range .Sections}}<h2>{{.Name}}</h2><p>Run directory: <code>{{.Dir}}</code></p>
 {{range .Figures}}<figure><img src="{{.Path}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}</body></html>

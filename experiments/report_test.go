@@ -177,8 +177,8 @@ func TestReportMarksRunsThatTrainedOnTheirTestSplit(t *testing.T) {
 			s = html.UnescapeString(s)
 		}
 		for _, want := range []string{"seen-run†", "† seen-run trained on the test split's images too", "mnist-keras-vae†",
-			"Test-split images (trained on) above what the model rebuilds of them. Run seen-run",
-			"The latent points of test-split images (trained on), coloured by class", "Test images above what the model rebuilds of them. Run mnist-mlp-vae"} {
+			"† trained on the test split: its test images are ones it trained on.",
+			"The latent points of test-split images (trained on), coloured by class"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("%s lacks %q", file, want)
 			}
@@ -227,5 +227,43 @@ func TestReportSplitsATermOfTwoMeanings(t *testing.T) {
 	one, _ := reportTable(runs[:1])
 	if one[1].Name != "loss" {
 		t.Errorf("one family: row %q, want \"loss\"", one[1].Name)
+	}
+}
+
+// Several runs: the image grids two or more of them drew stand side by side (out of the runs' own
+// sections), in all three forms, and the differences of every row with two numbers are stated.
+func TestReportPutsRunsSideBySide(t *testing.T) {
+	root := t.TempDir()
+	fakeRun(t, filepath.Join(root, "a"), Metrics{Experiment: "a-run", Epochs: 2, Test: map[string]float64{"loss": 100}}, "samples.png", "loss_curves.png")
+	fakeRun(t, filepath.Join(root, "b"), Metrics{Experiment: "b-run", Epochs: 3, Test: map[string]float64{"loss": 90}}, "samples.png", "reconstructions.png")
+	var runs []*Finished
+	for _, d := range []string{"a", "b"} {
+		r, err := ReadFinished(filepath.Join(root, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+	}
+	out := filepath.Join(root, "report")
+	if _, err := WriteReport(out, runs); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	page, _ := os.ReadFile(filepath.Join(out, "report.html"))
+	tex, _ := os.ReadFile(filepath.Join(out, "report.tex"))
+	caption := "Left to right: a-run (after 2 epochs), b-run (after 3 epochs)."
+	for file, text := range map[string]string{"md": string(md), "html": html.UnescapeString(string(page)), "tex": string(tex)} {
+		if !strings.Contains(text, caption) || !strings.Contains(text, "loss: lowest 90 (b-run), highest 100.00 (a-run)") {
+			t.Errorf("%s: no side-by-side caption %q or stated difference:\n%s", file, caption, text)
+		}
+		if n := strings.Count(text, "samples.png"); file != "tex" && n != 2 {
+			t.Errorf("%s: samples.png %d times, want once per run (side by side only)", file, n)
+		}
+		if !strings.Contains(text, "reconstructions.png") && !strings.Contains(text, "reconstructions") {
+			t.Errorf("%s: the figure only one run drew is gone", file)
+		}
+	}
+	if n := strings.Count(string(tex), "minipage}[t]{0.480"); n != 2 {
+		t.Errorf("tex: %d side-by-side minipages of 0.48 of the line, want 2:\n%s", n, tex)
 	}
 }
