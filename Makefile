@@ -130,6 +130,7 @@ endif
 ## records one by hand). No run directory or checkpoint is needed. First every record that keeps
 ## its weights is evaluated again from them and its figures drawn again, and both compared with the
 ## record (`experiments verify`: about 6 minutes on two cores, the VQ-VAE's 4 of them); VERIFY=0 skips that.
+## Last, docs/report-example (make report-example; Chromium and TeX, installed if missing).
 VERIFY ?= 1
 results: deps
 ifeq ($(VERIFY),1)
@@ -139,6 +140,7 @@ endif
 	rm -rf docs/results
 	$(GO) run ./experiments/cmd/experiments results -runs docs/records -o docs/RESULTS.md
 	$(GO) run ./experiments/cmd/experiments list -readme README.md
+	$(MAKE) report-example
 
 test-short: deps
 	GOMLX_BACKEND=go $(GO) test -short ./...

@@ -161,7 +161,10 @@ var Reproductions = []Reproduction{
 		References: sampleQualityReferences(),
 		Note: "the TensorFlow DCGAN tutorial publishes no number, only its samples after 50 epochs; this run has the tutorial's " +
 			"layers at half their widths (a quarter of the arithmetic), trains 30 epochs, and trains on the 60,000 training " +
-			"images only, as the tutorial does, so its test images are held out",
+			"images only, as the tutorial does, so its test images are held out. Its samples are digit-like strokes, a few " +
+			"readable (3, 7, 8, 9) and most malformed, not the tutorial's clean digits: in the judge's features they lie " +
+			"farther from the test images than the MLP VAE's (Fréchet 116.9 against 61.9) and cover less of them (recall 0.19 " +
+			"against 0.61); the tutorial's full widths or its 50 epochs are what to try next",
 		Versus: "mnist-keras-vae",
 	},
 	{
