@@ -33,14 +33,7 @@ func TestMetricsTableAndReport(t *testing.T) {
 		SecondsPerEpoch: 27.8, Backend: `Go Backend (GOMLX_BACKEND="go"), SIMD`}, "samples.png", "loss_curves.png")
 	fakeRun(t, filepath.Join(root, "b"), Metrics{Experiment: "vq-run", Epochs: 2, Test: map[string]float64{"loss": 198.65, "codebook": 30.29},
 		Extra: map[string]float64{"codes_in_use_fraction": 0.8828125}, Backend: "XLA"}, "code_map.png")
-	var runs []*Finished
-	for _, d := range []string{"a", "b"} {
-		r, err := ReadFinished(filepath.Join(root, d))
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs = append(runs, r)
-	}
+	runs := readRuns(t, root, "a", "b")
 	if got := []string{filepath.Base(runs[0].Figures[0]), filepath.Base(runs[0].Figures[1])}; !slices.Equal(got, []string{"loss_curves.png", "samples.png"}) {
 		t.Errorf("figures in order %v, want loss curves first", got)
 	}
@@ -155,14 +148,7 @@ func TestReportMarksRunsThatTrainedOnTheirTestSplit(t *testing.T) {
 	fakeRun(t, filepath.Join(root, "held"), Metrics{Experiment: "mnist-mlp-vae", Epochs: 2, Test: map[string]float64{"loss": 100}},
 		"reconstructions.png")
 	fakeRun(t, filepath.Join(root, "recipe"), Metrics{Experiment: "mnist-keras-vae", Epochs: 2, Test: map[string]float64{"loss": 140}})
-	var runs []*Finished
-	for _, d := range []string{"seen", "held", "recipe"} {
-		r, err := ReadFinished(filepath.Join(root, d))
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs = append(runs, r)
-	}
+	runs := readRuns(t, root, "seen", "held", "recipe")
 	out := filepath.Join(root, "report")
 	if _, err := WriteReport(out, runs); err != nil {
 		t.Fatal(err)
@@ -202,14 +188,7 @@ func TestReportSplitsATermOfTwoMeanings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var runs []*Finished
-	for _, d := range []string{"v", "g", "w", "d"} {
-		r, err := ReadFinished(filepath.Join(root, d))
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs = append(runs, r)
-	}
+	runs := readRuns(t, root, "v", "g", "w", "d")
 	rows, _ := reportTable(runs)
 	got := map[string][]string{}
 	for _, r := range rows {
@@ -236,14 +215,7 @@ func TestReportPutsRunsSideBySide(t *testing.T) {
 	root := t.TempDir()
 	fakeRun(t, filepath.Join(root, "a"), Metrics{Experiment: "a-run", Epochs: 2, Test: map[string]float64{"loss": 100}}, "samples.png", "loss_curves.png")
 	fakeRun(t, filepath.Join(root, "b"), Metrics{Experiment: "b-run", Epochs: 3, Test: map[string]float64{"loss": 90}}, "samples.png", "reconstructions.png")
-	var runs []*Finished
-	for _, d := range []string{"a", "b"} {
-		r, err := ReadFinished(filepath.Join(root, d))
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs = append(runs, r)
-	}
+	runs := readRuns(t, root, "a", "b")
 	out := filepath.Join(root, "report")
 	if _, err := WriteReport(out, runs); err != nil {
 		t.Fatal(err)
@@ -266,4 +238,18 @@ func TestReportPutsRunsSideBySide(t *testing.T) {
 	if n := strings.Count(string(tex), "minipage}[t]{0.480"); n != 2 {
 		t.Errorf("tex: %d side-by-side minipages of 0.48 of the line, want 2:\n%s", n, tex)
 	}
+}
+
+// readRuns reads the finished runs in the named folders of root.
+func readRuns(t *testing.T, root string, dirs ...string) []*Finished {
+	t.Helper()
+	var runs []*Finished
+	for _, d := range dirs {
+		r, err := ReadFinished(filepath.Join(root, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+	}
+	return runs
 }
