@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -146,6 +147,14 @@ func VerifyRecord(ctx context.Context, dir string, opts Options) (Verification, 
 	if err != nil {
 		return v, err
 	}
+	// An NLL asked for is compared only with the record's estimate at the same k: refuse another k
+	// before minutes of work.
+	if k, key := t.nllSamples(opts); k > 0 && opts.MaxNLLSamples > 0 {
+		if _, ok := recorded.Metrics.Extra[key]; !ok {
+			return v, fmt.Errorf("verify %s: -nll %d estimates %s, which the record does not have: expected the k of its estimate (%s)",
+				dir, opts.MaxNLLSamples, key, strings.Join(slices.Collect(nllKeys(recorded.Metrics.Extra)), ", "))
+		}
+	}
 	got, err := t.Evaluate(ctx, opts)
 	if err != nil {
 		return v, fmt.Errorf("verify %s: %w", dir, err)
@@ -272,5 +281,16 @@ func OpenRecord(name string, opts Options) (*Trained, error) {
 			return nil, fmt.Errorf("no record %q in %s of this folder or any above it", name, DefaultRecordsDir)
 		}
 		dir = parent
+	}
+}
+
+// nllKeys are the test NLL estimates among a record's extras.
+func nllKeys(extra map[string]float64) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for _, k := range slices.Sorted(maps.Keys(extra)) {
+			if strings.HasPrefix(k, "test_nll_iw_k") && !yield(k) {
+				return
+			}
+		}
 	}
 }

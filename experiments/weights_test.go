@@ -168,3 +168,12 @@ func TestReproductionsFitARecord(t *testing.T) {
 		}
 	}
 }
+
+// An NLL asked of verify at a k the record has no estimate for is refused before any work, with
+// the record's own k named.
+func TestVerifyRefusesAnNLLTheRecordDoesNotHave(t *testing.T) {
+	_, err := VerifyRecord(context.Background(), filepath.Join("..", DefaultRecordsDir, "mnist-mlp-vae"), Options{MaxNLLSamples: 5})
+	if err == nil || !strings.Contains(err.Error(), "test_nll_iw_k5_nats") || !strings.Contains(err.Error(), "test_nll_iw_k1000_nats") {
+		t.Errorf("error %v: want the k asked for and the record's named", err)
+	}
+}
