@@ -109,20 +109,11 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 		Samples:  n, Sets: distanceSets, KernelSubsets: kernelSubsets, KernelSubsetSize: min(kernelSubset, n), K: neighbours,
 	}
 	kidOpts := sampledist.KIDOptions{Subsets: kernelSubsets, SubsetSize: kernelSubset, Seed: 1}
-	measure := func(samples sampledist.Features) (fd, kid, precision, recall float64, err error) {
-		if fd, err = sampledist.Frechet(samples, test); err != nil {
-			return
-		}
-		if kid, _, err = sampledist.KID(samples, test, kidOpts); err != nil {
-			return
-		}
-		precision, recall, err = sampledist.PrecisionRecall(test, samples, neighbours)
-		return
-	}
-	f := &d.Floor
-	if f.Frechet, f.Kernel, f.Precision, f.Recall, err = measure(train); err != nil {
+	m, err := measures(train, test, kidOpts)
+	if err != nil {
 		return nil, err
 	}
+	d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall = m[0], m[1], m[2], m[3]
 	var fds, kids, precisions, recalls []float64
 	// Per class (conditional models): the test rows of each class, and each class's values per set.
 	testOf := make([]sampledist.Features, classes)
@@ -148,18 +139,20 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 		if err != nil {
 			return nil, err
 		}
-		fd, kid, p, r, err := measure(samples)
+		m, err := measures(samples, test, kidOpts)
 		if err != nil {
 			return nil, err
 		}
-		fds, kids, precisions, recalls = append(fds, fd), append(kids, kid), append(precisions, p), append(recalls, r)
+		fds, kids, precisions, recalls = append(fds, m[0]), append(kids, m[1]), append(precisions, m[2]), append(recalls, m[3])
 		if t.Conditional() {
 			of := make([]sampledist.Features, classes)
 			for i, row := range samples.Rows {
 				of[labels[i]].Rows = append(of[labels[i]].Rows, row)
 			}
 			for c := range classes {
-				m, err := classMeasures(of[c], testOf[c])
+				// One subset of all the rows of both: the exact unbiased kernel distance.
+				all := sampledist.KIDOptions{Subsets: 1, SubsetSize: max(of[c].Len(), testOf[c].Len()), Seed: 1}
+				m, err := measures(of[c], testOf[c], all)
 				if err != nil {
 					return nil, fmt.Errorf("sample distances of class %s: %w", t.Test.ClassNames[c], err)
 				}
@@ -187,16 +180,15 @@ func (t *Trained) sampleDistances(ctx context.Context, opts Options) (*SampleDis
 	return d, nil
 }
 
-// classMeasures are the Fréchet distance, kernel distance (the exact unbiased estimate on all
-// the rows of both), precision and recall of one class's samples against its test images.
-func classMeasures(samples, test sampledist.Features) ([4]float64, error) {
+// measures are the Fréchet distance, kernel distance (with kid's subsets), precision and recall
+// of samples against test, in that order.
+func measures(samples, test sampledist.Features, kid sampledist.KIDOptions) ([4]float64, error) {
 	var m [4]float64
 	var err error
 	if m[0], err = sampledist.Frechet(samples, test); err != nil {
 		return m, err
 	}
-	size := max(samples.Len(), test.Len())
-	if m[1], _, err = sampledist.KID(samples, test, sampledist.KIDOptions{Subsets: 1, SubsetSize: size, Seed: 1}); err != nil {
+	if m[1], _, err = sampledist.KID(samples, test, kid); err != nil {
 		return m, err
 	}
 	m[2], m[3], err = sampledist.PrecisionRecall(test, samples, neighbours)

@@ -37,6 +37,15 @@ var figureKinds = []figureKind{
 	{"code_prior_loss_curves", "The PixelCNN code prior's negative log-likelihood per code grid", (*Trained).drawCodePriorLossCurves, 0},
 }
 
+// kindAbout is what the figure kind of that name shows (figureKinds), or its name in words for
+// a figure of another name.
+func kindAbout(name string) string {
+	if i := slices.IndexFunc(figureKinds, func(k figureKind) bool { return k.name == name }); i >= 0 {
+		return figureKinds[i].about
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
+
 // compareFigures orders figure files (name.png) as figureKinds does, others after them by name.
 func compareFigures(a, b string) int {
 	rank := func(file string) int {

@@ -310,14 +310,7 @@ func reportTable(runs []*Finished) (rows []reportRow, defs []metricInfo) {
 // figureCaption is a report figure's caption: what the figure kind shows (figureKinds), of which
 // run after how many epochs, so that it stands alone when pasted elsewhere.
 func figureCaption(file string, m Metrics) string {
-	name := strings.TrimSuffix(filepath.Base(file), ".png")
-	about := strings.ReplaceAll(name, "_", " ")
-	for _, k := range figureKinds {
-		if k.name == name {
-			about = k.about
-		}
-	}
-	return fmt.Sprintf("%s. Run %s, after %d epochs.", about, m.Experiment, m.Epochs)
+	return fmt.Sprintf("%s. Run %s, after %d epochs.", kindAbout(strings.TrimSuffix(filepath.Base(file), ".png")), m.Experiment, m.Epochs)
 }
 
 // seenCaption is figureCaption for a run that trained on its test split: its test images are
@@ -368,12 +361,7 @@ func sideBySide(sections []section, names []string, runs []*Finished) []group {
 		for i := range sections {
 			sections[i].Figures = slices.DeleteFunc(sections[i].Figures, func(f figure) bool { return filepath.Base(f.Path) == kind+".png" })
 		}
-		about := strings.ReplaceAll(kind, "_", " ")
-		for _, k := range figureKinds {
-			if k.name == kind {
-				about = k.about
-			}
-		}
+		about := kindAbout(kind)
 		g.Caption = fmt.Sprintf("%s. Left to right: %s.", about, strings.Join(labels, ", "))
 		for _, c := range g.Cells {
 			if strings.HasSuffix(c.Run, "†") && strings.Contains(strings.ToLower(about), "test") {
