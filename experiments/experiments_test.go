@@ -65,8 +65,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			// MiB) is refused with the size; TestReproductionsFitARecord keeps reproductions under.
 			err = Record(res.Dir, t.TempDir())
 			if m, _ := exp.model(); m != nil {
-				if big := modelWeightBytes(t, exp) > MaxWeightsFileBytes; big && (err == nil || !strings.Contains(err.Error(), "expected at most 5 MiB")) {
-					t.Errorf("recording a run with %d bytes of weights: error %v, want the size refused", modelWeightBytes(t, exp), err)
+				weights := modelWeightBytes(t, exp)
+				if big := weights > MaxWeightsFileBytes; big && (err == nil || !strings.Contains(err.Error(), "expected at most 5 MiB")) {
+					t.Errorf("recording a run with %d bytes of weights: error %v, want the size refused", weights, err)
 				} else if !big && err != nil {
 					t.Errorf("recording the run: %v", err)
 				}

@@ -129,13 +129,17 @@ func WriteResults(path, runsDir string) error {
 // predate the measures) are named.
 func distancesSection(runsDir string) (string, error) {
 	var rows strings.Builder
-	var missing []string
+	var missing, conditional []string
+	var perClass []*SampleDistances
 	for _, r := range Reproductions {
 		f, err := ReadFinished(filepath.Join(runsDir, r.Experiment))
 		if err != nil {
 			continue // not run: the table above says so
 		}
 		d := f.Metrics.SampleDistances
+		if d != nil && len(d.PerClass) > 0 {
+			conditional, perClass = append(conditional, r.Experiment), append(perClass, d)
+		}
 		if d == nil {
 			if _, ok := f.Metrics.Extra["sample_score_classes"]; ok || f.Metrics.Extra["class_fidelity_fraction"] != 0 {
 				missing = append(missing, r.Experiment)
@@ -167,22 +171,13 @@ func distancesSection(runsDir string) (string, error) {
 	if len(missing) > 0 {
 		s += "\nNot measured (recorded before the distances were; their re-runs are pending): " + strings.Join(missing, ", ") + ".\n"
 	}
-	return s + perClassDistances(runsDir), nil
+	return s + perClassDistances(conditional, perClass), nil
 }
 
 // perClassDistances is the table of the class-conditional reproductions' distances per class
-// (SampleDistances.PerClass), with the farthest and the nearest class of each run named from
-// the numbers; empty when no recorded run has them.
-func perClassDistances(runsDir string) string {
-	var names []string
-	var runs []*SampleDistances
-	for _, r := range Reproductions {
-		f, err := ReadFinished(filepath.Join(runsDir, r.Experiment))
-		if err != nil || f.Metrics.SampleDistances == nil || len(f.Metrics.SampleDistances.PerClass) == 0 {
-			continue
-		}
-		names, runs = append(names, r.Experiment), append(runs, f.Metrics.SampleDistances)
-	}
+// (SampleDistances.PerClass of the runs named), with the farthest and the nearest class of each
+// run named from the numbers; empty without such runs.
+func perClassDistances(names []string, runs []*SampleDistances) string {
 	if len(runs) == 0 {
 		return ""
 	}
