@@ -51,3 +51,26 @@ func ExampleOpenRecord() {
 	// mnist-mlp-vae after 20 epochs: 4 samples of 784 pixels
 	// no record "no-such-run" in docs/records of this folder or any above it
 }
+
+// WriteSampleMeasures sets the judge's view of two recorded models' samples beside their
+// distances to the test images; the keras-io VAE, recorded before the distances were measured,
+// has none, and trained on the test split (†).
+func ExampleWriteSampleMeasures() {
+	var runs []*experiments.Finished
+	for _, name := range []string{"mnist-mlp-vae", "mnist-keras-vae"} {
+		f, err := experiments.ReadFinished("../docs/records/" + name)
+		if err != nil {
+			panic(err)
+		}
+		runs = append(runs, f)
+	}
+	if err := experiments.WriteSampleMeasures(os.Stdout, runs...); err != nil {
+		panic(err)
+	}
+	// Output:
+	// run                    epochs  confidence  class entropy (nats)  score  Fréchet  kernel  precision  recall
+	// mnist-mlp-vae          20      0.867       2.284                 6.87   61.9     12.23   0.847      0.608
+	// mnist-keras-vae†       30      0.900       2.050                 5.87   -        -       -          -
+	// 2,000 training images  -       -           -                     -      24.0     2.66    0.842      0.851
+	// † trained on the test split's images too: mnist-keras-vae's distances are to images it trained on, not held out.
+}

@@ -258,27 +258,36 @@ func stampManifest(dir, what string) error {
 	return writeJSON(path, manifest)
 }
 
-// OpenRecord opens the committed record of the named experiment (DefaultRecordsDir of the
-// repository, found from the working directory or any folder above it, as from a notebook's
-// folder) from its weights: a model to sample, draw or evaluate without training it, the one
-// behind the numbers of docs/RESULTS.md. A record written before records kept weights is refused
-// with its name.
+// OpenRecord opens the committed record of the named experiment (FindRecord) from its weights:
+// a model to sample, draw or evaluate without training it, the one behind the numbers of
+// docs/RESULTS.md. A record written before records kept weights is refused with its name.
 func OpenRecord(name string, opts Options) (*Trained, error) {
-	dir, err := os.Getwd()
+	rec, err := FindRecord(name)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(rec, WeightsDir)); err != nil {
+		return nil, fmt.Errorf("record %s keeps no weights (recorded before records kept them): train it, or re-run it with `experiments reproduce %s`", rec, name)
+	}
+	return OpenDir(rec, opts)
+}
+
+// FindRecord returns the folder of the committed record of the named experiment: DefaultRecordsDir
+// of the repository, found from the working directory or any folder above it (as from a
+// notebook's folder). ReadFinished reads its numbers and lists its figures.
+func FindRecord(name string) (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
 	}
 	for {
 		rec := filepath.Join(dir, DefaultRecordsDir, name)
 		if _, err := os.Stat(filepath.Join(rec, MetricsFile)); err == nil {
-			if _, err := os.Stat(filepath.Join(rec, WeightsDir)); err != nil {
-				return nil, fmt.Errorf("record %s keeps no weights (recorded before records kept them): train it, or re-run it with `experiments reproduce %s`", rec, name)
-			}
-			return OpenDir(rec, opts)
+			return rec, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return nil, fmt.Errorf("no record %q in %s of this folder or any above it", name, DefaultRecordsDir)
+			return "", fmt.Errorf("no record %q in %s of this folder or any above it", name, DefaultRecordsDir)
 		}
 		dir = parent
 	}
