@@ -32,6 +32,18 @@ if [ "$mode" != full ]; then
   rm -rf notebooks/runs/*/quick
 fi
 status=0
+# The %env lines 00-start-here shows work when pasted as shown: run in a notebook of their own
+# with the variables unset, they must set them (scripts/env_lines.py).
+if [ "$mode" != full ]; then
+  /usr/bin/python3 scripts/env_lines.py make notebooks/00-start-here.ipynb "$out/env-lines.ipynb"
+  if env -u VAEKIT_QUICK -u GOMLX_BACKEND jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=gonb \
+      --output "$out/env-lines.out.ipynb" "$out/env-lines.ipynb" >"$out/env-lines.log" 2>&1 &&
+    check=$(/usr/bin/python3 scripts/env_lines.py check notebooks/00-start-here.ipynb "$out/env-lines.out.ipynb" 2>&1); then
+    echo "ok   $check"
+  else
+    echo "FAIL the %env lines of 00-start-here: ${check:-see $out/env-lines.log}"; tail -5 "$out/env-lines.log"; status=1
+  fi
+fi
 for nb in notebooks/${NOTEBOOKS:-*}.ipynb; do
   name=$(basename "$nb")
   executed=$([ "$mode" = full ] && echo "$nb" || echo "$out/$name")
