@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -18,7 +19,9 @@ import (
 // measure disagree exactly where a generator fools the classifier: the score rewards confident
 // classes spread over the digits, while recall falls when the samples cover little of the data.
 // A measure the run does not have is "-"; a run that trained on its test split is marked † and
-// a line under the table says its distances are to images it trained on.
+// a line under the table says its distances are to images it trained on; a committed record
+// (a folder of DefaultRecordsDir, as FindRecord gives) is marked "(record)", to tell it from a
+// run of the same recipe.
 func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 	if len(runs) == 0 {
 		return fmt.Errorf("WriteSampleMeasures: no runs: expected at least one finished run")
@@ -42,7 +45,12 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 		name := m.Experiment
 		if r.TestSeen {
 			name += "†"
-			seen = append(seen, m.Experiment)
+			if !slices.Contains(seen, m.Experiment) {
+				seen = append(seen, m.Experiment)
+			}
+		}
+		if filepath.Base(filepath.Dir(r.Dir)) == filepath.Base(DefaultRecordsDir) {
+			name += " (record)"
 		}
 		conf, okConf := m.Extra["sample_confidence_fraction"]
 		ent, okEnt := m.Extra["sample_class_entropy_nats"]
@@ -67,9 +75,13 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(seen) > 0 {
-		_, err := fmt.Fprintf(w, "† trained on the test split's images too: %s's distances are to images it trained on, not held out.\n",
-			strings.Join(seen, " and "))
+	switch {
+	case len(seen) == 1:
+		_, err := fmt.Fprintf(w, "† trained on the test split's images too (%s): its distances are to images it trained on, not held out.\n", seen[0])
+		return err
+	case len(seen) > 1:
+		_, err := fmt.Fprintf(w, "† trained on the test split's images too (%s): their distances are to images they trained on, not held out.\n",
+			strings.Join(seen, ", "))
 		return err
 	}
 	return nil

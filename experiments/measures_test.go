@@ -38,3 +38,18 @@ func TestWriteSampleMeasuresFloors(t *testing.T) {
 		t.Errorf("no runs: got %v, want an error saying so", err)
 	}
 }
+
+// Runs trained on their test split are named once under the table, however many rows they have.
+func TestWriteSampleMeasuresNamesEachSeenRunOnce(t *testing.T) {
+	seen := func(name string, epochs int) *Finished {
+		return &Finished{Metrics: Metrics{Experiment: name, Epochs: epochs}, TestSeen: true}
+	}
+	var b strings.Builder
+	if err := WriteSampleMeasures(&b, seen("a", 5), seen("b", 5), seen("a", 30), &Finished{Metrics: Metrics{Experiment: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	const want = "† trained on the test split's images too (a, b): their distances are to images they trained on, not held out.\n"
+	if !strings.HasSuffix(b.String(), want) || strings.Count(b.String(), "†") != 4 {
+		t.Errorf("got\n%s\nwant three marked rows and the line\n%s", b.String(), want)
+	}
+}
