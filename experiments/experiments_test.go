@@ -603,3 +603,41 @@ func TestRecordedJudges(t *testing.T) {
 		})
 	}
 }
+
+// In a notebook (NewView and FirstShowing set) the backend's line says why the backend was chosen
+// under the first run of a session and only its name under the others; without FirstShowing,
+// every run says why.
+func TestBackendLineOncePerSession(t *testing.T) {
+	exp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]bool{}
+	first := func(key string) bool {
+		was := shown[key]
+		shown[key] = true
+		return !was
+	}
+	view := func(string, map[string]history.Axis) (EpochView, error) { return nil, nil }
+	for _, tc := range []struct {
+		name  string
+		first func(string) bool
+		want  []bool // whether each run's line gives the reason
+	}{
+		{"notebook", first, []bool{true, false, false}},
+		{"command line", nil, []bool{true, true, true}},
+	} {
+		for i, long := range tc.want {
+			var log strings.Builder
+			opts := Options{RunsDir: t.TempDir(), CheckOnly: true, Log: &log, NewView: view, FirstShowing: tc.first}
+			if _, err := Run(context.Background(), exp, opts); err != nil {
+				t.Fatal(err)
+			}
+			line, _, _ := strings.Cut(log.String(), "\n")
+			if gotLong := strings.Contains(line, ";"); gotLong != long || !strings.HasPrefix(line, "backend: ") ||
+				!long && !strings.HasSuffix(line, "(as above)") {
+				t.Errorf("%s, run %d: %q; want the reason: %v", tc.name, i+1, line, long)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -39,12 +40,14 @@ type Options struct {
 	// NewView, if set, makes the view a run shows its history in while it trains (package
 	// notebook redraws the loss curves in the cell's output after every epoch).
 	NewView func(title string, axes map[string]history.Axis) (EpochView, error)
-	// FirstShowing, if set with NewView, is asked before the view of a run that several runs
-	// share (the data set's classifier, which judges the samples of every run on that data set)
-	// is made: it reports whether the run in dir has not yet been shown in this session (package
-	// notebook: this kernel), so the shared run's curves appear once, under the first run that
-	// uses it, whether it trains there or is read back. Nil: shown under every run, as any run.
-	FirstShowing func(dir string) bool
+	// FirstShowing, if set with NewView, reports whether what key names has not yet been shown
+	// in this session (package notebook: this kernel). It is asked before the view of a run that
+	// several runs share is made (key: its directory; the data set's classifier, which judges
+	// the samples of every run on that data set), so the shared run's curves appear once, under
+	// the first run that uses it, whether it trains there or is read back; and before the
+	// backend's line (key: the line), which says why the backend was chosen the first time and
+	// only its name after that. Nil: everything shown under every run.
+	FirstShowing func(key string) bool
 	// CheckpointSteps, if > 0, also checkpoints every that many steps within an epoch (besides
 	// every CheckpointInterval, one minute); tests that kill runs use it.
 	CheckpointSteps int
@@ -117,7 +120,12 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "backend: %s\n", backendDesc)
+	line := "backend: " + backendDesc
+	if opts.NewView != nil && opts.FirstShowing != nil && !opts.FirstShowing(line) {
+		short, _, _ := strings.Cut(backendDesc, ";")
+		line = "backend: " + short + " (as above)"
+	}
+	fmt.Fprintln(log, line)
 	if opts.CheckOnly {
 		return nil, checkWritable(opts.RunsDir)
 	}

@@ -379,23 +379,24 @@ func Options(runsDir string) experiments.Options {
 // shownHere are the shared runs this program has shown (firstShowing).
 var shownHere sync.Map
 
-// firstShowing reports whether the run in dir has not yet been shown in this kernel session
-// (experiments.Options.FirstShowing). GoNB runs every cell as a program of its own, in one
-// temporary folder per kernel (GONB_TMP_DIR), which keeps a marker per run shown; a restarted
-// kernel starts with none, so "Restart & Run All" over finished runs shows the same page as the
-// run that trained them.
-func firstShowing(dir string) bool {
-	if abs, err := filepath.Abs(dir); err == nil {
-		dir = abs
+// firstShowing reports whether what key names (a run's directory, or a line such as the
+// backend's) has not yet been shown in this kernel session (experiments.Options.FirstShowing).
+// GoNB runs every cell as a program of its own, in one temporary folder per kernel
+// (GONB_TMP_DIR), which keeps a marker per key shown; a restarted kernel starts with none, so
+// "Restart & Run All" over finished runs shows the same page as the run that trained them. A
+// relative key is made absolute: two notebooks' runs of one name are two runs.
+func firstShowing(key string) bool {
+	if abs, err := filepath.Abs(key); err == nil {
+		key = abs
 	}
-	if _, seen := shownHere.LoadOrStore(dir, true); seen {
+	if _, seen := shownHere.LoadOrStore(key, true); seen {
 		return false
 	}
 	tmp := os.Getenv("GONB_TMP_DIR")
 	if tmp == "" {
 		return true
 	}
-	marker := filepath.Join(tmp, fmt.Sprintf("vaekit-shown-%x", sha256.Sum256([]byte(dir))))
+	marker := filepath.Join(tmp, fmt.Sprintf("vaekit-shown-%x", sha256.Sum256([]byte(key))))
 	f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return !errors.Is(err, fs.ErrExist) // a folder that cannot be written: show it
