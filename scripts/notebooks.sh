@@ -49,6 +49,7 @@ for nb in notebooks/${NOTEBOOKS:-*}.ipynb; do
   executed=$([ "$mode" = full ] && echo "$nb" || echo "$out/$name")
   start=$(date +%s)
   if execute "$nb" "$executed" "$out/$name.log"; then
+    if [ "$mode" = full ]; then /usr/bin/python3 scripts/check_notebook.py --tidy "$nb"; fi
     if check=$(/usr/bin/python3 scripts/check_notebook.py "$executed" $(( $(date +%s) - start )) "$mode" "$nb"); then
       echo "ok   $name ($check)"
     else
