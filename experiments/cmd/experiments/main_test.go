@@ -71,6 +71,7 @@ func TestBadArguments(t *testing.T) {
 		{"report too narrow", []string{"report", "-width", "2", "-o", filepath.Join(runs, "report"), runs}, "figure width 2 cm: expected 5 to 60"},
 		{"gallery without runs", []string{"gallery", "-o", filepath.Join(runs, "g.md")}, "usage:"},
 		{"report at 10 dpi", []string{"report", "-dpi", "10", "-o", filepath.Join(runs, "report"), runs}, "figure resolution 10 dpi: expected 50 to 1200"},
+		{"samples table flag on a report", []string{"report", "-samples", "-o", filepath.Join(runs, "report"), runs}, "-samples is a flag of `experiments table`"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
