@@ -73,7 +73,7 @@ func (t *Trained) evaluateWith(ctx context.Context, opts Options, m *Metrics, ho
 	if _, ok := t.Model.(vaekit.Reconstructor); ok {
 		t.phase("evaluate reconstruction errors")
 		var bce, sse float64
-		err := training.Timed(opts.Log, fmt.Sprintf("reconstruction errors of %d test images", test.N), func() (err error) {
+		err := training.Timed(opts.Log, fmt.Sprintf("reconstruction errors of %d %s", test.N, t.testImages()), func() (err error) {
 			bce, sse, err = infer.ReconstructionErrors(t.Backend, t.Store, t.Model, test, 500)
 			return err
 		})

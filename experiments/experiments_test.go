@@ -641,3 +641,43 @@ func TestBackendLineOncePerSession(t *testing.T) {
 		}
 	}
 }
+
+// A run's log calls the test split "test images" only when they are held out: a recipe that
+// trains on them too (TrainOnAll) has them named as trained on in every line.
+func TestLogNamesATestSplitTrainedOn(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		want, flaw []string
+	}{
+		{"mnist-mlp-vae", []string{"evaluating on test images", "reconstruction errors of 256 test images"}, []string{"trained on"}},
+		{"mnist-keras-vae", []string{"evaluating on test split (trained on too)", "reconstruction errors of 256 test-split images (trained on)"},
+			[]string{"evaluating on test images", "256 test images"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exp, err := Lookup(tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireData(t, exp.Data)
+			shown := training.ShowAfter
+			training.ShowAfter = 0 // every phase's line, however short
+			t.Cleanup(func() { training.ShowAfter = shown })
+			var log strings.Builder
+			opts := quick(t.TempDir())
+			opts.Log = &log
+			if _, err := Run(context.Background(), exp, opts); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(log.String(), w) {
+					t.Errorf("log lacks %q:\n%s", w, log.String())
+				}
+			}
+			for _, f := range tc.flaw {
+				if strings.Contains(log.String(), f) {
+					t.Errorf("log says %q:\n%s", f, log.String())
+				}
+			}
+		})
+	}
+}

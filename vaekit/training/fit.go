@@ -290,7 +290,8 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 		return fmt.Errorf("epoch %d: estimating the BatchNorm averages: %w", epoch, err)
 	}
 	r.trace("evaluate %d", epoch)
-	testMeans, err := t.Evaluate(testSet, 0)
+	// Named as the epoch line names it: a test split trained on is not called "test".
+	testMeans, err := t.evaluate(testSet, 0, r.hist.SplitTitle("test"))
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,9 @@ import (
 	"golang.org/x/term"
 )
 
-// ShowAfter is how long a phase runs before Phase shows anything: shorter phases stay silent.
-const ShowAfter = 2 * time.Second
+// ShowAfter is how long a phase runs before Phase (or Timed) shows anything: shorter phases stay
+// silent. A variable so that a test can see every phase's line (0: all shown).
+var ShowAfter = 2 * time.Second
 
 // Phase shows the progress of one phase of work that can take longer than a moment: an epoch
 // of training, the BatchNorm estimate, an evaluation, encoding a data set, the

@@ -170,6 +170,11 @@ func float64s(t *tensors.Tensor) []float64 {
 // Evaluate returns the mean of every term over all of set (no update, no example dropped: the
 // last batch is padded and the padding masked out). batchSize <= 0 uses the training batch size.
 func (t *Trainer) Evaluate(set *datasets.Set, batchSize int) ([]float64, error) {
+	return t.evaluate(set, batchSize, string(set.Split))
+}
+
+// evaluate is Evaluate, its progress line naming the set as what.
+func (t *Trainer) evaluate(set *datasets.Set, batchSize int, what string) ([]float64, error) {
 	if batchSize <= 0 {
 		batchSize = t.params.BatchSize
 	}
@@ -178,7 +183,7 @@ func (t *Trainer) Evaluate(set *datasets.Set, batchSize int) ([]float64, error) 
 	}
 	b := newBatcher(set, batchSize)
 	var sums []float64
-	phase := NewPhase(t.Progress, "evaluating on "+string(set.Split), set.N, "images")
+	phase := NewPhase(t.Progress, "evaluating on "+what, set.N, "images")
 	defer phase.End("")
 	for start := 0; start < set.N; start += batchSize {
 		images, labels, mask := b.sequential(start)
