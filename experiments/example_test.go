@@ -72,5 +72,5 @@ func ExampleWriteSampleMeasures() {
 	// mnist-mlp-vae (record)     20      0.867       2.284                 6.87   61.9     12.23   0.847      0.608
 	// mnist-keras-vae† (record)  30      0.900       2.050                 5.87   -        -       -          -
 	// 2,000 training images      -       -           -                     -      24.0     2.66    0.842      0.851
-	// † trained on the test split's images too (mnist-keras-vae): its distances are to images it trained on, not held out.
+	// † trained on the test split's images too (mnist-keras-vae): distances to its test images are to images it trained on, not held out.
 }

@@ -15,13 +15,14 @@ import (
 // the data set's judge on them (confidence, class entropy in nats, classifier score:
 // classifier.Quality) and their distances to the test images in the judge's features (Fréchet,
 // kernel, precision, recall: SampleDistances, means over the sample sets), then a row for as many
-// training images in place of samples (the floor of each distinct sample size). The two kinds of
+// training images in place of samples (each distinct floor once: runs of one data set and sample
+// size share theirs). The two kinds of
 // measure disagree exactly where a generator fools the classifier: the score rewards confident
 // classes spread over the digits, while recall falls when the samples cover little of the data.
 // A measure the run does not have is "-"; a run that trained on its test split is marked † and
-// a line under the table says its distances are to images it trained on; a committed record
-// (a folder of DefaultRecordsDir, as FindRecord gives) is marked "(record)", to tell it from a
-// run of the same recipe.
+// a line under the table says that distances to its test images are to images it trained on; a
+// record (a folder in a DefaultRecordsDir, docs/records, as FindRecord gives) is marked
+// "(record)", to tell it from a run of the same recipe.
 func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 	if len(runs) == 0 {
 		return fmt.Errorf("WriteSampleMeasures: no runs: expected at least one finished run")
@@ -35,7 +36,7 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 		return fmt.Sprintf("%.*f", digits, v)
 	}
 	type floor struct {
-		samples, sets              int
+		samples                    int
 		frechet, kernel, prec, rec float64
 	}
 	var floors []floor
@@ -49,7 +50,7 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 				seen = append(seen, m.Experiment)
 			}
 		}
-		if filepath.Base(filepath.Dir(r.Dir)) == filepath.Base(DefaultRecordsDir) {
+		if isRecordDir(r.Dir) {
 			name += " (record)"
 		}
 		conf, okConf := m.Extra["sample_confidence_fraction"]
@@ -62,7 +63,7 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 		} else {
 			cells = append(cells, value(d.Frechet.Mean, true, 1), value(d.Kernel.Mean, true, 2),
 				value(d.Precision.Mean, true, 3), value(d.Recall.Mean, true, 3))
-			f := floor{d.Samples, d.Sets, d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall}
+			f := floor{d.Samples, d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall}
 			if !slices.Contains(floors, f) {
 				floors = append(floors, f)
 			}
@@ -77,12 +78,23 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 	}
 	switch {
 	case len(seen) == 1:
-		_, err := fmt.Fprintf(w, "† trained on the test split's images too (%s): its distances are to images it trained on, not held out.\n", seen[0])
+		_, err := fmt.Fprintf(w, "† trained on the test split's images too (%s): distances to its test images are to images it trained on, not held out.\n", seen[0])
 		return err
 	case len(seen) > 1:
-		_, err := fmt.Fprintf(w, "† trained on the test split's images too (%s): their distances are to images they trained on, not held out.\n",
+		_, err := fmt.Fprintf(w, "† trained on the test split's images too (%s): distances to their test images are to images they trained on, not held out.\n",
 			strings.Join(seen, ", "))
 		return err
 	}
 	return nil
+}
+
+// isRecordDir reports whether dir is a record's folder: one inside a DefaultRecordsDir
+// (docs/records/NAME), however the path is written.
+func isRecordDir(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	return filepath.Base(filepath.Dir(abs)) == filepath.Base(DefaultRecordsDir) &&
+		filepath.Base(filepath.Dir(filepath.Dir(abs))) == filepath.Base(filepath.Dir(DefaultRecordsDir))
 }

@@ -48,8 +48,27 @@ func TestWriteSampleMeasuresNamesEachSeenRunOnce(t *testing.T) {
 	if err := WriteSampleMeasures(&b, seen("a", 5), seen("b", 5), seen("a", 30), &Finished{Metrics: Metrics{Experiment: "c"}}); err != nil {
 		t.Fatal(err)
 	}
-	const want = "† trained on the test split's images too (a, b): their distances are to images they trained on, not held out.\n"
+	const want = "† trained on the test split's images too (a, b): distances to their test images are to images they trained on, not held out.\n"
 	if !strings.HasSuffix(b.String(), want) || strings.Count(b.String(), "†") != 4 {
 		t.Errorf("got\n%s\nwant three marked rows and the line\n%s", b.String(), want)
+	}
+}
+
+// A record is marked however its folder is written; a folder named records elsewhere is not one.
+func TestIsRecordDir(t *testing.T) {
+	for _, tc := range []struct {
+		dir  string
+		want bool
+	}{
+		{"../docs/records/mnist-mlp-vae", true},
+		{"../docs/records/mnist-mlp-vae/", true},
+		{"/work/vaekit/docs/records/x", true},
+		{"/tmp/records/mnist-mlp-vae", false},
+		{"../docs/records", false},
+		{"runs/mnist-mlp-vae", false},
+	} {
+		if got := isRecordDir(tc.dir); got != tc.want {
+			t.Errorf("isRecordDir(%q) = %v, want %v", tc.dir, got, tc.want)
+		}
 	}
 }

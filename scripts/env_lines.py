@@ -6,8 +6,9 @@
       markdown, as it is shown, then a cell that prints each NAME's value.
   env_lines.py check START EXECUTED
       the executed notebook has no error and prints every NAME with the VALUE its line set.
-Run by scripts/notebooks.sh with the variables unset in the kernel, so a value printed can only
-have come from the line."""
+Run by scripts/notebooks.sh with VAEKIT_QUICK unset and GOMLX_BACKEND as the caller set it, which
+scripts/kernel.sh writes into the kernel's settings (empty in `make test`): there a value printed can
+only have come from the line."""
 import json
 import re
 import sys
