@@ -16,9 +16,9 @@ import (
 // classifier.Quality) and their distances to the test images in the judge's features (Fréchet,
 // kernel, precision, recall: SampleDistances, means over the sample sets), then a row for as many
 // training images in place of samples (each distinct floor once: runs of one data set and sample
-// size share theirs). The two kinds of
-// measure disagree exactly where a generator fools the classifier: the score rewards confident
-// classes spread over the digits, while recall falls when the samples cover little of the data.
+// size share theirs). The two kinds of measure disagree exactly where a generator fools the
+// classifier: the score rewards confident classes spread over the digits, while recall falls when
+// the samples cover little of the data.
 // A measure the run does not have is "-"; a run that trained on its test split is marked † and
 // a line under the table says that distances to its test images are to images it trained on; a
 // record (a folder in a DefaultRecordsDir, docs/records, as FindRecord gives) is marked
