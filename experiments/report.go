@@ -193,8 +193,41 @@ func WriteTable(w io.Writer, runs []*Finished) error {
 // The style is checked before anything is drawn; the runs' own figures stay as they are, and the
 // figure style in force before is restored.
 func ExportReport(dir string, style figures.Style, runs ...*Trained) ([]string, error) {
+	return ExportNotebook(dir, style, nil, runs...)
+}
+
+// OwnFigure is a figure a notebook draws itself (a temperature row, a traversal, the class
+// means), beside the figure kinds every run draws: Draw writes it as base.png, .svg and .pdf in
+// the current figure style and returns the paths (figures.ImageGrid and the other figures
+// functions do). Name is its file name, Caption says what it shows, on which data, and how to
+// read it.
+type OwnFigure struct {
+	Name, Caption string
+	Draw          func(base string) ([]string, error)
+}
+
+// ExportNotebook is ExportReport with a notebook's own figures too: each is drawn again in the
+// style under dir/figures/notebook/ and the report shows them after the runs' figures, under
+// the heading "Figures the notebook drew", with their captions. Every name is checked (a plain
+// file name, given once) and every figure must have a caption and a drawing function before
+// anything is drawn.
+func ExportNotebook(dir string, style figures.Style, own []OwnFigure, runs ...*Trained) ([]string, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("export: no runs given")
+	}
+	names := map[string]bool{}
+	for i, f := range own {
+		switch {
+		case f.Name == "" || f.Name != filepath.Base(f.Name) || strings.ContainsAny(f.Name, `/\.`):
+			return nil, fmt.Errorf("export: own figure %d is named %q: expected a plain file name without extension, such as \"temperature\"", i, f.Name)
+		case names[f.Name]:
+			return nil, fmt.Errorf("export: own figure %q is given twice: expected each name once", f.Name)
+		case f.Caption == "":
+			return nil, fmt.Errorf("export: own figure %q has no caption: expected what it shows, on which data, and how to read it", f.Name)
+		case f.Draw == nil:
+			return nil, fmt.Errorf("export: own figure %q has no drawing function", f.Name)
+		}
+		names[f.Name] = true
 	}
 	before := figures.CurrentStyle()
 	if err := figures.SetStyle(style); err != nil {
@@ -214,7 +247,45 @@ func ExportReport(dir string, style figures.Style, runs ...*Trained) ([]string, 
 		f.Figures = PNGs(paths)
 		finished = append(finished, f)
 	}
-	return WriteReport(dir, finished)
+	drawn, err := drawOwn(dir, own)
+	if err != nil {
+		return nil, err
+	}
+	return writeReport(dir, finished, drawn)
+}
+
+// drawOwn draws a notebook's own figures into the report folder dir, in the current style.
+func drawOwn(dir string, own []OwnFigure) ([]ownDrawn, error) {
+	var drawn []ownDrawn
+	for _, f := range own {
+		base := filepath.Join(dir, "figures", ownFiguresDir, f.Name)
+		if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+			return nil, err
+		}
+		paths, err := f.Draw(base)
+		if err != nil {
+			return nil, fmt.Errorf("export: own figure %q: %w", f.Name, err)
+		}
+		png := PNGs(paths)
+		if len(png) != 1 {
+			return nil, fmt.Errorf("export: own figure %q drew %d PNG files (%v): expected one", f.Name, len(png), paths)
+		}
+		drawn = append(drawn, ownDrawn{caption: f.Caption, png: png[0], all: paths})
+	}
+	return drawn, nil
+}
+
+// ownFiguresDir is the folder of a report's figures under which a notebook's own figures go.
+const ownFiguresDir = "notebook"
+
+// ownHeading is the report's heading over a notebook's own figures.
+const ownHeading = "Figures the notebook drew"
+
+// ownDrawn is a notebook's own figure drawn for a report: its caption, its PNG and every file
+// drawn (the PNG's SVG and PDF twins).
+type ownDrawn struct {
+	caption, png string
+	all          []string
 }
 
 // copyFile copies src to dst whole (nothing to do when they are the same file).
@@ -416,6 +487,12 @@ func statedDifferences(rows []reportRow, names []string) []string {
 // the folder can be moved or attached as it is. It returns the paths written. Every file is
 // written whole or not at all.
 func WriteReport(dir string, runs []*Finished) ([]string, error) {
+	return writeReport(dir, runs, nil)
+}
+
+// writeReport is WriteReport with a notebook's own figures, already drawn into the report's
+// folder, shown after the runs' figures.
+func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("report: no runs given: expected one or more run directories")
 	}
@@ -457,6 +534,25 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 	rows, defs := reportTable(runs)
 	groups := sideBySide(sections, names, runs)
 	differences := statedDifferences(rows, names)
+	if len(own) > 0 {
+		s := section{Name: ownHeading}
+		for _, f := range own {
+			rel, err := filepath.Rel(dir, f.png)
+			if err != nil {
+				return written, err
+			}
+			rel = filepath.ToSlash(rel)
+			pdf := rel
+			for _, p := range f.all {
+				if filepath.Ext(p) == ".pdf" {
+					pdf = strings.TrimSuffix(rel, ".png") + ".pdf"
+				}
+			}
+			written = append(written, f.all...)
+			s.Figures = append(s.Figures, figure{Caption: f.caption, Path: rel, PDF: pdf})
+		}
+		sections = append(sections, s)
+	}
 
 	var md bytes.Buffer
 	md.WriteString("# vaekit report\n\n")
@@ -496,7 +592,10 @@ func WriteReport(dir string, runs []*Finished) ([]string, error) {
 		}
 	}
 	for _, s := range sections {
-		fmt.Fprintf(&md, "\n## %s\n\nRun directory: `%s`\n", s.Name, s.Dir)
+		fmt.Fprintf(&md, "\n## %s\n", s.Name)
+		if s.Dir != "" {
+			fmt.Fprintf(&md, "\nRun directory: `%s`\n", s.Dir)
+		}
 		for _, f := range s.Figures {
 			fmt.Fprintf(&md, "\n![%s](%s)\n\n%s\n", f.Caption, f.Path, f.Caption)
 		}
@@ -622,7 +721,7 @@ h2{break-after:avoid}
 {{if .Groups}}<h2>Side by side</h2>
 {{range .Groups}}<figure class="side"><div class="cells">{{range .Cells}}<div class="cell"><img src="{{.Path}}" alt="{{.Run}}"><div class="run">{{.Run}}</div></div>{{end}}</div><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}
-{{range .Sections}}<h2>{{.Name}}</h2><p>Run directory: <code>{{.Dir}}</code></p>
+{{range .Sections}}<h2>{{.Name}}</h2>{{if .Dir}}<p>Run directory: <code>{{.Dir}}</code></p>{{end}}
 {{range .Figures}}<figure><img src="{{.Path}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}</body></html>
 `))

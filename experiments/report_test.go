@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
 // fakeRun writes a run directory holding metrics and the named (dummy) figures.
@@ -252,4 +254,70 @@ func readRuns(t *testing.T, root string, dirs ...string) []*Finished {
 		runs = append(runs, r)
 	}
 	return runs
+}
+
+// A notebook's own figures are drawn into the report's folder in the style in force and shown
+// after the runs' figures, with their captions, in all three forms; bad own figures are refused
+// before anything is drawn.
+func TestReportHoldsANotebooksOwnFigures(t *testing.T) {
+	root := t.TempDir()
+	fakeRun(t, filepath.Join(root, "a"), Metrics{Experiment: "a-run", Epochs: 2, Test: map[string]float64{"loss": 100}}, "samples.png")
+	runs := readRuns(t, root, "a")
+	out := filepath.Join(root, "report")
+	grid := func(base string) ([]string, error) {
+		return figures.ImageGrid([][]float32{make([]float32, 4), make([]float32, 4)}, 2, 2, 2, nil, "two blank images", base)
+	}
+	caption := "Two blank test images, side by side."
+	drawn, err := drawOwn(out, []OwnFigure{{Name: "blanks", Caption: caption, Draw: grid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := writeReport(out, runs, drawn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{".png", ".svg", ".pdf"} {
+		p := filepath.Join(out, "figures", "notebook", "blanks"+ext)
+		if !slices.Contains(written, p) {
+			t.Errorf("written files %v lack %s", written, p)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	page, _ := os.ReadFile(filepath.Join(out, "report.html"))
+	tex, _ := os.ReadFile(filepath.Join(out, "report.tex"))
+	for file, want := range map[string][]string{
+		"md":   {"## Figures the notebook drew\n\n![" + caption + "](figures/notebook/blanks.png)"},
+		"html": {"<h2>Figures the notebook drew</h2>\n<figure><img src=\"figures/notebook/blanks.png\"", "<figcaption>" + caption + "</figcaption>"},
+		"tex":  {`\includegraphics[width=\linewidth]{figures/notebook/blanks.pdf}` + "\n" + `\caption{` + caption + `}`},
+	} {
+		text := map[string]string{"md": string(md), "html": html.UnescapeString(string(page)), "tex": string(tex)}[file]
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s lacks %q:\n%s", file, w, text)
+			}
+		}
+		if file != "tex" && strings.Count(text, "Run directory") != 1 {
+			t.Errorf("%s: %d run-directory lines, want one (the run's, none for the notebook's figures)", file, strings.Count(text, "Run directory"))
+		}
+	}
+
+	for _, c := range []struct {
+		own  []OwnFigure
+		want string
+	}{
+		{[]OwnFigure{{Name: "a/b", Caption: "c", Draw: grid}}, `own figure 0 is named "a/b": expected a plain file name`},
+		{[]OwnFigure{{Name: "x.png", Caption: "c", Draw: grid}}, `named "x.png"`},
+		{[]OwnFigure{{Name: "x", Caption: "c", Draw: grid}, {Name: "x", Caption: "d", Draw: grid}}, `own figure "x" is given twice`},
+		{[]OwnFigure{{Name: "x", Draw: grid}}, `own figure "x" has no caption`},
+		{[]OwnFigure{{Name: "x", Caption: "c"}}, `own figure "x" has no drawing function`},
+	} {
+		dir := filepath.Join(root, "refused")
+		_, err := ExportNotebook(dir, figures.CurrentStyle(), c.own, &Trained{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ExportNotebook(%v): error %v, want %q", c.own, err, c.want)
+		}
+		if _, err := os.Stat(dir); err == nil {
+			t.Errorf("ExportNotebook(%v) refused, but wrote %s", c.own, dir)
+		}
+	}
 }
