@@ -514,6 +514,14 @@ func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error)
 				return written, err
 			}
 			written = append(written, dst)
+			// The SVG twin, for pages and slides, where the run has one.
+			if srcSVG := strings.TrimSuffix(src, ".png") + ".svg"; fileExists(srcSVG) {
+				svg := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(rel, ".png")+".svg"))
+				if err := copyFile(srcSVG, svg); err != nil {
+					return written, err
+				}
+				written = append(written, svg)
+			}
 			// The PDF twin, for LaTeX (report.tex); a record keeps PNGs only, which LaTeX takes too.
 			pdf := rel
 			if srcPDF := strings.TrimSuffix(src, ".png") + ".pdf"; fileExists(srcPDF) {

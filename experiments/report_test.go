@@ -261,7 +261,7 @@ func readRuns(t *testing.T, root string, dirs ...string) []*Finished {
 // before anything is drawn.
 func TestReportHoldsANotebooksOwnFigures(t *testing.T) {
 	root := t.TempDir()
-	fakeRun(t, filepath.Join(root, "a"), Metrics{Experiment: "a-run", Epochs: 2, Test: map[string]float64{"loss": 100}}, "samples.png")
+	fakeRun(t, filepath.Join(root, "a"), Metrics{Experiment: "a-run", Epochs: 2, Test: map[string]float64{"loss": 100}}, "samples.png", "samples.svg")
 	runs := readRuns(t, root, "a")
 	out := filepath.Join(root, "report")
 	grid := func(base string) ([]string, error) {
@@ -275,6 +275,9 @@ func TestReportHoldsANotebooksOwnFigures(t *testing.T) {
 	written, err := writeReport(out, runs, drawn)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p := filepath.Join(out, "figures", "a-run", "samples.svg"); !slices.Contains(written, p) {
+		t.Errorf("written files %v lack the run's SVG twin %s", written, p)
 	}
 	for _, ext := range []string{".png", ".svg", ".pdf"} {
 		p := filepath.Join(out, "figures", "notebook", "blanks"+ext)
