@@ -90,12 +90,17 @@ func PrintWritten(w io.Writer, dir string, written []string) {
 // when it has finished there, else trained there now (where the other notebook reads it back
 // in turn). A line says which, and where.
 func Shared(ctx context.Context, exp experiments.Experiment, runsDir string) (*experiments.Trained, error) {
+	return shared(ctx, os.Stdout, exp, runsDir)
+}
+
+// shared is Shared saying which on w.
+func shared(ctx context.Context, w io.Writer, exp experiments.Experiment, runsDir string) (*experiments.Trained, error) {
 	opts := Options(runsDir)
 	dir := filepath.Join(opts.RunsDir, exp.Name)
 	if f, err := experiments.ReadFinished(dir); err == nil {
-		fmt.Printf("%s: read back from %s (finished there, %d epochs)\n", exp.Name, dir, f.Metrics.Epochs)
+		fmt.Fprintf(w, "%s: read back from %s (finished there, %d epochs)\n", exp.Name, dir, f.Metrics.Epochs)
 	} else {
-		fmt.Printf("%s: not finished in %s; training it there, where its notebook reads it back\n", exp.Name, dir)
+		fmt.Fprintf(w, "%s: not finished in %s; training it there, where its notebook reads it back\n", exp.Name, dir)
 		if _, err := experiments.Run(ctx, exp, opts); err != nil {
 			return nil, err
 		}
