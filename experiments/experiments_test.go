@@ -635,9 +635,21 @@ func TestBackendLineOncePerSession(t *testing.T) {
 			}
 			line, _, _ := strings.Cut(log.String(), "\n")
 			if gotLong := strings.Contains(line, ";"); gotLong != long || !strings.HasPrefix(line, "backend: ") ||
-				!long && !strings.HasSuffix(line, "(as above)") {
+				!long && (!strings.HasSuffix(line, "(as above)") || strings.Count(line, "(") != strings.Count(line, ")")) {
 				t.Errorf("%s, run %d: %q; want the reason: %v", tc.name, i+1, line, long)
 			}
+		}
+	}
+}
+
+func TestShortBackend(t *testing.T) {
+	for _, c := range []struct{ desc, want string }{
+		{`Go Backend ("go"), SIMD matmul on (built with GOEXPERIMENT=simd; used where the processor has AVX2); default for MLPs`, `Go Backend ("go"), SIMD matmul on`},
+		{`ONNX Runtime (GOMLX_BACKEND="onnxruntime"); default for convolutional models; 2 intra-op threads`, `ONNX Runtime (GOMLX_BACKEND="onnxruntime")`},
+		{`XLA (cpu)`, `XLA (cpu)`},
+	} {
+		if got := shortBackend(c.desc); got != c.want {
+			t.Errorf("shortBackend(%q) = %q, want %q", c.desc, got, c.want)
 		}
 	}
 }

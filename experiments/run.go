@@ -122,8 +122,7 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	}
 	line := "backend: " + backendDesc
 	if opts.NewView != nil && opts.FirstShowing != nil && !opts.FirstShowing(line) {
-		short, _, _ := strings.Cut(backendDesc, ";")
-		line = "backend: " + short + " (as above)"
+		line = "backend: " + shortBackend(backendDesc) + " (as above)"
 	}
 	fmt.Fprintln(log, line)
 	if opts.CheckOnly {
@@ -183,6 +182,17 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 	}
 	fmt.Fprintf(log, "figures in %s\n", filepath.Join(dir, FiguresDir))
 	return t, nil
+}
+
+// shortBackend is a backend's description without its reasons (what follows the first ";"), cut
+// back before a parenthesis left open there, so that the short line a notebook shows after the
+// first reads whole: `Go Backend ("go"), SIMD matmul on`.
+func shortBackend(desc string) string {
+	short, _, _ := strings.Cut(desc, ";")
+	if open := strings.LastIndex(short, "("); open >= 0 && !strings.Contains(short[open:], ")") {
+		short = short[:open]
+	}
+	return strings.TrimRight(short, " ,")
 }
 
 // trained is what train hands back to run.
