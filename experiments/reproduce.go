@@ -249,7 +249,11 @@ var Reproductions = []Reproduction{
 			{Metric: "codebook perplexity (codes)", Of: extra("codebook_perplexity_codes", 1)},
 			{Metric: "codes in use (fraction)", Of: extra("codes_in_use_fraction", 1)},
 			{Metric: "test reconstruction (squared error per image)", Of: testTerm("reconstruction")}},
-		Note: "no published number: mnist-vqvae with moving-average codebook updates and re-seeding, against codebook collapse",
+		Note: "no published number: mnist-vqvae with moving-average codebook updates and re-seeding, against codebook " +
+			"collapse. Every code is in use (mnist-vqvae: 55%), the perplexity rises from 9.5 to 36.8 codes and the test " +
+			"reconstruction error falls from 3.21 to 2.30; the richer code grids are harder for the same PixelCNN (code " +
+			"prior NLL 64.6 against 49.7 nats per grid), and its samples trade precision (0.651 against 0.749) for recall " +
+			"(0.864 against 0.825), their Fréchet distance within one spread of mnist-vqvae's (22.2 against 21.2)",
 	},
 }
 
