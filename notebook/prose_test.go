@@ -36,6 +36,8 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 		"543":  "784 x ln 2, worked out in the text",
 		"2014": "year of a cited paper", "2016": "year of a cited paper", "2017": "year of a cited paper",
 		"10,000": "test set size", "60,000": "training set size",
+		"2,000": "the test images of the I(x; z) estimate, a setting", "3": "notebook 3, and the digit a column reads as",
+		"6": "a column's index in the interpolation",
 	},
 	"03-latent-manifolds": {
 		"10": "class count", "20": "grid size", "100": "epochs", "2017": "year of a cited data set",
