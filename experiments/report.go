@@ -240,12 +240,15 @@ func ExportNotebook(dir string, style figures.Style, own []OwnFigure, runs ...*T
 		if err != nil {
 			return nil, err
 		}
-		paths, err := t.FiguresIn(filepath.Join(dir, "figures", f.Metrics.Experiment))
+		finished = append(finished, f)
+	}
+	labels := runLabels(finished)
+	for i, t := range runs {
+		paths, err := t.FiguresIn(filepath.Join(dir, "figures", labelFolder(labels[i])))
 		if err != nil {
 			return nil, err
 		}
-		f.Figures = PNGs(paths)
-		finished = append(finished, f)
+		finished[i].Figures = PNGs(paths)
 	}
 	drawn, err := drawOwn(dir, own)
 	if err != nil {
@@ -379,9 +382,39 @@ func reportTable(runs []*Finished) (rows []reportRow, defs []metricInfo) {
 }
 
 // figureCaption is a report figure's caption: what the figure kind shows (figureKinds), of which
-// run after how many epochs, so that it stands alone when pasted elsewhere.
-func figureCaption(file string, m Metrics) string {
-	return fmt.Sprintf("%s. Run %s, after %d epochs.", kindAbout(strings.TrimSuffix(filepath.Base(file), ".png")), m.Experiment, m.Epochs)
+// run (its label: runLabels) after how many epochs, so that it stands alone when pasted elsewhere.
+func figureCaption(file, label string, m Metrics) string {
+	return fmt.Sprintf("%s. Run %s, after %d epochs.", kindAbout(strings.TrimSuffix(filepath.Base(file), ".png")), label, m.Epochs)
+}
+
+// runLabels names the runs of a report: each its experiment, and where two or more runs share
+// one (a notebook's run of a recipe beside the recipe's record), a record among them is called
+// "NAME (record)" and any still alike "NAME (2)", "NAME (3)", in order, so that no two columns,
+// sections or figure folders share a name.
+func runLabels(runs []*Finished) []string {
+	count := map[string]int{}
+	for _, r := range runs {
+		count[r.Metrics.Experiment]++
+	}
+	labels := make([]string, len(runs))
+	used := map[string]int{}
+	for i, r := range runs {
+		label := r.Metrics.Experiment
+		if count[label] > 1 && isRecordDir(r.Dir) {
+			label += " (record)"
+		}
+		if used[label]++; used[label] > 1 {
+			label = fmt.Sprintf("%s (%d)", label, used[label])
+		}
+		labels[i] = label
+	}
+	return labels
+}
+
+// labelFolder is the folder of a run's figures in a report: its label as a file name
+// ("mnist-vqvae (record)" -> "mnist-vqvae-record").
+func labelFolder(label string) string {
+	return strings.NewReplacer(" (", "-", ")", "", " ", "-").Replace(label)
 }
 
 // seenCaption is figureCaption for a run that trained on its test split: its test images are
@@ -499,16 +532,17 @@ func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error)
 	var written []string
 	var sections []section
 	var names, notes []string
-	for _, r := range runs {
-		name := r.Metrics.Experiment
+	labels := runLabels(runs)
+	for i, r := range runs {
+		name := labels[i]
 		if r.TestSeen {
 			name += "†"
 			notes = append(notes, seenNote(r.Metrics.Experiment))
 		}
 		names = append(names, name)
-		s := section{Name: r.Metrics.Experiment, Dir: filepath.Base(filepath.Clean(r.Dir))}
+		s := section{Name: labels[i], Dir: filepath.Base(filepath.Clean(r.Dir))}
 		for _, src := range r.Figures {
-			rel := filepath.ToSlash(filepath.Join("figures", r.Metrics.Experiment, filepath.Base(src)))
+			rel := filepath.ToSlash(filepath.Join("figures", labelFolder(labels[i]), filepath.Base(src)))
 			dst := filepath.Join(dir, filepath.FromSlash(rel))
 			if err := copyFile(src, dst); err != nil {
 				return written, err
@@ -531,7 +565,7 @@ func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error)
 				}
 				written = append(written, filepath.Join(dir, filepath.FromSlash(pdf)))
 			}
-			caption := figureCaption(src, r.Metrics)
+			caption := figureCaption(src, labels[i], r.Metrics)
 			if r.TestSeen {
 				caption = seenCaption(caption)
 			}

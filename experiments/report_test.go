@@ -324,3 +324,35 @@ func TestReportHoldsANotebooksOwnFigures(t *testing.T) {
 		}
 	}
 }
+
+// Two runs of one experiment (a notebook's run of a recipe and the recipe's record) get a column,
+// a section and a figure folder each: the record is called so, and its figures do not overwrite
+// the run's.
+func TestReportTellsRunsOfOneExperimentApart(t *testing.T) {
+	root := t.TempDir()
+	record := filepath.Join(root, "docs", "records", "vq")
+	fakeRun(t, filepath.Join(root, "runs", "vq"), Metrics{Experiment: "vq", Epochs: 5, Test: map[string]float64{"loss": 2}}, "samples.png")
+	fakeRun(t, record, Metrics{Experiment: "vq", Epochs: 30, Test: map[string]float64{"loss": 1}}, "samples.png")
+	fakeRun(t, filepath.Join(root, "again", "vq"), Metrics{Experiment: "vq", Epochs: 1, Test: map[string]float64{"loss": 3}}, "samples.png")
+	runs := readRuns(t, root, "runs/vq", "docs/records/vq", "again/vq")
+	if got, want := runLabels(runs), []string{"vq", "vq (record)", "vq (2)"}; !slices.Equal(got, want) {
+		t.Errorf("labels %q, want %q", got, want)
+	}
+	out := filepath.Join(root, "report")
+	written, err := WriteReport(out, runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, folder := range []string{"vq", "vq-record", "vq-2"} {
+		p := filepath.Join(out, "figures", folder, "samples.png")
+		if data, err := os.ReadFile(p); err != nil || !slices.Contains(written, p) || string(data) != "png of samples.png" {
+			t.Errorf("figure %s: %v, listed %v", p, err, slices.Contains(written, p))
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	for _, want := range []string{"| measure | unit | on | vq | vq (record) | vq (2) |", "## vq (record)", "vq (record) (after 30 epochs)"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+}
