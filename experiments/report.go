@@ -273,7 +273,7 @@ func drawOwn(dir string, own []OwnFigure) ([]ownDrawn, error) {
 		if len(png) != 1 {
 			return nil, fmt.Errorf("export: own figure %q drew %d PNG files (%v): expected one", f.Name, len(png), paths)
 		}
-		drawn = append(drawn, ownDrawn{caption: f.Caption, png: png[0], all: paths})
+		drawn = append(drawn, ownDrawn{caption: f.Caption, png: png[0]})
 	}
 	return drawn, nil
 }
@@ -284,12 +284,9 @@ const ownFiguresDir = "notebook"
 // ownHeading is the report's heading over a notebook's own figures.
 const ownHeading = "Figures the notebook drew"
 
-// ownDrawn is a notebook's own figure drawn for a report: its caption, its PNG and every file
-// drawn (the PNG's SVG and PDF twins).
-type ownDrawn struct {
-	caption, png string
-	all          []string
-}
+// ownDrawn is a notebook's own figure drawn for a report: its caption and its PNG (its SVG and
+// PDF twins beside it).
+type ownDrawn struct{ caption, png string }
 
 // copyFile copies src to dst whole (nothing to do when they are the same file).
 func copyFile(src, dst string) error {
@@ -543,27 +540,10 @@ func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error)
 		s := section{Name: labels[i], Dir: filepath.Base(filepath.Clean(r.Dir))}
 		for _, src := range r.Figures {
 			rel := filepath.ToSlash(filepath.Join("figures", labelFolder(labels[i]), filepath.Base(src)))
-			dst := filepath.Join(dir, filepath.FromSlash(rel))
-			if err := copyFile(src, dst); err != nil {
+			placed, pdf, err := placeFigure(dir, src, rel)
+			written = append(written, placed...)
+			if err != nil {
 				return written, err
-			}
-			written = append(written, dst)
-			// The SVG twin, for pages and slides, where the run has one.
-			if srcSVG := strings.TrimSuffix(src, ".png") + ".svg"; fileExists(srcSVG) {
-				svg := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(rel, ".png")+".svg"))
-				if err := copyFile(srcSVG, svg); err != nil {
-					return written, err
-				}
-				written = append(written, svg)
-			}
-			// The PDF twin, for LaTeX (report.tex); a record keeps PNGs only, which LaTeX takes too.
-			pdf := rel
-			if srcPDF := strings.TrimSuffix(src, ".png") + ".pdf"; fileExists(srcPDF) {
-				pdf = strings.TrimSuffix(rel, ".png") + ".pdf"
-				if err := copyFile(srcPDF, filepath.Join(dir, filepath.FromSlash(pdf))); err != nil {
-					return written, err
-				}
-				written = append(written, filepath.Join(dir, filepath.FromSlash(pdf)))
 			}
 			caption := figureCaption(src, labels[i], r.Metrics)
 			if r.TestSeen {
@@ -579,18 +559,12 @@ func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error)
 	if len(own) > 0 {
 		s := section{Name: ownHeading}
 		for _, f := range own {
-			rel, err := filepath.Rel(dir, f.png)
+			rel := filepath.ToSlash(filepath.Join("figures", ownFiguresDir, filepath.Base(f.png)))
+			placed, pdf, err := placeFigure(dir, f.png, rel)
+			written = append(written, placed...)
 			if err != nil {
 				return written, err
 			}
-			rel = filepath.ToSlash(rel)
-			pdf := rel
-			for _, p := range f.all {
-				if filepath.Ext(p) == ".pdf" {
-					pdf = strings.TrimSuffix(rel, ".png") + ".pdf"
-				}
-			}
-			written = append(written, f.all...)
 			s.Figures = append(s.Figures, figure{Caption: f.caption, Path: rel, PDF: pdf})
 		}
 		sections = append(sections, s)
@@ -620,6 +594,29 @@ func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error)
 		return written, err
 	}
 	return append(written, standalone), nil
+}
+
+// placeFigure puts the PNG src into the report folder dir at rel (a slash path), with its SVG
+// twin (for pages and slides) and its PDF twin (for LaTeX) where they lie beside it; a file
+// already in place is not copied. It returns the files placed and the path report.tex includes:
+// the PDF twin, else the PNG (a record keeps PNGs only, which LaTeX takes too).
+func placeFigure(dir, src, rel string) (placed []string, tex string, err error) {
+	tex = rel
+	for _, ext := range []string{".png", ".svg", ".pdf"} {
+		from := strings.TrimSuffix(src, ".png") + ext
+		if ext != ".png" && !fileExists(from) {
+			continue
+		}
+		to := strings.TrimSuffix(rel, ".png") + ext
+		if err := copyFile(from, filepath.Join(dir, filepath.FromSlash(to))); err != nil {
+			return placed, tex, err
+		}
+		placed = append(placed, filepath.Join(dir, filepath.FromSlash(to)))
+		if ext == ".pdf" {
+			tex = to
+		}
+	}
+	return placed, tex, nil
 }
 
 // latexEscape makes text safe in LaTeX's text mode.
