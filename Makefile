@@ -129,7 +129,7 @@ endif
 ## docs/records (`make reproduce` records every run it finishes there; `experiments record RUNDIR`
 ## records one by hand). No run directory or checkpoint is needed. First every record that keeps
 ## its weights is evaluated again from them and its figures drawn again, and both compared with the
-## record (`experiments verify`: about 7 minutes on two cores, the VQ-VAE's 4 of them); VERIFY=0 skips that.
+## record (`experiments verify`: about 10 minutes on two cores, the two VQ-VAEs' 7 of them); VERIFY=0 skips that.
 ## Last, docs/report-example (make report-example; Chromium and TeX, installed if missing).
 VERIFY ?= 1
 results: deps
