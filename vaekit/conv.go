@@ -119,15 +119,38 @@ func tapsInputGradient(dy *Node, rows []*Node, taps [][2]int, pad [4]int, h, w i
 
 // withInputGradient returns y, which was computed from StopGradient(x), with dx(dy) as the
 // gradient of x: the output gradient dy reaches y's other inputs (the kernel) by their own
-// gradients, and x by dx. y and x travel through one identity node with a custom gradient.
+// gradients, and x by dx.
+//
+// GoMLX's custom gradients hang on an identity node of one input, so dy is carried to x through
+// a zero: y + (p - StopGradient(p)), where p is the first len(y) values of x (zero-padded when y
+// is larger) behind an identity with a custom gradient. The gradient reaching that identity is
+// dy laid out in x's flattened shape; the custom gradient reads dy back out of it and returns
+// dx(dy). Where x needs no gradient (a first layer's input is data), the autodiff never visits
+// that branch, so dx is not computed at all: carrying x and y through one identity would have
+// computed it on every step.
 func withInputGradient(y, x *Node, dx func(dy *Node) *Node) *Node {
 	ny, nx := y.Shape().Size(), x.Shape().Size()
-	u := Concatenate([]*Node{Reshape(y, ny), Reshape(x, nx)}, 0)
-	u = IdentityWithCustomGradient(u, func(_, v *Node) *Node {
-		dy := Reshape(Slice(v, AxisRange(0, ny)), y.Shape().Dimensions...)
-		return Concatenate([]*Node{Reshape(dy, ny), Reshape(dx(dy), nx)}, 0)
+	n := max(nx, ny)
+	zero := ScalarZero(x.Graph(), x.DType())
+	flat := Reshape(x, nx)
+	if n > nx {
+		flat = Pad(flat, zero, compute.PadAxis{End: n - nx})
+	}
+	carrier := IdentityWithCustomGradient(flat, func(_, v *Node) *Node {
+		if n > ny {
+			v = Slice(v, AxisRange(0, ny))
+		}
+		d := Reshape(dx(Reshape(v, y.Shape().Dimensions...)), nx)
+		if n > nx {
+			d = Pad(d, zero, compute.PadAxis{End: n - nx})
+		}
+		return d
 	})
-	return Reshape(Slice(u, AxisRange(0, ny)), y.Shape().Dimensions...)
+	if n > ny {
+		carrier = Slice(carrier, AxisRange(0, ny))
+	}
+	p := Reshape(carrier, y.Shape().Dimensions...)
+	return Add(y, Sub(p, StopGradient(p)))
 }
 
 func checkConvShapes(op string, x, kernel *Node) {
@@ -186,12 +209,45 @@ func conv2DOutputSide(x, kernel *Node, pad [4]int) *Node {
 	return TransposeAllAxes(yT, 1, 2, 3, 0)
 }
 
-// conv2DIm2Col is the im2col convolution.
+// conv2DIm2Col is the im2col convolution. A strided convolution whose input gradient is a
+// transposed convolution of the same kernel (transposesTo) takes it so: the sub-pixel transposed
+// convolution reads the small output gradient a few times, where the gradient of im2col pads
+// every window back to the input's size and sums them.
 func conv2DIm2Col(x, kernel *Node, stride int, pad [4]int) *Node {
 	kh, kw, c, out := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
-	patches, ho, wo := im2col(x, kh, kw, stride, pad)
-	y := MatMul(patches, Reshape(kernel, kh*kw*c, out))
-	return Reshape(y, x.Shape().Dim(0), ho, wo, out)
+	conv := func(x *Node) *Node {
+		patches, ho, wo := im2col(x, kh, kw, stride, pad)
+		y := MatMul(patches, Reshape(kernel, kh*kw*c, out))
+		return Reshape(y, x.Shape().Dim(0), ho, wo, out)
+	}
+	if !transposesTo(x, kernel, stride, pad) {
+		return conv(x)
+	}
+	return withInputGradient(conv(StopGradient(x)), x, func(dy *Node) *Node {
+		return ConvTranspose2DSame(dy, Transpose(kernel, 2, 3), stride)
+	})
+}
+
+// transposesTo tells whether conv2DIm2Col takes the input gradient of the convolution of x with
+// kernel at stride and padding pad as ConvTranspose2DSame of the output gradient with the
+// kernel's channels swapped. That is the gradient when the stride is above 1, the input's height
+// and width are multiples of it, the kernel is at least the stride, and the padding is
+// Conv2DSame's ((k - stride)/2 before). It is taken only where the output is no larger than the
+// input (out <= c*stride^2): withInputGradient then carries the output gradient in no more than
+// the input's size, while a first layer (one input channel, 32 out) would pay eight times its
+// input's size on every forward pass for a gradient nobody asks of data.
+func transposesTo(x, kernel *Node, stride int, pad [4]int) bool {
+	if stride <= 1 || kernel.Shape().Dim(3) > x.Shape().Dim(3)*stride*stride {
+		return false
+	}
+	for axis := range 2 {
+		in, k := x.Shape().Dim(1+axis), kernel.Shape().Dim(axis)
+		_, before, after := samePadding(in, k, stride)
+		if in%stride != 0 || k < stride || pad[2*axis] != before || pad[2*axis+1] != after {
+			return false
+		}
+	}
+	return true
 }
 
 // im2col returns the patches of x for a kh x kw convolution as a [batch*ho*wo, kh*kw*c] matrix,

@@ -88,7 +88,9 @@ func TestConv2DSameMatchesConvolve(t *testing.T) {
 }
 
 // The transposed convolution is, by definition, the gradient of the convolution with respect to
-// its input: <Conv(x, K), u> has gradient ConvTranspose(u, K^T) in x.
+// its input: <Conv(x, K), u> has gradient ConvTranspose(u, K^T) in x. Compared with the gradient
+// autodiff takes through im2col (plainConv), since Conv2DSame's own input gradient is now
+// ConvTranspose2DSame where the shapes allow.
 func TestConvTranspose2DSameIsConvGradient(t *testing.T) {
 	backend := backends.Go()
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -105,7 +107,7 @@ func TestConvTranspose2DSameIsConvGradient(t *testing.T) {
 			k := randomTensor(rng, tt.k, tt.k, tt.out, tt.c)                  // conv kernel: out -> c channels
 			x := randomTensor(rng, 2, tt.h*tt.stride, tt.h*tt.stride, tt.out) // conv input
 			want := MustExecOnce(backend, func(x, k, u *Node) *Node {
-				y := Conv2DSame(x, k, tt.stride)
+				y := plainConv(x, k, tt.stride, samePad(x, k, tt.stride))
 				return Gradient(ReduceAllSum(Mul(y, u)), x)[0]
 			}, x, k, u)
 			got := MustExecOnce(backend, func(u, k *Node) *Node {
@@ -259,6 +261,84 @@ func TestTapsInputGradient(t *testing.T) {
 				}, x, k)
 			}
 			got, want := run(custom), run(plain)
+			for i, what := range []string{"value", "input gradient", "kernel gradient"} {
+				if d := maxAbsDiff(t, got[i], want[i]); d > 1e-4 {
+					t.Errorf("%s differs from the plain form's by %g", what, d)
+				}
+			}
+		})
+	}
+}
+
+// plainConv is the im2col convolution with the input gradient autodiff takes through im2col's
+// windows: the reference for the forms with a custom input gradient.
+func plainConv(x, k *Node, stride int, pad [4]int) *Node {
+	kh, kw, c, out := k.Shape().Dim(0), k.Shape().Dim(1), k.Shape().Dim(2), k.Shape().Dim(3)
+	patches, ho, wo := im2col(x, kh, kw, stride, pad)
+	return Reshape(MatMul(patches, Reshape(k, kh*kw*c, out)), x.Shape().Dim(0), ho, wo, out)
+}
+
+// samePad is Conv2DSame's padding (top, bottom, left, right).
+func samePad(x, k *Node, stride int) [4]int {
+	_, top, bottom := samePadding(x.Shape().Dim(1), k.Shape().Dim(0), stride)
+	_, left, right := samePadding(x.Shape().Dim(2), k.Shape().Dim(1), stride)
+	return [4]int{top, bottom, left, right}
+}
+
+// A strided convolution takes its input gradient as a transposed convolution where that is the
+// gradient and the output is no larger than the input (transposesTo); elsewhere autodiff's
+// through im2col. Either way the value, the input
+// gradient and the kernel gradient equal the plain form's; the table also pins which cases take
+// the transposed form, so that a wrong padding or an uneven size cannot slip into it.
+func TestStridedConvInputGradient(t *testing.T) {
+	tests := []struct {
+		name       string
+		x, k       []int
+		stride     int
+		pad        [4]int // nil padding: Conv2DSame's
+		same       bool
+		transposed bool
+	}{
+		{"encoder 28x28x1->32 s2 (output larger than input)", []int{2, 28, 28, 1}, []int{3, 3, 1, 32}, 2, [4]int{}, true, false},
+		{"output as large as the input", []int{2, 8, 8, 2}, []int{3, 3, 2, 8}, 2, [4]int{}, true, true},
+		{"encoder 14x14x32->64 s2", []int{2, 14, 14, 32}, []int{3, 3, 32, 64}, 2, [4]int{}, true, true},
+		{"4x4 kernel s2", []int{2, 8, 6, 3}, []int{4, 4, 3, 5}, 2, [4]int{}, true, true},
+		{"5x5 kernel s2 (DCGAN's)", []int{2, 14, 14, 4}, []int{5, 5, 4, 6}, 2, [4]int{}, true, true},
+		{"3x3 kernel s3", []int{1, 9, 6, 2}, []int{3, 3, 2, 3}, 3, [4]int{}, true, true},
+		{"odd size 7x7 s2", []int{2, 7, 7, 4}, []int{3, 3, 4, 5}, 2, [4]int{}, true, false},
+		{"kernel under the stride", []int{1, 9, 9, 2}, []int{2, 2, 2, 3}, 3, [4]int{}, true, false},
+		{"padding not Conv2DSame's", []int{2, 8, 8, 3}, []int{3, 3, 3, 4}, 2, [4]int{1, 1, 1, 1}, false, false},
+		{"stride 1", []int{2, 6, 6, 3}, []int{3, 3, 3, 4}, 1, [4]int{}, true, false},
+	}
+	backend := backends.Go()
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, k := randomTensor(rng, tt.x...), randomTensor(rng, tt.k...)
+			var transposed bool
+			pad := func(x, k *Node) [4]int {
+				if tt.same {
+					return samePad(x, k, tt.stride)
+				}
+				return tt.pad
+			}
+			custom := func(x, k *Node) *Node {
+				p := pad(x, k)
+				transposed = transposesTo(x, k, tt.stride, p)
+				return Conv2DPadded(x, k, tt.stride, p[0], p[1], p[2], p[3])
+			}
+			plain := func(x, k *Node) *Node { return plainConv(x, k, tt.stride, pad(x, k)) }
+			run := func(f func(x, k *Node) *Node) []*tensors.Tensor {
+				return MustExecOnceN(backend, func(x, k *Node) []*Node {
+					y := f(x, k)
+					u := Cos(Iota(x.Graph(), y.Shape(), 2)) // a fixed cotangent
+					return append([]*Node{y}, Gradient(ReduceAllSum(Mul(y, u)), x, k)...)
+				}, x, k)
+			}
+			got, want := run(custom), run(plain)
+			if transposed != tt.transposed {
+				t.Errorf("transposed input gradient: %v, want %v", transposed, tt.transposed)
+			}
 			for i, what := range []string{"value", "input gradient", "kernel gradient"} {
 				if d := maxAbsDiff(t, got[i], want[i]); d > 1e-4 {
 					t.Errorf("%s differs from the plain form's by %g", what, d)
