@@ -77,7 +77,8 @@ func unwrap(buf compute.Buffer) compute.Buffer {
 // paramBuilder compiles with the wrapped backend and wraps the executable.
 type paramBuilder struct {
 	compute.Builder
-	backend *paramBackend
+	backend   *paramBackend
+	functions map[compute.Function]*paramFunction
 }
 
 func (bld *paramBuilder) Compile() (compute.Executable, error) {
