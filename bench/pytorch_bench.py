@@ -232,6 +232,101 @@ class Classifier(nn.Module):
         return F.cross_entropy(self.net(x), y)
 
 
+class TCVAE(VAE):
+    """The beta-TC-VAE of mnist-mlp-tcvae: the MLP VAE (latent 10) whose KL is split by minibatch-weighted
+    sampling (Chen et al. 2018, section 3.1) into mutual information, total correlation (weight 6) and
+    dimension-wise KL, over N = 60,000 training images."""
+
+    def __init__(self):
+        super().__init__(mlp_encoder, mlp_decoder, 10)
+
+    def loss(self, x, y):
+        h = self.encoder(x)
+        mean, log_var = h[:, :10], h[:, 10:]
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="none").sum(dim=(1, 2, 3))
+        c = -0.5 * torch.log(torch.tensor(2 * torch.pi))
+        # log q(z_i,k | x_j): [M, M, d]
+        lq = c - 0.5 * log_var[None] - 0.5 * (z[:, None] - mean[None]) ** 2 * torch.exp(-log_var[None])
+        m = x.shape[0]
+        norm = torch.log(torch.tensor(60000.0 * m))
+        log_qz = torch.logsumexp(lq.sum(2), 1) - norm
+        log_prod = (torch.logsumexp(lq, 1) - norm).sum(1)
+        log_qzx = lq.diagonal(dim1=0, dim2=1).t().sum(1)
+        log_pz = (c - 0.5 * z ** 2).sum(1)
+        mi, tc, dw = log_qzx - log_qz, log_qz - log_prod, log_prod - log_pz
+        return (rec + mi + 6 * tc + dw).mean()
+
+
+class GAN(nn.Module):
+    """The GAN of mnist-dcgan: the conv VAE's decoder (sigmoid output) as generator from a 2-d N(0, I)
+    noise, its encoder body with LeakyReLU(0.2) and one logit as discriminator; both players step from
+    one forward pass, each on its own loss (discriminator BCE, non-saturating generator loss), each
+    with its own Adam (2e-4, beta1 0.5)."""
+
+    latent = 2
+
+    def __init__(self):
+        super().__init__()
+        self.generator = conv_decoder(2)
+        act = lambda: nn.LeakyReLU(0.2)
+        self.discriminator = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), act(), nn.Conv2d(32, 64, 3, 2, 1), act(),
+                                           nn.Flatten(), nn.Linear(7 * 7 * 64, 16), act(), nn.Linear(16, 1))
+
+    def generate(self, z):
+        return torch.sigmoid(self.generator(z))
+
+    def optimizers(self, lr=2e-4, beta1=0.5):
+        return [torch.optim.Adam(self.generator.parameters(), lr=lr, betas=(beta1, 0.999), eps=1e-7),
+                torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(beta1, 0.999), eps=1e-7)]
+
+    def train_step(self, opts, x, y):
+        for o in opts:
+            o.zero_grad(set_to_none=True)
+        fake = self.generate(torch.randn(x.shape[0], self.latent))
+        real_logit, fake_logit = self.discriminator(x), self.discriminator(fake)
+        ones, zeros = torch.ones_like(real_logit), torch.zeros_like(fake_logit)
+        d_loss = F.binary_cross_entropy_with_logits(real_logit, ones) + F.binary_cross_entropy_with_logits(fake_logit, zeros)
+        g_loss = F.binary_cross_entropy_with_logits(fake_logit, ones)
+        d_params, g_params = list(self.discriminator.parameters()), list(self.generator.parameters())
+        for p, g in zip(d_params, torch.autograd.grad(d_loss, d_params, retain_graph=True)):
+            p.grad = g
+        for p, g in zip(g_params, torch.autograd.grad(g_loss, g_params)):
+            p.grad = g
+        for o in opts:
+            o.step()
+
+
+class DCGAN(GAN):
+    """The TensorFlow DCGAN tutorial's models (mnist-tf-dcgan): generator Dense 7x7x256, ConvTranspose 128
+    (stride 1), 64 and 1 (stride 2), 5x5, batch norm and LeakyReLU(0.3) after each but the last, tanh, no
+    biases; discriminator Conv 64/128 5x5 stride 2, LeakyReLU(0.3), dropout 0.3, one logit; Adam 1e-4 each;
+    noise of 100; images on [-1, 1]."""
+
+    latent = 100
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        act = lambda: nn.LeakyReLU(0.3)
+        self.generator = nn.Sequential(
+            nn.Linear(100, 7 * 7 * 256, bias=False), nn.BatchNorm1d(7 * 7 * 256), act(), nn.Unflatten(1, (256, 7, 7)),
+            nn.ConvTranspose2d(256, 128, 5, 1, 2, bias=False), nn.BatchNorm2d(128), act(),
+            nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False), nn.BatchNorm2d(64), act(),
+            nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1, bias=False), nn.Tanh())
+        self.discriminator = nn.Sequential(
+            nn.Conv2d(1, 64, 5, 2, 2), act(), nn.Dropout(0.3), nn.Conv2d(64, 128, 5, 2, 2), act(), nn.Dropout(0.3),
+            nn.Flatten(), nn.Linear(7 * 7 * 128, 1))
+
+    def generate(self, z):
+        return self.generator(z)
+
+    def optimizers(self):
+        return GAN.optimizers(self, lr=1e-4, beta1=0.9)
+
+    def train_step(self, opts, x, y):
+        GAN.train_step(self, opts, 2 * x - 1, y)
+
+
 def rmsprop(params):
     return torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, eps=1e-7)
 
@@ -253,6 +348,9 @@ CASES = {
     # PyTorch only: the masked layers as usually written, every tap of the kernel computed.
     "pixelcnn-prior-all-taps": (lambda: PixelCNN(MaskedConv), adam, 128),
     "classifier": (Classifier, adam, 128),
+    "mlp-tcvae": (TCVAE, adam, 128),
+    "conv-gan": (GAN, None, 128),  # the GANs make their own optimizers, one per player
+    "dcgan": (DCGAN, None, 256),
 }
 
 
@@ -260,7 +358,7 @@ def bench(name, steps):
     make_model, make_opt, batch = CASES[name]
     batch = int(os.environ.get("BENCH_BATCH", batch))
     model = make_model()
-    opt = make_opt(model.parameters())
+    opt = make_opt(model.parameters()) if make_opt else model.optimizers()
     if name.startswith("pixelcnn-prior"):
         check_masked_taps()
         x = torch.randint(0, 128, (batch, 7, 7))
@@ -269,6 +367,9 @@ def bench(name, steps):
     y = torch.randint(0, 10, (batch,))
 
     def step():
+        if not make_opt:
+            model.train_step(opt, x, y)
+            return
         opt.zero_grad(set_to_none=True)
         loss = model.loss(x, y)
         loss.backward()

@@ -14,7 +14,7 @@ export GOEXPERIMENT=${GOEXPERIMENT:-simd} GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 go test -c -o "$out/vaekit.test" ./vaekit/
 go test -c -o "$out/vae.test" ./vaekit/vae/
 
-cases=(conv-vae mlp-vae mlp-ae conv-dae conv-cvae mlp-cvae-prior vqvae pixelcnn-prior classifier)
+cases=(conv-vae mlp-vae mlp-ae conv-dae conv-cvae mlp-cvae-prior vqvae pixelcnn-prior classifier mlp-tcvae conv-gan dcgan)
 scaling=(mlp-vae conv-vae)
 batches=(32 64 128 256 512)
 

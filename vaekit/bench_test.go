@@ -14,8 +14,11 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/ae"
 	"github.com/vaekit/vaekit/vaekit/backends"
+	"github.com/vaekit/vaekit/vaekit/betatcvae"
 	"github.com/vaekit/vaekit/vaekit/classifier"
 	"github.com/vaekit/vaekit/vaekit/cvae"
+	"github.com/vaekit/vaekit/vaekit/dcgan"
+	"github.com/vaekit/vaekit/vaekit/gan"
 	"github.com/vaekit/vaekit/vaekit/pixelcnn"
 	"github.com/vaekit/vaekit/vaekit/training"
 	"github.com/vaekit/vaekit/vaekit/vae"
@@ -38,6 +41,17 @@ var benchCases = []struct {
 	{"vqvae", vqvae.Model{}, map[string]any{vaekit.ParamReconstruction: "mse", training.ParamBatchSize: 128}, false},
 	{"pixelcnn-prior", pixelcnn.Model{}, map[string]any{vaekit.ParamImageShape: []int{7, 7, 1}, pixelcnn.ParamConditional: true, training.ParamBatchSize: 128}, true},
 	{"classifier", classifier.Model{}, map[string]any{training.ParamBatchSize: 128}, false},
+	// The families added after the table's first models, at their recipes' settings: the
+	// beta-TC-VAE of mnist-mlp-tcvae, the GAN of mnist-dcgan (the conv VAE's decoder against its
+	// encoder) and the TensorFlow tutorial's DCGAN (mnist-tf-dcgan, full width, batch 256).
+	{"mlp-tcvae", betatcvae.Model{}, map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamLatentDim: 10, vaekit.ParamTrainingImages: 60000,
+		training.ParamOptimizer: "adam", training.ParamBatchSize: 128}, false},
+	{"conv-gan", gan.Model{}, map[string]any{vaekit.ParamArchitecture: "conv", vaekit.ParamLatentDim: 2, training.ParamOptimizer: "adam",
+		training.ParamAdamBeta1: 0.5, training.ParamLearningRate: 2e-4, training.ParamBatchSize: 128,
+		"/" + gan.DiscriminatorScope + "/" + vaekit.ParamActivation: "leaky_relu", "/" + gan.DiscriminatorScope + "/" + vaekit.ParamLeakyReluAlpha: 0.2}, false},
+	{"dcgan", dcgan.Model{}, map[string]any{vaekit.ParamLatentDim: 100, dcgan.ParamGeneratorFilters: []int{256, 128, 64},
+		dcgan.ParamDiscriminatorFilters: []int{64, 128}, dcgan.ParamKernel: 5, dcgan.ParamDropout: 0.3, vaekit.ParamLeakyReluAlpha: 0.3,
+		training.ParamOptimizer: "adam", training.ParamLearningRate: 1e-4, training.ParamBatchSize: 256}, false},
 }
 
 // randomBatch is a fixed batch of random 28x28 images in [0, 1), or of random 7x7 grids of code

@@ -54,6 +54,7 @@ func main() {
 func run(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("benchtable", flag.ContinueOnError)
 	torchFile := fs.String("torch", "", "JSON lines of bench/pytorch_bench.py")
+	notesFile := fs.String("notes", "", "Markdown appended after the targets: where the time goes where a target is missed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,7 +79,14 @@ func run(args []string, w io.Writer) error {
 		backends = append(backends, backend)
 		results = append(results, rs...)
 	}
+	var notes []byte
+	if *notesFile != "" {
+		if notes, err = os.ReadFile(*notesFile); err != nil {
+			return err
+		}
+	}
 	writeSteps(w, results, torch)
+	writeTargets(w, results, torch, notes)
 	writeMaskedTaps(w, results, torch)
 	writeDefaultAndNLL(w, results)
 	writeScaling(w, results, backends, torch)
@@ -159,6 +167,72 @@ func writeSteps(w io.Writer, results []result, torch []torchResult) {
 	}
 }
 
+// Speed targets: a model's warm training step on its default backend at most ratioTarget of
+// PyTorch's, and an epoch of the seed conv VAE at most epochTarget seconds.
+const (
+	ratioTarget = 0.8
+	epochTarget = 45.0
+)
+
+// defaultBackend is the backend a model trains on without GOMLX_BACKEND, as experiments'
+// workload chooses it where ONNX Runtime is installed: the pure-Go backend for the MLPs (the
+// cases named mlp-*), ONNX Runtime for every convolutional model. Where ONNX Runtime was not
+// measured, the pure-Go backend is every model's default.
+func defaultBackend(model string, results []result) string {
+	if strings.HasPrefix(model, "mlp-") {
+		return "go"
+	}
+	for _, r := range results {
+		if r.backend == "onnx" {
+			return "onnx"
+		}
+	}
+	return "go"
+}
+
+// writeTargets writes, per model, its default backend's step against PyTorch's with the target
+// met or missed, the seed conv VAE's epoch against its target, and then notes (Markdown: where
+// the time goes where a target is missed, and what was tried).
+func writeTargets(w io.Writer, results []result, torch []torchResult, notes []byte) {
+	if len(torch) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Targets\n\nEvery model's training step on its default backend (the pure-Go backend for the MLPs, "+
+		"ONNX Runtime for the convolutional models; see \"The default backend\" below) at most %.1f of PyTorch's step in the "+
+		"same run, and the seed convolutional VAE (conv-vae) at most %.0f s for an epoch of %d images.\n\n", ratioTarget, epochTarget, epochImages)
+	fmt.Fprintln(w, "| model | default backend | ms/step | PyTorch ms/step | ratio | target |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---|")
+	met := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**missed**"
+	}
+	var conv *result
+	for _, r := range results {
+		if r.scaling || r.nll || r.backend != defaultBackend(r.model, results) {
+			continue
+		}
+		if r.model == "conv-vae" {
+			conv = &r
+		}
+		t, ok := torchOf(torch, r.model, int(r.metrics["batch"]), false)
+		if !ok {
+			continue
+		}
+		ratio := r.msPerStep() / t.MsPerStep
+		fmt.Fprintf(w, "| %s | %s | %.1f | %.1f | %.2f | %s |\n", r.model, r.backend, r.msPerStep(), t.MsPerStep, ratio, met(ratio <= ratioTarget))
+	}
+	if conv != nil {
+		epoch := conv.msPerStep() / 1e3 * epochImages / conv.metrics["batch"]
+		fmt.Fprintf(w, "\nThe seed conv VAE on %s: %.0f s per epoch of %d images at batch %.0f (target %.0f s): %s.\n",
+			conv.backend, epoch, epochImages, conv.metrics["batch"], epochTarget, met(epoch <= epochTarget))
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\n%s", strings.TrimSpace(string(notes))+"\n")
+	}
+}
+
 // writeMaskedTaps says what the PixelCNN rows time: vaekit's masked layers compute only the
 // taps their masks keep, and so does the PyTorch twin of the table; PyTorch's usual form (the
 // whole kernel times the mask), measured too, computes them all.
@@ -196,7 +270,7 @@ func writeMaskedTaps(w io.Writer, results []result, torch []torchResult) {
 func writeDefaultAndNLL(w io.Writer, results []result) {
 	fmt.Fprint(w, "\n## The default backend\n\nWithout GOMLX_BACKEND, `backends.For` takes XLA where a PJRT plugin is "+
 		"installed; else ONNX Runtime for the convolutional models (conv encoders and decoders, the VQ-VAE, the PixelCNN prior, "+
-		"the classifier) where its library is installed, because the table above has it faster than the pure-Go backend on "+
+		"the classifier, the GANs) where its library is installed, because the table above has it faster than the pure-Go backend on "+
 		"each of them; and the pure-Go backend for the MLPs, which it trains as fast or faster with nothing to install. The importance-weighted NLL "+
 		"(below) runs on ONNX Runtime where it is installed, for an MLP too (`backends.LikelihoodEstimate`), reading the weights from the run's checkpoint.\n")
 
