@@ -74,7 +74,7 @@ func Conv2DTapsPadded(x, kernel *Node, taps [][2]int, stride, top, bottom, left,
 	pad := [4]int{top, bottom, left, right}
 	conv := func(x *Node) *Node {
 		patches, ho, wo := im2colTaps(x, kh, kw, taps, stride, pad)
-		return Reshape(MatMul(patches, Concatenate(rows, 0)), x.Shape().Dim(0), ho, wo, out)
+		return Reshape(patchProduct(patches, Concatenate(rows, 0)), x.Shape().Dim(0), ho, wo, out)
 	}
 	if stride != 1 {
 		return conv(x)
@@ -217,7 +217,7 @@ func conv2DIm2Col(x, kernel *Node, stride int, pad [4]int) *Node {
 	kh, kw, c, out := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
 	conv := func(x *Node) *Node {
 		patches, ho, wo := im2col(x, kh, kw, stride, pad)
-		y := MatMul(patches, Reshape(kernel, kh*kw*c, out))
+		y := patchProduct(patches, Reshape(kernel, kh*kw*c, out))
 		return Reshape(y, x.Shape().Dim(0), ho, wo, out)
 	}
 	if !transposesTo(x, kernel, stride, pad) {
@@ -248,6 +248,25 @@ func transposesTo(x, kernel *Node, stride int, pad [4]int) bool {
 		}
 	}
 	return true
+}
+
+// patchProduct is the product of patches [n, k] (a row per output pixel) with a kernel matrix
+// [k, out], [n, out]: MatMul, or, where a patch is long against the output (k > 3*out), the
+// same product taken as (kernel^T patches^T)^T.
+//
+// Why: the kernel's gradient is patches^T dy, a product over the n pixels. Taken from MatMul,
+// GoMLX contracts the leading axes of dy and of the patches, a layout the pure-Go backend's
+// matrix kernels do not take, so it first transposes both, the patches whole (n*k floats: in
+// the tutorial DCGAN's second discriminator layer, 25 times the output). From kernel^T
+// patches^T = y^T [out, n] the same gradient contracts dy^T's trailing axis with the patches'
+// leading one, which the kernels take as they are; the price is transposing y and its gradient
+// ([n, out] each) instead.
+func patchProduct(patches, kernel *Node) *Node {
+	if patches.Shape().Dim(1) <= 3*kernel.Shape().Dim(1) {
+		return MatMul(patches, kernel)
+	}
+	yT := DotGeneral(Transpose(kernel, 0, 1), []int{1}, nil, patches, []int{1}, nil)
+	return Transpose(yT, 0, 1)
 }
 
 // im2col returns the patches of x for a kh x kw convolution as a [batch*ho*wo, kh*kw*c] matrix,
@@ -407,7 +426,7 @@ func (sp *subPixel) perPhase() *Node {
 					}
 				}
 			}
-			y := MatMul(Reshape(Concatenate(patches, -1), b*h*w, len(taps)*c), Concatenate(taps, 0))
+			y := patchProduct(Reshape(Concatenate(patches, -1), b*h*w, len(taps)*c), Concatenate(taps, 0))
 			cols[q] = Reshape(y, b, h, w, out)
 		}
 		rows[p] = Reshape(Concatenate(cols, -1), b, h, 1, w*stride*out)
@@ -443,7 +462,7 @@ func (sp *subPixel) oneProduct() *Node {
 			blockRows = append(blockRows, Concatenate(blocks, 1))
 		}
 	}
-	y := MatMul(Reshape(Concatenate(patches, -1), b*h*w, len(patches)*c), Concatenate(blockRows, 0))
+	y := patchProduct(Reshape(Concatenate(patches, -1), b*h*w, len(patches)*c), Concatenate(blockRows, 0))
 	// [b, h, w, p, q, out] -> [b, h, p, w, q, out]
 	y = TransposeAllAxes(Reshape(y, b, h, w, stride, stride, out), 0, 1, 3, 2, 4, 5)
 	return Reshape(y, b, h*stride, w*stride, out)
