@@ -154,7 +154,7 @@ bench: deps onnxruntime
 	@/usr/bin/python3 -c "import torch" 2>/dev/null && dpkg -s libopenblas0-pthread >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-torch libopenblas0-pthread; }
 	rm -rf $(RUNS)/bench && bench/run.sh $(RUNS)/bench
-	$(GO) run ./internal/benchtable -torch $(RUNS)/bench/torch.jsonl go=$(RUNS)/bench/go.txt onnx=$(RUNS)/bench/onnx.txt > docs/bench.md.tmp
+	$(GO) run ./internal/benchtable -torch $(RUNS)/bench/torch.jsonl -notes bench/targets.md go=$(RUNS)/bench/go.txt onnx=$(RUNS)/bench/onnx.txt > docs/bench.md.tmp
 	mv docs/bench.md.tmp docs/bench.md
 	@cat docs/bench.md
 

@@ -257,7 +257,7 @@ func transposesTo(x, kernel *Node, stride int, pad [4]int) bool {
 // Why: the kernel's gradient is patches^T dy, a product over the n pixels. Taken from MatMul,
 // GoMLX contracts the leading axes of dy and of the patches, a layout the pure-Go backend's
 // matrix kernels do not take, so it first transposes both, the patches whole (n*k floats: in
-// the tutorial DCGAN's second discriminator layer, 25 times the output). From kernel^T
+// the tutorial DCGAN's second discriminator layer, k = 5*5*64 = 1600 against 128 outputs). From kernel^T
 // patches^T = y^T [out, n] the same gradient contracts dy^T's trailing axis with the patches'
 // leading one, which the kernels take as they are; the price is transposing y and its gradient
 // ([n, out] each) instead.
