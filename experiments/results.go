@@ -129,7 +129,7 @@ func WriteResults(path, runsDir string) error {
 // predate the measures) are named.
 func distancesSection(runsDir string) (string, error) {
 	var rows strings.Builder
-	var missing, conditional []string
+	var missing, conditional, trainedOn []string
 	var perClass []*SampleDistances
 	for _, r := range Reproductions {
 		f, err := ReadFinished(filepath.Join(runsDir, r.Experiment))
@@ -149,7 +149,12 @@ func distancesSection(runsDir string) (string, error) {
 		spread := func(s Spread, digits int) string {
 			return fmt.Sprintf("%.*f ± %.*f", digits, s.Mean, digits, s.SD)
 		}
-		fmt.Fprintf(&rows, "| %s | %d x %s | %s | %s | %s | %s | %.2f, %.2f, %.3f, %.3f |\n", r.Experiment, d.Sets, numfmt.Thousands(d.Samples),
+		name := r.Experiment
+		if exp, err := Lookup(r.Experiment); err == nil && exp.TrainOnAll {
+			name += " ‡"
+			trainedOn = append(trainedOn, r.Experiment)
+		}
+		fmt.Fprintf(&rows, "| %s | %d x %s | %s | %s | %s | %s | %.2f, %.2f, %.3f, %.3f |\n", name, d.Sets, numfmt.Thousands(d.Samples),
 			spread(d.Frechet, 2), spread(d.Kernel, 2), spread(d.Precision, 3), spread(d.Recall, 3),
 			d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall)
 	}
@@ -168,6 +173,11 @@ func distancesSection(runsDir string) (string, error) {
 		"class, can come closer to the test images than the first training images do.\n\n" +
 		"| experiment | sets x samples | Fréchet distance | kernel distance | precision | recall | training images: Fréchet, kernel, precision, recall |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- |\n" + rows.String()
+	if len(trainedOn) > 0 {
+		s += "\n‡ Trained on its test images too (" + strings.Join(trainedOn, ", ") + ", as in its source): its samples are " +
+			"measured against images it was trained on, so its distances are not held out and its recall is the share of its " +
+			"own training images the samples cover.\n"
+	}
 	if len(missing) > 0 {
 		s += "\nNot measured (recorded before the distances were; their re-runs are pending): " + strings.Join(missing, ", ") + ".\n"
 	}

@@ -119,11 +119,28 @@ func saveWithKey(rows [][]*plot.Plot, width, height vg.Length, heading string, k
 // fitLogTicks tells a logarithmic y axis's ticks how long the axis will be on canvas c, so that
 // they leave the 2s and 5s unlabelled where those labels would overlap.
 func fitLogTicks(p *plot.Plot, c draw.Canvas) {
-	if lt, ok := p.Y.Tick.Marker.(logTicks); ok {
+	switch lt := p.Y.Tick.Marker.(type) {
+	case logTicks:
+		area := p.DataCanvas(c)
+		lt.length, lt.size = area.Max.Y-area.Min.Y, p.Y.Tick.Label.Font.Size
+		p.Y.Tick.Marker = lt
+	case log10Ticks:
 		area := p.DataCanvas(c)
 		lt.length, lt.size = area.Max.Y-area.Min.Y, p.Y.Tick.Label.Font.Size
 		p.Y.Tick.Marker = lt
 	}
+}
+
+// log10Ticks are logTicks for an axis whose values are the log10 of what they stand for (a
+// linear axis drawn as a logarithmic one): a tick at log10(v), labelled v.
+type log10Ticks logTicks
+
+func (l log10Ticks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := logTicks(l).Ticks(math.Pow(10, lo), math.Pow(10, hi))
+	for i := range ticks {
+		ticks[i].Value = math.Log10(ticks[i].Value)
+	}
+	return ticks
 }
 
 // curveKey is the key of addCurves' lines.

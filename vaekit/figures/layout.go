@@ -1,10 +1,12 @@
 package figures
 
 import (
+	"cmp"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -87,11 +89,26 @@ type layoutCanvas struct {
 	data          int // > 0 while a data plotter draws
 	texts         []textBox
 	marks         []dataMark
+	ink           [][2]vg.Length // the vertical extent of everything drawn: paths, images, texts
+	blank         bool           // the colour set paints nothing visible (the white background)
+}
+
+// inked records that something covers heights lo to hi.
+func (c *layoutCanvas) inked(lo, hi vg.Length) {
+	c.ink = append(c.ink, [2]vg.Length{min(lo, hi), max(lo, hi)})
 }
 
 func (c *layoutCanvas) SetLineWidth(vg.Length)             {}
 func (c *layoutCanvas) SetLineDash([]vg.Length, vg.Length) {}
-func (c *layoutCanvas) SetColor(color.Color)               {}
+func (c *layoutCanvas) SetColor(col color.Color) {
+	// White or transparent paints nothing on the page (the background is white).
+	if col == nil {
+		c.blank = true
+		return
+	}
+	r, g, b, a := col.RGBA()
+	c.blank = a == 0 || r == 0xffff && g == 0xffff && b == 0xffff
+}
 func (c *layoutCanvas) Rotate(rad float64) {
 	s, co := math.Sin(rad), math.Cos(rad)
 	c.m = c.m.then(affine{a: co, b: -s, d: s, e: co})
@@ -105,8 +122,10 @@ func (c *layoutCanvas) Pop() {
 	c.m = c.stack[len(c.stack)-1]
 	c.stack = c.stack[:len(c.stack)-1]
 }
-func (c *layoutCanvas) DrawImage(vg.Rectangle, image.Image) {}
-func (c *layoutCanvas) Size() (w, h vg.Length)              { return c.width, c.height }
+func (c *layoutCanvas) DrawImage(r vg.Rectangle, _ image.Image) {
+	c.inked(c.m.apply(r.Min).Y, c.m.apply(r.Max).Y)
+}
+func (c *layoutCanvas) Size() (w, h vg.Length) { return c.width, c.height }
 
 func (c *layoutCanvas) Stroke(p vg.Path) { c.path(p, false) }
 func (c *layoutCanvas) Fill(p vg.Path)   { c.path(p, true) }
@@ -114,6 +133,23 @@ func (c *layoutCanvas) Fill(p vg.Path)   { c.path(p, true) }
 // path records a data plotter's path: its straight segments, and the box of anything curved or
 // filled (a glyph, a bar).
 func (c *layoutCanvas) path(p vg.Path, fill bool) {
+	var from vg.Length // where the pen is, for the vertical extent of a segment
+	for _, comp := range p {
+		if c.blank {
+			break
+		}
+		y := c.m.apply(comp.Pos).Y
+		switch comp.Type {
+		case vg.MoveComp:
+			c.inked(y, y)
+		case vg.LineComp, vg.CurveComp:
+			c.inked(from, y)
+		case vg.ArcComp:
+			r := vg.Length(float64(comp.Radius) * c.m.scale())
+			c.inked(y-r, y+r)
+		}
+		from = y
+	}
 	if c.data == 0 {
 		return
 	}
@@ -178,6 +214,7 @@ func (c *layoutCanvas) FillString(f font.Face, pt vg.Point, text string) {
 		box.Max = vg.Point{X: max(box.Max.X, q.X), Y: max(box.Max.Y, q.Y)}
 	}
 	c.texts = append(c.texts, textBox{text: text, box: box, size: vg.Length(float64(f.Font.Size) * c.m.scale())})
+	c.inked(box.Min.Y, box.Max.Y)
 }
 
 // data marks what plotters draw as data, so that the layout check keeps their marks: text on
@@ -240,6 +277,10 @@ func checkLayout(width, height vg.Length, drawFig func(dc draw.Canvas)) []string
 		problems = append(problems, fmt.Sprintf("the figure is %.1f cm wide: expected the style's %.1f cm", width/vg.Centimeter, w/vg.Centimeter))
 	}
 	frame := vg.Rectangle{Max: vg.Point{X: width, Y: height}}
+	if lo, hi := emptyBand(lc.ink, height); hi-lo > maxEmptyBand*height {
+		problems = append(problems, fmt.Sprintf("nothing is drawn from %.1f to %.1f cm above the bottom (%.0f%% of the figure's height)",
+			lo/vg.Centimeter, hi/vg.Centimeter, 100*(hi-lo)/height))
+	}
 	for i, t := range lc.texts {
 		if t.size < MinFontSize-0.01 {
 			problems = append(problems, fmt.Sprintf("text %q is %.1f pt: expected at least %d pt at the figure's width", t.text, t.size.Points(), MinFontSize))
@@ -260,6 +301,29 @@ func checkLayout(width, height vg.Length, drawFig func(dc draw.Canvas)) []string
 		}
 	}
 	return problems
+}
+
+// maxEmptyBand is the tallest band across the figure, between two things drawn, that may hold
+// nothing, as a share of the figure's height: a taller one is space a panel lost (gonum/plot
+// reserving room for a label where it does not draw it, say).
+const maxEmptyBand = 0.1
+
+// emptyBand is the tallest band of heights between the lowest and the highest thing drawn that
+// nothing covers.
+func emptyBand(ink [][2]vg.Length, height vg.Length) (lo, hi vg.Length) {
+	spans := slices.Clone(ink)
+	slices.SortFunc(spans, func(a, b [2]vg.Length) int { return cmp.Compare(a[0], b[0]) })
+	var reach vg.Length
+	for i, s := range spans {
+		s[0], s[1] = max(s[0], 0), min(s[1], height)
+		if i > 0 && s[0]-reach > hi-lo {
+			lo, hi = reach, s[0]
+		}
+		if i == 0 || s[1] > reach {
+			reach = s[1]
+		}
+	}
+	return lo, hi
 }
 
 func showBox(r vg.Rectangle) string {

@@ -217,6 +217,12 @@ func TestLayoutCheckFindsEachDefect(t *testing.T) {
 			line(dc)
 			dc.FillText(style(9), vg.Point{X: w / 2, Y: w * 0.3}, "88.07")
 		}, `text "88.07" covers data (a line`},
+		// From the top of the lower line's box (10 pt up, plus the font's 9 pt less its descent)
+		// to the foot of the upper one (7.5 cm less the descent): about 6.9 of the 9 cm.
+		{"empty band", w, func(dc draw.Canvas) {
+			dc.FillText(style(9), vg.Point{X: 10, Y: 10}, "an axis label")
+			dc.FillText(style(9), vg.Point{X: 10, Y: w * 0.5}, "a title far above")
+		}, "nothing is drawn from 0.6 to 7.5 cm above the bottom (76% of the figure's height)"},
 		{"narrow figure", 13 * vg.Centimeter, func(dc draw.Canvas) {
 			dc.FillText(style(9), vg.Point{X: 10, Y: 10}, "one")
 		}, "the figure is 13.0 cm wide: expected the style's 15.0 cm"},
