@@ -39,6 +39,24 @@ func TestWriteSampleMeasuresFloors(t *testing.T) {
 	}
 }
 
+// A run recorded before the distances were measured shows a dash in each distance column, beside
+// a run that has them.
+func TestWriteSampleMeasuresWithoutDistances(t *testing.T) {
+	d := &SampleDistances{Samples: 2000, Sets: 3, Frechet: Spread{Mean: 61.93}, Kernel: Spread{Mean: 12.23},
+		Precision: Spread{Mean: 0.847}, Recall: Spread{Mean: 0.608}}
+	measured := &Finished{Metrics: Metrics{Experiment: "measured", Epochs: 20, SampleDistances: d}}
+	older := &Finished{Metrics: Metrics{Experiment: "older", Epochs: 30, Extra: map[string]float64{"sample_score_classes": 5.5}}}
+	var b strings.Builder
+	if err := WriteSampleMeasures(&b, measured, older); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"61.9     12.23   0.847      0.608", "5.50   -        -       -          -"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+}
+
 // Runs trained on their test split are named once under the table, however many rows they have.
 func TestWriteSampleMeasuresNamesEachSeenRunOnce(t *testing.T) {
 	seen := func(name string, epochs int) *Finished {
