@@ -179,8 +179,8 @@ func conv2D(x, kernel *Node, stride int, pad [4]int) *Node {
 // The products are computed channel-major, z^T = K^T x^T as [taps, out, b, h, w], so that every
 // tap's shifted window is a block of whole image rows rather than out channels picked from each
 // pixel (for the reference decoder's single output channel, one float in nine): ONNX Runtime runs
-// the row-block slices and their gradients several times faster, and the pure-Go backend as
-// fast. The output goes back to channel-last at the end, a reshape when out = 1.
+// the row-block slices and their gradients 3.2x faster than the channel-last form, and the
+// pure-Go backend 1.2x (docs/DESIGN.md). The output goes back to channel-last at the end, a reshape when out = 1.
 func conv2DOutputSide(x, kernel *Node, pad [4]int) *Node {
 	g := x.Graph()
 	b, h, w, c := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
@@ -212,7 +212,7 @@ func conv2DOutputSide(x, kernel *Node, pad [4]int) *Node {
 // conv2DIm2Col is the im2col convolution. A strided convolution whose input gradient is a
 // transposed convolution of the same kernel (transposesTo) takes it so: the sub-pixel transposed
 // convolution reads the small output gradient a few times, where the gradient of im2col pads
-// every window back to the input's size and sums them.
+// every window back to its phase's size and the phases back to the input's size, and sums them.
 func conv2DIm2Col(x, kernel *Node, stride int, pad [4]int) *Node {
 	kh, kw, c, out := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
 	conv := func(x *Node) *Node {
