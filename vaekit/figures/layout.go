@@ -19,9 +19,10 @@ import (
 // The layout check draws a figure once more on a canvas that draws nothing but keeps, in
 // figure coordinates, the box of every string (from the font's own extents and advance
 // widths, as gonum/plot places it) and the segments and glyphs of every data plotter (those
-// added through data). It finds what a figure editor would send back: two texts overlapping,
-// text outside the figure, text over a data point or line, type smaller than MinFontSize at the
-// figure's width, and a figure not at the style's width.
+// added through data), and the height of everything drawn. It finds what a figure editor
+// would send back: two texts overlapping, text outside the figure, text over a data point or
+// line, type smaller than MinFontSize at the figure's width, a figure not at the style's width,
+// and a band across the figure taller than maxEmptyBand of its height with nothing drawn in it.
 
 // MinFontSize is the smallest type, in points, that a figure may use at its printed width.
 const MinFontSize = 7
