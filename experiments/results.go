@@ -174,9 +174,15 @@ func distancesSection(runsDir string) (string, error) {
 		"| experiment | sets x samples | Fréchet distance | kernel distance | precision | recall | training images: Fréchet, kernel, precision, recall |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- |\n" + rows.String()
 	if len(trainedOn) > 0 {
-		s += "\n‡ Trained on its test images too (" + strings.Join(trainedOn, ", ") + ", as in its source): its samples are " +
-			"measured against images it was trained on, so its distances are not held out and its recall is the share of its " +
-			"own training images the samples cover.\n"
+		if len(trainedOn) == 1 {
+			s += "\n‡ Trained on its test images too (" + trainedOn[0] + ", as in its source): its samples are " +
+				"measured against images it was trained on, so its distances are not held out and its recall is the share of its " +
+				"own training images the samples cover.\n"
+		} else {
+			s += "\n‡ Trained on their test images too (" + strings.Join(trainedOn, ", ") + ", as in their sources): their samples " +
+				"are measured against images they were trained on, so their distances are not held out and their recall is the share " +
+				"of their own training images the samples cover.\n"
+		}
 	}
 	if len(missing) > 0 {
 		s += "\nNot measured (recorded before the distances were; their re-runs are pending): " + strings.Join(missing, ", ") + ".\n"

@@ -74,7 +74,10 @@ func Conv2DTapsPadded(x, kernel *Node, taps [][2]int, stride, top, bottom, left,
 	pad := [4]int{top, bottom, left, right}
 	conv := func(x *Node) *Node {
 		patches, ho, wo := im2colTaps(x, kh, kw, taps, stride, pad)
-		return Reshape(patchProduct(patches, Concatenate(rows, 0)), x.Shape().Dim(0), ho, wo, out)
+		// MatMul, not patchProduct: another summation order would move the PixelCNN's logits by
+		// rounding and so which codes its samples draw, and the recorded VQ-VAEs' sample measures
+		// (experiments verify) with them.
+		return Reshape(MatMul(patches, Concatenate(rows, 0)), x.Shape().Dim(0), ho, wo, out)
 	}
 	if stride != 1 {
 		return conv(x)
