@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gomlx/compute"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/vaekit/vaekit/internal/testutil"
@@ -253,14 +255,7 @@ func TestTapsInputGradient(t *testing.T) {
 			custom := func(x, k *Node) *Node {
 				return Conv2DTapsPadded(x, k, tt.taps, 1, tt.pad[0], tt.pad[1], tt.pad[2], tt.pad[3])
 			}
-			run := func(f func(x, k *Node) *Node) []*tensors.Tensor {
-				return MustExecOnceN(backend, func(x, k *Node) []*Node {
-					y := f(x, k)
-					u := Cos(Iota(x.Graph(), y.Shape(), 3)) // a fixed cotangent
-					return append([]*Node{y}, Gradient(ReduceAllSum(Mul(y, u)), x, k)...)
-				}, x, k)
-			}
-			got, want := run(custom), run(plain)
+			got, want := valueAndGradients(backend, custom, x, k, 3), valueAndGradients(backend, plain, x, k, 3)
 			for i, what := range []string{"value", "input gradient", "kernel gradient"} {
 				if d := maxAbsDiff(t, got[i], want[i]); d > 1e-4 {
 					t.Errorf("%s differs from the plain form's by %g", what, d)
@@ -268,6 +263,16 @@ func TestTapsInputGradient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// valueAndGradients runs the convolution f of x and k and returns its value and the gradients,
+// in x and in k, of its sum against a fixed cotangent (cosines of the index along axis).
+func valueAndGradients(backend compute.Backend, f func(x, k *Node) *Node, x, k *tensors.Tensor, axis int) []*tensors.Tensor {
+	return MustExecOnceN(backend, func(x, k *Node) []*Node {
+		y := f(x, k)
+		u := Cos(Iota(x.Graph(), y.Shape(), axis))
+		return append([]*Node{y}, Gradient(ReduceAllSum(Mul(y, u)), x, k)...)
+	}, x, k)
 }
 
 // plainConv is the im2col convolution with the input gradient autodiff takes through im2col's
@@ -328,14 +333,7 @@ func TestStridedConvInputGradient(t *testing.T) {
 				return Conv2DPadded(x, k, tt.stride, p[0], p[1], p[2], p[3])
 			}
 			plain := func(x, k *Node) *Node { return plainConv(x, k, tt.stride, pad(x, k)) }
-			run := func(f func(x, k *Node) *Node) []*tensors.Tensor {
-				return MustExecOnceN(backend, func(x, k *Node) []*Node {
-					y := f(x, k)
-					u := Cos(Iota(x.Graph(), y.Shape(), 2)) // a fixed cotangent
-					return append([]*Node{y}, Gradient(ReduceAllSum(Mul(y, u)), x, k)...)
-				}, x, k)
-			}
-			got, want := run(custom), run(plain)
+			got, want := valueAndGradients(backend, custom, x, k, 2), valueAndGradients(backend, plain, x, k, 2)
 			if transposed != tt.transposed {
 				t.Errorf("transposed input gradient: %v, want %v", transposed, tt.transposed)
 			}

@@ -11,15 +11,20 @@ import (
 	"testing"
 )
 
-func TestTableFromBenchOutput(t *testing.T) {
+// fileWriter writes test input files into a temporary folder and returns their paths.
+func fileWriter(t *testing.T) func(name, text string) string {
 	dir := t.TempDir()
-	write := func(name, text string) string {
+	return func(name, text string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
+}
+
+func TestTableFromBenchOutput(t *testing.T) {
+	write := fileWriter(t)
 	goFile := write("go.txt", "BenchmarkTrainStep/conv-vae-2   10  300000000 ns/op  64.00 batch  400.0 first-step-ms  500.0 peak-MB  213.3 samples/s\n"+
 		"BenchmarkTrainStepScaling/mlp-vae/batch=32-2   10  40000000 ns/op  32.00 batch  120.0 first-step-ms  50.00 peak-MB  800.0 samples/s\n")
 	onnxFile := write("onnx.txt", "BenchmarkTrainStep/conv-vae-2   10  100000000 ns/op  64.00 batch  450.0 first-step-ms  300.0 peak-MB  640.0 samples/s\n"+
@@ -71,14 +76,7 @@ func TestMaskedTapsSection(t *testing.T) {
 // the rest where it was measured) with PyTorch, says met or missed against 0.8 and the conv VAE's
 // epoch against 45 s, and appends the notes.
 func TestTargetsSection(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t)
 	goFile := write("go.txt", "BenchmarkTrainStep/conv-vae-2   10  30000000 ns/op  64.00 batch  400.0 first-step-ms  500.0 peak-MB  2133 samples/s\n"+
 		"BenchmarkTrainStep/mlp-vae-2   10  12000000 ns/op  128.0 batch  60.0 first-step-ms  90.0 peak-MB  10666 samples/s\n")
 	onnxFile := write("onnx.txt", "BenchmarkTrainStep/conv-vae-2   10  90000000 ns/op  64.00 batch  450.0 first-step-ms  300.0 peak-MB  711 samples/s\n"+
