@@ -119,15 +119,16 @@ func saveWithKey(rows [][]*plot.Plot, width, height vg.Length, heading string, k
 // fitLogTicks tells a logarithmic y axis's ticks how long the axis will be on canvas c, so that
 // they leave the 2s and 5s unlabelled where those labels would overlap.
 func fitLogTicks(p *plot.Plot, c draw.Canvas) {
+	fit := func(lt logTicks) logTicks {
+		area := p.DataCanvas(c)
+		lt.length, lt.size = area.Max.Y-area.Min.Y, p.Y.Tick.Label.Font.Size
+		return lt
+	}
 	switch lt := p.Y.Tick.Marker.(type) {
 	case logTicks:
-		area := p.DataCanvas(c)
-		lt.length, lt.size = area.Max.Y-area.Min.Y, p.Y.Tick.Label.Font.Size
-		p.Y.Tick.Marker = lt
+		p.Y.Tick.Marker = fit(lt)
 	case log10Ticks:
-		area := p.DataCanvas(c)
-		lt.length, lt.size = area.Max.Y-area.Min.Y, p.Y.Tick.Label.Font.Size
-		p.Y.Tick.Marker = lt
+		p.Y.Tick.Marker = log10Ticks(fit(logTicks(lt)))
 	}
 }
 
