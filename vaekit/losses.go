@@ -1,8 +1,10 @@
 package vaekit
 
 import (
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit/backends"
 )
 
 // Losses are per example: each reduces every axis but the first (batch) by a sum, so a
@@ -28,10 +30,39 @@ func BernoulliNLL(logits, targets *Node) *Node {
 }
 
 // StableSoftplus is log(1 + exp(x)) computed as max(x, 0) + log(1 + exp(-|x|)), which never
-// overflows. GoMLX's graph.Softplus goes through LogAddExp, whose IsFinite ONNX Runtime's
-// backend does not have.
+// overflows (GoMLX's graph.Softplus goes through LogAddExp, whose IsFinite ONNX Runtime's
+// backend does not have). Its gradient is sigmoid(x), given directly rather than taken through
+// the steps of the value.
 func StableSoftplus(x *Node) *Node {
-	return Add(Max(x, ZerosLike(x)), Log1P(Exp(Neg(Abs(x)))))
+	value := StopGradient(x)
+	value = Add(Max(value, ZerosLike(value)), log1pUnit(Exp(Neg(Abs(value)))))
+	// A zero (c - c, c an identity of x) whose gradient with respect to x is sigmoid(x) times
+	// the gradient reaching it: the value is untouched, and the backward pass is one Logistic
+	// and one product where autodiff would take the Max, Abs, Exp and Log1p apart.
+	c := IdentityWithCustomGradient(x, func(x, v *Node) *Node { return Mul(v, Sigmoid(x)) })
+	return Add(value, Sub(c, StopGradient(c)))
+}
+
+// log1pUnit is log(1 + u) for u in [0, 1].
+//
+// On the pure-Go backend it is the series log(1 + u) = 2 atanh(s) = 2 (s + s^3/3 + ... +
+// s^13/13) with s = u/(2 + u) <= 1/3, whose first term left out (s^15/15 <= 9^-7/15 of s) is
+// below 1.4e-8 of the sum: a dozen multiplications and additions, each of which that backend
+// runs in SIMD, where its Log1p calls math.Log1p one float at a time. That call was 13% of the
+// MLP VAE's training step (pprof, docs/bench.md's notes); the series takes a fraction of it
+// (BenchmarkLog1pUnit). Other backends have a vectorised Log1p of their own.
+func log1pUnit(u *Node) *Node {
+	if !backends.IsGo(u.Graph().Backend()) || u.DType() != dtypes.Float32 {
+		return Log1P(u)
+	}
+	s := Div(u, AddScalar(u, 2))
+	s2 := Square(s)
+	// Horner over the odd powers' coefficients 1/3, ..., 1/13, highest first.
+	p := AddScalar(MulScalar(s2, 1.0/13), 1.0/11)
+	for _, c := range []float64{1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3, 1} {
+		p = AddScalar(Mul(p, s2), c)
+	}
+	return Mul(MulScalar(s, 2), p)
 }
 
 // SquaredError is the squared difference summed over pixels, per example.

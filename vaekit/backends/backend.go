@@ -212,3 +212,9 @@ func describe(b compute.Backend, config string) string {
 	}
 	return d
 }
+
+// IsGo reports whether b is the pure-Go backend (wrapped or not), whose elementwise operations
+// differ in speed from the other backends' (its Log and Log1p run one float at a time).
+func IsGo(b compute.Backend) bool {
+	return b != nil && b.Name() == "Go Backend"
+}
