@@ -32,7 +32,7 @@ var figureKinds = []figureKind{
 		"over [-2, 2] in each coordinate, or for a class prior over its class means with 2 around them; a conditional decoder draws class 0 (the title says so)", (*Trained).drawLatentManifold, 3},
 	{"label_clusters", "The latent points of test images, coloured by class (principal components above two dimensions)", (*Trained).drawLabelClusters, 4},
 	{"interpolation", "Images decoded along the straight line between the codes of two test images", (*Trained).drawInterpolation, 0},
-	{"code_map", "Test images above their VQ-VAE code grids, one colour and number per code", (*Trained).drawCodeMap, 3},
+	{"code_map", "Test images above their VQ-VAE code grids: the seven codes used most in them in a colour each, the others in grey, and each cell's code written in it where the cells leave room for 7 pt type", (*Trained).drawCodeMap, 3},
 	{"codebook_usage", "How often each code is chosen on the test set, by rank, on a log scale", (*Trained).drawCodebookUsage, 0},
 	{"code_prior_loss_curves", "The PixelCNN code prior's negative log-likelihood per code grid", (*Trained).drawCodePriorLossCurves, 0},
 }

@@ -131,8 +131,7 @@ func readTrace(t *testing.T, path string) []traceLine {
 
 // Kill anywhere, resume exactly: a run is killed with SIGKILL in every phase of its life (a
 // training step, a checkpoint write, the evaluation after an epoch, the history write, each part
-// of the final evaluation, including the classifier it trains, the metrics and manifest writes,
-// each figure), restarted after each kill, and must end with the same history, metrics,
+// of the final evaluation, the metrics and manifest writes, each figure), restarted after each kill, and must end with the same history, metrics,
 // figures and weights, bit for bit, as a run that was never interrupted. Each kill's phase and
 // step come from the run's own trace, not from timing; every restart must resume each run from
 // its newest complete checkpoint (the last "saved N" of its trace), never from scratch.

@@ -25,8 +25,8 @@ type Metrics struct {
 	Test       map[string]float64 `json:"test"`
 	Train      map[string]float64 `json:"train"`
 	Units      string             `json:"units"`
-	// SecondsPerEpoch is the training loop's time per epoch (a code prior trained after it and
-	// the evaluation are in WallSeconds only).
+	// SecondsPerEpoch is the training loop's time per epoch. WallSeconds adds a code prior
+	// trained after it; the evaluation is in neither.
 	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
 	WallSeconds     float64 `json:"wall_seconds"`
 	// WallEstimated: some epochs were trained by an invocation that was interrupted before it

@@ -2,6 +2,8 @@ package experiments
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"testing"
 
@@ -48,22 +50,58 @@ func TestMetricsTimingsOverInvocations(t *testing.T) {
 	}
 }
 
+// The wall time of a run: as metrics.json has it, "about" where that is an estimate, and the sum
+// of the training segments where they (and a code prior's) account for every step.
 func TestWallCell(t *testing.T) {
+	timed := func(first, last int, seconds float64) Segment {
+		s := segment(first, last)
+		s.Seconds = seconds
+		return s
+	}
+	dirWith := func(run, prior []Segment) string {
+		dir := t.TempDir()
+		if run != nil {
+			if err := writeJSON(filepath.Join(dir, SegmentsFile), run); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if prior != nil {
+			if err := os.MkdirAll(filepath.Join(dir, codePriorDir), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeJSON(filepath.Join(dir, codePriorDir, SegmentsFile), prior); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	// mnist-keras-vae's record: killed after step 910, its estimate 2,592.7 s against segments
+	// of 143.147 and 2,506.257 s (44m9.404s).
+	keras := []Segment{timed(1, 910, 143.147), timed(911, 16380, 2506.257)}
+	estimated := Metrics{WallSeconds: 2592.72, WallEstimated: true}
 	tests := []struct {
+		name    string
 		metrics Metrics
+		dir     string
 		want    string
 	}{
-		{Metrics{WallSeconds: 7727.9}, "2h8m47s"},
-		{Metrics{WallSeconds: 100, WallEstimated: true}, "about 2m"},
-		{Metrics{WallSeconds: 8765.0, WallEstimated: true}, "about 2h26m"},
-		{Metrics{WallSeconds: 3651, WallEstimated: true}, "about 1h1m"},
-		{Metrics{WallSeconds: 3570, WallEstimated: true}, "about 1h0m"},
-		{Metrics{WallSeconds: 42, WallEstimated: true}, "about 42s"},
-		{Metrics{WallSeconds: 0.1, WallUnknown: true}, "not timed"},
+		{"timed", Metrics{WallSeconds: 7727.9}, "", "2h8m47s"},
+		{"estimated", Metrics{WallSeconds: 100, WallEstimated: true}, "", "about 2m"},
+		{"estimated, hours", Metrics{WallSeconds: 8765.0, WallEstimated: true}, "", "about 2h26m"},
+		{"estimated, rounded up", Metrics{WallSeconds: 3651, WallEstimated: true}, "", "about 1h1m"},
+		{"estimated, rounded to the hour", Metrics{WallSeconds: 3570, WallEstimated: true}, "", "about 1h0m"},
+		{"estimated, seconds", Metrics{WallSeconds: 42, WallEstimated: true}, "", "about 42s"},
+		{"unknown", Metrics{WallSeconds: 0.1, WallUnknown: true}, "", "not timed"},
+		{"estimated, segments cover every step", estimated, dirWith(keras, nil), "44m9s"},
+		{"unknown, segments cover every step", Metrics{WallSeconds: 0.1, WallUnknown: true}, dirWith(keras, nil), "44m9s"},
+		{"estimated, a gap in the segments", estimated, dirWith([]Segment{timed(1, 900, 143), timed(911, 16380, 2506)}, nil), "about 43m"},
+		{"timed: the metrics' own time", Metrics{WallSeconds: 2649.9}, dirWith(keras, nil), "44m9s"},
+		{"code prior's segments added", estimated, dirWith(keras, []Segment{timed(1, 100, 60)}), "45m9s"},
+		{"code prior without segments", estimated, dirWith(keras, []Segment{}), "about 43m"},
 	}
 	for _, tt := range tests {
-		if got := wallCell(tt.metrics); got != tt.want {
-			t.Errorf("wallCell(%+v) = %q, want %q", tt.metrics, got, tt.want)
+		if got := wallCell(tt.metrics, tt.dir); got != tt.want {
+			t.Errorf("%s: wallCell(%+v) = %q, want %q", tt.name, tt.metrics, got, tt.want)
 		}
 	}
 }

@@ -68,7 +68,7 @@ func TestMetricsTableAndReport(t *testing.T) {
 	// LaTeX: a booktabs table with the same rows, escaped, and a figure environment per figure.
 	tex, _ := os.ReadFile(filepath.Join(out, "report.tex"))
 	for _, want := range []string{`\begin{tabular}{lllrr}`, `measure & unit & on & vae-run & vq-run \\`, `codes in use & fraction & test &  & 0.883 \\`,
-		`\includegraphics[width=\linewidth]{figures/vq-run/code_map.png}`, `\caption{Test images above their VQ-VAE code grids, one colour and number per code. Run vq-run, after 2 epochs.}`} {
+		`\includegraphics[width=\linewidth]{figures/vq-run/code_map.png}`, `\caption{Test images above their VQ-VAE code grids: the seven codes used most in them in a colour each, the others in grey, and each cell's code written in it where the cells leave room for 7 pt type. Run vq-run, after 2 epochs.}`} {
 		if !strings.Contains(string(tex), want) {
 			t.Errorf("report.tex lacks %q:\n%s", want, tex)
 		}
@@ -87,7 +87,7 @@ func TestMetricsTableAndReport(t *testing.T) {
 		"| codes in use | fraction | test |  | 0.883 |",
 		"- **codes in use**: share of the codebook chosen at least once on the test images.",
 		"## vq-run\n\nRun directory: `b`",
-		"![Test images above their VQ-VAE code grids, one colour and number per code. Run vq-run, after 2 epochs.](figures/vq-run/code_map.png)",
+		"![Test images above their VQ-VAE code grids: the seven codes used most in them in a colour each, the others in grey, and each cell's code written in it where the cells leave room for 7 pt type. Run vq-run, after 2 epochs.](figures/vq-run/code_map.png)",
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)

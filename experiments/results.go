@@ -104,6 +104,8 @@ func WriteResults(path, runsDir string) error {
 			stamps = append(stamps, stamp)
 		}
 	}
+	b.WriteString("\nWall time: the training, with a VQ-VAE's code prior, not the evaluation; for a run trained by " +
+		"several processes, the sum of their training segments (segments.json), or \"about\" where only an estimate is known.\n")
 	b.WriteString("\nSources:\n\n")
 	for i, s := range sources.list {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, s)
@@ -129,7 +131,7 @@ func WriteResults(path, runsDir string) error {
 // predate the measures) are named.
 func distancesSection(runsDir string) (string, error) {
 	var rows strings.Builder
-	var missing, conditional, trainedOn []string
+	var missing, conditional, notPerClass, trainedOn []string
 	var perClass []*SampleDistances
 	for _, r := range Reproductions {
 		f, err := ReadFinished(filepath.Join(runsDir, r.Experiment))
@@ -139,6 +141,8 @@ func distancesSection(runsDir string) (string, error) {
 		d := f.Metrics.SampleDistances
 		if d != nil && len(d.PerClass) > 0 {
 			conditional, perClass = append(conditional, r.Experiment), append(perClass, d)
+		} else if d != nil && len(f.Metrics.ClassFidelity) > 0 {
+			notPerClass = append(notPerClass, r.Experiment)
 		}
 		if d == nil {
 			if _, ok := f.Metrics.Extra["sample_score_classes"]; ok || f.Metrics.Extra["class_fidelity_fraction"] != 0 {
@@ -162,7 +166,7 @@ func distancesSection(runsDir string) (string, error) {
 		return "", nil
 	}
 	s := "\n## Samples against the data\n\n" +
-		"Each generative run's samples measured against its test images in the features of its data set's recorded judge " +
+		"Each generative run's samples measured against its first test images, as many as a set has samples, in the features of its data set's recorded judge " +
 		"(the classifier's penultimate layer): Fréchet distance (squared feature units) and kernel distance (KID: the unbiased " +
 		"squared MMD with the cubic kernel (x·y/d + 1)³), both lower is better, and k-nearest-neighbour precision (the share " +
 		"of samples that look like data) and recall (the share of the data the samples cover), k = 3. Each is the mean ± the " +
@@ -187,7 +191,12 @@ func distancesSection(runsDir string) (string, error) {
 	if len(missing) > 0 {
 		s += "\nNot measured (recorded before the distances were; their re-runs are pending): " + strings.Join(missing, ", ") + ".\n"
 	}
-	return s + perClassDistances(conditional, perClass), nil
+	s += perClassDistances(conditional, perClass)
+	if len(notPerClass) > 0 && len(conditional) > 0 {
+		s += "\nNot measured per class (class-conditional, but evaluated before the distances were measured per class; " +
+			"`experiments reevaluate` adds them): " + strings.Join(notPerClass, ", ") + ".\n"
+	}
+	return s, nil
 }
 
 // perClassDistances is the table of the class-conditional reproductions' distances per class
@@ -199,7 +208,7 @@ func perClassDistances(names []string, runs []*SampleDistances) string {
 	}
 	var b strings.Builder
 	b.WriteString("\n### Per class\n\nThe class-conditional runs' samples of each class against the test images of that class " +
-		"(among the same first test images). Each class has about a tenth of the points, so its Fréchet distance carries more of " +
+		"(among the same first test images of each run). Each class has about a tenth of the points, so its Fréchet distance carries more of " +
 		"that estimator's upward bias than the overall one: compare classes within a run and runs within a class, not a class " +
 		"with the overall number. Each cell: Fréchet distance, kernel distance (the exact unbiased estimate on all of the " +
 		"class's samples and test images), precision, recall, means over the sample sets.\n\n")
@@ -262,7 +271,7 @@ func reproductionRows(b *bytes.Buffer, r Reproduction, runsDir, figDir string, s
 		if nb := f.Metrics.NLLBackend; nb != "" && nb != backend {
 			backend += "; NLL: " + nb
 		}
-		wall = wallCell(f.Metrics)
+		wall = wallCell(f.Metrics, dir)
 		epochs = h.Epochs()
 		if builds, err = trainedBy(dir); err != nil {
 			return "", "", err
@@ -402,8 +411,8 @@ func nllCurveSection(r Reproduction, m Metrics, runsDir, figDir string, sources 
 	if separateFinal(points, finalK) {
 		fmt.Fprintf(&rows, "| %d | %d | %s |\n", points[len(points)-1].Epoch, finalK, formatNumber(final))
 	}
-	return fmt.Sprintf("\nThe test NLL while it trained (%d test images, after each stage of the learning rate):\n\n![%s NLL curve](results/%s.png)\n\n"+
-		"| epoch | k | test NLL (nats) |\n| ---: | ---: | ---: |\n%s", points[0].Images, r.Experiment, file, rows.String()), nil
+	return fmt.Sprintf("\nThe test NLL while it trained (%s test images, after each stage of the learning rate):\n\n![%s NLL curve](results/%s.png)\n\n"+
+		"| epoch | k | test NLL (nats) |\n| ---: | ---: | ---: |\n%s", numfmt.Thousands(points[0].Images), r.Experiment, file, rows.String()), nil
 }
 
 // finalNLL is the test NLL estimate of a run's metrics with the most importance samples k (ok:
@@ -487,7 +496,15 @@ var sampleQualityMetrics = []struct{ key, name string }{
 // yet shows as such.
 func versusSection(runsDir, figDir, a, b string) (string, error) {
 	var out strings.Builder
-	fmt.Fprintf(&out, "\n%s against %s, judged by the MNIST classifier:\n\n| metric | %s | %s |\n| --- | --- | --- |\n", b, a, a, b)
+	// A run trained on its test images is marked as in the distances table (‡): its distances
+	// and recall are not held out.
+	head := func(name string) string {
+		if exp, err := Lookup(name); err == nil && exp.TrainOnAll {
+			return name + " ‡"
+		}
+		return name
+	}
+	fmt.Fprintf(&out, "\n%s against %s, judged by the MNIST classifier:\n\n| metric | %s | %s |\n| --- | --- | --- |\n", b, a, head(a), head(b))
 	metrics := map[string]*Metrics{}
 	for _, name := range []string{a, b} {
 		if f, err := ReadFinished(filepath.Join(runsDir, name)); err == nil {
@@ -506,6 +523,20 @@ func versusSection(runsDir, figDir, a, b string) (string, error) {
 	}
 	for _, q := range sampleQualityMetrics {
 		fmt.Fprintf(&out, "| %s | %s | %s |\n", q.name, cell(a, q.key), cell(b, q.key))
+	}
+	var marked []string
+	for _, name := range []string{a, b} {
+		if head(name) != name {
+			marked = append(marked, name)
+		}
+	}
+	switch len(marked) {
+	case 1:
+		fmt.Fprintf(&out, "\n‡ %s trained on its test images too, as in its source: its distances and recall are measured "+
+			"against images it was trained on.\n", marked[0])
+	case 2:
+		fmt.Fprintf(&out, "\n‡ %s and %s trained on their test images too, as in their sources: their distances and recall are "+
+			"measured against images they were trained on.\n", marked[0], marked[1])
 	}
 	var images []string
 	for _, name := range []string{a, b} {
@@ -549,8 +580,18 @@ func StaleResults(path, runsDir string) ([]string, error) {
 	return stale, nil
 }
 
-// wallCell is the results table's wall time of a run.
-func wallCell(m Metrics) string {
+// wallCell is the results table's wall time of a run in dir: the training, with a VQ-VAE's
+// code prior, not the evaluation. Where an interrupted invocation trained part of the run, its
+// metrics.json holds an estimate (WallEstimated: those epochs at a later invocation's seconds
+// per epoch); when the run's segments (and its code prior's, if it has one) account for every
+// step, their seconds are the time instead, exact but for the work an interrupted process did
+// after its last checkpoint, which the next one did again.
+func wallCell(m Metrics, dir string) string {
+	if m.WallEstimated || m.WallUnknown {
+		if seconds, ok := segmentSeconds(dir); ok {
+			return time.Duration(seconds * float64(time.Second)).Truncate(time.Second).String()
+		}
+	}
 	d := time.Duration(m.WallSeconds * float64(time.Second))
 	wall := d.Truncate(time.Second).String()
 	switch {
@@ -564,6 +605,26 @@ func wallCell(m Metrics) string {
 		return "about " + wall
 	}
 	return wall
+}
+
+// segmentSeconds sums the seconds of the training segments of the run in dir and of its code
+// prior (code_prior), if it has one; ok only when each set of segments covers its steps from
+// the first on.
+func segmentSeconds(dir string) (seconds float64, ok bool) {
+	dirs := []string{dir}
+	if _, err := os.Stat(filepath.Join(dir, codePriorDir)); err == nil {
+		dirs = append(dirs, filepath.Join(dir, codePriorDir))
+	}
+	for _, d := range dirs {
+		segs, err := ReadSegments(d)
+		if err != nil || len(segs) == 0 || CheckSegments(segs, segs[len(segs)-1].LastStep) != nil {
+			return 0, false
+		}
+		for _, s := range segs {
+			seconds += s.Seconds
+		}
+	}
+	return seconds, true
 }
 
 // trainedBy names the builds that trained a run, from its segments.json: the short commit of
