@@ -32,6 +32,12 @@ const DefaultRecordsDir = "docs/records"
 // replacing an older record of it whole: the new one is assembled beside it and renamed into
 // place, so a record is never half-written.
 func Record(dir, recordsDir string) error {
+	if IsRecordOf(dir, recordsDir) {
+		// Copied onto itself, a record would lose what only the record holds: its weights (written
+		// from a run's checkpoint) and what was added to it in place (evaluated_again_*).
+		return fmt.Errorf("record %s: it is the record itself, not a run directory: expected a run's folder "+
+			"(`experiments record -redraw` redraws a record's figures in place)", dir)
+	}
 	if _, err := ReadFinished(dir); err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
@@ -103,8 +109,25 @@ func Record(dir, recordsDir string) error {
 	return os.RemoveAll(old)
 }
 
-// RedrawFigures draws the figures of the finished run in dir again from its checkpoint, in the
-// current figure style, over its own (each figure file replaced whole), so that its record shows
+// IsRecordOf reports whether dir is the record recordsDir holds under dir's name (the same
+// folder), so that recording it would copy it onto itself.
+func IsRecordOf(dir, recordsDir string) bool {
+	a, errA := filepath.Abs(dir)
+	b, errB := filepath.Abs(filepath.Join(recordsDir, filepath.Base(filepath.Clean(dir))))
+	if errA != nil || errB != nil {
+		return false
+	}
+	if ra, err := filepath.EvalSymlinks(a); err == nil {
+		a = ra
+	}
+	if rb, err := filepath.EvalSymlinks(b); err == nil {
+		b = rb
+	}
+	return a == b
+}
+
+// RedrawFigures draws the figures of the finished run in dir again from its checkpoint (a
+// record: from its weights, in place), in the current figure style, over its own (each figure file replaced whole), so that its record shows
 // a style changed since it was trained: the figures depend only on the checkpoint and the test
 // set, so nothing else changes (TestQuickRunsWriteEverythingAndResume redraws them byte for byte)
 // but the manifest's figures_redrawn_by and figures_redrawn_at, the code that drew them and when.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // The records keep their models' final weights: opened from them, a record's evaluation gives
@@ -197,5 +198,56 @@ func TestVerifyRefusesAnNLLTheRecordDoesNotHave(t *testing.T) {
 	_, err := VerifyRecord(context.Background(), filepath.Join("..", DefaultRecordsDir, "mnist-mlp-vae"), Options{MaxNLLSamples: 5})
 	if err == nil || !strings.Contains(err.Error(), "test_nll_iw_k5_nats") || !strings.Contains(err.Error(), "test_nll_iw_k1000_nats") {
 		t.Errorf("error %v: want the k asked for and the record's named", err)
+	}
+}
+
+// Recording a record onto itself is refused before anything is touched: it would drop its
+// weights (written from a run's checkpoint, which a record does not have) and what was added to
+// it in place; a run folder of the same name elsewhere is recorded as usual.
+func TestRecordRefusesTheRecordItself(t *testing.T) {
+	root := t.TempDir()
+	records := filepath.Join(root, "records")
+	rec := filepath.Join(records, "mnist-mlp-vae")
+	if err := os.MkdirAll(filepath.Join(rec, WeightsDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	weights := filepath.Join(rec, WeightsDir, "kept")
+	if err := os.WriteFile(weights, []byte("w"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A finished record's files, so that only the refusal stands between Record and the copy.
+	for _, name := range []string{MetricsFile, ParamsFile, history.File, ManifestFile} {
+		data, err := os.ReadFile(filepath.Join("..", DefaultRecordsDir, "mnist-mlp-vae", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rec, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(root)
+	for _, tc := range []struct {
+		dir, recordsDir string
+		same            bool
+	}{
+		{rec, records, true},
+		{"records/mnist-mlp-vae", "records", true},
+		{"./records/../records/mnist-mlp-vae/", records, true},
+		{filepath.Join(root, "runs", "mnist-mlp-vae"), records, false},
+		{rec, filepath.Join(root, "other"), false},
+	} {
+		if got := IsRecordOf(tc.dir, tc.recordsDir); got != tc.same {
+			t.Errorf("IsRecordOf(%q, %q) = %v, want %v", tc.dir, tc.recordsDir, got, tc.same)
+		}
+		if !tc.same {
+			continue
+		}
+		err := Record(tc.dir, tc.recordsDir)
+		if err == nil || !strings.Contains(err.Error(), "it is the record itself") {
+			t.Errorf("Record(%q, %q) = %v, want the refusal", tc.dir, tc.recordsDir, err)
+		}
+		if _, err := os.Stat(weights); err != nil {
+			t.Fatalf("the record's weights are gone after Record(%q, %q): %v", tc.dir, tc.recordsDir, err)
+		}
 	}
 }

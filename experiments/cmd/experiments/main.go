@@ -60,7 +60,7 @@ func usage() error {
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
 		"       experiments verify [-nll K] RECORD...    (a record's evaluation numbers and figures computed again from its weights and compared)\n" +
 		"       experiments reevaluate RECORD...      (a record evaluated again from its weights, a measure added since filled in; metrics.json rewritten)\n" +
-		"       experiments record [-o docs/records] [-redraw] RUNDIR... (a finished run's record: what the results page reads, no checkpoint; -redraw: its figures drawn again first)\n" +
+		"       experiments record [-o docs/records] [-redraw] RUNDIR... (a finished run's record: what the results page reads, no checkpoint; -redraw: its figures drawn again first; -redraw of a record itself redraws it in place)\n" +
 		"       experiments results [-runs docs/records] [-o docs/RESULTS.md] (the results page, from the records or runs)\n" +
 		"       experiments gallery [-o docs/figures.md] RUNDIR... (every figure kind, from the first run that draws it, on one page)\n" +
 		"       experiments judge [-runs DIR] [-o experiments/judges] mnist|fashion-mnist (train the data set's classifier at full settings and record it as the judge every run embeds)\n" +
@@ -240,6 +240,12 @@ func cmdRecord(args []string) error {
 		if *redraw {
 			if err := experiments.RedrawFigures(dir, experiments.Options{}); err != nil {
 				return err
+			}
+			if experiments.IsRecordOf(dir, *out) {
+				// A record redrawn from its weights is already where it belongs: copying it onto
+				// itself would drop the weights and what was added to it in place.
+				fmt.Printf("redrew the figures of the record %s in place\n", dir)
+				continue
 			}
 		}
 		if err := experiments.Record(dir, *out); err != nil {
