@@ -183,10 +183,11 @@ var resumableParams = map[string]bool{
 // RecipeChanges lists the parameters that a run was started with (saved) and that requested
 // sets to another value, leaving out the training parameters a resumed run may change
 // (optimizer, learning rate and its schedule, batch size, epochs, random seed, binarization, NaN
-// policy, Adam's beta1 and epsilon, BatchNorm batches). A parameter the saved run lacks counts as what that run read for it: a
-// scoped one from the scopes above it, else its declared default (a run from before the
-// parameter existed trained with it), so only another value is a change; a parameter only the
-// saved run sets is not one: checkpoints written before a parameter existed must still load.
+// policy, Adam's beta1 and epsilon, BatchNorm batches). A parameter the saved run lacks counts
+// as what that run read for it: a scoped one from the scopes above it, else its declared default
+// (a run from before the parameter existed trained with it), so only another value is a change;
+// a parameter only the saved run sets is not one: checkpoints written before a parameter existed
+// must still load.
 // Each entry reads `name = saved, not requested`, names without the root scope's slash,
 // sorted. Values are compared in their JSON form, so a value read back from JSON (float64,
 // []any) equals the Go value it was written from.
