@@ -104,8 +104,9 @@ func WriteResults(path, runsDir string) error {
 			stamps = append(stamps, stamp)
 		}
 	}
-	b.WriteString("\nWall time: the training, with a VQ-VAE's code prior, not the evaluation; for a run trained by " +
-		"several processes, the sum of their training segments (segments.json), or \"about\" where only an estimate is known.\n")
+	b.WriteString("\nWall time: the training, with a VQ-VAE's code prior, not the evaluation: the sum of the training " +
+		"segments of the processes that trained the run (segments.json); for a record without them, the time its metrics " +
+		"give, \"about\" where that is an estimate.\n")
 	b.WriteString("\nSources:\n\n")
 	for i, s := range sources.list {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, s)
@@ -581,16 +582,15 @@ func StaleResults(path, runsDir string) ([]string, error) {
 }
 
 // wallCell is the results table's wall time of a run in dir: the training, with a VQ-VAE's
-// code prior, not the evaluation. Where an interrupted invocation trained part of the run, its
-// metrics.json holds an estimate (WallEstimated: those epochs at a later invocation's seconds
-// per epoch); when the run's segments (and its code prior's, if it has one) account for every
-// step, their seconds are the time instead, exact but for the work an interrupted process did
-// after its last checkpoint, which the next one did again.
+// code prior, not the evaluation. Where the run's segments (and its code prior's, if it has one)
+// account for every step, it is the sum of their seconds, exact but for the work an
+// interrupted process did after its last checkpoint, which the next one did again. A run
+// without them has its metrics.json's time, which is an estimate (WallEstimated) where an
+// interrupted invocation trained part of it: those epochs at a later invocation's seconds per
+// epoch.
 func wallCell(m Metrics, dir string) string {
-	if m.WallEstimated || m.WallUnknown {
-		if seconds, ok := segmentSeconds(dir); ok {
-			return time.Duration(seconds * float64(time.Second)).Truncate(time.Second).String()
-		}
+	if seconds, ok := segmentSeconds(dir); ok {
+		return time.Duration(seconds * float64(time.Second)).Truncate(time.Second).String()
 	}
 	d := time.Duration(m.WallSeconds * float64(time.Second))
 	wall := d.Truncate(time.Second).String()
