@@ -23,7 +23,8 @@ import (
 // for a classifier its test accuracy; for a conditional run the class-conditional fidelity of its
 // samples, and for an unconditional generator (VAE, GAN, VQ-VAE with an unconditional prior) the
 // confidence, class entropy and score of its samples (classifier.Quality), both judged by the
-// data set's classifier (trained first if its run is not finished).
+// data set's recorded judge (a data set without one: its classifier, trained first if its run
+// is not finished).
 func (t *Trained) evaluate(ctx context.Context, opts Options, m *Metrics) error {
 	return t.evaluateWith(ctx, opts, m, evaluation{reuseNLL: true})
 }

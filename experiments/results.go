@@ -78,7 +78,10 @@ func stampComment(experiment, stamp string) string {
 // runsDir: for every reproduction, each reference with its source, vaekit's number, the
 // difference, the epochs done, the backend and the wall time; then the training curve of each run
 // with the reference points, drawn into figures/ beside the page. Runs not yet made are listed as
-// such. Nothing here is typed by hand: rerun it after the runs change (`make results`).
+// such. Every number in the tables comes from the records; the notes under them are written by
+// hand (Reproductions' Note, references/*.note), and tests hold the numbers they quote to the
+// records where a test can (TestCollapseNotesHoldForTheRecords). Rerun it after the runs change
+// (`make results`).
 func WriteResults(path, runsDir string) error {
 	figDir := filepath.Join(filepath.Dir(path), "results")
 	if err := os.MkdirAll(figDir, 0o755); err != nil {

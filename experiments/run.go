@@ -88,8 +88,9 @@ type Result struct {
 }
 
 // Run trains (or resumes) an experiment and writes its run directory: for a VQ-VAE with a code
-// prior, the prior too; for a conditional run, the data set's classifier too (in its own run
-// directory under the same RunsDir), to score the samples.
+// prior, the prior too. Its samples are judged by the data set's recorded judge; a data set
+// without one (a folder of PNGs) has its classifier trained first, in its own run directory
+// under the same RunsDir.
 func Run(ctx context.Context, exp Experiment, opts Options) (*Result, error) {
 	t, err := run(ctx, exp, opts)
 	if t == nil {
