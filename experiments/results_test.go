@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vaekit/vaekit/vaekit/history"
 )
 
 // The page's distance table shows a record's measures with their spread and floor, marks a run
@@ -132,6 +135,65 @@ func TestVersusSectionMarksTrainingOnTest(t *testing.T) {
 		}
 		if strings.Contains(got, tc.unwanted) {
 			t.Errorf("against %s: the section has %q; it is:\n%s", tc.b, tc.unwanted, got)
+		}
+	}
+}
+
+// The fashion-conv-vae note quotes its record: random seed 1 (the recorded run) at epochs 1 and
+// 2, the one epoch whose KL is outside 5% of the tutorial's, and the band in which the training
+// loss stays below the tutorial's from epoch 3 on. Each quoted string is built from the record,
+// so a re-run that moves a number fails here until the note says it.
+func TestFashionNoteQuotesTheRecord(t *testing.T) {
+	const name = "fashion-conv-vae"
+	h, err := history.Read(filepath.Join("..", DefaultRecordsDir, name, history.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := readReferenceLog(name, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := referenceNote(name)
+	train := func(epoch int, term string) float64 {
+		for _, r := range h.Rows {
+			if r.Epoch == epoch && r.Split == "train" {
+				return r.Values[slices.Index(h.Terms, term)]
+			}
+		}
+		t.Fatalf("%s: no training row for epoch %d", name, epoch)
+		return 0
+	}
+	refOf := func(epoch int, term string) float64 { return ref.Epochs[epoch-1][slices.Index(ref.Terms, term)] }
+	var outside []int
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for e := 1; e <= len(ref.Epochs); e++ {
+		if math.Abs(train(e, "kl")/refOf(e, "kl")-1) > 0.05 {
+			outside = append(outside, e)
+		}
+		if e >= 3 {
+			d := 100 * (train(e, "loss")/refOf(e, "loss") - 1)
+			lo, hi = min(lo, d), max(hi, d)
+		}
+	}
+	wants := []string{
+		fmt.Sprintf("the first epoch ends at a KL of %.2f,", train(1, "kl")),
+		fmt.Sprintf("a loss of %.2f,", train(1, "loss")),
+		fmt.Sprintf("the second at a KL of %.2f,", train(2, "kl")),
+		fmt.Sprintf("a loss of %.2f,", train(2, "loss")),
+	}
+	if slices.Equal(outside, []int{1}) {
+		wants = append(wants, "Epoch 1's KL, the one epoch outside 5%")
+	} else {
+		t.Errorf("%s: the epochs whose KL is outside 5%% of the tutorial's are %v; the note names epoch 1 alone", name, outside)
+	}
+	if hi < 0 {
+		wants = append(wants, fmt.Sprintf("From epoch 3 on vaekit's loss stays %.1f%% to %.1f%% below the tutorial's", -hi, -lo))
+	} else {
+		t.Errorf("%s: from epoch 3 on the loss is %.2f%% to %+.2f%% of the tutorial's; the note says below", name, lo, hi)
+	}
+	for _, want := range wants {
+		if !strings.Contains(note, want) {
+			t.Errorf("the %s note lacks %q; it reads:\n%s", name, want, note)
 		}
 	}
 }
