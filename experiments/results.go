@@ -158,7 +158,7 @@ func distancesSection(runsDir string) (string, error) {
 			return fmt.Sprintf("%.*f ± %.*f", digits, s.Mean, digits, s.SD)
 		}
 		name := r.Experiment
-		if exp, err := Lookup(r.Experiment); err == nil && exp.TrainOnAll {
+		if f.TestSeen {
 			name += " ‡"
 			trainedOn = append(trainedOn, r.Experiment)
 		}
@@ -500,39 +500,35 @@ var sampleQualityMetrics = []struct{ key, name string }{
 // yet shows as such.
 func versusSection(runsDir, figDir, a, b string) (string, error) {
 	var out strings.Builder
+	finished := map[string]*Finished{}
+	for _, name := range []string{a, b} {
+		if f, err := ReadFinished(filepath.Join(runsDir, name)); err == nil {
+			finished[name] = f
+		}
+	}
 	// A run trained on its test images is marked as in the distances table (‡): its distances
 	// and recall are not held out.
+	var marked []string
 	head := func(name string) string {
-		if exp, err := Lookup(name); err == nil && exp.TrainOnAll {
+		if f := finished[name]; f != nil && f.TestSeen {
+			marked = append(marked, name)
 			return name + " ‡"
 		}
 		return name
 	}
 	fmt.Fprintf(&out, "\n%s against %s, judged by the MNIST classifier:\n\n| metric | %s | %s |\n| --- | --- | --- |\n", b, a, head(a), head(b))
-	metrics := map[string]*Metrics{}
-	for _, name := range []string{a, b} {
-		if f, err := ReadFinished(filepath.Join(runsDir, name)); err == nil {
-			metrics[name] = &f.Metrics
-		}
-	}
 	cell := func(name, key string) string {
-		m := metrics[name]
-		if m == nil {
+		f := finished[name]
+		if f == nil {
 			return "not run yet"
 		}
-		if v, ok := m.Extra[key]; ok {
+		if v, ok := f.Metrics.Extra[key]; ok {
 			return formatNumber(v)
 		}
 		return "not measured"
 	}
 	for _, q := range sampleQualityMetrics {
 		fmt.Fprintf(&out, "| %s | %s | %s |\n", q.name, cell(a, q.key), cell(b, q.key))
-	}
-	var marked []string
-	for _, name := range []string{a, b} {
-		if head(name) != name {
-			marked = append(marked, name)
-		}
 	}
 	switch len(marked) {
 	case 1:
