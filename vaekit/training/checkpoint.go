@@ -167,13 +167,14 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 				v.SetTrainable(false)
 			}
 		}
-		// GoMLX's optimizers keep the learning rate in a variable, which the checkpoint restores:
-		// set it to this call's learning rate.
-		if v := t.store.GetVariable(learningRateVariable); v != nil {
-			if err := v.SetValue(tensors.FromScalar(float32(p.LearningRate))); err != nil {
-				return nil, nil, err
-			}
+		// GoMLX's optimizers keep the learning rate in a variable (one per player of an
+		// adversarial model), which the checkpoint restores: set it to this call's learning rate.
+		// The schedule, if any, sets the epoch's rate before the epoch starts.
+		for _, v := range learningRateVariables(t.store) {
 			v.SetTrainable(false)
+		}
+		if err := setLearningRate(t.store, p.LearningRate); err != nil {
+			return nil, nil, err
 		}
 		if got := model.GetParamOr(t.store.RootScope(), vaekit.ParamModel, t.model.Name()); got != t.model.Name() {
 			return nil, nil, fmt.Errorf("checkpoint in %s belongs to model %q, not %q: use another run directory", ckptDir, got, t.model.Name())

@@ -139,18 +139,15 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *datasets.Set, opts
 	return r.hist, nil
 }
 
-// scheduleLearningRate sets the optimizer's learning rate for epoch (ParamLearningRateSchedule).
-// The optimizer keeps it in a variable that its first training graph creates with the base
-// rate, which is the first epoch's under every schedule, so only an existing variable is set.
+// scheduleLearningRate sets the optimizer's learning rate for epoch (ParamLearningRateSchedule),
+// every player's for an adversarial model. The optimizer keeps it in a variable that its first
+// training graph creates with the base rate, which is the first epoch's under every schedule, so
+// only existing variables are set.
 func (t *Trainer) scheduleLearningRate(epoch int) error {
 	if t.params.Schedule == "constant" {
 		return nil
 	}
-	v := t.store.GetVariable(learningRateVariable)
-	if v == nil {
-		return nil
-	}
-	return v.SetValue(tensors.FromScalar(float32(ScheduledLearningRate(t.params.Schedule, t.params.LearningRate, epoch))))
+	return setLearningRate(t.store, ScheduledLearningRate(t.params.Schedule, t.params.LearningRate, epoch))
 }
 
 // fitRun is the state of one Fit: where it saves, the history so far, and when it last saved.

@@ -11,6 +11,7 @@ package training
 import (
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strings"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 )
@@ -41,9 +43,30 @@ type Trainer struct {
 	Progress io.Writer
 }
 
-// learningRateVariable is where GoMLX's optimizers keep the learning rate
-// (optimizer.LearningRateVar: scope optimizer.Scope, name optimizer.ParamLearningRate).
-const learningRateVariable = "/optimizers/learning_rate"
+// learningRateVariables are the variables where GoMLX's optimizers keep the learning rate
+// (optimizer.LearningRateVar: name optimizer.ParamLearningRate in scope optimizer.Scope under the
+// scope the optimizer updates): one at the root for a single objective, one under each player's
+// scope for an adversarial model (/generator/optimizers/learning_rate), in path order.
+func learningRateVariables(store *model.Store) []*model.Variable {
+	var vars []*model.Variable
+	for v := range store.IterVariables() {
+		if v.Name() == optimizer.ParamLearningRate && path.Base(v.Scope()) == optimizer.Scope {
+			vars = append(vars, v)
+		}
+	}
+	slices.SortFunc(vars, func(a, b *model.Variable) int { return strings.Compare(a.Path(), b.Path()) })
+	return vars
+}
+
+// setLearningRate sets every learning-rate variable of store (learningRateVariables) to rate.
+func setLearningRate(store *model.Store, rate float64) error {
+	for _, v := range learningRateVariables(store) {
+		if err := v.SetValue(tensors.FromScalar(float32(rate))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // NewTrainer checks the training parameters of store and prepares the steps of m. The store's
 // ParamModel is set to m.Name().
