@@ -302,6 +302,29 @@ func TestResumeRefusesAnotherRecipe(t *testing.T) {
 	}
 }
 
+// A resumed run records the training parameters it used: one the checkpoint set to another
+// value is rewritten (the next checkpoint and params.json say what trained the run), and one that
+// neither call set stays unset, so an unchanged resume leaves the parameters as they were.
+func TestResumeRecordsTheTrainingParametersItUsed(t *testing.T) {
+	train, test := syntheticSet(48, 4), syntheticSet(16, 5)
+	dir := t.TempDir()
+	fitRecording(t, dir, smallMLP(map[string]any{training.ParamEpochs: 1, training.ParamAdamBeta1: 0.8, training.ParamOnNaN: "skip"}), train, test)
+	tr, store := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 2, training.ParamAdamBeta1: 0.5}))
+	if _, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]any{training.ParamAdamBeta1: 0.5, training.ParamOnNaN: "stop", training.ParamEpochs: 2} {
+		if got, ok := store.GetParam(name); !ok || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("after the resume %s = %v (set: %v), want %v", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{training.ParamAdamEpsilon, training.ParamBatchNormBatches, training.ParamLearningRateSchedule} {
+		if got, ok := store.GetParam(name); ok {
+			t.Errorf("after the resume %s = %v, though neither call set it", name, got)
+		}
+	}
+}
+
 // dirContents maps the names of the files in dir to their contents.
 func dirContents(t *testing.T, dir string) map[string]string {
 	t.Helper()

@@ -1,6 +1,7 @@
 package training
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -153,6 +154,14 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 	p := t.params
 	t.store.SetParams(map[string]any{ParamOptimizer: p.Optimizer, ParamLearningRate: p.LearningRate,
 		ParamBatchSize: p.BatchSize, ParamEpochs: p.Epochs, ParamSeed: p.Seed, ParamBinarize: p.Binarize})
+	// The other resumable parameters are written only where the checkpoint set another value: a
+	// run that never set one trained with its default, and its params.json stays without it.
+	for name, used := range map[string]any{ParamOnNaN: p.OnNaN, ParamAdamBeta1: p.AdamBeta1, ParamAdamEpsilon: p.AdamEpsilon,
+		ParamLearningRateSchedule: p.Schedule, ParamBatchNormBatches: p.BatchNormBatches} {
+		if saved, ok := t.store.GetParam(name); ok && !sameJSON(saved, used) {
+			t.store.SetParam(name, used)
+		}
+	}
 	hist := &history.History{}
 	if has, _ := h.HasCheckpoints(); has {
 		// Every variable comes back from a checkpoint trainable: the random state, the optimizer's
@@ -222,4 +231,12 @@ var internalScopes = []string{"/vaekit/", "/" + optimizer.Scope + "/", "/" + opt
 func IsModelVariable(v *model.Variable) bool {
 	return !strings.HasPrefix(v.Name(), "#") && v.Path() != "/"+optimizer.GlobalStepVariableName &&
 		!slices.ContainsFunc(internalScopes, func(s string) bool { return strings.HasPrefix(v.Path(), s) })
+}
+
+// sameJSON reports whether a and b have the same JSON form (a value read back from JSON, such
+// as float64 for an int, equals the Go value it was written from).
+func sameJSON(a, b any) bool {
+	ja, erra := json.Marshal(a)
+	jb, errb := json.Marshal(b)
+	return erra == nil && errb == nil && string(ja) == string(jb)
 }
