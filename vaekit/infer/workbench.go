@@ -24,7 +24,7 @@ type Workbench struct {
 	Store   *model.Store
 }
 
-// NewWorkbench returns a workbench whose store holds params (CheckParams normalizes them first;
+// NewWorkbench returns a workbench whose store holds params (paramtable.CheckAll normalizes them first;
 // a value that fails its check is returned as the error, before anything is built).
 func NewWorkbench(backend compute.Backend, family string, params map[string]any) (*Workbench, error) {
 	checked, err := paramtable.CheckAll(family, params)
