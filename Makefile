@@ -153,13 +153,14 @@ test-short: deps
 ## bench: warm training steps of every model at its default batch size (and of the MLP and conv
 ## VAEs at batch 32 to 512) on the pure-Go backend and ONNX Runtime, beside the same models in
 ## PyTorch (Debian's python3-torch with OpenBLAS: without it PyTorch uses the reference BLAS and
-## is about 8x slower), each model in a process of its own, 30 steps each (BENCH_STEPS); writes
-## docs/bench.md (about 8 minutes on two idle cores).
+## is about 8x slower), each model in a process of its own, 30 steps each (BENCH_STEPS), the
+## training steps in 3 rounds that alternate vaekit and PyTorch case by case (BENCH_ROUNDS); writes
+## docs/bench.md, stamped with the commit measured (one round took about 8 minutes on two idle cores).
 bench: deps onnxruntime
 	@/usr/bin/python3 -c "import torch" 2>/dev/null && dpkg -s libopenblas0-pthread >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-torch libopenblas0-pthread; }
 	rm -rf $(RUNS)/bench && bench/run.sh $(RUNS)/bench
-	$(GO) run ./internal/benchtable -torch $(RUNS)/bench/torch.jsonl -notes bench/targets.md go=$(RUNS)/bench/go.txt onnx=$(RUNS)/bench/onnx.txt > docs/bench.md.tmp
+	$(GO) run ./internal/benchtable -torch $(RUNS)/bench/torch.jsonl -commit "$$(cat $(RUNS)/bench/commit)" -notes bench/targets.md go=$(RUNS)/bench/go.txt onnx=$(RUNS)/bench/onnx.txt > docs/bench.md.tmp
 	mv docs/bench.md.tmp docs/bench.md
 	@cat docs/bench.md
 
