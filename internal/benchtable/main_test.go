@@ -253,6 +253,24 @@ func TestReadmeSpeedTableIsTheBenchPage(t *testing.T) {
 			t.Errorf("README's %q: number %d is %s, docs/bench.md gives %.2f", m[0], i+1, got, want)
 		}
 	}
+	// The PixelCNN against PyTorch's usual masked layers, from the page's masked-taps section
+	// ("| whole kernel times the mask | 49, 9 | ms | go R (lo-hi), onnx R (lo-hi) |").
+	usual := map[string]string{}
+	for _, line := range strings.Split(string(page), "\n") {
+		if cells := tableCells(line); len(cells) == 4 && cells[0] == "whole kernel times the mask" {
+			for _, part := range strings.Split(cells[3], ", ") {
+				if f := strings.Fields(part); len(f) >= 2 {
+					usual[f[0]] = f[1]
+				}
+			}
+		}
+	}
+	pixel := regexp.MustCompile(strings.ReplaceAll(`against it the PixelCNN prior's ratio is ([\d.]+) on the pure-Go backend and ([\d.]+) on ONNX Runtime`, " ", `\s+`))
+	if p := pixel.FindStringSubmatch(string(readme)); p == nil {
+		t.Errorf("README lacks the sentence %q", pixel)
+	} else if p[1] != usual["go"] || p[2] != usual["onnx"] {
+		t.Errorf("README's PixelCNN against PyTorch's usual masked layers: go %s, onnx %s; docs/bench.md: %v", p[1], p[2], usual)
+	}
 }
 
 // tableCells splits a Markdown table row into its trimmed cells (nil for other lines).
