@@ -387,7 +387,7 @@ def bench(name, steps):
     # process when bench/run.sh calls it.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"name": name, "batch": batch, "ms_per_step": per_step * 1e3, "first_step_ms": first * 1e3,
-            "peak_mb": peak_mb, "scaling": "BENCH_BATCH" in os.environ}
+            "peak_mb": peak_mb, "scaling": "BENCH_BATCH" in os.environ, "torch": torch.__version__}
 
 
 if __name__ == "__main__":
