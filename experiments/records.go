@@ -28,9 +28,15 @@ var recordFiles = []string{ParamsFile, history.File, MetricsFile, ManifestFile, 
 // DefaultRecordsDir is where `experiments reproduce` records the runs it finishes.
 const DefaultRecordsDir = "docs/records"
 
+// SeedsDir is the folder of a record that holds runs of its recipe from other random seeds
+// (seed-N: their history, parameters, manifest and segments), the evidence its note quotes for
+// how far the initial weights move a result. They are not the run's, so a new record of the run
+// keeps them; the note's test checks them against the record's recipe.
+const SeedsDir = "seeds"
+
 // Record copies the record of the finished run in dir into recordsDir/<the run's name>,
-// replacing an older record of it whole: the new one is assembled beside it and renamed into
-// place, so a record is never half-written.
+// replacing an older record of it whole but for its SeedsDir, which it keeps: the new one is
+// assembled beside it and renamed into place, so a record is never half-written.
 func Record(dir, recordsDir string) error {
 	if IsRecordOf(dir, recordsDir) {
 		// Copied onto itself, a record would lose what only the record holds: its weights (written
@@ -102,8 +108,16 @@ func Record(dir, recordsDir string) error {
 	if err := os.Rename(final, old); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("record: %w", err)
 	}
+	seeds := filepath.Join(old, SeedsDir)
+	if _, err := os.Stat(seeds); err == nil {
+		if err := os.Rename(seeds, filepath.Join(tmp, SeedsDir)); err != nil {
+			os.Rename(old, final)
+			return fmt.Errorf("record: %w", err)
+		}
+	}
 	if err := os.Rename(tmp, final); err != nil {
-		os.Rename(old, final) // put the older record back
+		os.Rename(filepath.Join(tmp, SeedsDir), seeds) // put the older record back whole
+		os.Rename(old, final)
 		return fmt.Errorf("record: %w", err)
 	}
 	return os.RemoveAll(old)

@@ -255,6 +255,26 @@ func TestRecordMakesTheSamePage(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(records, exp.Name, "checkpoint")); !os.IsNotExist(err) {
 		t.Errorf("the record holds the checkpoint (%v)", err)
 	}
+	// Recorded again, the record is replaced but for the runs from other seeds its note quotes.
+	seedRun := filepath.Join(records, exp.Name, SeedsDir, "seed-2", history.File)
+	if err := os.MkdirAll(filepath.Dir(seedRun), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(seedRun, []byte("epoch,split,loss\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(records, exp.Name, "stale.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Record(filepath.Join(runs, exp.Name), records); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(seedRun); err != nil || string(data) != "epoch,split,loss\n" {
+		t.Errorf("recorded again, the record lost its seed run: %q, %v", data, err)
+	}
+	if _, err := os.Stat(filepath.Join(records, exp.Name, "stale.txt")); !os.IsNotExist(err) {
+		t.Errorf("recorded again, the record kept a file of the older one (%v)", err)
+	}
 	// It holds the model's weights instead, which draw the run's figures again, byte for byte.
 	rec, err := OpenDir(filepath.Join(records, exp.Name), quick(runs))
 	if err != nil {
