@@ -63,7 +63,8 @@ func TestDistancesSection(t *testing.T) {
 // The results page's sentences on the posterior-collapse runs are the records' facts: fewer than
 // half of the dimensions active at beta = 4 against all at beta = 1 and a worse NLL; warm-up
 // brings most back with I(x; z) within 0.2 nats; free bits keep all active with the best NLL of
-// the three, I(x; z) within 0.2 nats, and the largest Fréchet distance.
+// the three, I(x; z) within 0.2 nats, and the largest Fréchet distance; the beta-TC-VAE's
+// minibatch-weighted estimates are far off (a negative dimension-wise KL) yet add up to the KL.
 func TestCollapseNotesHoldForTheRecords(t *testing.T) {
 	read := func(name string) Metrics {
 		f, err := ReadFinished(filepath.Join("..", DefaultRecordsDir, name))
@@ -73,6 +74,12 @@ func TestCollapseNotesHoldForTheRecords(t *testing.T) {
 		return f.Metrics
 	}
 	base, beta, warm, free := read("mnist-mlp-vae"), read("mnist-mlp-beta-vae"), read("mnist-mlp-beta-vae-warmup"), read("mnist-mlp-beta-vae-freebits")
+	tc := read("mnist-mlp-tcvae")
+	tcParams, err := readParams(filepath.Join("..", DefaultRecordsDir, "mnist-mlp-tcvae"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcWeight, _ := tcParams["/tcvae_beta"].(float64)
 	units := func(m Metrics) float64 { return m.Extra["test_active_units_dimensions"] }
 	mi := func(m Metrics) float64 { return m.Extra["test_mutual_information_nats"] }
 	nll := func(m Metrics) float64 { return m.Extra["test_nll_iw_k1000_nats"] }
@@ -95,6 +102,10 @@ func TestCollapseNotesHoldForTheRecords(t *testing.T) {
 		{"free bits: the best likelihood of the three", nll(free) < nll(beta) && nll(free) < nll(warm)},
 		{"free bits: I(x; z) hardly moves", math.Abs(mi(free)-mi(beta)) < 0.2},
 		{"free bits: samples farthest from the data", fd(free) > fd(beta) && fd(free) > fd(warm)},
+		{"beta-TC-VAE: the dimension-wise KL estimate is negative", tc.Test["dimension_wise_kl"] < 0},
+		{"beta-TC-VAE: the three estimates add up to the KL", math.Abs(tc.Test["mutual_information"]+tc.Test["total_correlation"]+
+			tc.Test["dimension_wise_kl"]-tc.Test["kl"]) < 0.01*tc.Test["kl"]},
+		{"beta-TC-VAE: six times the total correlation is most of the loss", tcWeight == 6 && 6*tc.Test["total_correlation"] > tc.Test["loss"]/2},
 	} {
 		if !c.holds {
 			t.Errorf("the results page says %q, which the records contradict", c.claim)
