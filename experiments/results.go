@@ -233,11 +233,14 @@ func perClassDistances(names []string, runs []*SampleDistances) string {
 	for i, d := range runs {
 		byFD := slices.Clone(d.PerClass)
 		slices.SortFunc(byFD, func(a, b ClassDistances) int { return cmp.Compare(a.Frechet.Mean, b.Frechet.Mean) })
-		far := byFD[len(byFD)-3:]
-		fmt.Fprintf(&b, "- %s: farthest from its class's test images %s, %s and %s (Fréchet %.0f, %.0f, %.0f); nearest %s (%.0f).\n",
-			names[i], far[2].Class, far[1].Class, far[0].Class, far[2].Frechet.Mean, far[1].Frechet.Mean, far[0].Frechet.Mean,
-			byFD[0].Class, byFD[0].Frechet.Mean)
+		n := len(byFD)
+		fd := func(c ClassDistances) string { return fmt.Sprintf("%.0f ± %.0f", c.Frechet.Mean, c.Frechet.SD) }
+		fmt.Fprintf(&b, "- %s: farthest from its class's test images %s, %s and %s (Fréchet %s, %s, %s; next %s at %s); nearest %s (%s).\n",
+			names[i], byFD[n-1].Class, byFD[n-2].Class, byFD[n-3].Class, fd(byFD[n-1]), fd(byFD[n-2]), fd(byFD[n-3]),
+			byFD[n-4].Class, fd(byFD[n-4]), byFD[0].Class, fd(byFD[0]))
 	}
+	b.WriteString("\n± is the standard deviation over the sample sets: classes whose distances lie within it of one another " +
+		"are level, whatever their order.\n")
 	return b.String()
 }
 

@@ -36,7 +36,7 @@ func TestDistancesSection(t *testing.T) {
 	perClass := *d
 	perClass.PerClass = make([]ClassDistances, 10)
 	for c := range perClass.PerClass {
-		perClass.PerClass[c] = ClassDistances{Class: strconv.Itoa(c), Frechet: Spread{Mean: float64(100 + c)}}
+		perClass.PerClass[c] = ClassDistances{Class: strconv.Itoa(c), Frechet: Spread{Mean: float64(100 + c), SD: float64(c)}}
 	}
 	write("mnist-conv-cvae", Metrics{Experiment: "mnist-conv-cvae", SampleDistances: &perClass, ClassFidelity: make([]float64, 10)})
 	write("mnist-vqvae", Metrics{Experiment: "mnist-vqvae", SampleDistances: d, ClassFidelity: make([]float64, 10)})
@@ -50,7 +50,7 @@ func TestDistancesSection(t *testing.T) {
 		"| mnist-keras-vae ‡ | 3 x 2,000 |",
 		"‡ Trained on its test images too (mnist-keras-vae, as in its source)",
 		"| class | mnist-conv-cvae |",
-		"- mnist-conv-cvae: farthest from its class's test images 9, 8 and 7 (Fréchet 109, 108, 107); nearest 0 (100).\n",
+		"- mnist-conv-cvae: farthest from its class's test images 9, 8 and 7 (Fréchet 109 ± 9, 108 ± 8, 107 ± 7; next 6 at 106 ± 6); nearest 0 (100 ± 0).\n",
 		"Not measured per class (class-conditional, but evaluated before the distances were measured per class; " +
 			"`experiments reevaluate` adds them): mnist-vqvae.\n",
 	} {
