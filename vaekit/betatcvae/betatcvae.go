@@ -21,11 +21,15 @@
 // N is vaekit.ParamTrainingImages, which Fit sets from the training set. The loss terms, per
 // image (nats), are
 //
-//	loss               = reconstruction + alpha * mutual_information + beta * total_correlation + gamma * dimension_wise_kl
+//	loss               = reconstruction + w * (alpha * mutual_information + beta * total_correlation + gamma * dimension_wise_kl)
 //	mutual_information = log q(z_i|x_i) - log q(z_i)
 //	total_correlation  = log q(z_i) - log prod_k q(z_ik)
 //	dimension_wise_kl  = log prod_k q(z_ik) - log p(z_i)
 //	kl                 = KL(q(z|x_i) || N(0, I)), in closed form, for comparison with the VAE
+//
+// where w is the VAE's KL schedule (package vae: 1, a linear warm-up or cyclical annealing; the
+// term kl_weight when it is not constant). Free bits are not read: they floor the KL of groups
+// of dimensions, which this objective does not have, only the three estimated parts.
 //
 // The three parts add up to log q(z_i|x_i) - log p(z_i), a one-sample estimate of kl, so with
 // alpha = beta = gamma = 1 the loss is the VAE's negative ELBO in expectation. They are batch
@@ -77,15 +81,23 @@ func (Model) Loss(scope *model.Scope, images, _ *Node) vaekit.Terms {
 	}
 	mi, tc, dwkl := Decomposition(z, mean, logVar, n)
 	alpha, beta, gamma := vaekit.Param[float64](scope, ParamAlpha), vaekit.Param[float64](scope, ParamBeta), vaekit.Param[float64](scope, ParamGamma)
-	loss := Add(reconstruction, Add(MulScalar(mi, alpha), Add(MulScalar(tc, beta), MulScalar(dwkl, gamma))))
-	return vaekit.Terms{
-		{Name: "loss", Value: loss},
+	parts := Add(MulScalar(mi, alpha), Add(MulScalar(tc, beta), MulScalar(dwkl, gamma)))
+	weight := vae.KLScheduleWeight(scope, images.Graph(), mean.DType())
+	if weight != nil {
+		parts = Mul(parts, weight)
+	}
+	terms := vaekit.Terms{
+		{Name: "loss", Value: Add(reconstruction, parts)},
 		{Name: "reconstruction", Value: reconstruction},
 		{Name: "kl", Value: vaekit.GaussianKLToMean(mean, logVar, nil)},
 		{Name: "mutual_information", Value: mi},
 		{Name: "total_correlation", Value: tc},
 		{Name: "dimension_wise_kl", Value: dwkl},
 	}
+	if weight != nil {
+		terms = append(terms, vaekit.Term{Name: "kl_weight", Value: BroadcastToDims(weight, mi.Shape().Dim(0))})
+	}
+	return terms
 }
 
 // Decomposition returns the minibatch-weighted estimates, per image [batch], of the index-code
@@ -129,9 +141,13 @@ func (Model) TermAxes(store *model.Store) map[string]history.Axis {
 		loss.Unit = "per image (" + loss.Unit + " + weighted KL parts)"
 	}
 	nats := func(title string) history.Axis { return history.Axis{Title: title, Unit: "nats per image"} }
-	return map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": nats("KL divergence"),
+	axes := map[string]history.Axis{"loss": loss, "reconstruction": vaekit.ReconstructionAxis(store), "kl": nats("KL divergence"),
 		"mutual_information": nats("mutual information I(x; z), MWS estimate"), "total_correlation": nats("total correlation, MWS estimate"),
 		"dimension_wise_kl": nats("dimension-wise KL, MWS estimate")}
+	if vaekit.Param[string](store.RootScope(), vae.ParamKLSchedule) != "constant" {
+		axes["kl_weight"] = history.Axis{Title: "KL weight (schedule)", Unit: "weight of the three KL parts (0 to 1)"}
+	}
+	return axes
 }
 
 func init() {
@@ -144,5 +160,8 @@ func init() {
 		paramtable.Spec{Name: ParamGamma, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0), Families: own, Default: 1.0,
 			Doc: "weight of the dimension-wise KL sum_k KL(q(z_k) || p(z_k))"},
 	)
-	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: append([]string{vaekit.ParamTrainingImages}, vaekit.EncoderDecoderParams...)})
+	// The KL schedule (package vae) weighs the three parts together; free bits, a floor on the
+	// KL of each group of dimensions, have no per-group KL to floor in this objective.
+	reads := append(append([]string{vaekit.ParamTrainingImages}, vaekit.EncoderDecoderParams...), vae.ScheduleParams...)
+	vaekit.RegisterFamily(vaekit.Family{Model: Model{}, Reads: reads})
 }

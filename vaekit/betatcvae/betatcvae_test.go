@@ -2,6 +2,7 @@ package betatcvae_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit/backends"
 	"github.com/vaekit/vaekit/vaekit/betatcvae"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
+	"github.com/vaekit/vaekit/vaekit/training"
+	"github.com/vaekit/vaekit/vaekit/vae"
 )
 
 // decompose evaluates Decomposition on constant samples, means and log-variances [batch, latent].
@@ -139,5 +142,50 @@ func TestRegistered(t *testing.T) {
 	}
 	if _, err := paramtable.CheckAll("betatcvae", map[string]any{betatcvae.ParamBeta: -1.0}); err == nil || !strings.Contains(err.Error(), "tcvae_beta") {
 		t.Errorf("a negative beta: error %v", err)
+	}
+}
+
+// The VAE's KL schedule weighs the three parts together: at each step the term kl_weight is
+// the schedule's weight at the steps done before it, and the loss is reconstruction + that
+// weight times (alpha mi + beta tc + gamma dwkl), here with the defaults 1, 6 and 1. Free bits
+// are not this family's parameter, and a schedule needs its length, as for the VAE.
+func TestKLScheduleWeighsTheThreeParts(t *testing.T) {
+	store := model.NewStore()
+	store.SetParams(map[string]any{vaekit.ParamArchitecture: "mlp", vaekit.ParamMLPHidden: []int{16}, vaekit.ParamLatentDim: 3,
+		vaekit.ParamTrainingImages: 64, training.ParamSeed: int64(2), training.ParamBatchSize: 4,
+		vae.ParamKLSchedule: "linear", vae.ParamKLScheduleLength: 4})
+	tr, err := training.NewTrainer(backends.Go(), store, betatcvae.Model{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images, labels := briefly.Batch(testutil.SquaresSet(4, 1), 4)
+	for step := range 6 {
+		out, err := tr.TrainStep(images, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := tr.Terms()
+		if !slices.Equal(names, []string{"loss", "reconstruction", "kl", "mutual_information", "total_correlation", "dimension_wise_kl", "kl_weight"}) {
+			t.Fatalf("terms %v", names)
+		}
+		w := vae.KLWeight("linear", step, 4, 0)
+		if math.Abs(out[6]-w) > 1e-6 {
+			t.Errorf("step %d: kl_weight %g, want %g", step, out[6], w)
+		}
+		// Step means of per-image terms: the loss's mean is the same sum of the means.
+		if want := out[1] + w*(out[3]+6*out[4]+out[5]); math.Abs(out[0]-want) > 1e-4*math.Abs(want) {
+			t.Errorf("step %d: loss %g, want reconstruction %g + %g x (mi %g + 6 tc %g + dwkl %g) = %g", step, out[0], out[1], w, out[3], out[4], out[5], want)
+		}
+	}
+	for _, c := range []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{vae.ParamFreeBits: 0.5}, "vae_free_bits"},
+		{map[string]any{vae.ParamKLSchedule: "cyclical"}, "needs vae_kl_schedule_length >= 1"},
+	} {
+		if _, err := paramtable.CheckAll("betatcvae", c.params); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("betatcvae with %v: error %v, want one naming %q", c.params, err, c.want)
+		}
 	}
 }

@@ -63,7 +63,7 @@ var (
 )
 
 // KLWeight returns w(t) of a schedule with length T (and ramp R for "cyclical"); the
-// graph's weight (klWeight) computes the same, and tests compare the two.
+// graph's weight (KLScheduleWeight) computes the same, and tests compare the two.
 func KLWeight(schedule string, t, length int, ramp float64) float64 {
 	switch schedule {
 	case "linear":
@@ -74,8 +74,9 @@ func KLWeight(schedule string, t, length int, ramp float64) float64 {
 	return 1
 }
 
-// klWeight returns the schedule's weight as a scalar of dtype (nil for the constant schedule).
-func klWeight(scope *model.Scope, g *Graph, dtype dtypes.DType) *Node {
+// KLScheduleWeight returns the KL schedule's weight w(t) as a scalar of dtype (nil for the
+// constant schedule): what a family's objective multiplies its KL term by.
+func KLScheduleWeight(scope *model.Scope, g *Graph, dtype dtypes.DType) *Node {
 	schedule := vaekit.Param[string](scope, ParamKLSchedule)
 	if schedule == "constant" {
 		return nil
@@ -133,6 +134,9 @@ func checkSchedule(p paramtable.Values, family string) error {
 	length, _ := p.Get(ParamKLScheduleLength, family)
 	if schedule != "constant" && length.(int) < 1 {
 		return fmt.Errorf("parameter %s = %s needs %s >= 1 (the warm-up's or a cycle's length), got %d", ParamKLSchedule, schedule, ParamKLScheduleLength, length)
+	}
+	if !paramtable.Reads(family, ParamFreeBitsGroups) {
+		return nil // the beta-TC-VAE reads the schedule only (ScheduleParams)
 	}
 	groups, _ := p.Get(ParamFreeBitsGroups, family)
 	latent, ok := p.Get(vaekit.ParamLatentDim, family)

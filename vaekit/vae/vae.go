@@ -49,6 +49,10 @@ const (
 var ObjectiveParams = []string{ParamBeta, ParamKLReduction, ParamKLSchedule, ParamKLScheduleUnit, ParamKLScheduleLength,
 	ParamKLCycleRamp, ParamFreeBits, ParamFreeBitsGroups}
 
+// ScheduleParams are the parameters of the KL schedule (KLScheduleWeight): the beta-TC-VAE,
+// whose objective weighs the KL's parts itself, reads them without the rest of ObjectiveParams.
+var ScheduleParams = []string{ParamKLSchedule, ParamKLScheduleUnit, ParamKLScheduleLength, ParamKLCycleRamp}
+
 // KLReductions are the values ParamKLReduction takes.
 var KLReductions = []string{"sum", "mean"}
 
@@ -95,7 +99,7 @@ func Loss(scope *model.Scope, images, cond, priorMean *Node) vaekit.Terms {
 	z := vaekit.Reparameterize(scope, mean, logVar)
 	logits := vaekit.DecoderLogits(scope, z, cond)
 	reconstruction := vaekit.ReconstructionLoss(scope, logits, images)
-	weight := klWeight(scope, images.Graph(), mean.DType())
+	weight := KLScheduleWeight(scope, images.Graph(), mean.DType())
 	var kl, shortfall *Node
 	if lambda := vaekit.Param[float64](scope, ParamFreeBits); lambda > 0 {
 		perDim := vaekit.GaussianKLPerDimension(mean, logVar, priorMean)
