@@ -102,7 +102,7 @@ const (
 	tutorialFashion = "reference Fashion-MNIST VAE tutorial, printed training loss (784 x mean BCE + mean KL)"
 	// tutorialFashionEpochs is its log of every epoch (references/fashion-conv-vae.csv).
 	tutorialFashionEpochs = "reference Fashion-MNIST VAE tutorial, training log of every epoch (loss, reconstruction_loss, kl_loss)"
-	kerasVAE        = "keras-io Variational AutoEncoder example, final training log"
+	kerasVAE              = "keras-io Variational AutoEncoder example, final training log"
 	// kerasVAEEpochs is the same log, every epoch of it (references/mnist-keras-vae.csv).
 	kerasVAEEpochs = "keras-io Variational AutoEncoder example, training log of every epoch (reconstruction_loss, kl_loss)"
 )
