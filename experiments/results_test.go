@@ -275,3 +275,37 @@ func TestFashionNoteQuotesTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestKerasVAENoteQuotesTheRecord: the keras-vae note's spread over random seeds comes from its
+// record (seed 1) and the committed 5-epoch runs from seeds 2 and 3, its gaps at epoch 30 from
+// the record against keras-io's log.
+func TestKerasVAENoteQuotesTheRecord(t *testing.T) {
+	const name = "mnist-keras-vae"
+	h, err := history.Read(filepath.Join("..", DefaultRecordsDir, name, history.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := readReferenceLog(name, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refOf := func(epoch int, term string) float64 { return ref.Epochs[epoch-1][slices.Index(ref.Terms, term)] }
+	recon := []float64{trainValue(t, h, 5, "reconstruction"), trainValue(t, seedRun(t, name, 2), 5, "reconstruction"), trainValue(t, seedRun(t, name, 3), 5, "reconstruction")}
+	gap := func(epoch int, term string) float64 {
+		return 100 * (trainValue(t, h, epoch, term)/refOf(epoch, term) - 1)
+	}
+	last := len(ref.Epochs)
+	wants := []string{
+		"5 epochs from random seeds 1, 2 and 3",
+		fmt.Sprintf("end at a training reconstruction of %.2f, %.2f and %.2f,", recon[0], recon[1], recon[2]),
+		fmt.Sprintf("%+.1f%% to %+.1f%% of keras-io's one run at epoch 5 (%.2f)",
+			100*(slices.Min(recon)/refOf(5, "reconstruction")-1), 100*(slices.Max(recon)/refOf(5, "reconstruction")-1), refOf(5, "reconstruction")),
+		fmt.Sprintf("the gaps at epoch %d (reconstruction %+.1f%%, KL %+.1f%%)", last, gap(last, "reconstruction"), gap(last, "kl")),
+	}
+	note := referenceNote(name)
+	for _, want := range wants {
+		if !strings.Contains(note, want) {
+			t.Errorf("the %s note lacks %q; it reads:\n%s", name, want, note)
+		}
+	}
+}
