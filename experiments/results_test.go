@@ -309,3 +309,38 @@ func TestKerasVAENoteQuotesTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestBinarizedNoteQuotesTheRecord: the binarized VAE's note types how far its test NLL fell
+// over each stage and what the paper's last stage would cost at this run's pace; both come
+// from the record (its NLL curve and its training segments), so a re-run that changes them
+// fails here until the note says what the record shows.
+func TestBinarizedNoteQuotesTheRecord(t *testing.T) {
+	const name = "mnist-binarized-vae"
+	dir := filepath.Join("..", DefaultRecordsDir, name)
+	points, err := ReadNLLCurve(dir)
+	if err != nil || len(points) < 2 {
+		t.Fatalf("%s: NLL curve %v, %v", name, points, err)
+	}
+	seconds, ok := segmentSeconds(dir)
+	if !ok {
+		t.Fatalf("%s: its segments do not cover its training", name)
+	}
+	var falls []string
+	for i := 1; i < len(points); i++ {
+		falls = append(falls, fmt.Sprintf("%.1f", points[i-1].NLL-points[i].NLL))
+	}
+	passes := points[len(points)-1].Epoch
+	perPass := seconds / float64(passes)
+	const lastStage = 2187 // 3^7 passes: the paper's stage 7
+	wants := []string{
+		fmt.Sprintf("the test NLL (k = 1000) fell by %s and %s nats", strings.Join(falls[:len(falls)-1], ", "), falls[len(falls)-1]),
+		fmt.Sprintf("at the %.1f s per pass this run took", perPass),
+		fmt.Sprintf("about %.1f hours more", lastStage*perPass/3600),
+	}
+	note := referenceNote(name)
+	for _, want := range wants {
+		if !strings.Contains(note, want) {
+			t.Errorf("the %s note lacks %q; it reads:\n%s", name, want, note)
+		}
+	}
+}
