@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit/history"
 	"github.com/vaekit/vaekit/vaekit/training"
 )
@@ -183,18 +182,7 @@ func seedRun(t *testing.T, name string, seed int) *history.History {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: its parameters are not its record's but for the seed and the epochs:\n%v\nagainst\n%v", dir, got, want)
 	}
-	exp, err := Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := datasets.Describe(exp.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	images := data.Images[datasets.Train]
-	if exp.TrainOnAll {
-		images += data.Images[datasets.Test]
-	}
+	images := trainingImages(t, name)
 	segs, err := ReadSegments(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -204,6 +192,21 @@ func seedRun(t *testing.T, name string, seed int) *history.History {
 		t.Fatalf("%s: %v", dir, err)
 	}
 	return h
+}
+
+// recordAndReference reads a record's history and its source's printed log, with the log's
+// value of a term after an epoch.
+func recordAndReference(t *testing.T, name string) (*history.History, *SourceLog, func(epoch int, term string) float64) {
+	t.Helper()
+	h, err := history.Read(filepath.Join("..", DefaultRecordsDir, name, history.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := readReferenceLog(name, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, ref, func(epoch int, term string) float64 { return ref.Epochs[epoch-1][slices.Index(ref.Terms, term)] }
 }
 
 // trainValue is a term's value on the training row of an epoch of h.
@@ -225,17 +228,9 @@ func trainValue(t *testing.T, h *history.History, epoch int, term string) float6
 // so a re-run that moves a number fails here until the note says it.
 func TestFashionNoteQuotesTheRecord(t *testing.T) {
 	const name = "fashion-conv-vae"
-	h, err := history.Read(filepath.Join("..", DefaultRecordsDir, name, history.File))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := readReferenceLog(name, "s")
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, ref, refOf := recordAndReference(t, name)
 	note := referenceNote(name)
 	train := func(epoch int, term string) float64 { return trainValue(t, h, epoch, term) }
-	refOf := func(epoch int, term string) float64 { return ref.Epochs[epoch-1][slices.Index(ref.Terms, term)] }
 	var outside []int
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for e := 1; e <= len(ref.Epochs); e++ {
@@ -281,15 +276,7 @@ func TestFashionNoteQuotesTheRecord(t *testing.T) {
 // the record against keras-io's log.
 func TestKerasVAENoteQuotesTheRecord(t *testing.T) {
 	const name = "mnist-keras-vae"
-	h, err := history.Read(filepath.Join("..", DefaultRecordsDir, name, history.File))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := readReferenceLog(name, "s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refOf := func(epoch int, term string) float64 { return ref.Epochs[epoch-1][slices.Index(ref.Terms, term)] }
+	h, ref, refOf := recordAndReference(t, name)
 	recon := []float64{trainValue(t, h, 5, "reconstruction"), trainValue(t, seedRun(t, name, 2), 5, "reconstruction"), trainValue(t, seedRun(t, name, 3), 5, "reconstruction")}
 	gap := func(epoch int, term string) float64 {
 		return 100 * (trainValue(t, h, epoch, term)/refOf(epoch, term) - 1)

@@ -149,18 +149,7 @@ func TestEveryRecordNamesWhatTrainedIt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exp, err := Lookup(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := datasets.Describe(exp.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		images := data.Images[datasets.Train]
-		if exp.TrainOnAll {
-			images += data.Images[datasets.Test]
-		}
+		images := trainingImages(t, name)
 		params, err := readParams(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -190,4 +179,23 @@ func TestEveryRecordNamesWhatTrainedIt(t *testing.T) {
 			t.Errorf("%s's code prior: %d steps in %d epochs: %v", name, steps, h.Epochs(), err)
 		}
 	}
+}
+
+// trainingImages is the number of images a recipe trains on: its data set's training split, and
+// its test split too where the recipe trains on all images.
+func trainingImages(t *testing.T, name string) int {
+	t.Helper()
+	exp, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := datasets.Describe(exp.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := data.Images[datasets.Train]
+	if exp.TrainOnAll {
+		images += data.Images[datasets.Test]
+	}
+	return images
 }

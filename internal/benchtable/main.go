@@ -430,15 +430,7 @@ func aggregate(rs []result) []result {
 		scaling, nll bool
 		batch        float64
 	}
-	var keys []key
-	groups := map[key][]result{}
-	for _, r := range rs {
-		k := key{r.model, r.scaling, r.nll, r.metrics["batch"]}
-		if groups[k] == nil {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
+	keys, groups := groupBy(rs, func(r result) key { return key{r.model, r.scaling, r.nll, r.metrics["batch"]} })
 	out := make([]result, 0, len(keys))
 	for _, k := range keys {
 		g := groups[k]
@@ -466,15 +458,7 @@ func aggregateTorch(ts []torchResult) []torchResult {
 		batch   int
 		scaling bool
 	}
-	var keys []key
-	groups := map[key][]torchResult{}
-	for _, t := range ts {
-		k := key{t.Name, t.Batch, t.Scaling}
-		if groups[k] == nil {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], t)
-	}
+	keys, groups := groupBy(ts, func(t torchResult) key { return key{t.Name, t.Batch, t.Scaling} })
 	out := make([]torchResult, 0, len(keys))
 	for _, k := range keys {
 		g := groups[k]
@@ -487,6 +471,20 @@ func aggregateTorch(ts []torchResult) []torchResult {
 		out = append(out, merged)
 	}
 	return out
+}
+
+// groupBy groups items by key, the keys in the order of their first item.
+func groupBy[K comparable, T any](items []T, key func(T) K) ([]K, map[K][]T) {
+	var keys []K
+	groups := map[K][]T{}
+	for _, it := range items {
+		k := key(it)
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	return keys, groups
 }
 
 // median of values (the mean of the middle two for an even count; 0 for none).
