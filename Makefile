@@ -181,7 +181,8 @@ notebooks-full: deps data tools jupyter onnxruntime
 
 ## browser-test: notebooks 03 and 04 in Jupyter Notebook, driven in headless Chromium (Debian's
 ## chromium through the npm package playwright-core; no browser is ever downloaded): an explorer's
-## control moved, its image redrawn, Done ends the cell, no output is an error (a few minutes).
+## control moved (in 04 after its first connection is dropped on purpose), its image redrawn,
+## Done ends the cell, no output is an error (a few minutes; a failure ends with every cell's state).
 browser-test: deps data tools jupyter onnxruntime $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json /usr/bin/chromium
 	PLAYWRIGHT=$(PLAYWRIGHT_DIR) scripts/browser_test.sh
 

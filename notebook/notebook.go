@@ -105,9 +105,11 @@ func pngImg(data []byte, caption string) string {
 		base64.StdEncoding.EncodeToString(data), html.EscapeString(caption))
 }
 
-// controls creates an explorer's widgets in a transient div and returns its id, a channel
-// signalled on every change, and the Done button's channel.
-type controls func() (div string, changes <-chan struct{}, done <-chan int)
+// controls creates an explorer's widgets in the transient div whose id it is given and returns
+// a channel signalled on every change and the Done button's channel. It returns once the
+// widgets are connected (GoNB's widgets wait for their first value from the browser), so a
+// connection that fails keeps it waiting for ever.
+type controls func(div string) (changes <-chan struct{}, done <-chan int)
 
 // view is what an explorer shows: an image and a caption saying what it is (the current latent
 // point, the class).
@@ -123,6 +125,7 @@ type display interface {
 	ShowPNG(data []byte, caption string)
 	ShowMarkdown(text string)
 	Update(id, html string)
+	NewDiv() string
 	Remove(div string)
 }
 
@@ -138,18 +141,26 @@ func (gonbDisplay) ShowPNG(data []byte, caption string) {
 }
 func (gonbDisplay) ShowMarkdown(text string) { gonbui.DisplayMarkdown(text) }
 func (gonbDisplay) Update(id, html string)   { gonbui.UpdateHTML(id, html) }
+func (gonbDisplay) NewDiv() string           { return dom.CreateTransientDiv() }
 func (gonbDisplay) Remove(div string)        { dom.Remove(div) }
 
-// explorerSetupTimeout is how long an explorer waits for its controls to connect to the
-// browser: GoNB v0.11.5 gives a widget 500 ms to be acknowledged, and on a busy machine the
-// acknowledgement sometimes never comes; the widgets then never send a value.
-const explorerSetupTimeout = 20 * time.Second
+// An explorer waits explorerConnectTimeout for its controls to connect to the browser, and
+// tries explorerConnectTries times. GoNB v0.11.5's browser side gives the kernel 500 ms to
+// acknowledge its connection; on a busy machine the acknowledgement comes late, the browser
+// side closes, and widgets made then never send a value. The next widgets GoNB makes find the
+// connection gone (its heartbeat goes unanswered) and connect anew: so a retry works where
+// waiting longer never would. The browser test drops the first connection on purpose to
+// check it.
+var explorerConnectTimeout = 8 * time.Second // a variable: the tests shorten it
+
+const explorerConnectTries = 3
 
 // explore runs the loop shared by the explorers: draw the first view, create the controls,
 // then redraw on every signal of the controls until the Done button, or until no interaction
 // for explorerIdle. It never waits longer than that: controls that do not connect within
-// explorerSetupTimeout (or the idle time, if shorter) end the explorer with a message. The
-// controls are then removed and the last view stays in the notebook as a normal output. (GoNB's
+// explorerConnectTimeout are removed and made again, and after explorerConnectTries (or the
+// idle time, if sooner) the explorer ends with a message. The controls are then removed and
+// the last view stays in the notebook as a normal output. (GoNB's
 // dom.Persist would keep the controls too, but it waits for the browser's answer, forever when
 // Jupyter runs headlessly.) Headless, it shows the first view only.
 func explore(out display, setup controls, draw func() (view, error)) error {
@@ -168,23 +179,38 @@ func explore(out display, setup controls, draw func() (view, error)) error {
 	}
 	idle := explorerIdle()
 	type ready struct {
-		div     string
 		changes <-chan struct{}
 		done    <-chan int
 	}
-	connected := make(chan ready, 1)
-	go func() {
-		div, changes, done := setup()
-		connected <- ready{div, changes, done}
-	}()
-	var c ready
-	select {
-	case c = <-connected:
-	case <-time.After(min(idle, explorerSetupTimeout)):
-		out.ShowPNG(current.png, current.caption)
-		out.ShowMarkdown(fmt.Sprintf("*The explorer's controls did not connect to the notebook within %v (a busy machine can "+
-			"keep them from connecting): this is its first view. Run the cell again to explore.*", min(idle, explorerSetupTimeout)))
-		return nil
+	var (
+		c      ready
+		div    string
+		waited time.Duration
+	)
+	for try := 1; ; try++ {
+		// A channel per try: controls of an abandoned try that connect late are ignored.
+		connected := make(chan ready, 1)
+		div = out.NewDiv()
+		go func(div string) {
+			changes, done := setup(div)
+			connected <- ready{changes, done}
+		}(div)
+		wait := min(explorerConnectTimeout, idle-waited)
+		select {
+		case c = <-connected:
+		case <-time.After(wait):
+		}
+		if c.done != nil {
+			break
+		}
+		waited += wait
+		out.Remove(div)
+		if try == explorerConnectTries || waited >= idle {
+			out.ShowPNG(current.png, current.caption)
+			out.ShowMarkdown(fmt.Sprintf("*The explorer's controls did not connect to the notebook in %d tries over %v (a busy machine can "+
+				"keep them from connecting): this is its first view. Run the cell again to explore.*", try, waited))
+			return nil
+		}
 	}
 	displayID := "vaekit-explore-" + gonbui.UniqueId()
 	out.Update(displayID, pngImg(current.png, current.caption))
@@ -203,7 +229,7 @@ loop:
 		}
 	}
 	out.Update(displayID, "")
-	out.Remove(c.div)
+	out.Remove(div)
 	out.ShowPNG(current.png, current.caption)
 	return nil
 }
@@ -236,14 +262,13 @@ func ClassExplorer(t *experiments.Trained, n int) error {
 	}
 	defer os.RemoveAll(dir)
 	var chosen atomic.Int64
-	setup := func() (string, <-chan struct{}, <-chan int) {
-		div := dom.CreateTransientDiv()
+	setup := func(div string) (<-chan struct{}, <-chan int) {
 		dom.Append(div, "class ")
 		selector := widgets.Select(t.Test.ClassNames).AppendTo(div).Done()
 		done := widgets.Button("Done").AppendTo(div).Done()
 		changes := make(chan struct{}, 1)
 		go watch(changes, &chosen, selector.Listen().LatestOnly().C)
-		return div, changes, done.Listen().C
+		return changes, done.Listen().C
 	}
 	seed := uint64(0)
 	draw := func() (view, error) {
@@ -281,8 +306,7 @@ func LatentExplorer(t *experiments.Trained, scale float64) error {
 		z0.Store(int64(max(-100, min(100, math.Round(100*float64(codes[0][0])/scale)))))
 		z1.Store(int64(max(-100, min(100, math.Round(100*float64(codes[0][1])/scale)))))
 	}
-	setup := func() (string, <-chan struct{}, <-chan int) {
-		div := dom.CreateTransientDiv()
+	setup := func(div string) (<-chan struct{}, <-chan int) {
 		dom.Append(div, fmt.Sprintf("z[0] in [%g, %g] ", -scale, scale))
 		s0 := widgets.Slider(-100, 100, int(z0.Load())).AppendTo(div).Done()
 		dom.Append(div, fmt.Sprintf(" z[1] in [%g, %g] ", -scale, scale))
@@ -291,7 +315,7 @@ func LatentExplorer(t *experiments.Trained, scale float64) error {
 		changes := make(chan struct{}, 1)
 		go watch(changes, &z0, s0.Listen().LatestOnly().C)
 		go watch(changes, &z1, s1.Listen().LatestOnly().C)
-		return div, changes, done.Listen().C
+		return changes, done.Listen().C
 	}
 	draw := func() (view, error) {
 		z := []float32{float32(scale * float64(z0.Load()) / 100), float32(scale * float64(z1.Load()) / 100)}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -13,6 +14,7 @@ type fakeDisplay struct {
 	shown    []string // captions of the views left in the notebook
 	markdown []string
 	updates  int
+	divs     int
 	removed  []string
 }
 
@@ -21,6 +23,7 @@ func (*fakeDisplay) Headless() bool                     { return false }
 func (f *fakeDisplay) ShowPNG(_ []byte, caption string) { f.shown = append(f.shown, caption) }
 func (f *fakeDisplay) ShowMarkdown(text string)         { f.markdown = append(f.markdown, text) }
 func (f *fakeDisplay) Update(string, string)            { f.updates++ }
+func (f *fakeDisplay) NewDiv() string                   { f.divs++; return fmt.Sprintf("div-%d", f.divs) }
 func (f *fakeDisplay) Remove(div string)                { f.removed = append(f.removed, div) }
 
 // counter draws views captioned "view 1", "view 2", ...
@@ -30,51 +33,96 @@ func counter() func() (view, error) {
 }
 
 // Controls that never connect (the browser never acknowledges the widgets, so they never send a
-// first value) end the explorer with a message and its first view, within the idle time.
+// first value) are made again explorerConnectTries times, each in a new div and the last one's
+// removed, then the explorer ends with a message and its first view; never later than the idle
+// time.
 func TestExplorerWhoseControlsNeverConnectEnds(t *testing.T) {
-	t.Setenv("VAEKIT_EXPLORE_SECONDS", "0.3")
-	out := &fakeDisplay{}
-	never := func() (string, <-chan struct{}, <-chan int) { select {} }
-	start := time.Now()
-	errc := make(chan error, 1)
-	go func() { errc <- explore(out, never, counter()) }()
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Fatal(err)
+	defer func(d time.Duration) { explorerConnectTimeout = d }(explorerConnectTimeout)
+	explorerConnectTimeout = 100 * time.Millisecond
+	never := func(string) (<-chan struct{}, <-chan int) { select {} }
+	for _, tc := range []struct {
+		idle       string
+		tries      int
+		atLeast    time.Duration
+		wantPrefix string
+	}{
+		{"10", explorerConnectTries, time.Duration(explorerConnectTries) * explorerConnectTimeout, "*The explorer's controls did not connect to the notebook in 3 tries over 300ms"},
+		{"0.15", 2, 150 * time.Millisecond, "*The explorer's controls did not connect to the notebook in 2 tries over 150ms"},
+	} {
+		t.Setenv("VAEKIT_EXPLORE_SECONDS", tc.idle)
+		out := &fakeDisplay{}
+		start := time.Now()
+		errc := make(chan error, 1)
+		go func() { errc <- explore(out, never, counter()) }()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("idle %s s: the explorer still waits for its controls after 5 s", tc.idle)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the explorer still waits for its controls after 5 s")
-	}
-	if d := time.Since(start); d < 300*time.Millisecond {
-		t.Errorf("gave up after %v, before the idle time", d)
-	}
-	if len(out.shown) != 1 || out.shown[0] != "view 1" || len(out.markdown) != 1 || !strings.Contains(out.markdown[0], "did not connect") {
-		t.Errorf("shown %v, said %v; want the first view and a message that the controls did not connect", out.shown, out.markdown)
+		if d := time.Since(start); d < tc.atLeast {
+			t.Errorf("idle %s s: gave up after %v, before %v", tc.idle, d, tc.atLeast)
+		}
+		if len(out.shown) != 1 || out.shown[0] != "view 1" || len(out.markdown) != 1 || !strings.HasPrefix(out.markdown[0], tc.wantPrefix) {
+			t.Errorf("idle %s s: shown %v, said %q; want the first view and %q...", tc.idle, out.shown, out.markdown, tc.wantPrefix)
+		}
+		if out.divs != tc.tries || len(out.removed) != tc.tries {
+			t.Errorf("idle %s s: %d divs made, %v removed; want %d of each", tc.idle, out.divs, out.removed, tc.tries)
+		}
 	}
 }
 
 // With connected controls: every change redraws, Done ends the explorer, the controls go and
-// the last view stays.
+// the last view stays. Controls that fail to connect at first (GoNB's browser side gave up on a
+// late acknowledgement) are made again in a new div, the failed one removed; a late answer of
+// the abandoned try changes nothing.
 func TestExplorerRedrawsUntilDone(t *testing.T) {
+	defer func(d time.Duration) { explorerConnectTimeout = d }(explorerConnectTimeout)
+	explorerConnectTimeout = 100 * time.Millisecond
 	t.Setenv("VAEKIT_EXPLORE_SECONDS", "10")
-	out := &fakeDisplay{}
-	changes := make(chan struct{})
-	done := make(chan int)
-	setup := func() (string, <-chan struct{}, <-chan int) { return "div-1", changes, done }
-	errc := make(chan error, 1)
-	go func() { errc <- explore(out, setup, counter()) }()
-	changes <- struct{}{}
-	changes <- struct{}{}
-	done <- 1
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
-	if len(out.shown) != 1 || out.shown[0] != "view 3" || len(out.removed) != 1 || out.removed[0] != "div-1" {
-		t.Errorf("shown %v, removed %v; want the third view kept and the controls removed", out.shown, out.removed)
-	}
-	if out.updates < 3 {
-		t.Errorf("%d updates of the view, want the first view and 2 redraws", out.updates)
+	for _, failures := range []int{0, 1, explorerConnectTries - 1} {
+		out := &fakeDisplay{}
+		changes := make(chan struct{})
+		done := make(chan int)
+		var tries atomic.Int32 // each try's setup runs in a goroutine of its own
+		setup := func(div string) (<-chan struct{}, <-chan int) {
+			if int(tries.Add(1)) <= failures {
+				// Connects half-way through the next try, after the explorer gave up on it.
+				time.Sleep(explorerConnectTimeout * 3 / 2)
+				return make(chan struct{}), make(chan int)
+			}
+			time.Sleep(explorerConnectTimeout * 4 / 5)
+			return changes, done
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- explore(out, setup, counter()) }()
+		send := func(what string, send func()) {
+			sent := make(chan struct{})
+			go func() { send(); close(sent) }()
+			select {
+			case <-sent:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%d failed tries: the explorer took no %s in 5 s (listening to controls it gave up on?)", failures, what)
+			}
+		}
+		send("change", func() { changes <- struct{}{} })
+		send("change", func() { changes <- struct{}{} })
+		send("Done", func() { done <- 1 })
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("div-%d", failures+1)
+		if len(out.shown) != 1 || out.shown[0] != "view 3" || len(out.markdown) != 0 {
+			t.Errorf("%d failed tries: shown %v, said %v; want the third view kept and nothing said", failures, out.shown, out.markdown)
+		}
+		if out.divs != failures+1 || len(out.removed) != failures+1 || out.removed[failures] != want {
+			t.Errorf("%d failed tries: %d divs made, %v removed; want %d, the last %s", failures, out.divs, out.removed, failures+1, want)
+		}
+		if out.updates < 3 {
+			t.Errorf("%d failed tries: %d updates of the view, want the first view and 2 redraws", failures, out.updates)
+		}
 	}
 }
 

@@ -2,11 +2,13 @@
 # The browser test: notebooks 03 (sliders over the latent plane) and 04 (a class selector) run
 # in quick mode in Jupyter Notebook, driven in headless Chromium by scripts/browser_test.mjs,
 # which moves the explorer's control, checks that its image changes, presses Done and checks
-# that the notebook ends without an error. Each runs from a copy (notebooks/browser-test-*.ipynb,
+# that the notebook ends without an error. In 04 the widgets' first connection to the kernel is
+# dropped on purpose: the explorer must connect on its next try. Each runs from a copy (notebooks/browser-test-*.ipynb,
 # deleted after), so that Jupyter's autosave never touches the committed notebook.
 #   PLAYWRIGHT=DIR   the folder where playwright-core is installed (node_modules inside)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+GONB_VERBOSITY=${GONB_VERBOSITY:-2} # the kernel logs every widget message: a failure shows where it stood
 source scripts/kernel.sh
 : "${PLAYWRIGHT:?set PLAYWRIGHT to the folder holding node_modules/playwright-core (make browser-test does)}"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -15,7 +17,7 @@ log=$(mktemp)
 copies=()
 cleanup() {
   [ -n "${server:-}" ] && kill "$server" 2>/dev/null || true
-  rm -f "${copies[@]}"
+  rm -f "${copies[@]}" "$log.test"
 }
 trap cleanup EXIT
 # The kernel inherits the server's environment: quick mode, and the widgets live (no
@@ -33,16 +35,22 @@ for i in $(seq 61); do
   sleep 1
 done
 status=0
-for case in "03-latent-manifolds slider" "04-conditional-vae select"; do
-  read -r name control <<<"$case"
+for case in "03-latent-manifolds slider" "04-conditional-vae select drop-first-connection"; do
+  read -r name control fault <<<"$case"
   copy=notebooks/browser-test-$name.ipynb
   cp "notebooks/$name.ipynb" "$copy"
   copies+=("$copy")
-  echo "browser test: $name ($control)"
+  echo "browser test: $name ($control${fault:+, $fault})"
+  # The kernel's log of this notebook starts here; on failure it is shown first and the test's
+  # own lines (the failure, every cell's state) last, where CI's tail of the output shows them.
+  from=$(($(wc -l <"$log") + 1))
   if ! PLAYWRIGHT="$PLAYWRIGHT" node scripts/browser_test.mjs \
-      "http://127.0.0.1:$port/notebooks/$copy?token=$token" "$control"; then
+      "http://127.0.0.1:$port/notebooks/$copy?token=$token" "$control" $fault >"$log.test" 2>&1; then
     status=1
-    tail -30 "$log"
+    echo "browser test: $name failed; the last 120 lines of the Jupyter and GoNB log since it began:"
+    tail -n +"$from" "$log" | sed 's/\x1b\[[0-9;]*m//g' | grep -v 'jpyexec: encoding' | tail -120
+    echo "browser test: $name failed:"
   fi
+  cat "$log.test"
 done
 exit $status
