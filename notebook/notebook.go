@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/comms"
 	"github.com/janpfeifer/gonb/gonbui/dom"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
 	"github.com/vaekit/vaekit/experiments"
@@ -234,6 +235,31 @@ loop:
 	return nil
 }
 
+// doneButton makes the explorer's Done button in div and returns a channel that receives its
+// clicks. It listens to the button before making it: GoNB v0.11.5's Button.Done closes its own
+// listener (for the button's first value, 0) and unsubscribes in a goroutine, so a listener
+// made just after Done can race with it, lose the kernel's subscription to the address, and
+// never hear the click (seen in the browser test: the kernel logs the click as "dropped -- no
+// recipients"). A listener made first keeps the address subscribed throughout; it hears the
+// first value too, which is not a click.
+func doneButton(div string) <-chan int {
+	b := widgets.Button("Done").AppendTo(div)
+	values := comms.Listen[int](b.Address())
+	b.Done()
+	clicks := make(chan int, 1)
+	go func() {
+		for n := range values.C {
+			if n > 0 { // clicks count from 1
+				select {
+				case clicks <- n:
+				default: // the explorer has not taken the last click yet: one is enough
+				}
+			}
+		}
+	}()
+	return clicks
+}
+
 // watch forwards every value of the widget channels into *latest and signals changes, dropping
 // signals while a redraw is pending.
 func watch(changes chan struct{}, latest *atomic.Int64, c <-chan int) {
@@ -265,10 +291,10 @@ func ClassExplorer(t *experiments.Trained, n int) error {
 	setup := func(div string) (<-chan struct{}, <-chan int) {
 		dom.Append(div, "class ")
 		selector := widgets.Select(t.Test.ClassNames).AppendTo(div).Done()
-		done := widgets.Button("Done").AppendTo(div).Done()
+		done := doneButton(div)
 		changes := make(chan struct{}, 1)
 		go watch(changes, &chosen, selector.Listen().LatestOnly().C)
-		return changes, done.Listen().C
+		return changes, done
 	}
 	seed := uint64(0)
 	draw := func() (view, error) {
@@ -311,11 +337,11 @@ func LatentExplorer(t *experiments.Trained, scale float64) error {
 		s0 := widgets.Slider(-100, 100, int(z0.Load())).AppendTo(div).Done()
 		dom.Append(div, fmt.Sprintf(" z[1] in [%g, %g] ", -scale, scale))
 		s1 := widgets.Slider(-100, 100, int(z1.Load())).AppendTo(div).Done()
-		done := widgets.Button("Done").AppendTo(div).Done()
+		done := doneButton(div)
 		changes := make(chan struct{}, 1)
 		go watch(changes, &z0, s0.Listen().LatestOnly().C)
 		go watch(changes, &z1, s1.Listen().LatestOnly().C)
-		return changes, done.Listen().C
+		return changes, done
 	}
 	draw := func() (view, error) {
 		z := []float32{float32(scale * float64(z0.Load()) / 100), float32(scale * float64(z1.Load()) / 100)}

@@ -7,7 +7,8 @@
 // With "drop-first-connection" it loses the first connection GoNB's widgets make to the kernel,
 // as a busy machine does (GoNB v0.11.5's browser side gives the kernel 500 ms to acknowledge
 // it), and checks that the explorer connects on its next try.
-// Usage: node browser_test.mjs URL CONTROL [drop-first-connection]   (CONTROL: "slider" or "select")
+// With CONTROL "render" it only checks the equations and runs nothing.
+// Usage: node browser_test.mjs URL CONTROL [drop-first-connection]   (CONTROL: "slider", "select" or "render")
 import { createRequire } from "node:module";
 
 // playwright-core is installed outside the repository (make browser-test: $PLAYWRIGHT/node_modules).
@@ -58,12 +59,27 @@ try {
   await page.waitForFunction(() => window.Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 120_000 })
     .catch(() => fail("the kernel did not connect within 120 s"));
   // The equations of the markdown cells are rendered by MathJax, which Jupyter serves from
-  // Debian's libjs-mathjax (nothing fetched): MathJax output is present and no "$$" is left.
-  await page.waitForFunction(() => document.querySelectorAll(".text_cell_render .MathJax_Display").length > 0, null,
-    { timeout: 60_000 }).catch(() => fail("no equation rendered by MathJax within 60 s"));
-  const raw = await page.evaluate(() => [...document.querySelectorAll(".text_cell_render")].filter((e) => e.innerText.includes("$$")).length);
-  if (raw) await fail(`${raw} markdown cells show raw $$: MathJax did not render them`);
-  log(`equations rendered (${await page.locator(".text_cell_render .MathJax_Display").count()} displayed)`);
+  // Debian's libjs-mathjax (nothing fetched): once MathJax has typeset the page, no "$" is left
+  // in any markdown cell's text outside code (a "$" left is math it did not render), and a
+  // notebook whose markdown holds math shows MathJax output.
+  const hasMath = await page.evaluate(() => window.Jupyter.notebook.get_cells().some((c) => c.cell_type === "markdown" && c.get_text().includes("$")));
+  await page.waitForFunction(() => window.MathJax?.Hub && !window.MathJax.Hub.queue.pending && !window.MathJax.Hub.queue.running &&
+    document.querySelectorAll(".text_cell_render").length > 0, null, { timeout: 60_000 })
+    .catch(() => fail("MathJax did not finish typesetting within 60 s"));
+  const rendered = await page.evaluate(() => ({
+    inline: document.querySelectorAll(".text_cell_render .MathJax").length,
+    display: document.querySelectorAll(".text_cell_render .MathJax_Display").length,
+    raw: [...document.querySelectorAll(".text_cell_render")].map((e) => {
+      const copy = e.cloneNode(true);
+      copy.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_Preview, script, code, pre").forEach((m) => m.remove());
+      const i = copy.textContent.indexOf("$");
+      return i < 0 ? null : copy.textContent.slice(Math.max(0, i - 40), i + 40).replace(/\s+/g, " ");
+    }).filter((t) => t !== null),
+  }));
+  if (rendered.raw.length) await fail(`${rendered.raw.length} markdown cells show raw math (MathJax did not render it), first: "...${rendered.raw[0]}..."`);
+  if (hasMath && rendered.inline === 0) await fail("the markdown holds math but MathJax rendered none");
+  log(`equations rendered: ${rendered.inline} (${rendered.display} displayed), no raw math left`);
+  if (control === "render") { await browser.close(); process.exit(0); }
   log("notebook open, kernel connected; running every cell");
   await page.evaluate(() => window.Jupyter.notebook.execute_all_cells());
 

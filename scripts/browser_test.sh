@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The browser test: notebooks 03 (sliders over the latent plane) and 04 (a class selector) run
+# The browser test: every notebook's equations rendered by MathJax (scripts/browser_test.mjs
+# "render"), and notebooks 03 (sliders over the latent plane) and 04 (a class selector) run
 # in quick mode in Jupyter Notebook, driven in headless Chromium by scripts/browser_test.mjs,
 # which moves the explorer's control, checks that its image changes, presses Done and checks
 # that the notebook ends without an error. In 04 the widgets' first connection to the kernel is
@@ -35,7 +36,13 @@ for i in $(seq 61); do
   sleep 1
 done
 status=0
-for case in "03-latent-manifolds slider" "04-conditional-vae select drop-first-connection"; do
+cases=("03-latent-manifolds slider" "04-conditional-vae select drop-first-connection")
+# The other notebooks are opened only to check that their equations render.
+for nb in notebooks/0*.ipynb; do
+  name=$(basename "$nb" .ipynb)
+  case $name in 03-latent-manifolds|04-conditional-vae) ;; *) cases+=("$name render") ;; esac
+done
+for case in "${cases[@]}"; do
   read -r name control fault <<<"$case"
   copy=notebooks/browser-test-$name.ipynb
   cp "notebooks/$name.ipynb" "$copy"
