@@ -238,6 +238,14 @@ func writeTargets(w io.Writer, results []result, torch []torchResult, notes []by
 		}
 		return "**missed**"
 	}
+	// The ratio column rounds to what the runs' spread allows, so 0.8 can be printed for a
+	// median on either side of the target: the verdict names the median it was decided on.
+	verdict := func(ratio float64) string {
+		if ratio <= ratioTarget {
+			return fmt.Sprintf("met (%.3f <= %.1f)", ratio, ratioTarget)
+		}
+		return fmt.Sprintf("**missed** (%.3f > %.1f)", ratio, ratioTarget)
+	}
 	var conv *result
 	for _, r := range results {
 		if r.scaling || r.nll || r.backend != defaultBackend(r.model, results) {
@@ -251,7 +259,7 @@ func writeTargets(w io.Writer, results []result, torch []torchResult, notes []by
 			continue
 		}
 		ratio, _, _, _ := pairedRatios(r, t)
-		fmt.Fprintf(w, "| %s | %s | %.1f | %.1f | %s | %s |\n", r.model, r.backend, r.msPerStep(), t.MsPerStep, ratioOf(r, t), met(ratio <= ratioTarget))
+		fmt.Fprintf(w, "| %s | %s | %.1f | %.1f | %s | %s |\n", r.model, r.backend, r.msPerStep(), t.MsPerStep, ratioOf(r, t), verdict(ratio))
 	}
 	if conv != nil {
 		epoch := conv.msPerStep() / 1e3 * epochImages / conv.metrics["batch"]
