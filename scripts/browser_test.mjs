@@ -36,6 +36,15 @@ const fail = async (msg) => {
 };
 const log = (msg) => console.log(`${new Date().toISOString().slice(11, 19)} ${msg}`);
 
+// shutDown ends the notebook's kernel (and its gopls), so that rounds of the test do not pile up
+// kernels in the one Jupyter server, and closes the browser.
+const shutDown = async () => {
+  await Promise.race([
+    page?.evaluate(() => new Promise((done) => { try { window.Jupyter.notebook.session.delete(done, done); } catch { done(); } })),
+    new Promise((done) => setTimeout(done, 10_000)),
+  ]).catch(() => {});
+  await browser.close();
+};
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
 try {
   page = await browser.newPage();
@@ -79,7 +88,7 @@ try {
   if (rendered.raw.length) await fail(`${rendered.raw.length} markdown cells show raw math (MathJax did not render it), first: "...${rendered.raw[0]}..."`);
   if (hasMath && rendered.inline === 0) await fail("the markdown holds math but MathJax rendered none");
   log(`equations rendered: ${rendered.inline} (${rendered.display} displayed), no raw math left`);
-  if (control === "render") { await browser.close(); process.exit(0); }
+  if (control === "render") { await shutDown(); process.exit(0); }
   log("notebook open, kernel connected; running every cell");
   await page.evaluate(() => window.Jupyter.notebook.execute_all_cells());
 
@@ -138,5 +147,5 @@ try {
   if (consoleErrors.length) log(`browser console errors (a dropped connection leaves some): ${consoleErrors.join("; ").slice(0, 600)}`);
   log(`ok: ${outputs.length} outputs, no errors; the explorer's last image kept`);
 } finally {
-  await browser.close();
+  await shutDown();
 }

@@ -7,6 +7,8 @@
 # dropped on purpose: the explorer must connect on its next try. Each runs from a copy (notebooks/browser-test-*.ipynb,
 # deleted after), so that Jupyter's autosave never touches the committed notebook.
 #   PLAYWRIGHT=DIR   the folder where playwright-core is installed (node_modules inside)
+#   NOTEBOOKS=GLOB   only the notebooks whose names match (default: all), e.g. '0[34]-*'
+#   ROUNDS=N         the whole test N times in a row, stopping at the first failure (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GONB_VERBOSITY=${GONB_VERBOSITY:-2} # the kernel logs every widget message: a failure shows where it stood
@@ -36,12 +38,23 @@ for i in $(seq 61); do
   sleep 1
 done
 status=0
-cases=("03-latent-manifolds slider" "04-conditional-vae select drop-first-connection")
-# The other notebooks are opened only to check that their equations render.
-for nb in notebooks/0*.ipynb; do
+# 03 and 04 run with their explorers; the other notebooks are opened only to check that their
+# equations render.
+cases=()
+for nb in notebooks/${NOTEBOOKS:-0*}.ipynb; do
+  [ -f "$nb" ] || continue
   name=$(basename "$nb" .ipynb)
-  case $name in 03-latent-manifolds|04-conditional-vae) ;; *) cases+=("$name render") ;; esac
+  case $name in
+    03-latent-manifolds) cases+=("$name slider") ;;
+    04-conditional-vae) cases+=("$name select drop-first-connection") ;;
+    browser-test-*) ;;
+    *) cases+=("$name render") ;;
+  esac
 done
+[ ${#cases[@]} -gt 0 ] || { echo "browser test: no notebook matches NOTEBOOKS=$NOTEBOOKS"; exit 1; }
+rounds=${ROUNDS:-1}
+for round in $(seq "$rounds"); do
+[ "$rounds" = 1 ] || echo "browser test: round $round of $rounds"
 for case in "${cases[@]}"; do
   read -r name control fault <<<"$case"
   copy=notebooks/browser-test-$name.ipynb
@@ -59,5 +72,7 @@ for case in "${cases[@]}"; do
     echo "browser test: $name failed:"
   fi
   cat "$log.test"
+done
+[ $status = 0 ] || break
 done
 exit $status
