@@ -331,3 +331,47 @@ func TestBinarizedNoteQuotesTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// The radford DCGAN's note quotes its record (and mnist-tf-dcgan-half's, which it is set
+// against): its wall time, its distances with the training images' floor beside them, its class
+// entropy and precision, at the precision the note gives them.
+func TestRadfordNoteQuotesTheRecord(t *testing.T) {
+	read := func(name string) (*Finished, float64) {
+		dir := filepath.Join("..", DefaultRecordsDir, name)
+		f, err := ReadFinished(dir)
+		if err != nil || f.Metrics.SampleDistances == nil {
+			t.Fatalf("%s: %v (sample distances %v)", name, err, f)
+		}
+		seconds, ok := segmentSeconds(dir)
+		if !ok {
+			t.Fatalf("%s: its segments do not cover its training", name)
+		}
+		return f, seconds
+	}
+	hm := func(seconds float64) string {
+		m := int(math.Round(seconds / 60))
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	}
+	radford, seconds := read("mnist-tf-dcgan-half-radford")
+	half, halfSeconds := read("mnist-tf-dcgan-half")
+	d, floor := radford.Metrics.SampleDistances, radford.Metrics.SampleDistances.Floor
+	wants := []string{
+		fmt.Sprintf("After %s of training", hm(seconds)),
+		fmt.Sprintf("mnist-tf-dcgan-half took %s for its %d epochs", hm(halfSeconds), half.Metrics.Epochs),
+		fmt.Sprintf("(Fréchet %.1f against %.1f, kernel %.2f against %.2f)", d.Frechet.Mean, floor.Frechet, d.Kernel.Mean, floor.Kernel),
+		fmt.Sprintf("(recall %.2f against %.2f for mnist-tf-dcgan-half and %.2f for the training images)",
+			d.Recall.Mean, half.Metrics.SampleDistances.Recall.Mean, floor.Recall),
+		fmt.Sprintf("(class entropy %.2f nats)", radford.Metrics.Extra["sample_class_entropy_nats"]),
+		fmt.Sprintf("its precision, %.2f against the training images' %.2f", d.Precision.Mean, floor.Precision),
+	}
+	i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == "mnist-tf-dcgan-half-radford" })
+	if i < 0 {
+		t.Fatal("no reproduction mnist-tf-dcgan-half-radford")
+	}
+	note := Reproductions[i].Note
+	for _, want := range wants {
+		if !strings.Contains(note, want) {
+			t.Errorf("the note lacks %q; it reads:\n%s", want, note)
+		}
+	}
+}
