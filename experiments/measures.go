@@ -35,11 +35,9 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 		}
 		return fmt.Sprintf("%.*f", digits, v)
 	}
-	type floor struct {
-		samples                    int
-		frechet, kernel, prec, rec float64
-	}
-	var floors []floor
+	// The floor row once per sample size as printed: records of different code can hold the
+	// same floor with float32 differences in the last digits.
+	var floors []string
 	var seen []string
 	for _, r := range runs {
 		m := r.Metrics
@@ -63,7 +61,8 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 		} else {
 			cells = append(cells, value(d.Frechet.Mean, true, 1), value(d.Kernel.Mean, true, 2),
 				value(d.Precision.Mean, true, 3), value(d.Recall.Mean, true, 3))
-			f := floor{d.Samples, d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall}
+			f := fmt.Sprintf("%s training images\t-\t-\t-\t-\t%.1f\t%.2f\t%.3f\t%.3f", numfmt.Thousands(d.Samples),
+				d.Floor.Frechet, d.Floor.Kernel, d.Floor.Precision, d.Floor.Recall)
 			if !slices.Contains(floors, f) {
 				floors = append(floors, f)
 			}
@@ -71,7 +70,7 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	for _, f := range floors {
-		fmt.Fprintf(tw, "%s training images\t-\t-\t-\t-\t%.1f\t%.2f\t%.3f\t%.3f\n", numfmt.Thousands(f.samples), f.frechet, f.kernel, f.prec, f.rec)
+		fmt.Fprintln(tw, f)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
