@@ -205,7 +205,7 @@ var Registry = []Experiment{
 	},
 	{
 		Name:        "mnist-tf-dcgan-half-radford",
-		Description: "mnist-tf-dcgan-half trained as the DCGAN paper trains: Adam 2e-4 with beta1 0.5, batch 64, 20 epochs, on MNIST",
+		Description: "mnist-tf-dcgan-half with the DCGAN paper's optimizer (Adam 2e-4, beta1 0.5) at batch 64, 20 epochs, on MNIST",
 		Data:        datasets.MNIST,
 		Model:       "dcgan",
 		Params: tfDCGAN(map[string]any{dcgan.ParamGeneratorFilters: []int{128, 64, 32},
