@@ -35,7 +35,7 @@ func WriteSampleMeasures(w io.Writer, runs ...*Finished) error {
 		}
 		return fmt.Sprintf("%.*f", digits, v)
 	}
-	// The floor row once per sample size as printed: records of different code can hold the
+	// The floor row once per floor as printed: records of different code can hold the
 	// same floor with float32 differences in the last digits.
 	var floors []string
 	var seen []string
