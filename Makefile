@@ -30,7 +30,7 @@ NEED_NPM = @command -v npm >/dev/null && command -v node >/dev/null || { $(SUDO)
 PLAYWRIGHT_VERSION := 1.65.1
 PLAYWRIGHT_DIR := $(VAEKIT_CACHE)/browser
 
-.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter reproduce results onnxruntime browser-test report-latex report-example
+.PHONY: all demo test test-short bench data deps tools vet clean notebooks notebooks-full jupyter tex installs reproduce results onnxruntime browser-test report-latex report-example
 
 all: test
 
@@ -79,6 +79,10 @@ demo: deps data onnxruntime
 ## test: every test, on the pure-Go backend (and the ONNX Runtime equivalence test), with the
 ## data required; then the reproductions and the notebooks, quick.
 test: deps data onnxruntime
+	@# On a fresh machine the later stages' installs are minutes of downloads: they run beside the
+	@# Go tests, which use the cores, not the network. Before the first stage that needs them, make
+	@# waits for them; one that failed is tried again by that stage's own target.
+	@mkdir -p $(RUNS) && { $(MAKE) --no-print-directory installs >$(RUNS)/installs.log 2>&1 & echo $$! >$(RUNS)/installs.pid; }
 	GOMLX_BACKEND=go VAEKIT_REQUIRE_DATA=1 VAEKIT_REQUIRE_ONNX=1 $(GO) test -count=1 -timeout 60m ./...
 	# The command line and the parameter parser under random input: never a panic (bounded time).
 	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime 20s ./experiments/cmd/experiments/
@@ -88,6 +92,7 @@ test: deps data onnxruntime
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(MAKE) reproduce QUICK=1
+	@tail --pid=$$(cat $(RUNS)/installs.pid) -f /dev/null; echo "installs beside the Go tests:"; sed 's/^/  /' $(RUNS)/installs.log
 	$(MAKE) notebooks
 	$(MAKE) browser-test
 	$(MAKE) report-latex
@@ -99,8 +104,7 @@ test: deps data onnxruntime
 ## texlive-latex-recommended, about 130 MB installed (dpkg); the compile takes 2 s).
 REPORT_DIR ?= $(RUNS)/report-latex
 REPORT_RUNS ?= docs/records/mnist-mlp-vae docs/records/mnist-prior-cvae
-report-latex: deps /usr/bin/chromium $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json
-	command -v pdflatex >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq texlive-latex-base texlive-latex-recommended; }
+report-latex: deps tex /usr/bin/chromium $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json
 	rm -rf $(REPORT_DIR)
 	$(GO) run ./experiments/cmd/experiments report -pdf -o $(REPORT_DIR) $(REPORT_RUNS)
 	PLAYWRIGHT=$(PLAYWRIGHT_DIR) node scripts/report_check.mjs $(REPORT_DIR)/report.html
@@ -193,6 +197,15 @@ $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json:
 /usr/bin/chromium:
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+## tex: Debian's TeX for the reports' LaTeX (texlive-latex-base and texlive-latex-recommended).
+tex:
+	@command -v pdflatex >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq texlive-latex-base texlive-latex-recommended; }
+
+## installs: everything the stages after the Go tests install (Jupyter, Chromium, playwright-core,
+## TeX), one after another; make test runs it in the background while the Go tests run.
+installs: jupyter tex /usr/bin/chromium $(PLAYWRIGHT_DIR)/node_modules/playwright-core/package.json
 
 vet:
 	$(GO) vet ./...
