@@ -16,7 +16,8 @@ func ExampleLookup() {
 	// Output: vae mnist 20
 }
 
-// WriteTable puts the test metrics of runs side by side, as `experiments table` prints them.
+// WriteTable puts the measures of runs side by side, a row per measure with its unit and the
+// images it is measured on, as `experiments table` prints them and a report tabulates them.
 func ExampleWriteTable() {
 	runs := []*experiments.Finished{
 		{Metrics: experiments.Metrics{Experiment: "mnist-mlp-vae", Epochs: 20, Test: map[string]float64{"loss": 101.4, "kl": 24.4}, SecondsPerEpoch: 27.8, Backend: "Go Backend"}},
@@ -26,9 +27,12 @@ func ExampleWriteTable() {
 		panic(err)
 	}
 	// Output:
-	// run            epochs  test loss  test kl  s/epoch  backend
-	// mnist-mlp-vae  20      101.40     24.4     27.8     Go Backend
-	// mnist-mlp-ae   20      70.1                25.1     Go Backend
+	// measure                  unit       on    mnist-mlp-vae  mnist-mlp-ae
+	// epochs trained                            20             20
+	// loss                     per image  test  101.40         70.1
+	// kl                       per image  test  24.4
+	// training time per epoch  seconds          27.8           25.1
+	// backend                                   Go Backend     Go Backend
 }
 
 // A recorded model opened from its committed weights, without training: here the MLP VAE of

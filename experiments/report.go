@@ -130,30 +130,6 @@ func metricColumns(runs []*Finished) (terms, extras []string) {
 	return terms, extras
 }
 
-// MetricsTable lays out the test metrics of several runs side by side: one row per run; columns
-// for the epochs, every test loss term (the objective first), every extra figure, the seconds
-// per epoch and the backend. A run without a column's figure gets an empty cell.
-func MetricsTable(runs []*Finished) (header []string, rows [][]string) {
-	terms, extras := metricColumns(runs)
-	header = []string{"run", "epochs"}
-	for _, t := range terms {
-		header = append(header, "test "+t)
-	}
-	header = append(header, extras...)
-	header = append(header, "s/epoch", "backend")
-	for _, r := range runs {
-		row := []string{r.Metrics.Experiment, strconv.Itoa(r.Metrics.Epochs)}
-		for _, t := range terms {
-			row = append(row, cell(r.Metrics.Test, t, formatNumber))
-		}
-		for _, e := range extras {
-			row = append(row, cell(r.Metrics.Extra, e, formatNumber))
-		}
-		rows = append(rows, append(row, formatNumber(r.Metrics.SecondsPerEpoch), backendName(r.Metrics)))
-	}
-	return header, rows
-}
-
 // cell is a measure printed by format, or empty when m lacks it.
 func cell(m map[string]float64, key string, format func(float64) string) string {
 	if v, ok := m[key]; ok {
@@ -176,15 +152,36 @@ func formatNumber(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-// WriteTable prints the metrics table as aligned text.
+// WriteTable prints the runs' measures side by side as aligned text: the table of a report
+// (one row per measure, with its unit and the images it is measured on, and one column per run),
+// so that a notebook, the command line and a report show the same names, units and digits.
 func WriteTable(w io.Writer, runs []*Finished) error {
-	header, rows := MetricsTable(runs)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, row := range rows {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	rows, _ := reportTable(runs)
+	names, notes := runLabels(runs), []string(nil)
+	for i, r := range runs {
+		if r.TestSeen { // as in a report: its "test" images are images it trained on
+			names[i] += "†"
+			notes = append(notes, seenNote(r.Metrics.Experiment))
+		}
 	}
-	return tw.Flush()
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(append([]string{"measure", "unit", "on"}, names...), "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(append([]string{r.Name, r.Unit, r.Split}, r.Values...), "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var out strings.Builder
+	for line := range strings.Lines(table.String()) { // without the padding of empty last cells
+		out.WriteString(strings.TrimRight(line, " \n") + "\n")
+	}
+	for _, n := range notes {
+		out.WriteString(n + "\n")
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
 }
 
 // ExportReport writes a report (WriteReport) of the trained runs into dir with every figure drawn

@@ -29,7 +29,7 @@ func fakeRun(t *testing.T, dir string, m Metrics, figures ...string) {
 	}
 }
 
-func TestMetricsTableAndReport(t *testing.T) {
+func TestTableAndReport(t *testing.T) {
 	root := t.TempDir()
 	fakeRun(t, filepath.Join(root, "a"), Metrics{Experiment: "vae-run", Epochs: 20, Test: map[string]float64{"kl": 24.4, "loss": 101.4, "reconstruction": 77},
 		SecondsPerEpoch: 27.8, Backend: `Go Backend (GOMLX_BACKEND="go"), SIMD`}, "samples.png", "loss_curves.png")
@@ -39,19 +39,27 @@ func TestMetricsTableAndReport(t *testing.T) {
 	if got := []string{filepath.Base(runs[0].Figures[0]), filepath.Base(runs[0].Figures[1])}; !slices.Equal(got, []string{"loss_curves.png", "samples.png"}) {
 		t.Errorf("figures in order %v, want loss curves first", got)
 	}
-	header, rows := MetricsTable(runs)
-	wantHeader := []string{"run", "epochs", "test loss", "test codebook", "test kl", "test reconstruction", "codes_in_use_fraction", "s/epoch", "backend"}
-	if !slices.Equal(header, wantHeader) {
-		t.Errorf("header %q, want %q", header, wantHeader)
+	// The text table is the report's: a row per measure with its unit and split, a column per
+	// run, a loss term in its run's figures' unit; the extras named, united and printed to their
+	// precision; a run trained on its test split marked.
+	runs[1].TestSeen = true
+	var text strings.Builder
+	if err := WriteTable(&text, runs); err != nil {
+		t.Fatal(err)
 	}
-	wantRows := [][]string{
-		{"vae-run", "20", "101.40", "", "24.4", "77", "", "27.8", "Go Backend"},
-		{"vq-run", "2", "198.65", "30.29", "", "", "0.8828", "0", "XLA"},
-	}
-	for i := range wantRows {
-		if !slices.Equal(rows[i], wantRows[i]) {
-			t.Errorf("row %d %q, want %q", i, rows[i], wantRows[i])
-		}
+	runs[1].TestSeen = false
+	wantText := "measure                  unit       on    vae-run     vq-run†\n" +
+		"epochs trained                            20          2\n" +
+		"loss                     per image  test  101.40      198.65\n" +
+		"codebook                 per image  test              30.29\n" +
+		"kl                       per image  test  24.4\n" +
+		"reconstruction           per image  test  77\n" +
+		"codes in use             fraction   test              0.883\n" +
+		"training time per epoch  seconds          27.8        0\n" +
+		"backend                                   Go Backend  XLA\n" +
+		seenNote("vq-run") + "\n"
+	if text.String() != wantText {
+		t.Errorf("WriteTable:\n%s\nwant\n%s", text.String(), wantText)
 	}
 
 	out := filepath.Join(root, "report")
