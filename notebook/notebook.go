@@ -175,7 +175,7 @@ func explore(out display, setup controls, draw func() (view, error)) error {
 	}
 	if out.Headless() {
 		out.ShowPNG(current.png, current.caption)
-		out.ShowMarkdown("*Run headlessly: the explorer's controls appear when this notebook runs in Jupyter.*")
+		out.ShowMarkdown("*This run had no browser attached, so the explorer drew its first view only; open the notebook in Jupyter to use its controls.*")
 		return nil
 	}
 	idle := explorerIdle()

@@ -16,10 +16,11 @@ type fakeDisplay struct {
 	updates  int
 	divs     int
 	removed  []string
+	headless bool // no browser attached (nbconvert, CI)
 }
 
 func (*fakeDisplay) IsNotebook() bool                   { return true }
-func (*fakeDisplay) Headless() bool                     { return false }
+func (f *fakeDisplay) Headless() bool                   { return f.headless }
 func (f *fakeDisplay) ShowPNG(_ []byte, caption string) { f.shown = append(f.shown, caption) }
 func (f *fakeDisplay) ShowMarkdown(text string)         { f.markdown = append(f.markdown, text) }
 func (f *fakeDisplay) Update(string, string)            { f.updates++ }
@@ -30,6 +31,24 @@ func (f *fakeDisplay) Remove(div string)                { f.removed = append(f.r
 func counter() func() (view, error) {
 	n := 0
 	return func() (view, error) { n++; return view{[]byte{0x89}, fmt.Sprintf("view %d", n)}, nil }
+}
+
+// With no browser attached the explorer leaves its first view and says why there are no
+// controls, without making any or waiting for them.
+func TestHeadlessExplorerShowsItsFirstView(t *testing.T) {
+	t.Setenv("VAEKIT_EXPLORE_SECONDS", "0.2") // so that an explorer that waits for controls ends
+	out := &fakeDisplay{headless: true}
+	made := 0
+	setup := func(string) (<-chan struct{}, <-chan int) { made++; return nil, nil }
+	if err := explore(out, setup, counter()); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.shown) != 1 || out.shown[0] != "view 1" || made != 0 || out.divs != 0 {
+		t.Errorf("shown %v, controls made %d times, %d divs; want the first view and no controls", out.shown, made, out.divs)
+	}
+	if len(out.markdown) != 1 || !strings.Contains(out.markdown[0], "no browser attached") {
+		t.Errorf("said %q; want why there are no controls", out.markdown)
+	}
 }
 
 // Controls that never connect (the browser never acknowledges the widgets, so they never send a
