@@ -45,10 +45,11 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 		"10,000": "test split size", "60,000": "training split size", "70,000": "all images",
 		"5,000": "the test-split images the clusters figure encodes, a setting",
 		"48":    "the tutorial's last batch, 70,000 - 1,093 x 64, worked out in the text",
+		"1,093": "the full batches of 64 in 70,000 images, worked out in the text", "6": "notebook 6",
 	},
 	"04-conditional-vae": {
 		"1.0": "the prior's standard deviation", "0.1": "a setting", "100": "samples per class",
-		"2015": "year of a cited paper",
+		"2015": "year of a cited paper", "5,000": "the test digits the clusters figure encodes, a setting",
 	},
 	"05-vqvae": {
 		"0.05": "the codebook's initial range", "0.0949": "the training set's pixel variance (keras-io's)",
