@@ -54,6 +54,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 	"05-vqvae": {
 		"0.05": "the codebook's initial range", "0.0949": "the training set's pixel variance (keras-io's)",
 		"10.5": "1 / 0.0949, worked out in the text", "30": "epochs", "49": "codes per 7x7 grid",
+		"20": "the recipe's PixelCNN epochs, a setting", "3": "a grid's row and column, and the sample sets",
 		"2016": "year of a cited paper", "2017": "year of a cited paper",
 	},
 	"06-vae-vs-gan": {
