@@ -30,7 +30,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 	"01-autoencoders": {
 		"128":  "batch size",
 		"2008": "year of a cited paper", "10,000": "test set size", "60,000": "training set size",
-		"5,000": "the test digits the clusters figure encodes, a setting",
+		"5,000": "the test digits the clusters figure encodes, a setting", "6": "notebook 6",
 	},
 	"02-vae": {
 		"0.5": "a temperature and the decoder's uninformed pixel probability", "1.5": "a temperature", "128": "batch size",
@@ -38,7 +38,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 		"2014": "year of a cited paper", "2016": "year of a cited paper", "2017": "year of a cited paper",
 		"10,000": "test set size", "60,000": "training set size",
 		"2,000": "the test images of the I(x; z) estimate, a setting", "3": "notebook 3, and the digit a column reads as",
-		"6": "a column's index in the interpolation", "0.01": "the active-units threshold, a setting",
+		"6": "a column's index in the interpolation, and notebook 6", "0.01": "the active-units threshold, a setting",
 	},
 	"03-latent-manifolds": {
 		"10": "class count", "20": "grid size", "100": "epochs", "2017": "year of a cited data set",
