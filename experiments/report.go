@@ -157,13 +157,7 @@ func formatNumber(v float64) string {
 // so that a notebook, the command line and a report show the same names, units and digits.
 func WriteTable(w io.Writer, runs []*Finished) error {
 	rows, _ := reportTable(runs)
-	names, notes := runLabels(runs), []string(nil)
-	for i, r := range runs {
-		if r.TestSeen { // as in a report: its "test" images are images it trained on
-			names[i] += "†"
-			notes = append(notes, seenNote(r.Metrics.Experiment))
-		}
-	}
+	names, notes := columnNames(runs, runLabels(runs))
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(append([]string{"measure", "unit", "on"}, names...), "\t"))
@@ -405,6 +399,20 @@ func runLabels(runs []*Finished) []string {
 	return labels
 }
 
+// columnNames are the runs' labels as a table's columns name them, a run that trained on its
+// test split marked "†", and the notes that say so.
+func columnNames(runs []*Finished, labels []string) (names, notes []string) {
+	for i, r := range runs {
+		name := labels[i]
+		if r.TestSeen {
+			name += "†"
+			notes = append(notes, seenNote(r.Metrics.Experiment))
+		}
+		names = append(names, name)
+	}
+	return names, notes
+}
+
 // labelFolder is the folder of a run's figures in a report: its label as a file name
 // ("mnist-vqvae (record)" -> "mnist-vqvae-record").
 func labelFolder(label string) string {
@@ -525,15 +533,9 @@ func writeReport(dir string, runs []*Finished, own []ownDrawn) ([]string, error)
 	}
 	var written []string
 	var sections []section
-	var names, notes []string
 	labels := runLabels(runs)
+	names, notes := columnNames(runs, labels)
 	for i, r := range runs {
-		name := labels[i]
-		if r.TestSeen {
-			name += "†"
-			notes = append(notes, seenNote(r.Metrics.Experiment))
-		}
-		names = append(names, name)
 		s := section{Name: labels[i], Dir: filepath.Base(filepath.Clean(r.Dir))}
 		for _, src := range r.Figures {
 			rel := filepath.ToSlash(filepath.Join("figures", labelFolder(labels[i]), filepath.Base(src)))
