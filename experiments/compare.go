@@ -33,9 +33,10 @@ type Comparison struct {
 
 // CompareWithRecipe trains m and the library's family of exp's recipe side by side for two steps
 // on the first batch of test images, each from a new store with the recipe's parameters (and
-// opts' overrides) and the same random seed, and returns the loss terms of both. The second step's
-// terms depend on the first step's gradients, so equal terms mean equal losses and equal
-// gradients. Notebooks that write a family from vaekit's building blocks call it to show that
+// opts' overrides) and the same random seed, and returns the loss terms of both. Equal first-step
+// terms are equal losses; the second step's come after one update, which for Adam and RMSprop
+// moves each weight by an amount that hardly depends on its gradient's size, so equal terms there
+// show gradients of the same sign, not of the same size. Notebooks that write a family from vaekit's building blocks call it to show that
 // their model is the recipe's, and a test calls it on the notebooks' code.
 func CompareWithRecipe(exp Experiment, m vaekit.Model, opts Options) (*Comparison, error) {
 	recipe, err := vaekit.FamilyByName(exp.Model)

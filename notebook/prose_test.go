@@ -49,7 +49,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 	},
 	"04-conditional-vae": {
 		"1.0": "the prior's standard deviation", "0.1": "a setting", "100": "samples per class",
-		"2015": "year of a cited paper", "5,000": "the test digits the clusters figure encodes, a setting",
+		"2015": "year of a cited paper", "10,000": "the test set's size",
 	},
 	"05-vqvae": {
 		"0.05": "the codebook's initial range", "0.0949": "the training set's pixel variance (keras-io's)",
