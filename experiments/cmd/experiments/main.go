@@ -56,7 +56,7 @@ func usage() error {
 	return fmt.Errorf("usage: experiments list | experiments run [-epochs N] [-quick] [-fresh] [-runs DIR] [-data DIR] [-on-nan stop|skip] [-set key=value]... NAME...\n" +
 		"       experiments run -model FAMILY -dataset mnist|fashion-mnist [-set key=value]... custom (FAMILY: see experiments params)\n" +
 		"       experiments params [FAMILY]          (every parameter: type, allowed values, who reads it, default)\n" +
-		"       experiments table [-samples] RUNDIR... (the test metrics of runs side by side; -samples: how their samples score)\n" +
+		"       experiments table [-samples] RUNDIR... (the runs' measures side by side, a row per measure; -samples: how their samples score)\n" +
 		"       experiments reproduce [-quick] [-force] [-runs DIR] [-records DIR] [NAME...] (every reproduction, or those named, resumable; finished ones skipped and recorded)\n" +
 		"       experiments verify [-nll K] RECORD...    (a record's evaluation numbers and figures computed again from its weights and compared)\n" +
 		"       experiments reevaluate RECORD...      (a record evaluated again from its weights, a measure added since filled in; metrics.json rewritten)\n" +
@@ -325,7 +325,7 @@ func cmdTableOrReport(args []string) error {
 	dpi := fs.Int("dpi", 0, "report: redraw the figures' PNGs at this resolution (0: copy the run's own)")
 	fontSize := fs.Float64("font", 0, "report: redraw the figures with type of this many points (0: copy the run's own)")
 	pdf := fs.Bool("pdf", false, "report: also print report.html to report.pdf (A4) with Debian's Chromium")
-	samples := fs.Bool("samples", false, "table: how the runs' samples score (the judge's view and the distances to the test images) in place of the test metrics")
+	samples := fs.Bool("samples", false, "table: how the runs' samples score (the judge's view and the distances to the test images) in place of the measures")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
