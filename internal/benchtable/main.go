@@ -304,13 +304,18 @@ func writeMaskedTaps(w io.Writer, results []result, torch []torchResult) {
 	}
 }
 
-// writeDefaultAndNLL writes why the default backend is what it is, and the NLL benchmark.
+// writeDefaultAndNLL writes what the default backend is and what this sitting measured of it,
+// and the NLL benchmark.
 func writeDefaultAndNLL(w io.Writer, results []result) {
 	fmt.Fprint(w, "\n## The default backend\n\nWithout GOMLX_BACKEND, `backends.For` takes XLA where a PJRT plugin is "+
 		"installed; else ONNX Runtime for the convolutional models (conv encoders and decoders, the VQ-VAE, the PixelCNN prior, "+
-		"the classifier, the GANs) where its library is installed, because the table above has it faster than the pure-Go backend on "+
-		"each of them; and the pure-Go backend for the MLPs, which it trains as fast or faster with nothing to install. The importance-weighted NLL "+
-		"(below) runs on ONNX Runtime where it is installed, for an MLP too (`backends.LikelihoodEstimate`), reading the weights from the run's checkpoint.\n")
+		"the classifier, the GANs) where its library is installed, and the pure-Go backend for the MLPs, which needs nothing "+
+		"installed. The importance-weighted NLL (below) runs on ONNX Runtime where it is installed, for an MLP too "+
+		"(`backends.LikelihoodEstimate`), reading the weights from the run's checkpoint.")
+	if s := defaultAgainstOther(results); s != "" {
+		fmt.Fprint(w, " "+s)
+	}
+	fmt.Fprintln(w)
 
 	var nll []result
 	for _, r := range results {
@@ -327,6 +332,58 @@ func writeDefaultAndNLL(w io.Writer, results []result) {
 		}
 	}
 
+}
+
+// defaultAgainstOther says, from this sitting's medians, where each model's default backend
+// (defaultBackend) was the faster of the two measured and where it was not, the exceptions with
+// their ranges: the choice is fixed per kind of model, so a sitting may contradict it for a model
+// whose two backends are close, and the page says so rather than claim what it did not measure.
+func defaultAgainstOther(results []result) string {
+	steps := map[string]map[string]result{}
+	var models []string
+	for _, r := range results {
+		if r.scaling || r.nll {
+			continue
+		}
+		if steps[r.model] == nil {
+			steps[r.model] = map[string]result{}
+			models = append(models, r.model)
+		}
+		steps[r.model][r.backend] = r
+	}
+	other := map[string]string{"go": "onnx", "onnx": "go"}
+	var faster, slower []string
+	for _, m := range models {
+		def := defaultBackend(m, results)
+		d, ok1 := steps[m][def]
+		o, ok2 := steps[m][other[def]]
+		if !ok1 || !ok2 {
+			continue
+		}
+		both := fmt.Sprintf("%s (%s %s against %s %s ms)", m, def, withRange(d.msPerStep(), d.runs, 1),
+			other[def], withRange(o.msPerStep(), o.runs, 1))
+		if d.msPerStep() <= o.msPerStep() {
+			faster = append(faster, both)
+		} else {
+			slower = append(slower, both)
+		}
+	}
+	if len(faster)+len(slower) == 0 {
+		return ""
+	}
+	out := "In this sitting the default backend's median step was the shorter of the two"
+	if len(faster) > 0 {
+		out += " for " + strings.Join(faster, ", ")
+	}
+	if len(slower) > 0 {
+		if len(faster) > 0 {
+			out += "; it was not"
+		} else {
+			out += " for none; it was not"
+		}
+		out += " for " + strings.Join(slower, ", ")
+	}
+	return out + "."
 }
 
 // writeScaling writes samples/s against the batch size, one column per backend and PyTorch.

@@ -65,8 +65,9 @@ func New() (backend compute.Backend, description string, err error) {
 // For chooses the backend: GOMLX_BACKEND if set; else XLA when a PJRT plugin is
 // already on disk; else, for convolutional models, ONNX Runtime where its library is installed
 // (`make onnxruntime`), and the pure-Go backend otherwise. Measured on two cores with
-// `make bench` (docs/bench.md): ONNX Runtime trains the convolutional models 1.05 to 1.6x faster
-// than the pure-Go backend, which trains the MLPs as fast or faster (and needs no library).
+// `make bench` (docs/bench.md): ONNX Runtime trains the convolutional models up to 1.7 times as
+// fast as the pure-Go backend (the large DCGAN about as fast), and the pure-Go backend trains
+// the MLPs about as fast as ONNX Runtime with no library to install.
 // It never downloads anything: the XLA auto-installer is not linked into vaekit, and
 // GOMLX_NO_AUTO_INSTALL is set for any library that would try. It returns the backend and a
 // one-line description of it, of why it was chosen and of the SIMD kernels.
