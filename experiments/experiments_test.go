@@ -49,6 +49,10 @@ func quick(dir string) Options {
 func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 	for _, exp := range Registry {
 		t.Run(exp.Name, func(t *testing.T) {
+			// Two at a time (go test's -parallel is the cores): one quick run leaves a core idle
+			// for much of its time (graph building, evaluation, figures), and each run has its
+			// own directory.
+			t.Parallel()
 			requireData(t, exp.Data)
 			runs := t.TempDir()
 			res, err := Run(context.Background(), exp, quick(runs))
@@ -386,6 +390,7 @@ func TestConcurrentRunsGetDistinctDirectories(t *testing.T) {
 // A VQ-VAE trained further makes new codes: its code prior, trained on the old ones, is trained
 // again from scratch; a finished prior of the same VQ-VAE is read back as it is.
 func TestCodePriorFollowsItsVQVAE(t *testing.T) {
+	t.Parallel() // tens of seconds, mostly on one core: beside the package's other long tests
 	exp, runs := quickRunOf(t, "mnist-vqvae")
 	opts := quick(runs)
 	opts.Epochs = 3

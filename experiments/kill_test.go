@@ -136,6 +136,7 @@ func readTrace(t *testing.T, path string) []traceLine {
 // step come from the run's own trace, not from timing; every restart must resume each run from
 // its newest complete checkpoint (the last "saved N" of its trace), never from scratch.
 func TestKillAnywhereResumesExactly(t *testing.T) {
+	t.Parallel() // tens of seconds, mostly on one core: beside the package's other long tests
 	requireData(t, datasets.MNIST)
 	root := t.TempDir()
 	reference, killed := filepath.Join(root, "reference"), filepath.Join(root, "killed")
