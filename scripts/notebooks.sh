@@ -18,6 +18,10 @@
 # them one after another: alone, ONNX Runtime keeps both threads (its numbers depend on them).
 set -euo pipefail
 mode=${1:-quick}
+# Checked before anything runs.
+case $mode in quick|full) ;; *) echo "notebooks.sh: mode $mode: expected quick or full" >&2; exit 2 ;; esac
+jobs=$([ "$mode" = full ] && echo 1 || echo "${JOBS:-2}")
+case $jobs in ''|*[!0-9]*|0) echo "notebooks.sh: JOBS=$jobs: expected a whole number of notebooks at a time, 1 or more" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 source scripts/kernel.sh
 out=${OUT:-$(mktemp -d)}
@@ -94,8 +98,6 @@ run_again() {
 }
 
 selected=(notebooks/${NOTEBOOKS:-*}.ipynb)
-jobs=$([ "$mode" = full ] && echo 1 || echo "${JOBS:-2}")
-case $jobs in ''|*[!0-9]*|0) echo "notebooks.sh: JOBS=$jobs: expected a whole number of notebooks at a time, 1 or more" >&2; exit 2 ;; esac
 # The queue: every selected notebook, then "again" (the second run of $again) where it applies.
 queue=("${selected[@]}")
 if [ "$mode" != full ] && [ -n "$again" ] && [[ " ${selected[*]} " == *" notebooks/$again.ipynb "* ]]; then
