@@ -70,7 +70,7 @@ func TestRecordedWeightsAreSmall(t *testing.T) {
 // A class-conditional model's distances come per class too: every class once, its samples the
 // n / classes asked for, its test images those of the class among the first n (together n).
 func TestConditionalDistancesPerClass(t *testing.T) {
-	t.Parallel() // tens of seconds, mostly on one core: beside the package's other long tests
+	t.Parallel() // about ten seconds, mostly on one core: beside the package's other long tests
 	if testing.Short() {
 		t.Skip("evaluates a recorded model on the MNIST test set")
 	}
@@ -107,7 +107,7 @@ func TestConditionalDistancesPerClass(t *testing.T) {
 // record without its sample distances and with one number wrong gets both back from its weights,
 // while its history, times and NLL stay, and the manifest names the evaluation.
 func TestReevaluateFillsInFromTheWeights(t *testing.T) {
-	t.Parallel() // tens of seconds, mostly on one core: beside the package's other long tests
+	t.Parallel() // about ten seconds, mostly on one core: beside the package's other long tests
 	if testing.Short() {
 		t.Skip("evaluates a recorded model on the MNIST test set")
 	}

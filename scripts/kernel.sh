@@ -6,8 +6,8 @@
 # message between the cell's program, the kernel and the browser.
 # GOFLAGS gets -ldflags=-w (no DWARF debugging tables in a cell's program) unless the caller's
 # GOFLAGS sets -ldflags itself: GoNB builds every cell as a whole program, and linking it is
-# most of a cell's wait; without the tables the link takes half as long (3.0 -> 1.5 s for a
-# cell that imports vaekit, docs/bench.md). Stack traces keep their files and lines (those are
+# most of a cell's wait; without the tables the link takes half as long (3.0 -> 1.6 s for a
+# stand-alone program with the notebooks' imports, docs/bench.md). Stack traces keep their files and lines (those are
 # in the program's line table, not in DWARF); only a debugger attached to a cell's program
 # would miss them.
 export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} GOEXPERIMENT=${GOEXPERIMENT:-simd}

@@ -302,7 +302,7 @@ func TestReadmeSpeedTableIsTheBenchPage(t *testing.T) {
 		t.Errorf("README quotes %d models of docs/bench.md, want its speed table of 6", rows)
 	}
 	// The sentence that sums the page up: the MLPs' ratios on the pure-Go backend, and how many
-	// times faster ONNX Runtime trains each convolutional model than the pure-Go backend.
+	// times as fast as the pure-Go backend ONNX Runtime trains each convolutional model.
 	claim := regexp.MustCompile(strings.ReplaceAll(`trains the MLP families ([\d.]+) to ([\d.]+) times PyTorch's step time, and ONNX Runtime trains the convolutional ones ([\d.]+) to ([\d.]+) times as fast as the pure-Go backend`, " ", `\s+`))
 	m := claim.FindStringSubmatch(string(readme))
 	if m == nil {

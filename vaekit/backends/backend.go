@@ -1,5 +1,5 @@
 // Package backends chooses and makes the GoMLX backend a model runs on: GOMLX_BACKEND when set
-// (Env), else the fastest one installed for the model's Workload (For: XLA where a PJRT plugin
+// (Env), else the one installed that suits the model's Workload (For: XLA where a PJRT plugin
 // is installed, ONNX Runtime for convolutional models and likelihood estimates, the pure-Go
 // backend with its SIMD kernels for MLPs; docs/bench.md). ONNX Runtime's threads are shared
 // between the processes of one machine (share.go), and every backend made here passes
@@ -28,7 +28,7 @@ var xlaPluginsOnDisk func() []string
 // onnxLinked is set by backend_onnx.go when the ONNX Runtime backend is compiled in.
 var onnxLinked bool
 
-// Workload is what a backend will mostly run: the fastest backend differs (docs/bench.md).
+// Workload is what a backend will mostly run: which backend is faster differs (docs/bench.md).
 type Workload int
 
 const (
