@@ -2,8 +2,10 @@ package experiments
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/history"
 )
@@ -38,6 +42,36 @@ func TestRecordedWeightsGiveTheRecordedNumbers(t *testing.T) {
 			}
 			if v.Numbers < 8 || v.Figures < 4 {
 				t.Errorf("only %d recorded numbers and %d figures recomputed", v.Numbers, v.Figures)
+			}
+		})
+	}
+}
+
+// Weights over MaxWeightsFileBytes are refused with their size and the bound, not written.
+func TestRecordRefusesWeightsOverTheBound(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		floats int
+		refuse bool
+	}{
+		{"under", 1 << 20, false},                           // 4 MiB
+		{"over", MaxWeightsFileBytes/4 + (256 << 10), true}, // 11 MiB
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// Random values: the checkpoint's file may compress, and trained weights do not.
+			rng := rand.New(rand.NewPCG(1, 2))
+			values := make([]float32, tt.floats)
+			for i := range values {
+				values[i] = rng.Float32()
+			}
+			store := model.NewStore()
+			store.RootScope().In("dense").VariableWithValue("weights", tensors.FromFlatDataAndDimensions(values, tt.floats))
+			err := writeWeights(store, filepath.Join(t.TempDir(), WeightsDir))
+			if !tt.refuse && err != nil {
+				t.Errorf("%d floats: %v", tt.floats, err)
+			}
+			if want := fmt.Sprintf("expected at most %d MiB per file", MaxWeightsFileBytes>>20); tt.refuse && (err == nil || !strings.Contains(err.Error(), want)) {
+				t.Errorf("%d floats: error %v, want %q", tt.floats, err, want)
 			}
 		})
 	}
