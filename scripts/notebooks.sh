@@ -130,11 +130,8 @@ while ((${#queue[@]})) || ((running)); do
     for dep in $(after "$item"); do finished "$dep" || ready=0; done
     if ((ready && running < jobs)); then
       key=$(basename "$item")
-      if [ "$item" = again ]; then
-        (rc=0; run_again >"$state/$key.out" 2>&1 || rc=$?; echo $rc >"$state/$key.rc.tmp"; mv "$state/$key.rc.tmp" "$state/$key.rc") &
-      else
-        (rc=0; run_one "$item" >"$state/$key.out" 2>&1 || rc=$?; echo $rc >"$state/$key.rc.tmp"; mv "$state/$key.rc.tmp" "$state/$key.rc") &
-      fi
+      if [ "$item" = again ]; then run=(run_again); else run=(run_one "$item"); fi
+      (rc=0; "${run[@]}" >"$state/$key.out" 2>&1 || rc=$?; echo $rc >"$state/$key.rc.tmp"; mv "$state/$key.rc.tmp" "$state/$key.rc") &
       running=$((running + 1))
     else
       rest+=("$item")

@@ -339,24 +339,26 @@ func writeDefaultAndNLL(w io.Writer, results []result) {
 // their ranges: the choice is fixed per kind of model, so a sitting may contradict it for a model
 // whose two backends are close, and the page says so rather than claim what it did not measure.
 func defaultAgainstOther(results []result) string {
-	steps := map[string]map[string]result{}
-	var models []string
+	var steps []result
 	for _, r := range results {
-		if r.scaling || r.nll {
-			continue
+		if !r.scaling && !r.nll {
+			steps = append(steps, r)
 		}
-		if steps[r.model] == nil {
-			steps[r.model] = map[string]result{}
-			models = append(models, r.model)
-		}
-		steps[r.model][r.backend] = r
 	}
+	models, byModel := groupBy(steps, func(r result) string { return r.model })
 	other := map[string]string{"go": "onnx", "onnx": "go"}
 	var faster, slower []string
 	for _, m := range models {
 		def := defaultBackend(m, results)
-		d, ok1 := steps[m][def]
-		o, ok2 := steps[m][other[def]]
+		on := func(backend string) (result, bool) {
+			i := slices.IndexFunc(byModel[m], func(r result) bool { return r.backend == backend })
+			if i < 0 {
+				return result{}, false
+			}
+			return byModel[m][i], true
+		}
+		d, ok1 := on(def)
+		o, ok2 := on(other[def])
 		if !ok1 || !ok2 {
 			continue
 		}
