@@ -216,6 +216,17 @@ var Registry = []Experiment{
 			"more than mnist-tf-dcgan-half's 11,700 at batch 256, on 40% of the images it saw (and so about 40% of its arithmetic)",
 	},
 	{
+		Name:        "mnist-tf-dcgan-radford",
+		Description: "mnist-tf-dcgan (the tutorial's full widths) with the DCGAN paper's optimizer (Adam 2e-4, beta1 0.5) at batch 64, 10 epochs, on MNIST",
+		Data:        datasets.MNIST,
+		Model:       "dcgan",
+		Params: tfDCGAN(map[string]any{training.ParamLearningRate: 2e-4, training.ParamAdamBeta1: 0.5,
+			training.ParamBatchSize: 64, training.ParamEpochs: 10}),
+		Source: "the TensorFlow tutorial's networks at their full widths (mnist-tf-dcgan) with mnist-tf-dcgan-half-radford's " +
+			"optimizer (Adam 2e-4 with beta1 0.5 for both players, Radford, Metz and Chintala 2016) at batch 64: 10 epochs are " +
+			"9,370 steps, fewer than mnist-tf-dcgan-half-radford's 18,740 on networks with four times its arithmetic per image",
+	},
+	{
 		Name:        "mnist-mlp-vae",
 		Description: "MLP VAE 784-512-256-20 on MNIST (the reference tutorial)",
 		Data:        datasets.MNIST,
