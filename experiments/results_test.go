@@ -375,3 +375,42 @@ func TestRadfordNoteQuotesTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// The full-width radford DCGAN's note quotes its record and sets it against the half-width one:
+// wall times, distances with the training images' floor, precision and recall, class entropy.
+func TestFullWidthRadfordNoteQuotesTheRecord(t *testing.T) {
+	read := func(name string) (*Finished, string) {
+		dir := filepath.Join("..", DefaultRecordsDir, name)
+		f, err := ReadFinished(dir)
+		if err != nil || f.Metrics.SampleDistances == nil {
+			t.Fatalf("%s: %v (sample distances %v)", name, err, f)
+		}
+		seconds, ok := segmentSeconds(dir)
+		if !ok {
+			t.Fatalf("%s: its segments do not cover its training", name)
+		}
+		m := int(math.Round(seconds / 60))
+		return f, fmt.Sprintf("%d h %d min", m/60, m%60)
+	}
+	full, fullTime := read("mnist-tf-dcgan-radford")
+	half, halfTime := read("mnist-tf-dcgan-half-radford")
+	d, h, floor := full.Metrics.SampleDistances, half.Metrics.SampleDistances, full.Metrics.SampleDistances.Floor
+	wants := []string{
+		fmt.Sprintf("%d epochs in %s", full.Metrics.Epochs, fullTime),
+		fmt.Sprintf("mnist-tf-dcgan-half-radford's %d in %s", half.Metrics.Epochs, halfTime),
+		fmt.Sprintf("Fréchet %.1f and kernel %.2f (the training images: %.1f and %.2f; mnist-tf-dcgan-half-radford: %.1f and %.2f)",
+			d.Frechet.Mean, d.Kernel.Mean, floor.Frechet, floor.Kernel, h.Frechet.Mean, h.Kernel.Mean),
+		fmt.Sprintf("precision %.2f and recall %.2f (the training images: %.2f and %.2f; mnist-tf-dcgan-half-radford: %.2f and %.2f)",
+			d.Precision.Mean, d.Recall.Mean, floor.Precision, floor.Recall, h.Precision.Mean, h.Recall.Mean),
+		fmt.Sprintf("class entropy %.2f nats", full.Metrics.Extra["sample_class_entropy_nats"]),
+	}
+	i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == "mnist-tf-dcgan-radford" })
+	if i < 0 {
+		t.Fatal("no reproduction mnist-tf-dcgan-radford")
+	}
+	for _, want := range wants {
+		if !strings.Contains(Reproductions[i].Note, want) {
+			t.Errorf("the note lacks %q; it reads:\n%s", want, Reproductions[i].Note)
+		}
+	}
+}
