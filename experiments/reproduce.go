@@ -197,13 +197,14 @@ var Reproductions = []Reproduction{
 		References: sampleQualityReferences(),
 		Note: "no published number: the TensorFlow tutorial's networks at their full widths trained with the DCGAN paper's " +
 			"optimizer (Adam 2e-4, beta1 0.5) at batch 64, on the 60,000 training images only, so its test images are held " +
-			"out; 10 epochs in 1 h 11 min, against mnist-tf-dcgan-half-radford's 20 in 1 h 9 min. About four in five of its 64 " +
-			"samples are clean, readable digits of every class by eye (0, 6, 7, 8 and 9 most often), the rest ambiguous " +
-			"shapes (an L, a t, strokes between 7 and 2). In the judge's features it stands where the half-width record stands: " +
+			"out; 10 epochs in 1 h 11 min, against mnist-tf-dcgan-half-radford's 20 in 1 h 9 min. Its strokes are smoother than " +
+			"the half-width records', but it does not draw the tutorial's clean digits yet: by eye about seven in ten of its 64 " +
+			"samples read as digits and about four in ten are clean ones (9s, 7s, 8s and 0s most often), the rest scrawls or " +
+			"shapes no digit has (an L, a t). In the judge's features it stands close to the half-width record: " +
 			"Fréchet 26.1 and kernel 2.39 (the training images: 24.0 and 2.66; mnist-tf-dcgan-half-radford: 23.3 and 1.82), " +
 			"precision 0.49 and recall 0.85 (the training images: 0.84 and 0.85; mnist-tf-dcgan-half-radford: 0.54 and 0.83), " +
-			"class entropy 2.28 nats: its samples cover the test images as well as training images do, and half of them lie " +
-			"outside the data's features at the judge's three neighbours, though the eye reads most as digits. Trained as the " +
+			"class entropy 2.28 nats: its samples cover the test images as well as training images do, and about half of them " +
+			"lie outside the data's features at the judge's three neighbours. Trained as the " +
 			"tutorial trains (Adam 1e-4, batch 256: mnist-tf-dcgan, about 7.5 minutes an epoch), the same networks drew no " +
 			"digits after 17 of their 50 epochs (Fréchet 143.8, precision 0.44, recall 0.07, measured from that run's checkpoint " +
 			"17.6 epochs in; the run was stopped there and is not recorded)",
