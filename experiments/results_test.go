@@ -336,28 +336,12 @@ func TestBinarizedNoteQuotesTheRecord(t *testing.T) {
 // against): its wall time, its distances with the training images' floor beside them, its class
 // entropy and precision, at the precision the note gives them.
 func TestRadfordNoteQuotesTheRecord(t *testing.T) {
-	read := func(name string) (*Finished, float64) {
-		dir := filepath.Join("..", DefaultRecordsDir, name)
-		f, err := ReadFinished(dir)
-		if err != nil || f.Metrics.SampleDistances == nil {
-			t.Fatalf("%s: %v (sample distances %v)", name, err, f)
-		}
-		seconds, ok := segmentSeconds(dir)
-		if !ok {
-			t.Fatalf("%s: its segments do not cover its training", name)
-		}
-		return f, seconds
-	}
-	hm := func(seconds float64) string {
-		m := int(math.Round(seconds / 60))
-		return fmt.Sprintf("%d h %d min", m/60, m%60)
-	}
-	radford, seconds := read("mnist-tf-dcgan-half-radford")
-	half, halfSeconds := read("mnist-tf-dcgan-half")
+	radford, seconds := readTimedRecord(t, "mnist-tf-dcgan-half-radford")
+	half, halfSeconds := readTimedRecord(t, "mnist-tf-dcgan-half")
 	d, floor := radford.Metrics.SampleDistances, radford.Metrics.SampleDistances.Floor
 	wants := []string{
-		fmt.Sprintf("After %s of training", hm(seconds)),
-		fmt.Sprintf("mnist-tf-dcgan-half took %s for its %d epochs", hm(halfSeconds), half.Metrics.Epochs),
+		fmt.Sprintf("After %s of training", hoursMinutes(seconds)),
+		fmt.Sprintf("mnist-tf-dcgan-half took %s for its %d epochs", hoursMinutes(halfSeconds), half.Metrics.Epochs),
 		fmt.Sprintf("(Fréchet %.1f against %.1f, kernel %.2f against %.2f)", d.Frechet.Mean, floor.Frechet, d.Kernel.Mean, floor.Kernel),
 		fmt.Sprintf("(recall %.2f against %.2f for mnist-tf-dcgan-half and %.2f for the training images)",
 			d.Recall.Mean, half.Metrics.SampleDistances.Recall.Mean, floor.Recall),
@@ -379,25 +363,12 @@ func TestRadfordNoteQuotesTheRecord(t *testing.T) {
 // The full-width radford DCGAN's note quotes its record and sets it against the half-width one:
 // wall times, distances with the training images' floor, precision and recall, class entropy.
 func TestFullWidthRadfordNoteQuotesTheRecord(t *testing.T) {
-	read := func(name string) (*Finished, string) {
-		dir := filepath.Join("..", DefaultRecordsDir, name)
-		f, err := ReadFinished(dir)
-		if err != nil || f.Metrics.SampleDistances == nil {
-			t.Fatalf("%s: %v (sample distances %v)", name, err, f)
-		}
-		seconds, ok := segmentSeconds(dir)
-		if !ok {
-			t.Fatalf("%s: its segments do not cover its training", name)
-		}
-		m := int(math.Round(seconds / 60))
-		return f, fmt.Sprintf("%d h %d min", m/60, m%60)
-	}
-	full, fullTime := read("mnist-tf-dcgan-radford")
-	half, halfTime := read("mnist-tf-dcgan-half-radford")
+	full, fullSeconds := readTimedRecord(t, "mnist-tf-dcgan-radford")
+	half, halfSeconds := readTimedRecord(t, "mnist-tf-dcgan-half-radford")
 	d, h, floor := full.Metrics.SampleDistances, half.Metrics.SampleDistances, full.Metrics.SampleDistances.Floor
 	wants := []string{
-		fmt.Sprintf("%d epochs in %s", full.Metrics.Epochs, fullTime),
-		fmt.Sprintf("mnist-tf-dcgan-half-radford's %d in %s", half.Metrics.Epochs, halfTime),
+		fmt.Sprintf("%d epochs in %s", full.Metrics.Epochs, hoursMinutes(fullSeconds)),
+		fmt.Sprintf("mnist-tf-dcgan-half-radford's %d in %s", half.Metrics.Epochs, hoursMinutes(halfSeconds)),
 		fmt.Sprintf("Fréchet %.1f and kernel %.2f (the training images: %.1f and %.2f; mnist-tf-dcgan-half-radford: %.1f and %.2f)",
 			d.Frechet.Mean, d.Kernel.Mean, floor.Frechet, floor.Kernel, h.Frechet.Mean, h.Kernel.Mean),
 		fmt.Sprintf("precision %.2f and recall %.2f (the training images: %.2f and %.2f; mnist-tf-dcgan-half-radford: %.2f and %.2f)",
@@ -413,4 +384,26 @@ func TestFullWidthRadfordNoteQuotesTheRecord(t *testing.T) {
 			t.Errorf("the note lacks %q; it reads:\n%s", want, Reproductions[i].Note)
 		}
 	}
+}
+
+// readTimedRecord reads a committed record that has sample distances, and its training's wall
+// time from its segments.
+func readTimedRecord(t *testing.T, name string) (*Finished, float64) {
+	t.Helper()
+	dir := filepath.Join("..", DefaultRecordsDir, name)
+	f, err := ReadFinished(dir)
+	if err != nil || f.Metrics.SampleDistances == nil {
+		t.Fatalf("%s: %v (sample distances %v)", name, err, f)
+	}
+	seconds, ok := segmentSeconds(dir)
+	if !ok {
+		t.Fatalf("%s: its segments do not cover its training", name)
+	}
+	return f, seconds
+}
+
+// hoursMinutes writes seconds as the notes do: "1 h 9 min".
+func hoursMinutes(seconds float64) string {
+	m := int(math.Round(seconds / 60))
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
