@@ -65,16 +65,33 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 				}
 			}
 			// Its training segments cover its 6 steps (2 epochs of 3): recording checks them. A
-			// model whose weights exceed what a record keeps would be refused with the size
-			// (TestRecordRefusesWeightsOverTheBound); TestReproductionsFitARecord keeps
-			// reproductions under.
-			err = Record(res.Dir, t.TempDir())
+			// model whose weights pass what a record keeps at float32 is recorded with them rounded
+			// to float16, evaluated and drawn again from them (so that verify finds what it
+			// holds); TestReproductionsFitARecord keeps reproductions within float16's bound.
+			records := t.TempDir()
+			err = Record(res.Dir, records, quick(runs))
 			if m, _ := exp.model(); m != nil {
-				weights := modelWeightBytes(t, exp)
-				if big := weights > MaxWeightsFileBytes; big && (err == nil || !strings.Contains(err.Error(), "expected at most")) {
-					t.Errorf("recording a run with %d bytes of weights: error %v, want the size refused", weights, err)
-				} else if !big && err != nil {
+				rec := filepath.Join(records, exp.Name)
+				switch weights := modelWeightBytes(t, exp); {
+				case weights > 2*MaxWeightsFileBytes:
+					if err == nil || !strings.Contains(err.Error(), "expected at most") {
+						t.Errorf("recording a run with %d bytes of weights: error %v, want the size refused", weights, err)
+					}
+				case err != nil:
 					t.Errorf("recording the run: %v", err)
+				case weights > MaxWeightsFileBytes:
+					var manifest map[string]any
+					data, err := os.ReadFile(filepath.Join(rec, ManifestFile))
+					if err == nil {
+						err = json.Unmarshal(data, &manifest)
+					}
+					if manifest[WeightsRoundedTo] != "float16" {
+						t.Errorf("record of %d bytes of float32 weights: manifest's %s %v (%v), want float16", weights, WeightsRoundedTo, manifest[WeightsRoundedTo], err)
+					}
+					v, err := VerifyRecord(context.Background(), rec, quick(runs))
+					if err != nil || !v.OK() || v.Numbers == 0 || v.Figures == 0 {
+						t.Errorf("the rounded record does not give its own numbers and figures: %+v, %v", v, err)
+					}
 				}
 			}
 			hist, err := history.Read(filepath.Join(res.Dir, "history.csv"))

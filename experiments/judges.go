@@ -102,8 +102,10 @@ func RecordJudge(ctx context.Context, data datasets.Name, dir string, opts Optio
 	if _, err := checkpoint.Build(store).Dir(filepath.Join(res.Dir, training.CheckpointDir)).Immediate().Done(); err != nil {
 		return "", err
 	}
-	if err := writeWeights(store, filepath.Join(out, WeightsDir)); err != nil {
-		return "", fmt.Errorf("recorded judge %s: %w", out, err)
+	// A judge's accuracy was measured at float32: it keeps its weights so, or is not recorded.
+	if rounded, err := writeWeights(store, filepath.Join(out, WeightsDir)); err != nil || rounded {
+		return "", fmt.Errorf("recorded judge %s: weights over %d MiB at float32 (%v): expected a classifier small enough to keep them unrounded",
+			out, MaxWeightsFileBytes>>20, err)
 	}
 	return out, nil
 }

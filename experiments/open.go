@@ -93,12 +93,14 @@ func storeBackend(m vaekit.Model, store *model.Store) (compute.Backend, error) {
 	return backend, err
 }
 
-// loadStore reads the newest checkpoint of a folder into a new store.
+// loadStore reads the newest checkpoint of a folder into a new store, widening float16 weights
+// (a record's, rounded to fit MaxWeightsFileBytes) to float32 as the model asks for them.
 func loadStore(dir string) (*model.Store, error) {
 	store := model.NewStore()
 	if _, err := checkpoint.Build(store).Dir(dir).Done(); err != nil {
 		return nil, err
 	}
+	store.SetLoader(widening{store.Loader()})
 	return store, nil
 }
 

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,8 +37,11 @@ const SeedsDir = "seeds"
 
 // Record copies the record of the finished run in dir into recordsDir/<the run's name>,
 // replacing an older record of it whole but for its SeedsDir, which it keeps: the new one is
-// assembled beside it and renamed into place, so a record is never half-written.
-func Record(dir, recordsDir string) error {
+// assembled beside it and renamed into place, so a record is never half-written. Where the
+// model's weights had to be rounded to fit MaxWeightsFileBytes, the record is evaluated again
+// and its figures drawn again from the rounded weights (with opts) before it takes its place,
+// and its manifest says so (WeightsRoundedTo).
+func Record(dir, recordsDir string, opts Options) error {
 	if IsRecordOf(dir, recordsDir) {
 		// Copied onto itself, a record would lose what only the record holds: its weights (written
 		// from a run's checkpoint) and what was added to it in place (evaluated_again_*).
@@ -60,6 +64,9 @@ func Record(dir, recordsDir string) error {
 		return fmt.Errorf("record: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	// Assembled under its own name, as OpenDir requires of a run it evaluates.
+	name := filepath.Base(filepath.Clean(dir))
+	stage := filepath.Join(tmp, name)
 	copies := []string{}
 	for _, sub := range []string{"", codePriorDir} {
 		for _, name := range recordFiles {
@@ -81,7 +88,7 @@ func Record(dir, recordsDir string) error {
 		if err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
 		}
-		dst := filepath.Join(tmp, rel)
+		dst := filepath.Join(stage, rel)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
@@ -89,6 +96,7 @@ func Record(dir, recordsDir string) error {
 			return err
 		}
 	}
+	rounded := false
 	for _, sub := range []string{"", codePriorDir} {
 		ckpt := filepath.Join(dir, sub, training.CheckpointDir)
 		if _, err := os.Stat(ckpt); err != nil {
@@ -98,11 +106,26 @@ func Record(dir, recordsDir string) error {
 		if _, err := checkpoint.Build(store).Dir(ckpt).Immediate().Done(); err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
 		}
-		if err := writeWeights(store, filepath.Join(tmp, sub, WeightsDir)); err != nil {
+		r, err := writeWeights(store, filepath.Join(stage, sub, WeightsDir))
+		if err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
+		}
+		rounded = rounded || r
+	}
+	if rounded {
+		// The run measured its float32 model; the record's numbers and figures must be what its
+		// weights give.
+		if err := Reevaluate(context.Background(), stage, opts); err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
+		}
+		if err := RedrawFigures(stage, opts); err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
+		}
+		if err := setManifest(stage, map[string]any{WeightsRoundedTo: "float16"}); err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
 		}
 	}
-	final := filepath.Join(recordsDir, filepath.Base(filepath.Clean(dir)))
+	final := filepath.Join(recordsDir, name)
 	old := final + ".old"
 	os.RemoveAll(old)
 	if err := os.Rename(final, old); err != nil && !os.IsNotExist(err) {
@@ -110,13 +133,13 @@ func Record(dir, recordsDir string) error {
 	}
 	seeds := filepath.Join(old, SeedsDir)
 	if _, err := os.Stat(seeds); err == nil {
-		if err := os.Rename(seeds, filepath.Join(tmp, SeedsDir)); err != nil {
+		if err := os.Rename(seeds, filepath.Join(stage, SeedsDir)); err != nil {
 			os.Rename(old, final)
 			return fmt.Errorf("record: %w", err)
 		}
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Rename(filepath.Join(tmp, SeedsDir), seeds) // put the older record back whole
+	if err := os.Rename(stage, final); err != nil {
+		os.Rename(filepath.Join(stage, SeedsDir), seeds) // put the older record back whole
 		os.Rename(old, final)
 		return fmt.Errorf("record: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/dtypes/float16"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/vaekit/vaekit/vaekit/training"
@@ -25,15 +29,46 @@ import (
 const WeightsDir = "weights"
 
 // MaxWeightsFileBytes bounds each file of a record's weights, so that records stay small enough
-// for git; Record refuses a model whose weights are larger. The largest model a reproduction
-// trains, the TensorFlow tutorial's DCGAN at its full widths (mnist-tf-dcgan), keeps 9.7 MiB in
-// one file; the MLP records keep 4.2 MiB each, and docs/records held 56 MB in all when the bound
-// was raised from 5 MiB to take that DCGAN.
-const MaxWeightsFileBytes = 10 << 20
+// for git (the project keeps no tracked file over 5 MiB). Weights whose float32 values pass it
+// are stored rounded to float16, half the bytes (WeightsRoundedTo); a model that passes it even
+// so is refused. The MLP records keep 4.2 MiB each at float32; the TensorFlow tutorial's DCGAN at
+// its full widths (mnist-tf-dcgan-radford, 2.5 million weights) keeps 4.9 MiB at float16.
+const MaxWeightsFileBytes = 5 << 20
+
+// WeightsRoundedTo is the manifest key of a record whose weights were rounded to fit
+// MaxWeightsFileBytes, with the dtype they were rounded to. Record evaluates such a record again
+// and draws its figures again from the rounded weights, so that its numbers and figures are what
+// its weights give (VerifyRecord); its training history stays what the float32 model measured.
+const WeightsRoundedTo = "weights_rounded_to"
 
 // writeWeights writes the model variables of store, with its parameters, to the checkpoint
-// folder out.
-func writeWeights(store *model.Store, out string) error {
+// folder out: at float32, or rounded to float16 (rounded true) where a file would pass
+// MaxWeightsFileBytes at float32.
+func writeWeights(store *model.Store, out string) (rounded bool, err error) {
+	err = saveModelVariables(store, out)
+	if errors.Is(err, errWeightsTooLarge) {
+		var half *model.Store
+		if half, err = roundedStore(store); err != nil {
+			return false, fmt.Errorf("weights %s: %w", out, err)
+		}
+		if err = os.RemoveAll(out); err != nil {
+			return false, err
+		}
+		rounded, err = true, saveModelVariables(half, out)
+	}
+	if err != nil {
+		os.RemoveAll(out) // nothing half-written: a record is assembled in a temporary folder anyway
+		return false, err
+	}
+	return rounded, nil
+}
+
+var errWeightsTooLarge = errors.New("weights too large")
+
+// saveModelVariables saves the model variables of store (training.IsModelVariable) with its
+// parameters as one checkpoint in out, and refuses, with errWeightsTooLarge, a file over
+// MaxWeightsFileBytes.
+func saveModelVariables(store *model.Store, out string) error {
 	weights, err := checkpoint.Build(store).Dir(out).Done()
 	if err != nil {
 		return err
@@ -58,10 +93,65 @@ func writeWeights(store *model.Store, out string) error {
 	}
 	for _, f := range files {
 		if info, err := os.Stat(f); err == nil && info.Size() > MaxWeightsFileBytes {
-			return fmt.Errorf("weights file %s is %.1f MiB: expected at most %d MiB per file", f, float64(info.Size())/(1<<20), MaxWeightsFileBytes>>20)
+			return fmt.Errorf("%w: weights file %s is %.1f MiB: expected at most %d MiB per file",
+				errWeightsTooLarge, f, float64(info.Size())/(1<<20), MaxWeightsFileBytes>>20)
 		}
 	}
 	return nil
+}
+
+// roundedStore is a copy of store, parameters and variables, with its float32 model variables
+// rounded to float16 (to nearest even). A weight beyond float16's range (65504) is refused with
+// its variable's name rather than stored as infinity.
+func roundedStore(store *model.Store) (*model.Store, error) {
+	out := model.NewStore()
+	for path, value := range store.IterParams() {
+		out.SetParam(path, value)
+	}
+	for v := range store.IterVariables() {
+		if !v.HasValue() {
+			continue
+		}
+		value := v.MustValue()
+		if training.IsModelVariable(v) && value.DType() == dtypes.Float32 {
+			var half []float16.Float16
+			var largest float32
+			tensors.MustConstFlatData(value, func(flat []float32) {
+				half = make([]float16.Float16, len(flat))
+				for i, x := range flat {
+					half[i] = float16.FromFloat32(x)
+					largest = max(largest, float32(math.Abs(float64(x))))
+				}
+			})
+			if largest > 65504 {
+				return nil, fmt.Errorf("variable %s holds %g: expected weights within float16's range (65504) to round them", v.Path(), largest)
+			}
+			value = tensors.FromFlatDataAndDimensions(half, value.Shape().Dimensions...)
+		}
+		if _, err := out.CreateVariable(v.Path(), value); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// widening hands a model the variables of a checkpoint as its loader does, with float16 ones
+// (weights rounded by writeWeights) widened back to the float32 every vaekit model computes in.
+type widening struct{ model.Loader }
+
+func (w widening) LoadVariable(store *model.Store, path string) (*tensors.Tensor, bool) {
+	value, found := w.Loader.LoadVariable(store, path)
+	if !found || value == nil || value.DType() != dtypes.Float16 {
+		return value, found
+	}
+	var wide []float32
+	tensors.MustConstFlatData(value, func(flat []float16.Float16) {
+		wide = make([]float32, len(flat))
+		for i, x := range flat {
+			wide[i] = x.Float32()
+		}
+	})
+	return tensors.FromFlatDataAndDimensions(wide, value.Shape().Dimensions...), true
 }
 
 // runStore reads the model of a run directory: from its newest checkpoint, or, for a record
@@ -244,6 +334,16 @@ func Reevaluate(ctx context.Context, dir string, opts Options) error {
 // and the time as what last did something to it after its training: keys <what>_by and
 // <what>_at (figures_redrawn, evaluated_again).
 func stampManifest(dir, what string) error {
+	facts := buildFactsOfThisBinary()
+	by := facts["git_commit"]
+	if by == nil {
+		by = facts["git_head_at_finish"]
+	}
+	return setManifest(dir, map[string]any{what + "_by": by, what + "_at": time.Now().UTC().Format(time.RFC3339)})
+}
+
+// setManifest sets keys of the manifest of the run or record in dir, replacing the file whole.
+func setManifest(dir string, keys map[string]any) error {
 	manifest := map[string]any{}
 	path := filepath.Join(dir, ManifestFile)
 	if data, err := os.ReadFile(path); err == nil {
@@ -251,13 +351,7 @@ func stampManifest(dir, what string) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	facts := buildFactsOfThisBinary()
-	by := facts["git_commit"]
-	if by == nil {
-		by = facts["git_head_at_finish"]
-	}
-	manifest[what+"_by"] = by
-	manifest[what+"_at"] = time.Now().UTC().Format(time.RFC3339)
+	maps.Copy(manifest, keys)
 	return writeJSON(path, manifest)
 }
 

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/dtypes/float16"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
@@ -47,31 +49,60 @@ func TestRecordedWeightsGiveTheRecordedNumbers(t *testing.T) {
 	}
 }
 
-// Weights over MaxWeightsFileBytes are refused with their size and the bound, not written.
-func TestRecordRefusesWeightsOverTheBound(t *testing.T) {
+// Weights that fit MaxWeightsFileBytes at float32 are kept so; weights that fit it only at
+// float16 are kept rounded, and read back as float32 holding the rounded values; weights that fit
+// it at neither are refused with their size and the bound, and nothing is left written.
+func TestRecordRoundsOrRefusesWeightsOverTheBound(t *testing.T) {
 	for _, tt := range []struct {
-		name   string
-		floats int
-		refuse bool
+		name            string
+		floats          int
+		rounded, refuse bool
 	}{
-		{"under", 1 << 20, false},                           // 4 MiB
-		{"over", MaxWeightsFileBytes/4 + (256 << 10), true}, // 11 MiB
+		{"under", 1 << 20, false, false},                              // 4 MiB at float32
+		{"rounded", MaxWeightsFileBytes/4 + (256 << 10), true, false}, // 6 MiB at float32, 3 at float16
+		{"over", MaxWeightsFileBytes/2 + (256 << 10), false, true},    // 11 MiB at float32, 5.5 at float16
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// Random values: the checkpoint's file may compress, and trained weights do not.
 			rng := rand.New(rand.NewPCG(1, 2))
 			values := make([]float32, tt.floats)
 			for i := range values {
-				values[i] = rng.Float32()
+				values[i] = rng.Float32()*2 - 1
 			}
 			store := model.NewStore()
 			store.RootScope().In("dense").VariableWithValue("weights", tensors.FromFlatDataAndDimensions(values, tt.floats))
-			err := writeWeights(store, filepath.Join(t.TempDir(), WeightsDir))
-			if !tt.refuse && err != nil {
-				t.Errorf("%d floats: %v", tt.floats, err)
+			out := filepath.Join(t.TempDir(), WeightsDir)
+			rounded, err := writeWeights(store, out)
+			if want := fmt.Sprintf("expected at most %d MiB per file", MaxWeightsFileBytes>>20); tt.refuse {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("%d floats: error %v, want %q", tt.floats, err, want)
+				}
+				if _, statErr := os.Stat(out); !os.IsNotExist(statErr) {
+					t.Errorf("%d floats refused, but %s is left: %v", tt.floats, out, statErr)
+				}
+				return
 			}
-			if want := fmt.Sprintf("expected at most %d MiB per file", MaxWeightsFileBytes>>20); tt.refuse && (err == nil || !strings.Contains(err.Error(), want)) {
-				t.Errorf("%d floats: error %v, want %q", tt.floats, err, want)
+			if err != nil || rounded != tt.rounded {
+				t.Fatalf("%d floats: rounded %v, error %v; want rounded %v and no error", tt.floats, rounded, err, tt.rounded)
+			}
+			back, err := loadStore(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := back.GetVariable("/dense/weights")
+			if v == nil || v.DType() != dtypes.Float32 {
+				t.Fatalf("read back: %v, want a float32 variable", v)
+			}
+			got := tensors.MustCopyFlatData[float32](v.MustValue())
+			for i, x := range values {
+				want := x
+				if tt.rounded {
+					want = float16.FromFloat32(x).Float32()
+				}
+				// Float16 keeps 11 significant bits: within 2^-11 of the weight, relatively.
+				if got[i] != want || math.Abs(float64(got[i]-x)) > math.Abs(float64(x))/(1<<11) {
+					t.Fatalf("weight %d: read back %g, want %g (written %g)", i, got[i], want, x)
+				}
 			}
 		})
 	}
@@ -215,7 +246,7 @@ func modelWeightBytes(t *testing.T, exp Experiment) int64 {
 	return 4 * sized.Size(params, m.Name(), []int{28, 28, 1}).Weights
 }
 
-// Every reproduction's model fits a record's weights file (MaxWeightsFileBytes), so that
+// Every reproduction's model fits a record's weights file (MaxWeightsFileBytes, at float16 if not at float32), so that
 // `experiments reproduce` can record what it trains.
 func TestReproductionsFitARecord(t *testing.T) {
 	for _, r := range Reproductions {
@@ -223,8 +254,9 @@ func TestReproductionsFitARecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b := modelWeightBytes(t, exp); b > MaxWeightsFileBytes || b == 0 {
-			t.Errorf("%s: %d bytes of weights, want some and at most %d", r.Experiment, b, MaxWeightsFileBytes)
+		// Rounded to float16 where float32 would not fit (writeWeights): half the bytes.
+		if b := modelWeightBytes(t, exp); b > 2*MaxWeightsFileBytes || b == 0 {
+			t.Errorf("%s: %d bytes of float32 weights, want some and at most %d", r.Experiment, b, 2*MaxWeightsFileBytes)
 		}
 	}
 }
@@ -279,7 +311,7 @@ func TestRecordRefusesTheRecordItself(t *testing.T) {
 		if !tc.same {
 			continue
 		}
-		err := Record(tc.dir, tc.recordsDir)
+		err := Record(tc.dir, tc.recordsDir, Options{})
 		if err == nil || !strings.Contains(err.Error(), "it is the record itself") {
 			t.Errorf("Record(%q, %q) = %v, want the refusal", tc.dir, tc.recordsDir, err)
 		}

@@ -248,7 +248,7 @@ func cmdRecord(args []string) error {
 				continue
 			}
 		}
-		if err := experiments.Record(dir, *out); err != nil {
+		if err := experiments.Record(dir, *out, experiments.Options{}); err != nil {
 			return err
 		}
 		fmt.Printf("recorded %s in %s\n", dir, filepath.Join(*out, filepath.Base(filepath.Clean(dir))))
