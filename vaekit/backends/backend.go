@@ -131,11 +131,11 @@ func defaultBackend(w Workload) (config, reason string) {
 	case xlaPluginsOnDisk != nil && len(xlaPluginsOnDisk()) > 0:
 		return "xla", "default: a PJRT plugin for XLA is installed"
 	case w == Dense:
-		return "go", "default for MLPs, which the pure-Go backend trains fastest (docs/bench.md)"
+		return "go", "default for MLPs: it needs nothing installed and trains them about as fast as ONNX Runtime (docs/bench.md)"
 	case onnxLinked && onnxLibrary != nil && onnxLibrary() != "" && w == LikelihoodEstimate:
-		return "onnx:cpu", "default for the importance-weighted NLL: ONNX Runtime is installed and runs its products fastest (docs/bench.md)"
+		return "onnx:cpu", "default for the importance-weighted NLL: ONNX Runtime is installed and runs it faster than the pure-Go backend (docs/bench.md)"
 	case onnxLinked && onnxLibrary != nil && onnxLibrary() != "":
-		return "onnx:cpu", "default for convolutional models: ONNX Runtime is installed and trains them fastest (docs/bench.md)"
+		return "onnx:cpu", "default for convolutional models: ONNX Runtime is installed and trains most of them faster than the pure-Go backend (docs/bench.md)"
 	}
 	return "go", "default: ONNX Runtime is not installed (`make onnxruntime` makes convolutional models faster)"
 }
