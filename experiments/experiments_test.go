@@ -88,6 +88,9 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 					if manifest[WeightsRoundedTo] != "float16" {
 						t.Errorf("record of %d bytes of float32 weights: manifest's %s %v (%v), want float16", weights, WeightsRoundedTo, manifest[WeightsRoundedTo], err)
 					}
+					if drawn, _ := filepath.Glob(filepath.Join(rec, FiguresDir, "*")); len(PNGs(drawn)) != len(drawn) {
+						t.Errorf("the rounded record's figures, drawn again: %v, want PNGs only", drawn)
+					}
 					v, err := VerifyRecord(context.Background(), rec, quick(runs))
 					if err != nil || !v.OK() || v.Numbers == 0 || v.Figures == 0 {
 						t.Errorf("the rounded record does not give its own numbers and figures: %+v, %v", v, err)

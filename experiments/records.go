@@ -168,13 +168,25 @@ func IsRecordOf(dir, recordsDir string) bool {
 // a style changed since it was trained: the figures depend only on the checkpoint and the test
 // set, so nothing else changes (TestQuickRunsWriteEverythingAndResume redraws them byte for byte)
 // but the manifest's figures_redrawn_by and figures_redrawn_at, the code that drew them and when.
+// A record keeps the PNGs only.
 func RedrawFigures(dir string, opts Options) error {
 	t, err := OpenDir(dir, opts)
 	if err != nil {
 		return fmt.Errorf("redraw: %w", err)
 	}
-	if _, err := t.Figures(); err != nil {
+	drawn, err := t.Figures()
+	if err != nil {
 		return fmt.Errorf("redraw %s: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, training.CheckpointDir)); os.IsNotExist(err) {
+		// A record (no checkpoint) keeps its figures as PNG only, as Record copies them.
+		for _, f := range drawn {
+			if filepath.Ext(f) != ".png" {
+				if err := os.Remove(f); err != nil {
+					return fmt.Errorf("redraw %s: %w", dir, err)
+				}
+			}
+		}
 	}
 	// The manifest names the code that drew the figures now, which is not the code that trained.
 	return stampManifest(dir, "figures_redrawn")
