@@ -126,6 +126,11 @@ func run(ctx context.Context, exp Experiment, opts Options) (*Trained, error) {
 		line = "backend: " + shortBackend(backendDesc) + " (as above)"
 	}
 	fmt.Fprintln(log, line)
+	if facts := buildFactsOfThisBinary(); facts["git_commit"] == nil && facts["git_head_at_finish"] == nil {
+		// Said before the first step: a record must name the code that trained it.
+		fmt.Fprintln(log, "warning: this program carries no commit stamp (built with -buildvcs=false, or by go run) and runs outside "+
+			"a git repository, so the run's segments will not name its code: build it with -buildvcs=true, as make does")
+	}
 	if opts.CheckOnly {
 		return nil, checkWritable(opts.RunsDir)
 	}
