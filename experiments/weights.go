@@ -32,7 +32,7 @@ const WeightsDir = "weights"
 // for git (the project keeps no tracked file over 5 MiB). Weights whose float32 values pass it
 // are stored rounded to float16, half the bytes (WeightsRoundedTo); a model that passes it even
 // so is refused. The MLP records keep 4.2 MiB each at float32; the TensorFlow tutorial's DCGAN at
-// its full widths (mnist-tf-dcgan-radford, 2.5 million weights) keeps 4.9 MiB at float16.
+// its full widths (mnist-tf-dcgan-radford, 2.5 million weights) keeps 4.8 MiB at float16.
 const MaxWeightsFileBytes = 5 << 20
 
 // WeightsRoundedTo is the manifest key of a record whose weights were rounded to fit
@@ -49,12 +49,10 @@ func writeWeights(store *model.Store, out string) (rounded bool, err error) {
 	if errors.Is(err, errWeightsTooLarge) {
 		var half *model.Store
 		if half, err = roundedStore(store); err != nil {
-			return false, fmt.Errorf("weights %s: %w", out, err)
+			err = fmt.Errorf("weights %s: %w", out, err)
+		} else if err = os.RemoveAll(out); err == nil {
+			rounded, err = true, saveModelVariables(half, out)
 		}
-		if err = os.RemoveAll(out); err != nil {
-			return false, err
-		}
-		rounded, err = true, saveModelVariables(half, out)
 	}
 	if err != nil {
 		os.RemoveAll(out) // nothing half-written: a record is assembled in a temporary folder anyway

@@ -51,16 +51,22 @@ func TestRecordedWeightsGiveTheRecordedNumbers(t *testing.T) {
 
 // Weights that fit MaxWeightsFileBytes at float32 are kept so; weights that fit it only at
 // float16 are kept rounded, and read back as float32 holding the rounded values; weights that fit
-// it at neither are refused with their size and the bound, and nothing is left written.
+// it at neither, or that float16 cannot hold, are refused with their size and the bound, or the
+// variable and its value, and nothing is left written.
 func TestRecordRoundsOrRefusesWeightsOverTheBound(t *testing.T) {
+	tooLarge := fmt.Sprintf("expected at most %d MiB per file", MaxWeightsFileBytes>>20)
 	for _, tt := range []struct {
 		name            string
 		floats          int
+		large           float32 // one weight set to this, if not 0
 		rounded, refuse bool
+		want            string // the refusal
 	}{
-		{"under", 1 << 20, false, false},                              // 4 MiB at float32
-		{"rounded", MaxWeightsFileBytes/4 + (256 << 10), true, false}, // 6 MiB at float32, 3 at float16
-		{"over", MaxWeightsFileBytes/2 + (256 << 10), false, true},    // 11 MiB at float32, 5.5 at float16
+		{"under", 1 << 20, 0, false, false, ""},                                 // 4 MiB at float32
+		{"rounded", MaxWeightsFileBytes/4 + (256 << 10), 0, true, false, ""},    // 6 MiB at float32, 3 at float16
+		{"over", MaxWeightsFileBytes/2 + (256 << 10), 0, false, true, tooLarge}, // 11 MiB at float32, 5.5 at float16
+		{"beyond float16", MaxWeightsFileBytes/4 + (256 << 10), 1e5, false, true,
+			"/dense/weights holds 100000: expected weights within float16's range"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// Random values: the checkpoint's file may compress, and trained weights do not.
@@ -69,13 +75,16 @@ func TestRecordRoundsOrRefusesWeightsOverTheBound(t *testing.T) {
 			for i := range values {
 				values[i] = rng.Float32()*2 - 1
 			}
+			if tt.large != 0 {
+				values[len(values)/2] = tt.large
+			}
 			store := model.NewStore()
 			store.RootScope().In("dense").VariableWithValue("weights", tensors.FromFlatDataAndDimensions(values, tt.floats))
 			out := filepath.Join(t.TempDir(), WeightsDir)
 			rounded, err := writeWeights(store, out)
-			if want := fmt.Sprintf("expected at most %d MiB per file", MaxWeightsFileBytes>>20); tt.refuse {
-				if err == nil || !strings.Contains(err.Error(), want) {
-					t.Errorf("%d floats: error %v, want %q", tt.floats, err, want)
+			if tt.refuse {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%d floats: error %v, want %q", tt.floats, err, tt.want)
 				}
 				if _, statErr := os.Stat(out); !os.IsNotExist(statErr) {
 					t.Errorf("%d floats refused, but %s is left: %v", tt.floats, out, statErr)
