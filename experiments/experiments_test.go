@@ -69,11 +69,11 @@ func TestQuickRunsWriteEverythingAndResume(t *testing.T) {
 			// to float16, evaluated and drawn again from them (so that verify finds what it
 			// holds); TestReproductionsFitARecord keeps reproductions within float16's bound.
 			records := t.TempDir()
-			err = Record(res.Dir, records, quick(runs))
+			err = Record(context.Background(), res.Dir, records, quick(runs))
 			if m, _ := exp.model(); m != nil {
 				rec := filepath.Join(records, exp.Name)
 				switch weights := modelWeightBytes(t, exp); {
-				case weights > 2*MaxWeightsFileBytes:
+				case weights > fitsAtFloat16:
 					if err == nil || !strings.Contains(err.Error(), "expected at most") {
 						t.Errorf("recording a run with %d bytes of weights: error %v, want the size refused", weights, err)
 					}

@@ -83,29 +83,43 @@ func RecordJudge(ctx context.Context, data datasets.Name, dir string, opts Optio
 		return "", err
 	}
 	out := filepath.Join(dir, string(data))
-	if err := os.RemoveAll(out); err != nil {
+	// Assembled beside the older judge (a dot-folder, which go:embed leaves out) and renamed into
+	// place, so that a refusal or failure leaves the older judge whole.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	tmp, err := os.MkdirTemp(dir, ".judge-")
+	if err != nil {
 		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	store := model.NewStore()
+	if _, err := checkpoint.Build(store).Dir(filepath.Join(res.Dir, training.CheckpointDir)).Immediate().Done(); err != nil {
+		return "", err
+	}
+	rounded, err := writeWeights(store, filepath.Join(tmp, WeightsDir))
+	if err != nil {
+		return "", fmt.Errorf("recorded judge %s: %w", out, err)
+	}
+	if rounded {
+		// Its accuracy, which every run's sample measures lean on, was measured at float32.
+		return "", fmt.Errorf("recorded judge %s: its weights pass %d MiB at float32: expected a classifier small enough to keep them unrounded",
+			out, MaxWeightsFileBytes>>20)
 	}
 	for _, name := range []string{history.File, MetricsFile, ParamsFile, ManifestFile} {
 		data, err := os.ReadFile(filepath.Join(res.Dir, name))
 		if err != nil {
 			return "", err
 		}
-		if err := atomicfile.Write(filepath.Join(out, name), data); err != nil {
+		if err := atomicfile.Write(filepath.Join(tmp, name), data); err != nil {
 			return "", err
 		}
 	}
-	store := model.NewStore()
-	if _, err := checkpoint.Build(store).Dir(filepath.Join(res.Dir, training.CheckpointDir)).Immediate().Done(); err != nil {
+	if err := os.RemoveAll(out); err != nil {
 		return "", err
 	}
-	// A judge's accuracy was measured at float32: it keeps its weights so, or is not recorded.
-	if rounded, err := writeWeights(store, filepath.Join(out, WeightsDir)); err != nil || rounded {
-		return "", fmt.Errorf("recorded judge %s: weights over %d MiB at float32 (%v): expected a classifier small enough to keep them unrounded",
-			out, MaxWeightsFileBytes>>20, err)
+	if err := os.Rename(tmp, out); err != nil {
+		return "", err
 	}
 	return out, nil
 }

@@ -78,7 +78,7 @@ func TestNLLCurve(t *testing.T) {
 		t.Errorf("the gallery does not show the NLL curve:\n%s", text)
 	}
 	records := t.TempDir()
-	if err := Record(dir, records, Options{}); err != nil {
+	if err := Record(context.Background(), dir, records, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if recorded, err := ReadNLLCurve(filepath.Join(records, exp.Name)); err != nil || !reflect.DeepEqual(recorded, points) {

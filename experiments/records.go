@@ -40,8 +40,9 @@ const SeedsDir = "seeds"
 // assembled beside it and renamed into place, so a record is never half-written. Where the
 // model's weights had to be rounded to fit MaxWeightsFileBytes, the record is evaluated again
 // and its figures drawn again from the rounded weights (with opts) before it takes its place,
-// and its manifest says so (WeightsRoundedTo).
-func Record(dir, recordsDir string, opts Options) error {
+// and its manifest says so (WeightsRoundedTo); ctx ends that work early, leaving the older
+// record as it was.
+func Record(ctx context.Context, dir, recordsDir string, opts Options) error {
 	if IsRecordOf(dir, recordsDir) {
 		// Copied onto itself, a record would lose what only the record holds: its weights (written
 		// from a run's checkpoint) and what was added to it in place (evaluated_again_*).
@@ -114,8 +115,17 @@ func Record(dir, recordsDir string, opts Options) error {
 	}
 	if rounded {
 		// The run measured its float32 model; the record's numbers and figures must be what its
-		// weights give.
-		if err := Reevaluate(context.Background(), stage, opts); err != nil {
+		// weights give: its test NLL too, estimated again with as many samples.
+		o := opts
+		if f, err := ReadFinished(stage); err == nil {
+			for key := range nllKeys(f.Metrics.Extra) {
+				var k int
+				if _, err := fmt.Sscanf(key, nllMetric, &k); err == nil {
+					o.MaxNLLSamples = max(o.MaxNLLSamples, k)
+				}
+			}
+		}
+		if err := Reevaluate(ctx, stage, o); err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
 		}
 		if err := RedrawFigures(stage, opts); err != nil {
@@ -174,19 +184,20 @@ func RedrawFigures(dir string, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("redraw: %w", err)
 	}
-	drawn, err := t.Figures()
-	if err != nil {
-		return fmt.Errorf("redraw %s: %w", dir, err)
-	}
+	drawn, drawErr := t.Figures()
 	if _, err := os.Stat(filepath.Join(dir, training.CheckpointDir)); os.IsNotExist(err) {
-		// A record (no checkpoint) keeps its figures as PNG only, as Record copies them.
+		// A record (no checkpoint) keeps its figures as PNG only, as Record copies them, even
+		// where drawing failed partway.
 		for _, f := range drawn {
 			if filepath.Ext(f) != ".png" {
-				if err := os.Remove(f); err != nil {
-					return fmt.Errorf("redraw %s: %w", dir, err)
+				if err := os.Remove(f); err != nil && drawErr == nil {
+					drawErr = err
 				}
 			}
 		}
+	}
+	if drawErr != nil {
+		return fmt.Errorf("redraw %s: %w", dir, drawErr)
 	}
 	// The manifest names the code that drew the figures now, which is not the code that trained.
 	return stampManifest(dir, "figures_redrawn")

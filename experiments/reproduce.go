@@ -360,7 +360,7 @@ func Reproduce(ctx context.Context, opts ReproduceOptions) error {
 			dir = res.Dir
 		}
 		if opts.RecordsDir != "" {
-			if err := Record(dir, opts.RecordsDir, opts.Options); err != nil {
+			if err := Record(ctx, dir, opts.RecordsDir, opts.Options); err != nil {
 				return err
 			}
 			fmt.Fprintf(log, "reproduce: %s recorded in %s\n", exp.Name, filepath.Join(opts.RecordsDir, filepath.Base(dir)))

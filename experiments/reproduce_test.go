@@ -249,7 +249,7 @@ func TestLogComparison(t *testing.T) {
 func TestRecordMakesTheSamePage(t *testing.T) {
 	exp, runs := quickRunOf(t, "mnist-mlp-vae")
 	records := filepath.Join(t.TempDir(), "records")
-	if err := Record(filepath.Join(runs, exp.Name), records, Options{}); err != nil {
+	if err := Record(context.Background(), filepath.Join(runs, exp.Name), records, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(records, exp.Name, "checkpoint")); !os.IsNotExist(err) {
@@ -266,7 +266,7 @@ func TestRecordMakesTheSamePage(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(records, exp.Name, "stale.txt"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Record(filepath.Join(runs, exp.Name), records, Options{}); err != nil {
+	if err := Record(context.Background(), filepath.Join(runs, exp.Name), records, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if data, err := os.ReadFile(seedRun); err != nil || string(data) != "epoch,split,loss\n" {
@@ -330,13 +330,13 @@ func TestRecordMakesTheSamePage(t *testing.T) {
 	if err := os.WriteFile(stray, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Record(filepath.Join(runs, exp.Name), records, Options{}); err != nil {
+	if err := Record(context.Background(), filepath.Join(runs, exp.Name), records, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stray); !os.IsNotExist(err) {
 		t.Errorf("recording again kept a file of the old record (%v)", err)
 	}
-	if err := Record(t.TempDir(), records, Options{}); err == nil {
+	if err := Record(context.Background(), t.TempDir(), records, Options{}); err == nil {
 		t.Error("recording a folder that is not a finished run succeeded")
 	}
 	// The record keeps the run's training segments, which cover its 6 steps (2 epochs of 3); a
@@ -349,7 +349,7 @@ func TestRecordMakesTheSamePage(t *testing.T) {
 	if err := writeJSON(filepath.Join(runs, exp.Name, SegmentsFile), segs); err != nil {
 		t.Fatal(err)
 	}
-	if err := Record(filepath.Join(runs, exp.Name), records, Options{}); err == nil || !strings.Contains(err.Error(), "expected it to start at step 1") {
+	if err := Record(context.Background(), filepath.Join(runs, exp.Name), records, Options{}); err == nil || !strings.Contains(err.Error(), "expected it to start at step 1") {
 		t.Errorf("recording a run whose segments miss step 1: error %v, want one naming the gap", err)
 	}
 	if kept, _ := ReadSegments(filepath.Join(records, exp.Name)); len(kept) != 1 || kept[0].FirstStep != 1 {
@@ -380,7 +380,7 @@ func TestRecordRedrawnShowsTheCurrentStyle(t *testing.T) {
 	if err := RedrawFigures(dir, quick(runs)); err != nil {
 		t.Fatal(err)
 	}
-	if err := Record(dir, records, Options{}); err != nil {
+	if err := Record(context.Background(), dir, records, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	got := testutil.PNGWidth(t, filepath.Join(records, exp.Name, FiguresDir, "loss_curves.png"))

@@ -99,8 +99,8 @@ func saveModelVariables(store *model.Store, out string) error {
 }
 
 // roundedStore is a copy of store, parameters and variables, with its float32 model variables
-// rounded to float16 (to nearest even). A weight beyond float16's range (65504) is refused with
-// its variable's name rather than stored as infinity.
+// rounded to float16 (to nearest even). A weight beyond float16's range (65504), or not a number,
+// is refused with its variable's name rather than stored as infinity.
 func roundedStore(store *model.Store) (*model.Store, error) {
 	out := model.NewStore()
 	for path, value := range store.IterParams() {
@@ -113,16 +113,19 @@ func roundedStore(store *model.Store) (*model.Store, error) {
 		value := v.MustValue()
 		if training.IsModelVariable(v) && value.DType() == dtypes.Float32 {
 			var half []float16.Float16
-			var largest float32
+			var outside error
 			tensors.MustConstFlatData(value, func(flat []float32) {
 				half = make([]float16.Float16, len(flat))
 				for i, x := range flat {
+					if a := math.Abs(float64(x)); !(a <= 65504) { // NaN too
+						outside = fmt.Errorf("variable %s holds %g: expected weights within float16's range (65504) to round them", v.Path(), x)
+						return
+					}
 					half[i] = float16.FromFloat32(x)
-					largest = max(largest, float32(math.Abs(float64(x))))
 				}
 			})
-			if largest > 65504 {
-				return nil, fmt.Errorf("variable %s holds %g: expected weights within float16's range (65504) to round them", v.Path(), largest)
+			if outside != nil {
+				return nil, outside
 			}
 			value = tensors.FromFlatDataAndDimensions(half, value.Shape().Dimensions...)
 		}

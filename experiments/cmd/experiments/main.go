@@ -236,6 +236,9 @@ func cmdRecord(args []string) error {
 	if fs.NArg() == 0 {
 		return usage()
 	}
+	// Interrupted, a record being assembled is removed and the older one stays.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	for _, dir := range fs.Args() {
 		if *redraw {
 			if err := experiments.RedrawFigures(dir, experiments.Options{}); err != nil {
@@ -248,7 +251,7 @@ func cmdRecord(args []string) error {
 				continue
 			}
 		}
-		if err := experiments.Record(dir, *out, experiments.Options{}); err != nil {
+		if err := experiments.Record(ctx, dir, *out, experiments.Options{}); err != nil {
 			return err
 		}
 		fmt.Printf("recorded %s in %s\n", dir, filepath.Join(*out, filepath.Base(filepath.Clean(dir))))
