@@ -201,7 +201,7 @@ var Reproductions = []Reproduction{
 			"mnist-tf-dcgan-half-radford's 20 in 1 h 9 min. Its strokes are smoother than the half-width records', but it does " +
 			"not draw the tutorial's clean digits: two strict counts of its 64 samples by independent readers found 48 and 50 " +
 			"that read as digits and 21 and 24 clean ones (0s and 7s most often), the rest scrawls or shapes between two " +
-			"digits; digits with loops or several strokes (2, 5, 6, 8) come out malformed most often. In the judge's features " +
+			"digits; digits with loops (6s, 8s and 5s most of all) come out malformed most often. In the judge's features " +
 			"it stands closest to the test images among the GANs: Fréchet 20.8 and kernel 1.73 (the training images: 24.0 and " +
 			"2.66; mnist-tf-dcgan-half-radford: 23.3 and 1.82), precision 0.58 and recall 0.87 (the training images: 0.84 and " +
 			"0.85; mnist-tf-dcgan-half-radford: 0.54 and 0.83), class entropy 2.29 nats: its samples cover the test images as " +

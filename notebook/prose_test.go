@@ -55,7 +55,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 		"0.05": "the codebook's initial range", "0.0949": "the training set's pixel variance (keras-io's)",
 		"10.5": "1 / 0.0949, worked out in the text", "30": "epochs", "49": "codes per 7x7 grid",
 		"20": "the recipe's PixelCNN epochs, a setting", "0.681": "an earlier full run's fidelity, named as such", "0.663": "an earlier full run's fidelity, named as such",
-		"1": "a digit's name", "8": "a digit's name", "9": "a digit's name", "3": "a digit's name, a grid's row and column, and the sample sets",
+		"1": "a digit's name", "3": "a digit's name, a grid's row and column, and the sample sets",
 		"2016": "year of a cited paper", "2017": "year of a cited paper",
 	},
 	"06-vae-vs-gan": {
