@@ -336,3 +336,56 @@ func TestRecordRefusesTheRecordItself(t *testing.T) {
 		}
 	}
 }
+
+// A model recorded with its weights rounded to float16 has its test NLL estimated again from
+// them, with as many importance samples as its run's estimate, so that every number of the
+// record is what its weights give: verify, the NLL included, finds them all.
+func TestRoundedRecordEstimatesItsNLLAgain(t *testing.T) {
+	t.Parallel() // seconds, mostly on one core: beside the package's other long tests
+	if testing.Short() {
+		t.Skip("trains a quick run and estimates its NLL")
+	}
+	exp, err := Lookup("mnist-mlp-vae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireData(t, exp.Data)
+	o := quick(t.TempDir())
+	// 784-1024-256-20 and back: 8.6 MB of float32 weights, over the bound; 4.3 MB at float16.
+	o.Overrides = map[string]any{vaekit.ParamMLPHidden: []int{1024, 256}}
+	res, err := Run(context.Background(), exp, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := ReadFinished(res.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := fmt.Sprintf(nllMetric, o.MaxNLLSamples)
+	if _, ok := run.Metrics.Extra[key]; !ok {
+		t.Fatalf("the quick run has no %s: %v", key, run.Metrics.Extra)
+	}
+	records := t.TempDir()
+	// Asked for no NLL, as `experiments record` asks: the record's own k is estimated again.
+	ro := o
+	ro.MaxNLLSamples = 0
+	if err := Record(context.Background(), res.Dir, records, ro); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(records, exp.Name)
+	recorded, err := ReadFinished(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recorded.Metrics.Extra[key] == run.Metrics.Extra[key] {
+		t.Errorf("%s is the float32 run's, %g: want it estimated again from the rounded weights", key, run.Metrics.Extra[key])
+	}
+	v, err := VerifyRecord(context.Background(), rec, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append(v.Differing, v.FiguresDiffering...) {
+		t.Error(d)
+	}
+	t.Logf("NLL %g (float32) -> %g (float16); verify: %d numbers, %d figures", run.Metrics.Extra[key], recorded.Metrics.Extra[key], v.Numbers, v.Figures)
+}
