@@ -99,7 +99,7 @@ func saveModelVariables(store *model.Store, out string) error {
 }
 
 // roundedStore is a copy of store, parameters and variables, with its float32 model variables
-// rounded to float16 (to nearest even). A weight beyond float16's range (65504), or not a number,
+// but scalars rounded to float16 (to nearest even). A weight beyond float16's range (65504), or not a number,
 // is refused with its variable's name rather than stored as infinity.
 func roundedStore(store *model.Store) (*model.Store, error) {
 	out := model.NewStore()
@@ -111,7 +111,9 @@ func roundedStore(store *model.Store) (*model.Store, error) {
 			continue
 		}
 		value := v.MustValue()
-		if training.IsModelVariable(v) && value.DType() == dtypes.Float32 {
+		// Scalars stay float32: they cost nothing, and a count kept beside the weights (an
+		// optimizer's step under a player's scope) passes float16's exact integers at 2048.
+		if training.IsModelVariable(v) && value.DType() == dtypes.Float32 && value.Shape().Size() > 1 {
 			var half []float16.Float16
 			var outside error
 			tensors.MustConstFlatData(value, func(flat []float32) {

@@ -81,6 +81,8 @@ func TestRecordRoundsOrRefusesWeightsOverTheBound(t *testing.T) {
 			}
 			store := model.NewStore()
 			store.RootScope().In("dense").VariableWithValue("weights", tensors.FromFlatDataAndDimensions(values, tt.floats))
+			// A count kept beside the weights, beyond float16's exact integers: kept exactly.
+			store.RootScope().In("dense").VariableWithValue("count", float32(18741))
 			out := filepath.Join(t.TempDir(), WeightsDir)
 			rounded, err := writeWeights(store, out)
 			if tt.refuse {
@@ -102,6 +104,9 @@ func TestRecordRoundsOrRefusesWeightsOverTheBound(t *testing.T) {
 			v := back.GetVariable("/dense/weights")
 			if v == nil || v.DType() != dtypes.Float32 {
 				t.Fatalf("read back: %v, want a float32 variable", v)
+			}
+			if c := back.GetVariable("/dense/count"); c == nil || tensors.ToScalar[float32](c.MustValue()) != 18741 {
+				t.Errorf("the scalar beside the weights read back as %v, want 18741", c)
 			}
 			got := tensors.MustCopyFlatData[float32](v.MustValue())
 			for i, x := range values {
