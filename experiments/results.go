@@ -609,6 +609,17 @@ func wallCell(m Metrics, dir string) string {
 	return wall
 }
 
+// TrainingSeconds is the training time of the finished run or record f as docs/RESULTS.md gives
+// it (the evaluation not included): the sum of its training segments' seconds, and its code
+// prior's, where they account for every step, else its metrics.json's wall time; exact is false
+// where that is an estimate (Metrics.WallEstimated, WallUnknown).
+func TrainingSeconds(f *Finished) (seconds float64, exact bool) {
+	if seconds, ok := segmentSeconds(f.Dir); ok {
+		return seconds, true
+	}
+	return f.Metrics.WallSeconds, !f.Metrics.WallEstimated && !f.Metrics.WallUnknown
+}
+
 // segmentSeconds sums the seconds of the training segments of the run in dir and of its code
 // prior (code_prior), if it has one; ok only when each set of segments covers its steps from
 // the first on.

@@ -407,3 +407,26 @@ func hoursMinutes(seconds float64) string {
 	m := int(math.Round(seconds / 60))
 	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
+
+// A record's training time is its segments' sum where they cover its steps, as the results
+// page's table gives it, not metrics.json's estimate for a run interrupted along the way.
+func TestTrainingSecondsAreTheSegments(t *testing.T) {
+	for _, tt := range []struct {
+		record      string
+		seconds     float64 // the segments' sum, rounded
+		wallSeconds float64 // metrics.json's, rounded, which differs
+	}{
+		// Interrupted after epoch 16: metrics.json counts epochs 11-16 at the last segment's pace.
+		{"mnist-tf-dcgan-radford", 8934, 9419},
+	} {
+		f, err := ReadFinished(filepath.Join("..", DefaultRecordsDir, tt.record))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seconds, exact := TrainingSeconds(f)
+		if math.Round(seconds) != tt.seconds || !exact || math.Round(f.Metrics.WallSeconds) != tt.wallSeconds {
+			t.Errorf("%s: %.1f s (exact %v), metrics.json %.1f s; want %v s exact, beside %v", tt.record, seconds, exact,
+				f.Metrics.WallSeconds, tt.seconds, tt.wallSeconds)
+		}
+	}
+}
