@@ -227,6 +227,17 @@ var Registry = []Experiment{
 			"18,740 steps, as mnist-tf-dcgan-half-radford's, on networks with four times its arithmetic per image",
 	},
 	{
+		Name:        "mnist-tf-dcgan-half-radford-ema",
+		Description: "mnist-tf-dcgan-half-radford sampled from a moving average of its generator's weights (decay 0.999), 20 epochs, on MNIST",
+		Data:        datasets.MNIST,
+		Model:       "dcgan",
+		Params: tfDCGAN(map[string]any{dcgan.ParamGeneratorFilters: []int{128, 64, 32},
+			dcgan.ParamDiscriminatorFilters: []int{32, 64}, training.ParamLearningRate: 2e-4, training.ParamAdamBeta1: 0.5,
+			training.ParamBatchSize: 64, training.ParamEpochs: 20, training.ParamAveragingDecay: 0.999}),
+		Source: "mnist-tf-dcgan-half-radford's networks, optimizer and steps, its samples drawn from an exponential moving average " +
+			"of the generator's weights over about the last thousand steps (Yazici et al. 2019), the generator trained as before",
+	},
+	{
 		Name:        "mnist-mlp-vae",
 		Description: "MLP VAE 784-512-256-20 on MNIST (the reference tutorial)",
 		Data:        datasets.MNIST,

@@ -57,6 +57,9 @@ type Model struct{}
 // Name implements vaekit.Model.
 func (Model) Name() string { return "dcgan" }
 
+// AveragedScope implements vaekit.Averaged: sampling may use an average of the generator.
+func (Model) AveragedScope() string { return gan.GeneratorScope }
+
 // Players implements vaekit.Adversarial.
 func (Model) Players() []vaekit.Player {
 	return []vaekit.Player{{Scope: gan.DiscriminatorScope, Term: "discriminator"}, {Scope: gan.GeneratorScope, Term: "generator"}}

@@ -43,6 +43,9 @@ type Model struct{}
 // Name implements vaekit.Model.
 func (Model) Name() string { return "gan" }
 
+// AveragedScope implements vaekit.Averaged: sampling may use an average of the generator.
+func (Model) AveragedScope() string { return GeneratorScope }
+
 // Players implements vaekit.Adversarial.
 func (Model) Players() []vaekit.Player {
 	return []vaekit.Player{{Scope: DiscriminatorScope, Term: "discriminator"}, {Scope: GeneratorScope, Term: "generator"}}

@@ -179,7 +179,7 @@ func Decode(backend compute.Backend, store *model.Store, m vaekit.Model, z [][]f
 		labels = make([]int32, len(z))
 	}
 	out, err := model.CallOnce(backend, store, func(scope *model.Scope, z, labels *Node) *Node {
-		return gen.Decode(scope, z, labels)
+		return gen.Decode(vaekit.SamplingScope(scope), z, labels)
 	}, tensors.FromFlatDataAndDimensions(flat, len(z), d), tensors.FromFlatDataAndDimensions(labels, len(labels)))
 	if err != nil {
 		return nil, err
@@ -283,7 +283,7 @@ func ClassSamples(backend compute.Backend, store *model.Store, m vaekit.Model, n
 		if prior != nil {
 			z = Add(eps, prior.PriorMeans(scope, labels))
 		}
-		return gen.Decode(scope, z, labels)
+		return gen.Decode(vaekit.SamplingScope(scope), z, labels)
 	}, tensors.FromFlatDataAndDimensions(eps, n, d), tensors.FromFlatDataAndDimensions(labels, n))
 	if err != nil {
 		return nil, err

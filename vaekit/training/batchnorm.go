@@ -31,7 +31,8 @@ func isBatchNormAverage(v *model.Variable) bool {
 func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, order []int32, batches int) error {
 	var averages []*model.Variable
 	for v := range t.store.IterVariables() {
-		if isBatchNormAverage(v) && v.HasValue() {
+		// The averaged generator's (ParamAveragingDecay) are estimated from its own samples.
+		if isBatchNormAverage(v) && v.HasValue() && !strings.HasPrefix(v.Path(), averagedPath("/")) {
 			averages = append(averages, v)
 		}
 	}

@@ -286,6 +286,9 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 	if err := t.EstimateBatchNorm(ctx, set, order, r.p.BatchNormBatches); err != nil {
 		return fmt.Errorf("epoch %d: estimating the BatchNorm averages: %w", epoch, err)
 	}
+	if err := t.estimateAveragedBatchNorm(ctx, epoch); err != nil {
+		return fmt.Errorf("epoch %d: estimating the averaged generator's BatchNorm averages: %w", epoch, err)
+	}
 	r.trace("evaluate %d", epoch)
 	// Named as the epoch line names it: a test split trained on is not called "test".
 	testMeans, err := t.evaluate(testSet, 0, r.hist.SplitTitle("test"))

@@ -119,6 +119,8 @@ type TrainingParams struct {
 	Schedule string
 	// BatchNormBatches is ParamBatchNormBatches.
 	BatchNormBatches int
+	// AveragingDecay is ParamAveragingDecay.
+	AveragingDecay float64
 }
 
 // ReadTrainingParams reads and checks the training parameters of a store.
@@ -153,6 +155,7 @@ func ReadTrainingParams(store *model.Store) (TrainingParams, error) {
 		Schedule:     vaekit.Param[string](root, ParamLearningRateSchedule),
 
 		BatchNormBatches: vaekit.Param[int](root, ParamBatchNormBatches),
+		AveragingDecay:   vaekit.Param[float64](root, ParamAveragingDecay),
 	}
 	return p, nil
 }
@@ -269,6 +272,8 @@ var trainingSpecs = []paramtable.Spec{
 		Doc: "constant, or iwae: stages of 3^i epochs at learning_rate x 10^(-i/7) (Burda et al. 2016)"},
 	paramtable.Spec{Name: ParamBatchNormBatches, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 100,
 		Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
+	paramtable.Spec{Name: ParamAveragingDecay, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0).Below(1), Default: 0.0,
+		Doc: "decay of the moving average of a GAN's generator weights that sampling uses (0: none; 0.999: about the last thousand steps)"},
 	paramtable.Spec{Name: ParamInitializer, Kind: paramtable.KindChoice, Choices: Initializers, Default: "he_normal",
 		Doc: "initial weights: he_normal (GoMLX's) or glorot_uniform (Keras')"},
 }

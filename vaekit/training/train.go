@@ -37,7 +37,9 @@ type Trainer struct {
 	train   *model.Exec
 	eval    *model.Exec
 	bnStats *model.Exec // built on first use, by EstimateBatchNorm
-	skipped int
+	// averagedStats estimates the averaged generator's BatchNorm averages (built on first use).
+	averagedStats *model.Exec
+	skipped       int
 	// Progress, if set, shows the progress of the BatchNorm estimate and of Evaluate (Fit sets
 	// it to FitOptions.Progress).
 	Progress io.Writer
@@ -76,6 +78,9 @@ func NewTrainer(backend compute.Backend, store *model.Store, m vaekit.Model) (*T
 		return nil, err
 	}
 	store.SetParam(vaekit.ParamModel, m.Name())
+	if err := checkAveraging(store, m, p.AveragingDecay); err != nil {
+		return nil, err
+	}
 	t := &Trainer{backend: backend, store: store, model: m, params: p}
 	opt := newOptimizer(p)
 	t.train, err = model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) *Node {
@@ -91,6 +96,9 @@ func NewTrainer(backend compute.Backend, store *model.Store, m vaekit.Model) (*T
 		adversarial, ok := m.(vaekit.Adversarial)
 		if !ok {
 			opt.UpdateGraph(scope, g, means[0])
+			if p.AveragingDecay > 0 {
+				t.updateAverages(g)
+			}
 			return Stack(means, 0)
 		}
 		for _, player := range adversarial.Players() {
@@ -99,6 +107,9 @@ func NewTrainer(backend compute.Backend, store *model.Store, m vaekit.Model) (*T
 				panic(fmt.Errorf("%s: player %q minimises term %q: expected one of the model's terms %v", m.Name(), player.Scope, player.Term, t.terms))
 			}
 			opt.UpdateGraph(scope.At("%s", player.Scope), g, means[i])
+		}
+		if p.AveragingDecay > 0 {
+			t.updateAverages(g)
 		}
 		return Stack(means, 0)
 	})

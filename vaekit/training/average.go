@@ -1,0 +1,187 @@
+package training
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// ParamAveragingDecay is the decay of the exponential moving average of an Averaged model's
+// weights (a GAN's generator) that sampling uses (default 0: no average). After every step the
+// trainer sets each average to d * average + (1 - d) * weight, with d = min(decay, n / (n + 10))
+// at the n-th update (n = 0, 1, ...): the first update copies the weights, and the early
+// averages span the steps so far rather than the random initial weights (the warm-up of
+// TensorFlow's ExponentialMovingAverage). 0.999 averages over about the last thousand steps.
+// The averaged generator's BatchNorm averages are not averaged: after every epoch they are
+// estimated afresh from its own outputs on averagedBatchNormBatches batches of noise, as the
+// averaged weights normalize them (BigGAN's "standing statistics"). A run's decay is part of
+// its recipe: resuming it with another is refused.
+const ParamAveragingDecay = "ema_decay"
+
+// averagesUpdatesVariable counts the updates of the averages (n above).
+const averagesUpdatesVariable = "/vaekit/averages_updates"
+
+// averagedBatchNormBatches is the number of batches of noise over which the averaged
+// generator's BatchNorm averages are estimated after every epoch: the horizon of the layers'
+// momentum (0.99).
+const averagedBatchNormBatches = 100
+
+// averagesWarmup is the 10 of min(decay, n / (n + 10)).
+const averagesWarmup = 10
+
+// averagedPath is the path of the average of the variable at path.
+func averagedPath(path string) string { return "/" + vaekit.AveragesScope + path }
+
+// averagedVariables are the variables the averages follow: the trainable variables under the
+// averaged scope, less the optimizer's state kept there, in path order.
+func averagedVariables(store *model.Store, scope string) []*model.Variable {
+	prefix := "/" + scope + "/"
+	var vars []*model.Variable
+	for v := range store.IterVariables() {
+		if v.Trainable && strings.HasPrefix(v.Path(), prefix) && !strings.Contains(v.Path(), "/"+optimizer.Scope+"/") &&
+			!isBatchNormAverage(v) {
+			vars = append(vars, v)
+		}
+	}
+	slices.SortFunc(vars, func(a, b *model.Variable) int { return strings.Compare(a.Path(), b.Path()) })
+	return vars
+}
+
+// checkAveraging refuses a decay for a model that names nothing to average, and marks the store
+// as one whose samples come from the averages, copying the parameters scoped under the averaged
+// scope below AveragesScope, so that the averaged copy reads what the model does.
+func checkAveraging(store *model.Store, m vaekit.Model, decay float64) error {
+	if decay == 0 {
+		return nil
+	}
+	a, ok := m.(vaekit.Averaged)
+	if !ok {
+		return fmt.Errorf("parameter %s = %g: model %q has no weights to average: expected 0, or a model that names them (a GAN's generator)",
+			ParamAveragingDecay, decay, m.Name())
+	}
+	prefix := "/" + a.AveragedScope()
+	var scoped []string
+	for path := range store.IterParams() {
+		if strings.HasPrefix(path, prefix+"/") {
+			scoped = append(scoped, path)
+		}
+	}
+	for _, path := range scoped {
+		value, _ := store.GetParam(path)
+		store.SetParam(averagedPath(path), value)
+	}
+	store.SetParam(vaekit.ParamSampleAverages, true)
+	return nil
+}
+
+// updateAverages adds to the training graph g the update of the averages of m's averaged
+// variables (ParamAveragingDecay), after the optimizers' updates, creating the averages (zeros,
+// not trained: the first update copies the weights) on the first build.
+func (t *Trainer) updateAverages(g *Graph) {
+	a := t.model.(vaekit.Averaged)
+	vars := averagedVariables(t.store, a.AveragedScope())
+	if len(vars) == 0 {
+		panic(fmt.Errorf("%s: parameter %s = %g: no trainable variable under scope %q to average",
+			t.model.Name(), ParamAveragingDecay, t.params.AveragingDecay, a.AveragedScope()))
+	}
+	counter := t.averagesCounter()
+	n := counter.NodeValue(g)
+	nf := ConvertDType(n, vars[0].DType())
+	decay := Min(Scalar(g, nf.DType(), t.params.AveragingDecay), Div(nf, AddScalar(nf, averagesWarmup)))
+	for _, v := range vars {
+		avg := t.store.VariableWithShape(averagedPath(v.Path()), v.Shape(), initializer.Zero).SetTrainable(false)
+		d := ConvertDType(decay, v.DType())
+		avg.SetNodeValue(Add(Mul(d, avg.NodeValue(g)), Mul(OneMinus(d), v.NodeValue(g))))
+	}
+	counter.SetNodeValue(AddScalar(n, 1))
+}
+
+// averagesCounter returns the count of updates of the averages, loading it from an attached
+// checkpoint or creating it at 0.
+func (t *Trainer) averagesCounter() *model.Variable {
+	if v := t.store.GetVariable(averagesUpdatesVariable); v != nil {
+		return v.SetTrainable(false)
+	}
+	scope, name := model.SplitPath(averagesUpdatesVariable)
+	return t.store.RootScope().At("%s", strings.TrimPrefix(scope, "/")).VariableWithValue(name, int64(0)).SetTrainable(false)
+}
+
+// estimateAveragedBatchNorm sets the BatchNorm averages of the averaged generator to the mean
+// and variance of each layer's input over averagedBatchNormBatches batches of noise drawn for
+// the epoch (the same for a resumed run), with the averaged weights. Nothing else changes.
+func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch int) error {
+	if t.params.AveragingDecay == 0 {
+		return nil
+	}
+	gen, ok := t.model.(vaekit.Generator)
+	if !ok {
+		return fmt.Errorf("%s: parameter %s: the model does not decode noise", t.model.Name(), ParamAveragingDecay)
+	}
+	prefix := averagedPath("/")
+	resetWeights := func() error {
+		for v := range t.store.IterVariables() {
+			if _, name := model.SplitPath(v.Path()); name == "avg_weight" && isBatchNormAverage(v) &&
+				strings.HasPrefix(v.Path(), prefix) && v.HasValue() {
+				if err := v.SetValue(tensors.FromShape(v.Shape())); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := resetWeights(); err != nil {
+		return err
+	}
+	if t.averagedStats == nil {
+		var err error
+		t.averagedStats, err = model.NewExec(t.backend, t.store, func(scope *model.Scope, z *Node) *Node {
+			g := z.Graph()
+			t.store.SetTraining(g, true)
+			kept := map[*model.Variable]*Node{}
+			for v := range t.store.IterVariables() {
+				if !v.Trainable && !isBatchNormAverage(v) && v.HasValue() {
+					kept[v] = v.NodeValue(g)
+				}
+			}
+			labels := Zeros(g, shapes.Make(dtypes.Int32, z.Shape().Dim(0)))
+			out := gen.Decode(vaekit.SamplingScope(scope), z, labels)
+			for v, node := range kept {
+				v.SetNodeValue(node)
+			}
+			return ReduceAllMean(out)
+		})
+		if err != nil {
+			return err
+		}
+		// The first build creates the averaged layers' BatchNorm variables: their weights start
+		// at 0 anyway.
+	}
+	d := gen.LatentDim(t.store)
+	rng := rand.New(rand.NewPCG(uint64(t.params.Seed), uint64(epoch)))
+	noise := make([]float32, t.params.BatchSize*d)
+	for b := 0; b < averagedBatchNormBatches; b++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i := range noise {
+			noise[i] = float32(rng.NormFloat64())
+		}
+		out, err := t.averagedStats.Exec(tensors.FromFlatDataAndDimensions(noise, t.params.BatchSize, d))
+		if err != nil {
+			return GraphError(err)
+		}
+		Release(out...)
+	}
+	return nil
+}
