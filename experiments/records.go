@@ -97,7 +97,7 @@ func Record(ctx context.Context, dir, recordsDir string, opts Options) error {
 			return err
 		}
 	}
-	rounded := false
+	rounded, averaged := false, ""
 	for _, sub := range []string{"", codePriorDir} {
 		ckpt := filepath.Join(dir, sub, training.CheckpointDir)
 		if _, err := os.Stat(ckpt); err != nil {
@@ -107,11 +107,20 @@ func Record(ctx context.Context, dir, recordsDir string, opts Options) error {
 		if _, err := checkpoint.Build(store).Dir(ckpt).Immediate().Done(); err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
 		}
+		if on, _ := store.GetParam(vaekit.ParamSampleAverages); on == true {
+			decay, _ := store.GetParam(training.ParamAveragingDecay)
+			averaged = fmt.Sprintf("the generator is the exponential moving average of its weights (ema_decay %v) that drew the run's samples, in place of its last weights", decay)
+		}
 		r, err := writeWeights(store, filepath.Join(stage, sub, WeightsDir))
 		if err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
 		}
 		rounded = rounded || r
+	}
+	if averaged != "" {
+		if err := setManifest(stage, map[string]any{WeightsAveraged: averaged}); err != nil {
+			return fmt.Errorf("record %s: %w", dir, err)
+		}
 	}
 	if rounded {
 		// The run measured its float32 model; the record's numbers and figures must be what its

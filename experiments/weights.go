@@ -19,6 +19,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/training"
 )
 
@@ -41,10 +42,19 @@ const MaxWeightsFileBytes = 5 << 20
 // its weights give (VerifyRecord); its training history stays what the float32 model measured.
 const WeightsRoundedTo = "weights_rounded_to"
 
+// WeightsAveraged is the manifest key of a record whose weights include averages
+// (training.ParamAveragingDecay): a GAN's generator is kept as the moving average of its weights
+// that drew the run's samples, in place of its last step's weights, and the record keeps no
+// other; its training history (the players' losses) is what the last weights measured.
+const WeightsAveraged = "weights_averaged"
+
 // writeWeights writes the model variables of store, with its parameters, to the checkpoint
-// folder out: at float32, or rounded to float16 (rounded true) where a file would pass
+// folder out, the averages in place of the weights they average (averagesInPlace): at float32, or rounded to float16 (rounded true) where a file would pass
 // MaxWeightsFileBytes at float32.
 func writeWeights(store *model.Store, out string) (rounded bool, err error) {
+	if store, err = averagesInPlace(store); err != nil {
+		return false, fmt.Errorf("weights %s: %w", out, err)
+	}
 	err = saveModelVariables(store, out)
 	if errors.Is(err, errWeightsTooLarge) {
 		var half *model.Store
@@ -96,6 +106,46 @@ func saveModelVariables(store *model.Store, out string) error {
 		}
 	}
 	return nil
+}
+
+// averagesInPlace returns store itself, or, where it samples from averaged weights
+// (vaekit.ParamSampleAverages), a copy whose averages are put at the paths of the weights they
+// average, the last weights and the mark left out: the model as a record keeps it, whose samples
+// are the run's (SamplingScope reads the root) at the size of one generator.
+func averagesInPlace(store *model.Store) (*model.Store, error) {
+	if on, _ := store.GetParam(vaekit.ParamSampleAverages); on != true {
+		return store, nil
+	}
+	prefix := "/" + vaekit.AveragesScope + "/"
+	out := model.NewStore()
+	for path, value := range store.IterParams() {
+		if path != "/"+vaekit.ParamSampleAverages && !strings.HasPrefix(path, prefix) {
+			out.SetParam(path, value)
+		}
+	}
+	replaced := map[string]bool{}
+	for v := range store.IterVariables() {
+		if strings.HasPrefix(v.Path(), prefix) {
+			replaced[strings.TrimPrefix(v.Path(), "/"+vaekit.AveragesScope)] = true
+		}
+	}
+	if len(replaced) == 0 {
+		return nil, fmt.Errorf("the store says it samples from averaged weights, and holds none under /%s", vaekit.AveragesScope)
+	}
+	for v := range store.IterVariables() {
+		if !v.HasValue() || replaced[v.Path()] {
+			continue
+		}
+		path := v.Path()
+		if strings.HasPrefix(path, prefix) {
+			path = strings.TrimPrefix(path, "/"+vaekit.AveragesScope)
+		}
+		if _, err := out.CreateVariable(path, v.MustValue()); err != nil {
+			return nil, err
+		}
+		out.GetVariable(path).SetTrainable(v.Trainable)
+	}
+	return out, nil
 }
 
 // roundedStore is a copy of store, parameters and variables, with its float32 model variables

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -393,4 +394,61 @@ func TestRoundedRecordEstimatesItsNLLAgain(t *testing.T) {
 		t.Error(d)
 	}
 	t.Logf("NLL %g (float32) -> %g (float16); verify: %d numbers, %d figures", run.Metrics.Extra[key], recorded.Metrics.Extra[key], v.Numbers, v.Figures)
+}
+
+// A run that samples from averaged weights (a GAN with ema_decay) is recorded with the averages
+// in place of the generator's last weights and nothing else: the record draws the run's samples
+// bit for bit, holds one generator, and says so in its manifest.
+func TestAveragedRunIsRecordedWithItsAverages(t *testing.T) {
+	exp, runs := quickRunOf(t, "mnist-tf-dcgan-half-radford-ema")
+	run, err := Open(exp, quick(runs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromAverages, err := run.Samples(8, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Store.SetParam(vaekit.ParamSampleAverages, false)
+	fromLast, err := run.Samples(8, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(fromAverages, fromLast) {
+		t.Fatal("the run's averaged and last generators draw the same samples: nothing to tell apart")
+	}
+	records := t.TempDir()
+	if err := Record(context.Background(), filepath.Join(runs, exp.Name), records, quick(runs)); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(records, exp.Name)
+	store, err := loadStore(filepath.Join(rec, WeightsDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on, _ := store.GetParam(vaekit.ParamSampleAverages); on == true {
+		t.Errorf("the record's weights still say they sample from averages under /%s", vaekit.AveragesScope)
+	}
+	if v := store.GetVariable("/averaged/generator/output/weights"); v != nil {
+		t.Errorf("the record keeps %s: want the averages in the generator's place, one generator", v.Path())
+	}
+	opened, err := OpenDir(rec, quick(runs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := opened.Samples(8, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, fromAverages) {
+		t.Error("the record's samples differ from the run's (drawn from its averaged generator)")
+	}
+	var manifest map[string]any
+	data, err := os.ReadFile(filepath.Join(rec, ManifestFile))
+	if err == nil {
+		err = json.Unmarshal(data, &manifest)
+	}
+	if s, _ := manifest[WeightsAveraged].(string); !strings.Contains(s, "ema_decay 0.999") {
+		t.Errorf("manifest's %s = %v (%v), want the decay named", WeightsAveraged, manifest[WeightsAveraged], err)
+	}
 }
