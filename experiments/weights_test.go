@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -450,5 +451,47 @@ func TestAveragedRunIsRecordedWithItsAverages(t *testing.T) {
 	}
 	if s, _ := manifest[WeightsAveraged].(string); !strings.Contains(s, "ema_decay 0.999") {
 		t.Errorf("manifest's %s = %v (%v), want the decay named", WeightsAveraged, manifest[WeightsAveraged], err)
+	}
+}
+
+// An averaged run resumed at an epoch's end continues its averages, their count and the
+// averaged generator's BatchNorm statistics exactly: it ends where an uninterrupted run does.
+func TestAveragedRunResumesExactly(t *testing.T) {
+	exp, err := Lookup("mnist-tf-dcgan-half-radford-ema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireData(t, exp.Data)
+	straight, resumed := t.TempDir(), t.TempDir()
+	if _, err := Run(context.Background(), exp, quick(straight)); err != nil {
+		t.Fatal(err)
+	}
+	first := quick(resumed)
+	first.Epochs = 1
+	if _, err := Run(context.Background(), exp, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), exp, quick(resumed)); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"history.csv", filepath.Join(FiguresDir, "samples.png")} {
+		a, errA := os.ReadFile(filepath.Join(straight, exp.Name, rel))
+		b, errB := os.ReadFile(filepath.Join(resumed, exp.Name, rel))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the uninterrupted run and the one resumed after its first epoch (%v, %v)", rel, errA, errB)
+		}
+	}
+	var ms [2]Metrics
+	for i, dir := range []string{straight, resumed} {
+		data, err := os.ReadFile(filepath.Join(dir, exp.Name, MetricsFile))
+		if err == nil {
+			err = json.Unmarshal(data, &ms[i])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(ms[0].Extra, ms[1].Extra) {
+		t.Errorf("sample measures differ: uninterrupted %v, resumed %v", ms[0].Extra, ms[1].Extra)
 	}
 }
