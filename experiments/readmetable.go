@@ -55,7 +55,8 @@ func recipeData(exp Experiment) (string, error) {
 }
 
 // recipeSettings are a recipe's optimizer, learning rate (and schedule), batch size and epochs,
-// with its code prior's after a semicolon.
+// and the decay of the weights it samples from if it averages them, with its code prior's after
+// a semicolon.
 func recipeSettings(exp Experiment) string {
 	s := trainingSettings(exp.Params, exp.Model)
 	if exp.NLLSamples > 0 {
@@ -98,7 +99,11 @@ func trainingSettings(params map[string]any, family string) string {
 		ends := training.ScheduleStageEnds(sched, epochs)
 		s += fmt.Sprintf(", schedule %s (%d stages)", sched, len(ends))
 	}
-	return fmt.Sprintf("%s, batch %v, %s epochs", s, get(training.ParamBatchSize), numfmt.Thousands(epochs))
+	s = fmt.Sprintf("%s, batch %v, %s epochs", s, get(training.ParamBatchSize), numfmt.Thousands(epochs))
+	if v, ok := params[training.ParamAveragingDecay]; ok && v != 0.0 {
+		s += fmt.Sprintf("; samples from the generator's moving average (decay %v)", v)
+	}
+	return s
 }
 
 // rate writes a learning rate or an epsilon as the papers do: 1e-3, 2e-4.

@@ -13,6 +13,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/training"
 )
 
@@ -120,8 +121,9 @@ func removeAllBut(dir, keep string) error {
 func storeParams(store *model.Store) map[string]any {
 	out := map[string]any{}
 	for k, v := range store.IterParams() {
-		if strings.HasSuffix(k, training.ParamFrozenVariables) {
-			continue // bookkeeping of the checkpoints, not part of the recipe
+		if strings.HasSuffix(k, training.ParamFrozenVariables) || k == "/"+vaekit.ParamSampleAverages ||
+			strings.HasPrefix(k, "/"+vaekit.AveragesScope+"/") {
+			continue // bookkeeping of the checkpoints and of the averages, not part of the recipe
 		}
 		out[k] = v
 	}

@@ -1,6 +1,7 @@
 package vaekit_test
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -18,6 +19,13 @@ import (
 type averagedPlayers struct{ twoPlayers }
 
 func (averagedPlayers) AveragedScope() string { return "a" }
+
+// LatentDim and Decode make it a generator of z * a, for Fit's end-of-epoch estimate of the
+// averaged layers' BatchNorm statistics (it has none).
+func (averagedPlayers) LatentDim(*model.Store) int { return 1 }
+func (averagedPlayers) Decode(scope *model.Scope, z, _ *Node) *Node {
+	return Mul(z, scope.In("a").VariableWithValue("x", float32(1)).NodeValue(z.Graph()))
+}
 
 // With SGD at learning rate 1 from a = b = 1 the players step to (a, b) = (0, 2), (-2, 2),
 // (-4, 0). The average of a, with d_n = min(decay, n/(n+10)) at the n-th update:
@@ -60,6 +68,38 @@ func scalarOf(t *testing.T, store *model.Store, path string) float64 {
 		t.Fatal(err)
 	}
 	return float64(tensors.MustCopyFlatData[float32](val)[0])
+}
+
+// A resumed run continues its averages; resumed with another decay (none) it is refused, naming
+// both: its averages would go stale while samples are still drawn from them.
+func TestAveragedRunResumesOnlyWithItsDecay(t *testing.T) {
+	train, test := syntheticSet(4, 1), syntheticSet(4, 2)
+	params := func(epochs int, decay float64) map[string]any {
+		p := map[string]any{training.ParamOptimizer: "sgd", training.ParamLearningRate: 1.0, training.ParamBatchSize: 4,
+			training.ParamEpochs: epochs}
+		if decay > 0 {
+			p[training.ParamAveragingDecay] = decay
+		}
+		return p
+	}
+	dir := t.TempDir()
+	tr, _ := newTrainer(t, averagedPlayers{}, params(1, 0.1))
+	if _, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ = newTrainer(t, averagedPlayers{}, params(2, 0))
+	_, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "ema_decay = 0.1: expected the same, not 0") {
+		t.Errorf("resuming without the decay: error %v, want one naming ema_decay = 0.1 and 0", err)
+	}
+	tr, store := newTrainer(t, averagedPlayers{}, params(2, 0.1))
+	if _, err := tr.Fit(context.Background(), train, test, training.FitOptions{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	// Two steps, one per epoch: as the second step of TestAveragesFollowTheWeightsWithTheirWarmUp.
+	if a, avg := scalarOf(t, store, "/a/x"), scalarOf(t, store, "/averaged/a/x"); a != -2 || math.Abs(avg+20.0/11) > 1e-6 {
+		t.Errorf("after the resumed epoch a = %g, its average %.7f; want -2 and %.7f", a, avg, -20.0/11)
+	}
 }
 
 // A decay for a model with nothing to average is refused before any step, naming the value.

@@ -22,11 +22,13 @@ import (
 // trainer sets each average to d * average + (1 - d) * weight, with d = min(decay, n / (n + 10))
 // at the n-th update (n = 0, 1, ...): the first update copies the weights, and the early
 // averages span the steps so far rather than the random initial weights (the warm-up of
-// TensorFlow's ExponentialMovingAverage). 0.999 averages over about the last thousand steps.
+// TensorFlow's ExponentialMovingAverage with num_updates, min(decay, (1+n)/(10+n)), one update
+// later, so that the first copies). 0.999 averages over about the last thousand steps.
 // The averaged generator's BatchNorm averages are not averaged: after every epoch they are
 // estimated afresh from its own outputs on averagedBatchNormBatches batches of noise, as the
-// averaged weights normalize them (BigGAN's "standing statistics"). A run's decay is part of
-// its recipe: resuming it with another is refused.
+// averaged weights normalize them (BigGAN's "standing statistics"; a conditional generator's
+// from its first class). A run's decay is part of its recipe: resuming it with another is
+// refused.
 const ParamAveragingDecay = "ema_decay"
 
 // averagesUpdatesVariable counts the updates of the averages (n above).
@@ -129,19 +131,20 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch int) erro
 		return fmt.Errorf("%s: parameter %s: the model does not decode noise", t.model.Name(), ParamAveragingDecay)
 	}
 	prefix := averagedPath("/")
-	resetWeights := func() error {
-		for v := range t.store.IterVariables() {
-			if _, name := model.SplitPath(v.Path()); name == "avg_weight" && isBatchNormAverage(v) &&
-				strings.HasPrefix(v.Path(), prefix) && v.HasValue() {
-				if err := v.SetValue(tensors.FromShape(v.Shape())); err != nil {
-					return err
-				}
+	// The averaged layers' weights of their BatchNorm averages, asked for by path: a checkpoint
+	// loads a variable when it is first asked for, so a resumed run's would not be listed yet.
+	var weights []*model.Variable
+	for v := range t.store.IterVariables() {
+		if _, name := model.SplitPath(v.Path()); name == "avg_weight" && isBatchNormAverage(v) && !strings.HasPrefix(v.Path(), prefix) {
+			if avg := t.store.GetVariable(averagedPath(v.Path())); avg != nil && avg.HasValue() {
+				weights = append(weights, avg)
 			}
 		}
-		return nil
 	}
-	if err := resetWeights(); err != nil {
-		return err
+	for _, v := range weights {
+		if err := v.SetValue(tensors.FromShape(v.Shape())); err != nil {
+			return err
+		}
 	}
 	if t.averagedStats == nil {
 		var err error
@@ -154,18 +157,24 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch int) erro
 					kept[v] = v.NodeValue(g)
 				}
 			}
+			// Class 0 for a conditional generator: the statistics are those of its first class.
 			labels := Zeros(g, shapes.Make(dtypes.Int32, z.Shape().Dim(0)))
 			out := gen.Decode(vaekit.SamplingScope(scope), z, labels)
 			for v, node := range kept {
 				v.SetNodeValue(node)
+			}
+			// Building a BatchNorm layer marks its scale and offset trainable (GoMLX's
+			// norm.BatchNorm): the averaged ones follow the averaging only.
+			for v := range t.store.IterVariables() {
+				if strings.HasPrefix(v.Path(), averagedPath("/")) {
+					v.SetTrainable(false)
+				}
 			}
 			return ReduceAllMean(out)
 		})
 		if err != nil {
 			return err
 		}
-		// The first build creates the averaged layers' BatchNorm variables: their weights start
-		// at 0 anyway.
 	}
 	d := gen.LatentDim(t.store)
 	rng := rand.New(rand.NewPCG(uint64(t.params.Seed), uint64(epoch)))
@@ -182,6 +191,19 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch int) erro
 			return GraphError(err)
 		}
 		Release(out...)
+		if b == 0 && !t.averagedBatchNorm() {
+			return nil // a generator without BatchNorm (the first batch built the graph): nothing to estimate
+		}
 	}
 	return nil
+}
+
+// averagedBatchNorm says whether the averaged generator has BatchNorm averages.
+func (t *Trainer) averagedBatchNorm() bool {
+	for v := range t.store.IterVariables() {
+		if isBatchNormAverage(v) && strings.HasPrefix(v.Path(), averagedPath("/")) {
+			return true
+		}
+	}
+	return false
 }

@@ -152,6 +152,12 @@ func (t *Trainer) openCheckpoint(dir string, log io.Writer) (*checkpoint.Handler
 	// Attaching restored the checkpoint's parameters; the training parameters of this call win
 	// (more epochs, another learning rate), so the next checkpoint records what was used.
 	p := t.params
+	// The averages (ParamAveragingDecay) mean what the run's decay made them: another one would
+	// continue them with other weights, or stop them and leave samples drawn from stale ones.
+	if saved := vaekit.Param[float64](t.store.RootScope(), ParamAveragingDecay); saved != p.AveragingDecay {
+		return nil, nil, fmt.Errorf("run directory %s: its checkpoint was trained with %s = %g: expected the same, not %g",
+			dir, ParamAveragingDecay, saved, p.AveragingDecay)
+	}
 	t.store.SetParams(map[string]any{ParamOptimizer: p.Optimizer, ParamLearningRate: p.LearningRate,
 		ParamBatchSize: p.BatchSize, ParamEpochs: p.Epochs, ParamSeed: p.Seed, ParamBinarize: p.Binarize})
 	// The other resumable parameters are written only where the checkpoint set another value: a

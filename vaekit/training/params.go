@@ -273,7 +273,8 @@ var trainingSpecs = []paramtable.Spec{
 	paramtable.Spec{Name: ParamBatchNormBatches, Kind: paramtable.KindInt, Range: paramtable.AtLeast(0), Default: 100,
 		Doc: "training batches over which the BatchNorm averages are estimated after every epoch (0: keep the moving averages)"},
 	paramtable.Spec{Name: ParamAveragingDecay, Kind: paramtable.KindFloat, Range: paramtable.AtLeast(0).Below(1), Default: 0.0,
-		Doc: "decay of the moving average of a GAN's generator weights that sampling uses (0: none; 0.999: about the last thousand steps)"},
+		Families: []string{"dcgan", "gan"},
+		Doc:      "decay of the moving average of a GAN's generator weights that sampling uses (0: none; 0.999: about the last thousand steps)"},
 	paramtable.Spec{Name: ParamInitializer, Kind: paramtable.KindChoice, Choices: Initializers, Default: "he_normal",
 		Doc: "initial weights: he_normal (GoMLX's) or glorot_uniform (Keras')"},
 }
