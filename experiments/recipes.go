@@ -238,6 +238,17 @@ var Registry = []Experiment{
 			"of the generator's weights over about the last thousand steps (Yazici et al. 2019), the generator trained as before",
 	},
 	{
+		Name:        "mnist-tf-dcgan-radford-ema",
+		Description: "mnist-tf-dcgan-radford sampled from a moving average of its generator's weights (decay 0.999), 20 epochs, on MNIST",
+		Data:        datasets.MNIST,
+		Model:       "dcgan",
+		Params: tfDCGAN(map[string]any{training.ParamLearningRate: 2e-4, training.ParamAdamBeta1: 0.5,
+			training.ParamBatchSize: 64, training.ParamEpochs: 20, training.ParamAveragingDecay: 0.999}),
+		Source: "mnist-tf-dcgan-radford's networks (the tutorial's full widths), optimizer and steps, its samples drawn from an " +
+			"exponential moving average of the generator's weights over about the last thousand steps (Yazici et al. 2019), " +
+			"the generator trained as before",
+	},
+	{
 		Name:        "mnist-mlp-vae",
 		Description: "MLP VAE 784-512-256-20 on MNIST (the reference tutorial)",
 		Data:        datasets.MNIST,
