@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -427,6 +428,39 @@ func TestTrainingSecondsAreTheSegments(t *testing.T) {
 		if math.Round(seconds) != tt.seconds || !exact || math.Round(f.Metrics.WallSeconds) != tt.wallSeconds {
 			t.Errorf("%s: %.1f s (exact %v), metrics.json %.1f s; want %v s exact, beside %v", tt.record, seconds, exact,
 				f.Metrics.WallSeconds, tt.seconds, tt.wallSeconds)
+		}
+	}
+}
+
+// The averaged DCGAN's note quotes its record against the unaveraged one it retrains: the same
+// history (averaging changes sampling only), its time, and both records' distances.
+func TestAveragedDCGANNoteQuotesTheRecords(t *testing.T) {
+	avg, seconds := readTimedRecord(t, "mnist-tf-dcgan-half-radford-ema")
+	plain, _ := readTimedRecord(t, "mnist-tf-dcgan-half-radford")
+	a, p := avg.Metrics.SampleDistances, plain.Metrics.SampleDistances
+	var histories [2][]byte
+	for i, name := range []string{"mnist-tf-dcgan-half-radford-ema", "mnist-tf-dcgan-half-radford"} {
+		data, err := os.ReadFile(filepath.Join("..", DefaultRecordsDir, name, "history.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		histories[i] = data
+	}
+	if !bytes.Equal(histories[0], histories[1]) {
+		t.Error("the averaged run's history.csv differs from mnist-tf-dcgan-half-radford's: the note says they are the same file")
+	}
+	wants := []string{
+		fmt.Sprintf("in %s", hoursMinutes(seconds)),
+		fmt.Sprintf("Fréchet %.1f and kernel %.2f against %.1f and %.2f without the average", a.Frechet.Mean, a.Kernel.Mean, p.Frechet.Mean, p.Kernel.Mean),
+		fmt.Sprintf("precision %.2f against %.2f, recall %.2f against %.2f", a.Precision.Mean, p.Precision.Mean, a.Recall.Mean, p.Recall.Mean),
+	}
+	i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == "mnist-tf-dcgan-half-radford-ema" })
+	if i < 0 {
+		t.Fatal("no reproduction mnist-tf-dcgan-half-radford-ema")
+	}
+	for _, want := range wants {
+		if !strings.Contains(Reproductions[i].Note, want) {
+			t.Errorf("the note lacks %q; it reads:\n%s", want, Reproductions[i].Note)
 		}
 	}
 }
