@@ -65,7 +65,7 @@ var proseNumbersNotFromRuns = map[string]map[string]string{
 		"8": "a digit's name", "9": "a digit's name", "20": "notebook 2's code size",
 		"00": "a notebook's file name", "1.39": "2 ln 2, worked out in the text",
 		"60,000": "the DCGAN tutorial's training images",
-		"2014":   "year of a cited paper", "2016": "year of a cited paper",
+		"2014":   "year of a cited paper", "2016": "year of a cited paper", "2019": "year of a cited paper",
 	},
 }
 
