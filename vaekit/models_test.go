@@ -602,6 +602,22 @@ func TestNaNBatchesSkipped(t *testing.T) {
 	}
 }
 
+// A non-finite first step of a process (here: a NaN pixel in every image) cannot be undone with
+// on_nan = "skip": it created the variables, whose values before it no copy holds. The run stops
+// naming it, where it used to go on from weights the step had left.
+func TestNaNFirstStepStops(t *testing.T) {
+	train, test := syntheticSet(64, 16), syntheticSet(32, 17)
+	train.Images = slices.Clone(train.Images)
+	for i := range train.N {
+		train.Image(i)[100] = float32(math.NaN())
+	}
+	tr, _ := newTrainer(t, vae.Model{}, smallMLP(map[string]any{training.ParamEpochs: 1, training.ParamOnNaN: "skip"}))
+	_, err := tr.Fit(context.Background(), train, test, training.FitOptions{})
+	if !errors.Is(err, training.ErrNonFinite) || !strings.Contains(err.Error(), "step 1, the first of this process, which made variable") {
+		t.Errorf("Fit with a NaN first step: error = %v, want ErrNonFinite naming the first step", err)
+	}
+}
+
 // A figure that needs a 2-D latent space, asked of a model with another latent size, is a
 // clear error; so are bad grid sizes.
 func TestManifoldNeedsATwoDimensionalLatentSpace(t *testing.T) {

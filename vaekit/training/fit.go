@@ -258,6 +258,14 @@ func (r *fitRun) step(epoch, step int, batch batch) ([]float64, error) {
 		return nil, fmt.Errorf("%w: term %q = %g at epoch %d, step %d; the last good checkpoint is kept: lower %q (now %g) or warm up the KL weight",
 			ErrNonFinite, t.terms[i], means[i], epoch, step+1, ParamLearningRate, p.LearningRate)
 	}
+	if v := unsaved(t.store, before); v != "" {
+		// The step created or loaded variables (the first step of a run, or of its resumption:
+		// a checkpoint loads a variable when a graph first asks for it): their values before it
+		// are not in the copy, so the step cannot be undone.
+		return nil, fmt.Errorf("%w: term %q = %g at epoch %d, step %d, the first of this process, which made variable %s "+
+			"(no copy to undo it from); the last good checkpoint is kept: lower %q (now %g) or warm up the KL weight",
+			ErrNonFinite, t.terms[i], means[i], epoch, step+1, v, ParamLearningRate, p.LearningRate)
+	}
 	if err := restore(before); err != nil {
 		return nil, err
 	}
@@ -351,6 +359,16 @@ func (t *Trainer) snapshot() (map[*model.Variable]*tensors.Tensor, error) {
 		}
 	}
 	return values, nil
+}
+
+// unsaved is the path of a variable of the store that holds a value the snapshot lacks, or "".
+func unsaved(store *model.Store, snapshot map[*model.Variable]*tensors.Tensor) string {
+	for v := range store.IterVariables() {
+		if _, ok := snapshot[v]; !ok && v.HasValue() {
+			return v.Path()
+		}
+	}
+	return ""
 }
 
 // restore sets the variables back to a snapshot.

@@ -35,7 +35,8 @@ const (
 	// error naming the term, epoch and step, keeping the last good checkpoint) or "skip" (the
 	// step is undone, weights, optimizer and random state restored from a copy taken before it,
 	// and the batch left out of the epoch's means; the run still stops if more than half of an
-	// epoch's batches are skipped). Skipping copies every variable before every step.
+	// epoch's batches are skipped). Skipping copies every variable before every step; the first
+	// step of a process creates or loads the variables, so a non-finite one stops the run.
 	ParamOnNaN = "on_nan"
 	// ParamAdamBeta1 is Adam's decay of its running mean of gradients (default 0.9; GANs use 0.5,
 	// after Radford, Metz and Chintala 2016).
