@@ -151,18 +151,11 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch int) erro
 		t.averagedStats, err = model.NewExec(t.backend, t.store, func(scope *model.Scope, z *Node) *Node {
 			g := z.Graph()
 			t.store.SetTraining(g, true)
-			kept := map[*model.Variable]*Node{}
-			for v := range t.store.IterVariables() {
-				if !v.Trainable && !isBatchNormAverage(v) && v.HasValue() {
-					kept[v] = v.NodeValue(g)
-				}
-			}
+			setBack := keepState(t.store, g)
 			// Class 0 for a conditional generator: the statistics are those of its first class.
 			labels := Zeros(g, shapes.Make(dtypes.Int32, z.Shape().Dim(0)))
 			out := gen.Decode(vaekit.SamplingScope(scope), z, labels)
-			for v, node := range kept {
-				v.SetNodeValue(node)
-			}
+			setBack()
 			// Building a BatchNorm layer marks its scale and offset trainable (GoMLX's
 			// norm.BatchNorm): the averaged ones follow the averaging only.
 			for v := range t.store.IterVariables() {

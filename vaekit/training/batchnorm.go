@@ -53,18 +53,9 @@ func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, orde
 			scope = initializing(scope)
 			g := images.Graph()
 			t.store.SetTraining(g, true)
-			// The model may update other variables in training mode (the random state, a
-			// VQ-VAE's moving-average codebook): take their values before and set them back.
-			kept := map[*model.Variable]*Node{}
-			for v := range t.store.IterVariables() {
-				if !v.Trainable && !isBatchNormAverage(v) && v.HasValue() {
-					kept[v] = v.NodeValue(g)
-				}
-			}
+			setBack := keepState(t.store, g)
 			terms := t.model.Loss(scope, images, labels)
-			for v, node := range kept {
-				v.SetNodeValue(node)
-			}
+			setBack()
 			return ReduceAllMean(terms[0].Value)
 		})
 		if err != nil {
@@ -84,4 +75,22 @@ func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, orde
 		phase.Add(1)
 	}
 	return ctx.Err()
+}
+
+// keepState takes, in graph g, the values of the variables other than the BatchNorm averages
+// that a model may update in training mode (the random state, a VQ-VAE's moving-average
+// codebook), and returns the function that sets them back: a graph that only estimates the
+// BatchNorm averages changes nothing else.
+func keepState(store *model.Store, g *Graph) (setBack func()) {
+	kept := map[*model.Variable]*Node{}
+	for v := range store.IterVariables() {
+		if !v.Trainable && !isBatchNormAverage(v) && v.HasValue() {
+			kept[v] = v.NodeValue(g)
+		}
+	}
+	return func() {
+		for v, node := range kept {
+			v.SetNodeValue(node)
+		}
+	}
 }
