@@ -349,11 +349,7 @@ func TestRadfordNoteQuotesTheRecord(t *testing.T) {
 		fmt.Sprintf("(class entropy %.2f nats)", radford.Metrics.Extra["sample_class_entropy_nats"]),
 		fmt.Sprintf("its precision, %.2f against the training images' %.2f", d.Precision.Mean, floor.Precision),
 	}
-	i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == "mnist-tf-dcgan-half-radford" })
-	if i < 0 {
-		t.Fatal("no reproduction mnist-tf-dcgan-half-radford")
-	}
-	note := Reproductions[i].Note
+	note := reproductionNote(t, "mnist-tf-dcgan-half-radford")
 	for _, want := range wants {
 		if !strings.Contains(note, want) {
 			t.Errorf("the note lacks %q; it reads:\n%s", want, note)
@@ -376,15 +372,22 @@ func TestFullWidthRadfordNoteQuotesTheRecord(t *testing.T) {
 			d.Precision.Mean, d.Recall.Mean, floor.Precision, floor.Recall, h.Precision.Mean, h.Recall.Mean),
 		fmt.Sprintf("class entropy %.2f nats", full.Metrics.Extra["sample_class_entropy_nats"]),
 	}
-	i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == "mnist-tf-dcgan-radford" })
-	if i < 0 {
-		t.Fatal("no reproduction mnist-tf-dcgan-radford")
-	}
+	note := reproductionNote(t, "mnist-tf-dcgan-radford")
 	for _, want := range wants {
-		if !strings.Contains(Reproductions[i].Note, want) {
-			t.Errorf("the note lacks %q; it reads:\n%s", want, Reproductions[i].Note)
+		if !strings.Contains(note, want) {
+			t.Errorf("the note lacks %q; it reads:\n%s", want, note)
 		}
 	}
+}
+
+// reproductionNote is the note of the named reproduction.
+func reproductionNote(t *testing.T, name string) string {
+	t.Helper()
+	i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == name })
+	if i < 0 {
+		t.Fatalf("no reproduction %s", name)
+	}
+	return Reproductions[i].Note
 }
 
 // readTimedRecord reads a committed record that has sample distances, and its training's wall
@@ -454,13 +457,10 @@ func TestAveragedDCGANNoteQuotesTheRecords(t *testing.T) {
 		fmt.Sprintf("Fréchet %.1f and kernel %.2f against %.1f and %.2f without the average", a.Frechet.Mean, a.Kernel.Mean, p.Frechet.Mean, p.Kernel.Mean),
 		fmt.Sprintf("precision %.2f against %.2f, recall %.2f against %.2f", a.Precision.Mean, p.Precision.Mean, a.Recall.Mean, p.Recall.Mean),
 	}
-	i := slices.IndexFunc(Reproductions, func(r Reproduction) bool { return r.Experiment == "mnist-tf-dcgan-half-radford-ema" })
-	if i < 0 {
-		t.Fatal("no reproduction mnist-tf-dcgan-half-radford-ema")
-	}
+	note := reproductionNote(t, "mnist-tf-dcgan-half-radford-ema")
 	for _, want := range wants {
-		if !strings.Contains(Reproductions[i].Note, want) {
-			t.Errorf("the note lacks %q; it reads:\n%s", want, Reproductions[i].Note)
+		if !strings.Contains(note, want) {
+			t.Errorf("the note lacks %q; it reads:\n%s", want, note)
 		}
 	}
 }
