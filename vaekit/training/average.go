@@ -36,7 +36,7 @@ const averagesUpdatesVariable = "/vaekit/averages_updates"
 
 // averagedBatchNormBatches is the number of batches of noise over which the averaged
 // generator's BatchNorm averages are estimated after every epoch: the horizon of the layers'
-// momentum (0.99).
+// momentum (0.99), or the epoch's steps where it has fewer (a quick run's).
 const averagedBatchNormBatches = 100
 
 // averagesWarmup is the 10 of min(decay, n / (n + 10)).
@@ -120,9 +120,10 @@ func (t *Trainer) averagesCounter() *model.Variable {
 }
 
 // estimateAveragedBatchNorm sets the BatchNorm averages of the averaged generator to the mean
-// and variance of each layer's input over averagedBatchNormBatches batches of noise drawn for
-// the epoch (the same for a resumed run), with the averaged weights. Nothing else changes.
-func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch int) error {
+// and variance of each layer's input over averagedBatchNormBatches batches of noise (at most the
+// epoch's steps) drawn for the epoch (the same for a resumed run), with the averaged weights.
+// Nothing else changes.
+func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch, steps int) error {
 	if t.params.AveragingDecay == 0 {
 		return nil
 	}
@@ -172,7 +173,7 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch int) erro
 	d := gen.LatentDim(t.store)
 	rng := rand.New(rand.NewPCG(uint64(t.params.Seed), uint64(epoch)))
 	noise := make([]float32, t.params.BatchSize*d)
-	for b := 0; b < averagedBatchNormBatches; b++ {
+	for b := 0; b < min(averagedBatchNormBatches, max(steps, 1)); b++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

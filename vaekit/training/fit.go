@@ -294,7 +294,7 @@ func (r *fitRun) finishEpoch(ctx context.Context, epoch int, set *datasets.Set, 
 	if err := t.EstimateBatchNorm(ctx, set, order, r.p.BatchNormBatches); err != nil {
 		return fmt.Errorf("epoch %d: estimating the BatchNorm averages: %w", epoch, err)
 	}
-	if err := t.estimateAveragedBatchNorm(ctx, epoch); err != nil {
+	if err := t.estimateAveragedBatchNorm(ctx, epoch, r.stepsPerEpoch); err != nil {
 		return fmt.Errorf("epoch %d: estimating the averaged generator's BatchNorm averages: %w", epoch, err)
 	}
 	r.trace("evaluate %d", epoch)
