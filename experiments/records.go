@@ -107,7 +107,7 @@ func Record(ctx context.Context, dir, recordsDir string, opts Options) error {
 		if _, err := checkpoint.Build(store).Dir(ckpt).Immediate().Done(); err != nil {
 			return fmt.Errorf("record %s: %w", dir, err)
 		}
-		if on, _ := store.GetParam(vaekit.ParamSampleAverages); on == true {
+		if vaekit.SamplesFromAverages(store) {
 			decay, _ := store.GetParam(training.ParamAveragingDecay)
 			averaged = fmt.Sprintf("the generator is the exponential moving average of its weights (ema_decay %v) that drew the run's samples, in place of its last weights", decay)
 		}

@@ -121,8 +121,7 @@ func removeAllBut(dir, keep string) error {
 func storeParams(store *model.Store) map[string]any {
 	out := map[string]any{}
 	for k, v := range store.IterParams() {
-		if strings.HasSuffix(k, training.ParamFrozenVariables) || k == "/"+vaekit.ParamSampleAverages ||
-			strings.HasPrefix(k, "/"+vaekit.AveragesScope+"/") {
+		if strings.HasSuffix(k, training.ParamFrozenVariables) || vaekit.IsAveragingParam(k) {
 			continue // bookkeeping of the checkpoints and of the averages, not part of the recipe
 		}
 		out[k] = v

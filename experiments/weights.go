@@ -113,20 +113,19 @@ func saveModelVariables(store *model.Store, out string) error {
 // average, the last weights and the mark left out: the model as a record keeps it, whose samples
 // are the run's (SamplingScope reads the root) at the size of one generator.
 func averagesInPlace(store *model.Store) (*model.Store, error) {
-	if on, _ := store.GetParam(vaekit.ParamSampleAverages); on != true {
+	if !vaekit.SamplesFromAverages(store) {
 		return store, nil
 	}
-	prefix := "/" + vaekit.AveragesScope + "/"
 	out := model.NewStore()
 	for path, value := range store.IterParams() {
-		if path != "/"+vaekit.ParamSampleAverages && !strings.HasPrefix(path, prefix) {
+		if !vaekit.IsAveragingParam(path) {
 			out.SetParam(path, value)
 		}
 	}
 	replaced := map[string]bool{}
 	for v := range store.IterVariables() {
-		if strings.HasPrefix(v.Path(), prefix) {
-			replaced[strings.TrimPrefix(v.Path(), "/"+vaekit.AveragesScope)] = true
+		if averaged, ok := vaekit.AveragedFrom(v.Path()); ok {
+			replaced[averaged] = true
 		}
 	}
 	if len(replaced) == 0 {
@@ -137,8 +136,8 @@ func averagesInPlace(store *model.Store) (*model.Store, error) {
 			continue
 		}
 		path := v.Path()
-		if strings.HasPrefix(path, prefix) {
-			path = strings.TrimPrefix(path, "/"+vaekit.AveragesScope)
+		if averaged, ok := vaekit.AveragedFrom(path); ok {
+			path = averaged
 		}
 		if _, err := out.CreateVariable(path, v.MustValue()); err != nil {
 			return nil, err

@@ -1,6 +1,8 @@
 package vaekit
 
 import (
+	"strings"
+
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit/paramtable"
 )
@@ -24,11 +26,36 @@ const AveragesScope = "averaged"
 // place of the weights they average and leaves it unset.
 const ParamSampleAverages = "vaekit_sample_averages"
 
+// AveragedPath is the path of the average of the variable (or of the copy of the parameter) at
+// path.
+func AveragedPath(path string) string { return "/" + AveragesScope + path }
+
+// AveragedFrom is the path of the variable that the average at path averages, and whether path
+// is an average's (under AveragesScope) at all.
+func AveragedFrom(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/"+AveragesScope)
+	return rest, ok && strings.HasPrefix(rest, "/")
+}
+
+// SamplesFromAverages says whether the store samples from the averages under AveragesScope
+// (ParamSampleAverages).
+func SamplesFromAverages(store *model.Store) bool {
+	on, _ := store.GetParam(ParamSampleAverages)
+	return on == true
+}
+
+// IsAveragingParam says whether the store parameter at path is the averaging's bookkeeping, not
+// a recipe's: ParamSampleAverages, or a parameter's copy under AveragesScope.
+func IsAveragingParam(path string) bool {
+	_, copied := AveragedFrom(path)
+	return path == "/"+ParamSampleAverages || copied
+}
+
 // SamplingScope is the scope that a model's Decode is given to draw images: the root scope, or
 // AveragesScope below it where the store holds averaged weights (ParamSampleAverages). Every
 // sampler goes through it, so samples, figures and measures come from the same weights.
 func SamplingScope(scope *model.Scope) *model.Scope {
-	if model.GetParamOr(scope, ParamSampleAverages, false) {
+	if SamplesFromAverages(scope.Store()) {
 		return scope.At(AveragesScope)
 	}
 	return scope

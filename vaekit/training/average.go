@@ -42,9 +42,6 @@ const averagedBatchNormBatches = 100
 // averagesWarmup is the 10 of min(decay, n / (n + 10)).
 const averagesWarmup = 10
 
-// averagedPath is the path of the average of the variable at path.
-func averagedPath(path string) string { return "/" + vaekit.AveragesScope + path }
-
 // averagedVariables are the variables the averages follow: the trainable variables under the
 // averaged scope, less the optimizer's state kept there, in path order.
 func averagedVariables(store *model.Store, scope string) []*model.Variable {
@@ -81,7 +78,7 @@ func checkAveraging(store *model.Store, m vaekit.Model, decay float64) error {
 	}
 	for _, path := range scoped {
 		value, _ := store.GetParam(path)
-		store.SetParam(averagedPath(path), value)
+		store.SetParam(vaekit.AveragedPath(path), value)
 	}
 	store.SetParam(vaekit.ParamSampleAverages, true)
 	return nil
@@ -102,7 +99,7 @@ func (t *Trainer) updateAverages(g *Graph) {
 	nf := ConvertDType(n, vars[0].DType())
 	decay := Min(Scalar(g, nf.DType(), t.params.AveragingDecay), Div(nf, AddScalar(nf, averagesWarmup)))
 	for _, v := range vars {
-		avg := t.store.VariableWithShape(averagedPath(v.Path()), v.Shape(), initializer.Zero).SetTrainable(false)
+		avg := t.store.VariableWithShape(vaekit.AveragedPath(v.Path()), v.Shape(), initializer.Zero).SetTrainable(false)
 		d := ConvertDType(decay, v.DType())
 		avg.SetNodeValue(Add(Mul(d, avg.NodeValue(g)), Mul(OneMinus(d), v.NodeValue(g))))
 	}
@@ -131,13 +128,12 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch, steps in
 	if !ok {
 		return fmt.Errorf("%s: parameter %s: the model does not decode noise", t.model.Name(), ParamAveragingDecay)
 	}
-	prefix := averagedPath("/")
 	// The averaged layers' weights of their BatchNorm averages, asked for by path: a checkpoint
 	// loads a variable when it is first asked for, so a resumed run's would not be listed yet.
 	var weights []*model.Variable
 	for v := range t.store.IterVariables() {
-		if _, name := model.SplitPath(v.Path()); name == "avg_weight" && isBatchNormAverage(v) && !strings.HasPrefix(v.Path(), prefix) {
-			if avg := t.store.GetVariable(averagedPath(v.Path())); avg != nil && avg.HasValue() {
+		if _, name := model.SplitPath(v.Path()); name == "avg_weight" && isBatchNormAverage(v) && !isAverage(v) {
+			if avg := t.store.GetVariable(vaekit.AveragedPath(v.Path())); avg != nil && avg.HasValue() {
 				weights = append(weights, avg)
 			}
 		}
@@ -160,7 +156,7 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch, steps in
 			// Building a BatchNorm layer marks its scale and offset trainable (GoMLX's
 			// norm.BatchNorm): the averaged ones follow the averaging only.
 			for v := range t.store.IterVariables() {
-				if strings.HasPrefix(v.Path(), averagedPath("/")) {
+				if isAverage(v) {
 					v.SetTrainable(false)
 				}
 			}
@@ -195,9 +191,15 @@ func (t *Trainer) estimateAveragedBatchNorm(ctx context.Context, epoch, steps in
 // averagedBatchNorm says whether the averaged generator has BatchNorm averages.
 func (t *Trainer) averagedBatchNorm() bool {
 	for v := range t.store.IterVariables() {
-		if isBatchNormAverage(v) && strings.HasPrefix(v.Path(), averagedPath("/")) {
+		if isBatchNormAverage(v) && isAverage(v) {
 			return true
 		}
 	}
 	return false
+}
+
+// isAverage says whether v is an average (ParamAveragingDecay) of another variable.
+func isAverage(v *model.Variable) bool {
+	_, ok := vaekit.AveragedFrom(v.Path())
+	return ok
 }

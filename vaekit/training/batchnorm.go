@@ -32,7 +32,7 @@ func (t *Trainer) EstimateBatchNorm(ctx context.Context, set *datasets.Set, orde
 	var averages []*model.Variable
 	for v := range t.store.IterVariables() {
 		// The averaged generator's (ParamAveragingDecay) are estimated from its own samples.
-		if isBatchNormAverage(v) && v.HasValue() && !strings.HasPrefix(v.Path(), averagedPath("/")) {
+		if isBatchNormAverage(v) && v.HasValue() && !isAverage(v) {
 			averages = append(averages, v)
 		}
 	}

@@ -93,20 +93,16 @@ func NewTrainer(backend compute.Backend, store *model.Store, m vaekit.Model) (*T
 		for i, term := range terms {
 			means[i] = ReduceAllMean(term.Value)
 		}
-		adversarial, ok := m.(vaekit.Adversarial)
-		if !ok {
+		if adversarial, ok := m.(vaekit.Adversarial); ok {
+			for _, player := range adversarial.Players() {
+				i := slices.Index(t.terms, player.Term)
+				if i < 0 {
+					panic(fmt.Errorf("%s: player %q minimises term %q: expected one of the model's terms %v", m.Name(), player.Scope, player.Term, t.terms))
+				}
+				opt.UpdateGraph(scope.At("%s", player.Scope), g, means[i])
+			}
+		} else {
 			opt.UpdateGraph(scope, g, means[0])
-			if p.AveragingDecay > 0 {
-				t.updateAverages(g)
-			}
-			return Stack(means, 0)
-		}
-		for _, player := range adversarial.Players() {
-			i := slices.Index(t.terms, player.Term)
-			if i < 0 {
-				panic(fmt.Errorf("%s: player %q minimises term %q: expected one of the model's terms %v", m.Name(), player.Scope, player.Term, t.terms))
-			}
-			opt.UpdateGraph(scope.At("%s", player.Scope), g, means[i])
 		}
 		if p.AveragingDecay > 0 {
 			t.updateAverages(g)
