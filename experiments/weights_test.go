@@ -427,7 +427,7 @@ func TestAveragedRunIsRecordedWithItsAverages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if on, _ := store.GetParam(vaekit.ParamSampleAverages); on == true {
+	if vaekit.SamplesFromAverages(store) {
 		t.Errorf("the record's weights still say they sample from averages under /%s", vaekit.AveragesScope)
 	}
 	if v := store.GetVariable("/averaged/generator/output/weights"); v != nil {
