@@ -227,7 +227,8 @@ var Reproductions = []Reproduction{
 			"the generator's weights alone. It did not clean the digits: in the judge's features Fréchet 23.0 and kernel 1.93 " +
 			"against 23.3 and 1.82 without the average, precision 0.55 against 0.54, recall 0.85 against 0.83; two " +
 			"independent readers, shown the two generators' grids from the same 64 noise vectors without their names, " +
-			"counted 17 and 18 clean and 14 and 14 clean, and found five cells that differ, in both directions; of this " +
+			"counted 17 and 14 clean without the average and 18 and 14 with it, and each found five cells that differ, in " +
+			"both directions; of this " +
 			"record's own 64 samples they counted 19 and 17 clean, 23 and 28 readable, 22 and 19 scrawls. The standard is " +
 			"strict but not unfair: two more readers with the same instructions, shown 64 random training images beside " +
 			"this generator's and mnist-tf-dcgan-radford's grids (other noise), blind, called 58 and 55 of the training " +
